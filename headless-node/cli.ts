@@ -1,0 +1,25 @@
+/**
+ * `tabmesh <command>`: dispatches to one file per command so each stays small. Every command
+ * module exports `run(args: string[]): Promise<number>` returning the exit code.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  serve: { summary: 'run the signaling + registry server and the hub (same as npm start)', load: () => import('./commands/serve.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return ['usage: tabmesh <command> [options]', '', ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`), '', 'tabmesh <command> --help for options'].join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h' || name === 'help') {
+  console.log(usage());
+  process.exit(name ? 0 : 2);
+}
+const command = COMMANDS[name];
+if (!command) {
+  console.error(`tabmesh: unknown command "${name}"\n\n${usage()}`);
+  process.exit(2);
+}
+const code = await (await command.load()).run(args);
+if (code !== 0 || name !== 'serve') process.exitCode = code;

@@ -1,0 +1,112 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { CredentialVerifier } from './auth/credentials.ts';
+import type { TokenService } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { requireAuth, type AuthEnv } from './http/auth-middleware.ts';
+import { HttpError } from './http/http-error.ts';
+import { readJson } from './http/read-json.ts';
+import { requestMetrics } from './http/request-metrics.ts';
+import type { Logger } from './ops/logger.ts';
+import type { ServerMetrics } from './ops/server-metrics.ts';
+import { TokenRequestSchema, type IceServer, type TokenResponse } from './protocol.ts';
+import type { SignalingHub } from './signaling/signaling-hub.ts';
+
+export type Readiness = 'starting' | 'ready' | 'draining';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: ServerMetrics;
+  tokens: TokenService;
+  verifyCredential: CredentialVerifier;
+  isRevoked(cid: string): Promise<boolean>;
+  hub: SignalingHub;
+  iceServersFor(peerId: string): Promise<IceServer[]>;
+  readiness(): Readiness;
+  /** Extra readiness probe (the store); resolves false when a dependency is down. */
+  storeHealthy?(): Promise<boolean>;
+  version: string;
+  startedAt: number;
+  now: () => number;
+  /** Serves the hub's static files; injected because each runtime reads files its own way. */
+  serveHub?: MiddlewareHandler;
+  /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
+  mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
+}
+
+/** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
+export function createApp(deps: AppDeps): Hono<AuthEnv> {
+  const { config, logger, metrics, tokens } = deps;
+  const app = new Hono<AuthEnv>();
+  const auth = (roles?: Array<'admin' | 'agent'>) => requireAuth(tokens, deps.isRevoked, roles);
+
+  app.use('*', requestMetrics(metrics, deps.now));
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false }));
+  if (config.corsOrigins.length) {
+    app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key'], maxAge: 600 }));
+  }
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      metrics.rejections.inc({ reason: `http-${err.status}` });
+      return c.json(err.body(), err.status);
+    }
+    logger.error('unhandled error', { err, path: c.req.path });
+    return c.json({ error: { code: 'internal', message: 'internal server error' } }, 500);
+  });
+
+  app.get('/health', (c) =>
+    c.json({ status: 'ok' as const, version: deps.version, uptimeSeconds: Math.floor((deps.now() - deps.startedAt) / 1000) }),
+  );
+  app.get('/ready', async (c) => {
+    const state = deps.readiness();
+    if (state !== 'ready') return c.json({ status: state }, 503);
+    if (deps.storeHealthy && !(await deps.storeHealthy())) return c.json({ status: 'store-unavailable' }, 503);
+    return c.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (c, next) => {
+    // Scrapers cannot refresh short-lived JWTs, so an admin API key is accepted here as well.
+    const key = c.req.header('x-api-key');
+    if (key) {
+      const cred = await deps.verifyCredential(key);
+      if (!cred || cred.role !== 'admin' || (await deps.isRevoked(cred.cid))) throw new HttpError(403, 'forbidden', 'requires an admin key');
+      return c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
+    }
+    return auth(['admin'])(c, async () => {
+      c.res = c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
+      await next();
+    });
+  });
+
+  const api = new Hono<AuthEnv>();
+  api.post('/token', async (c) => {
+    const key = c.req.header('x-api-key');
+    if (!key) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
+    const body = await readJson(c, TokenRequestSchema, 4096);
+    const cred = await deps.verifyCredential(key);
+    if (!cred) throw new HttpError(401, 'unauthorized', 'unknown API key or device token');
+    if (await deps.isRevoked(cred.cid)) throw new HttpError(403, 'revoked', 'credential has been revoked');
+    const issued = await tokens.issue({ sub: body.peerId, role: cred.role, mesh: cred.mesh, cid: cred.cid });
+    const res: TokenResponse = { ...issued, peerId: body.peerId, role: cred.role, mesh: cred.mesh };
+    return c.json(res);
+  });
+  api.get('/whoami', auth(), (c) => c.json(c.var.auth));
+  api.get('/peers', auth(), (c) => c.json({ peers: deps.hub.peers(c.var.auth.mesh) }));
+  api.get('/config', auth(), async (c) =>
+    c.json({
+      iceServers: await deps.iceServersFor(c.var.auth.sub),
+      limits: { maxFrameBytes: config.maxFrameBytes, ratePerSec: config.rateLimitPerSec, maxPeersPerMesh: config.maxPeersPerMesh },
+    }),
+  );
+  deps.mount?.(api, auth);
+  api.all('*', () => {
+    throw new HttpError(404, 'not-found', 'no such API route');
+  });
+  app.route('/api', api);
+
+  if (deps.serveHub) app.use('*', deps.serveHub);
+  app.notFound((c) => c.json({ error: { code: 'not-found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  return app;
+}

@@ -1,0 +1,55 @@
+import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MiddlewareHandler } from 'hono';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2', '.map': 'application/json',
+};
+
+/** Finds web/dist from the source tree (server/) or the compiled tree (dist/server/). */
+export function defaultHubDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [resolve(here, '../web/dist'), resolve(here, '../../web/dist')];
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[0]!;
+}
+
+/**
+ * Serves the built hub (node:fs works on Node and Deno). Hashed files under /assets/ are cached
+ * for a year; everything else (index.html, the service worker, the manifest) must revalidate.
+ * Extension-less paths fall back to index.html so client routes survive a reload.
+ */
+export function serveHub(root: string = defaultHubDir()): MiddlewareHandler {
+  const base = resolve(root);
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    let path: string;
+    try {
+      path = decodeURIComponent(c.req.path);
+    } catch {
+      return next();
+    }
+    if (path.startsWith('/api/') || path === '/ws') return next();
+    let file = resolve(base, '.' + normalize(path === '/' ? '/index.html' : path));
+    if (file !== base && !file.startsWith(base + sep)) return next();
+    let info = await stat(file).catch(() => undefined);
+    if (!info?.isFile() && extname(path) === '') {
+      file = join(base, 'index.html');
+      info = await stat(file).catch(() => undefined);
+    }
+    if (!info?.isFile()) {
+      if (path === '/' ) return c.html('<!doctype html><title>tabmesh</title><p>The hub is not built. Run <code>npm run build</code>.</p>', 503);
+      return next();
+    }
+    const headers = {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+    return c.body(new Uint8Array(await readFile(file)), 200, headers);
+  };
+}

@@ -1,0 +1,3 @@
+import { runNodeServer } from './node-server.ts';
+
+await runNodeServer();

@@ -1,0 +1,94 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createTabmeshServer } from './create-server.ts';
+import { serveHub } from './hub-static.ts';
+import { createLogger } from './ops/logger.ts';
+import { banner, startupOrExit } from './startup.ts';
+
+/** Node entry: HTTP(S) via @hono/node-server, WebSockets via ws (noServer, maxPayload). */
+export async function startNodeServer(env: Record<string, string | undefined> = process.env): Promise<{ port: number; close(): Promise<void> }> {
+  const { config, secrets } = await startupOrExit(env, (code) => process.exit(code));
+  const logger = createLogger(config.logLevel);
+  const server = await createTabmeshServer({ config, secrets, logger, serveHub: serveHub(config.hubDir) });
+  const tls = config.tlsCertFile && config.tlsKeyFile
+    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+    : undefined;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false });
+  const attach = (ws: WebSocket, req: IncomingMessage) => {
+    const conn = server.hub.accept(
+      {
+        send: (d) => ws.send(d),
+        close: (code, reason) => ws.close(code, reason),
+        get bufferedAmount() { return ws.bufferedAmount; },
+        ping: () => ws.ping(),
+      },
+      { remoteAddress: req.socket.remoteAddress ?? 'unknown' },
+    );
+    ws.on('message', (data, isBinary) => {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      if (isBinary) conn.binary(buf.byteLength);
+      else conn.message(buf.toString('utf8'), buf.byteLength);
+    });
+    ws.on('pong', () => conn.alive());
+    ws.on('close', () => conn.closed());
+    ws.on('error', (err) => logger.debug('socket error', { err }));
+  };
+
+  let onListening!: (port: number) => void;
+  let onError!: (err: Error) => void;
+  const listening = new Promise<number>((res, rej) => ((onListening = res), (onError = rej)));
+  const http: ServerType = serve(
+    {
+      fetch: server.app.fetch, port: config.port, hostname: config.host,
+      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+    },
+    (info) => onListening(info.port),
+  );
+  http.on('error', (err) => onError(err));
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req));
+  });
+  const port = await listening;
+  server.setReadiness('ready');
+  console.log(banner(config, secrets, tls ? 'https' : 'http', port));
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= new Promise<void>((resolve) => {
+    server.setReadiness('draining');
+    logger.info('shutting down');
+    http.close(() => resolve());
+    server.shutdown();
+    // Give clients a moment to answer the close handshake, then cut what is left.
+    setTimeout(() => {
+      for (const ws of wss.clients) ws.terminate();
+      (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+    }, 500).unref();
+  }));
+  return { port, close };
+}
+
+/** Starts the server and exits cleanly on SIGTERM/SIGINT within TABMESH_SHUTDOWN_TIMEOUT_MS (8 s). */
+export async function runNodeServer(env: Record<string, string | undefined> = process.env): Promise<void> {
+  const running = await startNodeServer(env);
+  let exiting = false;
+  const stop = (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'signal received', signal }));
+    const hard = Number(env.TABMESH_SHUTDOWN_TIMEOUT_MS ?? 8000) - 500;
+    setTimeout(() => process.exit(1), Math.max(100, hard)).unref();
+    void running.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

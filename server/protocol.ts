@@ -1,0 +1,9 @@
+/**
+ * The wire contract: every HTTP body, WebSocket frame and DataChannel message as a TypeScript
+ * type plus its runtime validator. Server, browser and Node peer import from here only.
+ */
+export * from './protocol/common.ts';
+export * from './protocol/validate.ts';
+export * from './protocol/http.ts';
+export * from './protocol/frames.ts';
+export * from './protocol/mesh-messages.ts';

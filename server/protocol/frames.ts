@@ -1,0 +1,149 @@
+import * as v from 'valibot';
+import { IceServerSchema, MeshSchema, nonNegativeInt, PeerIdSchema, RoleSchema, text, TierSchema } from './common.ts';
+
+/**
+ * Signaling WebSocket frames. Client frames are validated here; server frames are typed here
+ * and validated by clients with the same schemas. `from` on a client frame is optional and, if
+ * present, must equal the token's subject (the server stamps it either way).
+ */
+
+const MAX_SDP = 60_000;
+const to = PeerIdSchema;
+const from = v.optional(PeerIdSchema);
+
+export const HelloFrameSchema = v.object({ type: v.literal('hello'), token: text(4096) });
+export const AuthFrameSchema = v.object({ type: v.literal('auth'), token: text(4096) });
+
+export const SdpPayloadSchema = v.object({ sdp: text(MAX_SDP) });
+export const CandidatePayloadSchema = v.nullable(
+  v.object({
+    candidate: v.pipe(v.string('must be a string'), v.maxLength(1024, 'must be at most 1024 characters')),
+    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+    sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(1024))),
+  }),
+);
+
+export const OfferFrameSchema = v.object({ type: v.literal('offer'), to, from, payload: SdpPayloadSchema });
+export const AnswerFrameSchema = v.object({ type: v.literal('answer'), to, from, payload: SdpPayloadSchema });
+export const CandidateFrameSchema = v.object({ type: v.literal('candidate'), to, from, payload: CandidatePayloadSchema });
+export const ByeFrameSchema = v.object({
+  type: v.literal('bye'),
+  to,
+  from,
+  payload: v.optional(v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(200))) })),
+});
+/** Tier-3 fallback: an application message (a MeshMessage) carried by the server. */
+export const RelayFrameSchema = v.object({ type: v.literal('relay'), to, from, payload: v.unknown() });
+
+export const HeartbeatFrameSchema = v.object({
+  type: v.literal('heartbeat'),
+  from,
+  payload: v.optional(v.object({ load: v.optional(nonNegativeInt(1_000_000)) })),
+});
+
+export const LinkSchema = v.object({
+  peer: PeerIdSchema,
+  state: v.picklist(['connecting', 'open', 'closed', 'failed'], 'must be connecting, open, closed or failed'),
+  tier: TierSchema,
+  rttMs: v.optional(v.pipe(v.number('must be a number'), v.minValue(0, 'must be >= 0'), v.maxValue(600_000, 'must be <= 600000'))),
+  bytesSent: v.optional(nonNegativeInt()),
+  bytesReceived: v.optional(nonNegativeInt()),
+});
+export type Link = v.InferOutput<typeof LinkSchema>;
+
+export const LinkReportFrameSchema = v.object({
+  type: v.literal('link-report'),
+  from,
+  payload: v.object({ links: v.pipe(v.array(LinkSchema, 'must be an array'), v.maxLength(512, 'must have at most 512 links')) }),
+});
+
+export const ClientFrameSchema = v.variant(
+  'type',
+  [
+    HelloFrameSchema,
+    AuthFrameSchema,
+    OfferFrameSchema,
+    AnswerFrameSchema,
+    CandidateFrameSchema,
+    ByeFrameSchema,
+    RelayFrameSchema,
+    HeartbeatFrameSchema,
+    LinkReportFrameSchema,
+  ],
+  'must be one of hello, auth, offer, answer, candidate, bye, relay, heartbeat, link-report',
+);
+export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
+/** Frames the server forwards verbatim to `to` (with `from` stamped). */
+export type RelayedFrame = Extract<ClientFrame, { to: string }>;
+export const RELAYED_TYPES = ['offer', 'answer', 'candidate', 'bye', 'relay'] as const;
+
+export const PeerSummarySchema = v.object({
+  peerId: PeerIdSchema,
+  role: RoleSchema,
+  joinedAt: v.number(),
+});
+export type PeerSummary = v.InferOutput<typeof PeerSummarySchema>;
+
+export const WelcomeFrameSchema = v.object({
+  type: v.literal('welcome'),
+  peerId: PeerIdSchema,
+  mesh: MeshSchema,
+  role: RoleSchema,
+  peers: v.array(PeerSummarySchema),
+  iceServers: v.array(IceServerSchema),
+  limits: v.object({ maxFrameBytes: v.number(), ratePerSec: v.number(), maxPeersPerMesh: v.number() }),
+  tokenExpiresAt: v.number(),
+  serverTime: v.number(),
+});
+export const PeerJoinedFrameSchema = v.object({ type: v.literal('peer-joined'), peer: PeerSummarySchema });
+export const PeerLeftFrameSchema = v.object({ type: v.literal('peer-left'), peerId: PeerIdSchema });
+export const AuthOkFrameSchema = v.object({ type: v.literal('auth-ok'), tokenExpiresAt: v.number() });
+export const ErrorFrameSchema = v.object({
+  type: v.literal('error'),
+  code: v.string(),
+  message: v.string(),
+  ref: v.optional(v.string()),
+});
+/** Control-plane pushes (tasks); payload shapes live in http.ts with the task types. */
+export const TaskPushFrameSchema = v.object({
+  type: v.picklist(['task-assigned', 'task-updated']),
+  payload: v.unknown(),
+});
+const DeliveredSchema = <T extends v.ObjectEntries>(entries: T) => v.object({ ...entries, from: PeerIdSchema });
+
+export const ServerFrameSchema = v.variant('type', [
+  WelcomeFrameSchema,
+  PeerJoinedFrameSchema,
+  PeerLeftFrameSchema,
+  AuthOkFrameSchema,
+  ErrorFrameSchema,
+  TaskPushFrameSchema,
+  DeliveredSchema(OfferFrameSchema.entries),
+  DeliveredSchema(AnswerFrameSchema.entries),
+  DeliveredSchema(CandidateFrameSchema.entries),
+  DeliveredSchema(ByeFrameSchema.entries),
+  DeliveredSchema(RelayFrameSchema.entries),
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
+export type WelcomeFrame = v.InferOutput<typeof WelcomeFrameSchema>;
+
+/** WebSocket close codes; docs/protocol.md lists the same table. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  /** Mesh is full (policy violation). */
+  meshFull: 1008,
+  frameTooBig: 1009,
+  /** Repeated invalid frames. */
+  protocolAbuse: 4400,
+  /** Token missing, invalid or expired. */
+  unauthorized: 4401,
+  /** Token revoked or device removed. */
+  revoked: 4403,
+  /** No hello within the auth timeout, or no pong within the idle timeout. */
+  timeout: 4408,
+  /** Another live socket already holds this peer id. */
+  duplicatePeer: 4409,
+  /** Sustained rate-limit excess. */
+  rateLimited: 4429,
+} as const;

@@ -1,0 +1,39 @@
+import * as v from 'valibot';
+
+/** Outcome of validating untrusted input: the typed value, or the first problem with its field path. */
+export type Validated<T> =
+  | { ok: true; value: T }
+  | { ok: false; field: string; message: string };
+
+/** Validates `input` against `schema`; never throws, reports the first issue as `field` + rule. */
+export function validate<S extends v.GenericSchema>(schema: S, input: unknown): Validated<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const field = v.getDotPath(issue) ?? '(root)';
+  return { ok: false, field, message: `${field}: ${issue.message}` };
+}
+
+/** Thrown by `parseOrThrow` so callers that prefer exceptions still get the field and rule. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+/** Like `validate` but throws `ValidationError`; for trusted-but-checked paths (config, peer code). */
+export function parseOrThrow<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const r = validate(schema, input);
+  if (!r.ok) throw new ValidationError(r.field, r.message);
+  return r.value;
+}
+
+/** Parses JSON text without throwing: `undefined` marks bad JSON (JSON itself never yields it). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

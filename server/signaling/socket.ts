@@ -1,0 +1,25 @@
+/** The runtime's WebSocket, reduced to what the hub needs; each entry adapts its own. */
+export interface SocketLike {
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued and not yet written; used to shed load to slow receivers. */
+  readonly bufferedAmount: number;
+  /** Sends a protocol-level ping where the runtime can; the entry reports pongs via `alive()`. */
+  ping?(): void;
+}
+
+/** What the entry calls back into for one accepted socket. */
+export interface Connection {
+  /** A text frame arrived; `bytes` is its UTF-8 size. */
+  message(data: string, bytes: number): void;
+  /** A binary frame arrived (refused: the protocol is JSON text). */
+  binary(bytes: number): void;
+  /** A pong (or any sign of life the runtime sees) arrived. */
+  alive(): void;
+  /** The socket closed, for whatever reason. */
+  closed(): void;
+}
+
+export interface ConnectionInfo {
+  remoteAddress: string;
+}

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Runtime = 'node' | 'deno';
+
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  port: number;
+  dataDir: string;
+  /** The admin key printed on first start (zero config), or the one passed in env. */
+  adminKey: string | undefined;
+  proc: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  /** Sends `signal` and resolves with the exit code (or null) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** Starts a real server process (compiled Node entry or the Deno entry) on a random loopback port. */
+export async function startServer(opts: { runtime?: Runtime; env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {}): Promise<ServerProcess> {
+  const runtime = opts.runtime ?? 'node';
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tabmesh-test-'));
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', TABMESH_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...opts.env };
+  const [cmd, args] = runtime === 'node'
+    ? [process.execPath, [join(ROOT, 'dist/server/main.node.js')]]
+    : [join(ROOT, 'node_modules/.bin/deno'), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--quiet', join(ROOT, 'server/main.deno.ts')]];
+  const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(...d.split('\n').filter(Boolean)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time; stderr: ${stderr.join('\n')}`)), opts.timeoutMs ?? 20_000);
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout.push(...d.split('\n').filter(Boolean));
+      const m = /listening on https?:\/\/[^:]+:(\d+)/.exec(stdout.join('\n'));
+      if (m) (clearTimeout(timer), resolve(Number(m[1])));
+    });
+    void exited.then((code) => (clearTimeout(timer), reject(new Error(`server exited with ${code}: ${stderr.join('\n')}`))));
+  });
+  const adminKey = /Admin key: (\S+)/.exec(stdout.join('\n'))?.[1] ?? opts.env?.TABMESH_API_KEYS?.match(/admin:([^:,]+)/)?.[1];
+  return {
+    url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, port, dataDir, adminKey, proc, stdout, stderr, exited,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Exchanges an API key (or device token) for a JWT via `POST /api/token`. */
+export async function getToken(url: string, key: string, peerId: string): Promise<string> {
+  const res = await fetch(`${url}/api/token`, {
+    method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }),
+  });
+  if (!res.ok) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
