@@ -1,5 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
-import type { Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { createApp, type Readiness } from './app.ts';
@@ -9,7 +8,17 @@ import type { AuthEnv } from './http/auth-middleware.ts';
 import { iceServersFor } from './ice-config.ts';
 import type { Logger } from './ops/logger.ts';
 import { createServerMetrics, type ServerMetrics } from './ops/server-metrics.ts';
+import { createPairingService, type PairingService } from './pairing/pairing-service.ts';
+import { mountPairingRoutes } from './pairing/routes.ts';
+import { CloseCode } from './protocol.ts';
+import { createRegistry, type Registry } from './registry/registry.ts';
+import { mountRegistryRoutes } from './registry/routes.ts';
+import { createTopology } from './registry/topology.ts';
 import { createSignalingHub, type SignalingHub } from './signaling/signaling-hub.ts';
+import { createMemoryStore } from './store/memory-store.ts';
+import type { Store } from './store/store.ts';
+import { mountTaskRoutes } from './tasks/routes.ts';
+import { createTaskQueue, type TaskQueue } from './tasks/task-queue.ts';
 import { VERSION } from './version.ts';
 
 export interface ServerDeps {
@@ -17,44 +26,108 @@ export interface ServerDeps {
   secrets: Pick<Secrets, 'apiKeys' | 'jwtSecret'>;
   logger: Logger;
   serveHub?: MiddlewareHandler;
+  /** Defaults to the in-memory store. */
+  store?: Store;
+  /** Epoch ms; tests inject a movable clock. */
   now?: () => number;
+  /** Background sweeps (health, task expiry) every this many ms; 0 disables (tests call `sweep`). */
+  sweepIntervalMs?: number;
 }
 
 export interface TabmeshServer {
   app: Hono<AuthEnv>;
   hub: SignalingHub;
   metrics: ServerMetrics;
+  store: Store;
+  registry: Registry;
+  tasks: TaskQueue;
+  pairing: PairingService;
   setReadiness(state: Readiness): void;
+  /** One pass of the background work: offline detection, agent removal, task expiry/assignment. */
+  sweep(): Promise<void>;
   /** Closes sockets with 1001 and releases timers; the entry closes its listener. */
-  shutdown(): void;
+  shutdown(): Promise<void>;
 }
 
-/** Composition root shared by both runtime entries: wires config, auth, hub and routes. */
+/** The caller's address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
+function clientIp(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? 'unknown';
+}
+
+/** Composition root shared by both runtime entries: wires config, store, auth, hub and routes. */
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const store = deps.store ?? createMemoryStore(now);
   const metrics = createServerMetrics();
+  const taskTransitions = metrics.registry.counter('tabmesh_task_transitions_total', 'Task state transitions, by new state');
   const tokens = createTokenService(deps.secrets.jwtSecret, config.tokenTtlSeconds, now);
-  const verifyCredential = chainVerifiers(await createApiKeyVerifier(deps.secrets.apiKeys));
-  const isRevoked = async (_cid: string) => false;
+  const registry = createRegistry({ store, now });
+  const topology = createTopology({ store, registry, now });
+  // The hub is created below; revocation needs it, so close over a late binding.
+  let hub!: SignalingHub;
+  const pairing = createPairingService({ store, now, onRevoke: async (cid) => void hub.revoke(cid) });
+  const verifyCredential = chainVerifiers(await createApiKeyVerifier(deps.secrets.apiKeys), pairing.verifyDeviceToken);
   const ice = (peerId: string) => iceServersFor(config, peerId, now());
-  let readiness: Readiness = 'starting';
-  const hub = createSignalingHub({
+  const tasks = createTaskQueue({
+    store, registry, now,
+    push: (mesh, peerId, frame) => void hub.push(mesh, peerId, frame),
+    isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId),
+    onTransition: (state) => taskTransitions.inc({ state }),
+  });
+  const heartbeat = (mesh: string, peerId: string, load?: number) =>
+    registry.heartbeat(mesh, peerId, load).catch((err: unknown) => logger.warn('heartbeat not stored', { err }));
+  hub = createSignalingHub({
     tokens, logger, metrics, now,
     maxPeersPerMesh: config.maxPeersPerMesh,
     maxFrameBytes: config.maxFrameBytes,
     rateLimitPerSec: config.rateLimitPerSec,
     authTimeoutMs: config.authTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
-    hooks: { isRevoked, iceServersFor: (s) => ice(s.peerId) },
+    hooks: {
+      isRevoked: pairing.isRevoked,
+      iceServersFor: (s) => ice(s.peerId),
+      onJoin: (s) => void heartbeat(s.mesh, s.peerId),
+      onHeartbeat: (s, load) => void heartbeat(s.mesh, s.peerId, load),
+      onLinkReport: (s, links) => void topology.report(s.mesh, s.peerId, links).catch((err: unknown) => logger.warn('link report not stored', { err })),
+    },
   });
+  let readiness: Readiness = 'starting';
   const app = createApp({
-    config, logger, metrics, tokens, verifyCredential, isRevoked, hub, iceServersFor: ice,
-    readiness: () => readiness, version: VERSION, startedAt: now(), now, serveHub: deps.serveHub,
+    config, logger, metrics, tokens, verifyCredential, isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
+    readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
+    serveHub: deps.serveHub,
+    mount: (api, auth) => {
+      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
+      mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });
+      mountPairingRoutes(api, auth, {
+        pairing, clientIp,
+        publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,
+      });
+    },
   });
+
+  const sweep = async () => {
+    for (const { mesh, peerId } of await registry.sweep()) {
+      // Connected but silent: its heartbeats stopped, so treat the socket as dead.
+      if (hub.kick(mesh, peerId, CloseCode.timeout, 'heartbeat timeout')) logger.info('peer went offline', { mesh, peerId });
+    }
+    await tasks.sweep(await store.list<string>('meshes'));
+  };
+  const interval = deps.sweepIntervalMs ?? 5000;
+  const timer = interval > 0
+    ? setInterval(() => void sweep().catch((err: unknown) => logger.warn('sweep failed', { err })), interval)
+    : undefined;
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+
   return {
-    app, hub, metrics,
+    app, hub, metrics, store, registry, tasks, pairing, sweep,
     setReadiness: (s) => void (readiness = s),
-    shutdown: () => hub.closeAll(1001, 'server shutting down'),
+    async shutdown() {
+      clearInterval(timer);
+      hub.closeAll(CloseCode.goingAway, 'server shutting down');
+      await store.close();
+    },
   };
 }

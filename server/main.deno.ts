@@ -27,7 +27,10 @@ const encoder = new TextEncoder();
 // A UTF-8 string is at most 3 bytes per UTF-16 unit: skip encoding when it cannot be over the limit.
 const byteLength = (s: string) => (s.length * 3 <= config.maxFrameBytes ? s.length : encoder.encode(s).byteLength);
 
-const http = Deno.serve(
+// Deno.serve throws synchronously when it cannot bind (e.g. AddrInUse): report it like Node does.
+let http: ReturnType<typeof Deno.serve>;
+try {
+  http = Deno.serve(
   {
     port: config.port, hostname: config.host, ...tls,
     onListen: ({ port }) => {
@@ -52,26 +55,34 @@ const http = Deno.serve(
           { remoteAddress },
         );
       };
+      // Deno has no maxPayload: it buffers up to its own 64 MiB cap and the hub closes with 1009.
+      socket.binaryType = 'arraybuffer';
       socket.onmessage = (e) => {
         if (typeof e.data === 'string') conn?.message(e.data, byteLength(e.data));
-        else conn?.binary((e.data as ArrayBuffer).byteLength ?? (e.data as Blob).size ?? 0);
+        else conn?.binary((e.data as ArrayBuffer).byteLength);
       };
       socket.onclose = () => conn?.closed();
       socket.onerror = () => undefined;
       return response;
     }
-    return server.app.fetch(req);
+    return server.app.fetch(req, info);
   },
-);
+  );
+} catch (err) {
+  console.error(`tabmesh: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+  Deno.exit(1);
+}
 
 let exiting = false;
 const stop = () => {
   if (exiting) return;
   exiting = true;
+  logger.info('signal received, shutting down');
   server.setReadiness('draining');
+  // Past the hard timeout the process exits anyway (code 1), whatever is still open.
   setTimeout(() => Deno.exit(1), Math.max(100, config.shutdownTimeoutMs - 500));
-  server.shutdown();
-  void http.shutdown().then(() => Deno.exit(0));
+  const released = Promise.resolve(server.shutdown()).catch((err: unknown) => logger.error('shutdown failed', { err }));
+  void Promise.all([released, http.shutdown()]).then(() => Deno.exit(0));
 };
 Deno.addSignalListener('SIGTERM', stop);
 Deno.addSignalListener('SIGINT', stop);

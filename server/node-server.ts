@@ -10,7 +10,9 @@ import { createLogger } from './ops/logger.ts';
 import { banner, startupOrExit } from './startup.ts';
 
 /** Node entry: HTTP(S) via @hono/node-server, WebSockets via ws (noServer, maxPayload). */
-export async function startNodeServer(env: Record<string, string | undefined> = process.env): Promise<{ port: number; close(): Promise<void> }> {
+export async function startNodeServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ port: number; shutdownTimeoutMs: number; close(): Promise<void> }> {
   const { config, secrets } = await startupOrExit(env, (code) => process.exit(code));
   const logger = createLogger(config.logLevel);
   const server = await createTabmeshServer({ config, secrets, logger, serveHub: serveHub(config.hubDir) });
@@ -30,13 +32,18 @@ export async function startNodeServer(env: Record<string, string | undefined> = 
       { remoteAddress: req.socket.remoteAddress ?? 'unknown' },
     );
     ws.on('message', (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // binaryType 'nodebuffer' (the default) delivers a Buffer; the other shapes are for safety.
+      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       if (isBinary) conn.binary(buf.byteLength);
       else conn.message(buf.toString('utf8'), buf.byteLength);
     });
     ws.on('pong', () => conn.alive());
     ws.on('close', () => conn.closed());
-    ws.on('error', (err) => logger.debug('socket error', { err }));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws enforces maxPayload itself (closing with 1009); tell the hub so it is counted and logged.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') conn.oversized();
+      else logger.debug('socket error', { err });
+    });
   };
 
   let onListening!: (port: number) => void;
@@ -51,6 +58,8 @@ export async function startNodeServer(env: Record<string, string | undefined> = 
   );
   http.on('error', (err) => onError(err));
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own error listener from upgraded sockets: without one, a reset crashes us.
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -58,23 +67,27 @@ export async function startNodeServer(env: Record<string, string | undefined> = 
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req));
   });
-  const port = await listening;
+  const port = await listening.catch((err: Error) => {
+    console.error(`tabmesh: cannot listen on ${config.host}:${config.port}: ${err.message}`);
+    return process.exit(1);
+  });
   server.setReadiness('ready');
   console.log(banner(config, secrets, tls ? 'https' : 'http', port));
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= new Promise<void>((resolve) => {
+  const close = () => (closing ??= (async () => {
     server.setReadiness('draining');
     logger.info('shutting down');
-    http.close(() => resolve());
-    server.shutdown();
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    const released = Promise.resolve(server.shutdown()).catch((err: unknown) => logger.error('shutdown failed', { err }));
     // Give clients a moment to answer the close handshake, then cut what is left.
     setTimeout(() => {
       for (const ws of wss.clients) ws.terminate();
       (http as { closeAllConnections?: () => void }).closeAllConnections?.();
     }, 500).unref();
-  }));
-  return { port, close };
+    await Promise.all([httpClosed, released]);
+  })());
+  return { port, shutdownTimeoutMs: config.shutdownTimeoutMs, close };
 }
 
 /** Starts the server and exits cleanly on SIGTERM/SIGINT within TABMESH_SHUTDOWN_TIMEOUT_MS (8 s). */
@@ -85,8 +98,8 @@ export async function runNodeServer(env: Record<string, string | undefined> = pr
     if (exiting) return;
     exiting = true;
     console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'signal received', signal }));
-    const hard = Number(env.TABMESH_SHUTDOWN_TIMEOUT_MS ?? 8000) - 500;
-    setTimeout(() => process.exit(1), Math.max(100, hard)).unref();
+    // Past the hard timeout the process exits anyway (code 1), whatever is still open.
+    setTimeout(() => process.exit(1), Math.max(100, running.shutdownTimeoutMs - 500)).unref();
     void running.close().then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

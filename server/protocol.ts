@@ -7,3 +7,4 @@ export * from './protocol/validate.ts';
 export * from './protocol/http.ts';
 export * from './protocol/frames.ts';
 export * from './protocol/mesh-messages.ts';
+export * from './protocol/control-plane.ts';

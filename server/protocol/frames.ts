@@ -134,6 +134,8 @@ export const CloseCode = {
   /** Mesh is full (policy violation). */
   meshFull: 1008,
   frameTooBig: 1009,
+  /** The server failed while setting up the session (a bug or a dependency down); reconnect. */
+  internalError: 1011,
   /** Repeated invalid frames. */
   protocolAbuse: 4400,
   /** Token missing, invalid or expired. */

@@ -1,13 +1,13 @@
-import type { TokenService } from '../auth/tokens.ts';
-import { TokenError } from '../auth/tokens.ts';
+import { TokenError, type TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
+import type { ServerMetrics } from '../ops/server-metrics.ts';
 import {
   ClientFrameSchema, CloseCode, parseJson, validate,
   type ClientFrame, type IceServer, type Link, type PeerSummary, type RelayedFrame, type Role, type ServerFrame,
+  type TokenClaims,
 } from '../protocol.ts';
-import type { ServerMetrics } from '../ops/server-metrics.ts';
+import { createFrameGate } from './frame-gate.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
-import { createTokenBucket } from './token-bucket.ts';
 
 /** One authenticated peer socket. */
 export interface PeerSession {
@@ -19,7 +19,7 @@ export interface PeerSession {
   remoteAddress: string;
 }
 
-/** Hooks for the control plane; all optional so the hub stands alone in tests. */
+/** Hooks for the control plane; all optional so the hub stands alone in tests. A throwing hook is logged, never fatal. */
 export interface HubHooks {
   isRevoked?(cid: string): Promise<boolean>;
   iceServersFor?(session: PeerSession): Promise<IceServer[]>;
@@ -47,19 +47,22 @@ export interface SignalingHub {
   accept(socket: SocketLike, info: ConnectionInfo): Connection;
   /** Sends a server frame to a live peer; false when it is not connected here. */
   push(mesh: string, peerId: string, frame: ServerFrame): boolean;
+  /** Closes one peer's socket with `code`; false when it is not connected here. */
+  kick(mesh: string, peerId: string, code: number, reason: string): boolean;
   /** Closes every session that authenticated with credential `cid` (4403). */
   revoke(cid: string): number;
   peers(mesh: string): PeerSummary[];
   /** Open sockets (authenticated or not). */
   connectionCount(): number;
-  /** Closes every socket with `code` (1001 on shutdown) and stops timers. */
+  /** Closes every socket with `code` (1001 on shutdown), stops timers and refuses later sockets. */
   closeAll(code: number, reason: string): void;
 }
 
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
 const MAX_RECEIVER_BUFFER = 4 * 1024 * 1024;
 const MAX_PENDING_BEFORE_WELCOME = 64;
-const ABUSE_LIMIT = 20;
+// RFC 6455 caps a close reason at 123 UTF-8 bytes; ws and Deno throw past it (leaving the socket open).
+const MAX_REASON_BYTES = 123;
 
 /** Creates the in-process signaling hub: auth, presence per mesh, relay, limits. */
 export function createSignalingHub(opts: HubOptions): SignalingHub {
@@ -68,15 +71,27 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
   const meshes = new Map<string, Map<string, Conn>>();
   const all = new Set<Conn>();
   const { metrics, logger } = opts;
+  let stopped = false;
   const idleTimer = setInterval(() => {
     const t = now();
     for (const c of all) {
+      // A runtime that cannot ping from here (Deno) runs its own idle timeout on the socket.
+      if (!c.socket.ping) continue;
       if (t - c.lastSeen > opts.idleTimeoutMs) c.shut(CloseCode.timeout, 'idle timeout');
-      else c.socket.ping?.();
+      else guard('ping', () => c.socket.ping!());
     }
   }, Math.max(250, Math.floor(opts.idleTimeoutMs / 3)));
   (idleTimer as { unref?: () => void }).unref?.();
 
+  /** Runs control-plane code so that neither a throw nor a rejected promise can take the process down. */
+  const guard = (what: string, fn: () => unknown) => {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch((err: unknown) => logger.error(`${what} failed`, { err }));
+    } catch (err) {
+      logger.error(`${what} failed`, { err });
+    }
+  };
   const send = (socket: SocketLike, frame: ServerFrame) => {
     try {
       socket.send(JSON.stringify(frame));
@@ -88,22 +103,22 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     for (const c of meshes.get(mesh)?.values() ?? []) if (c.session?.peerId !== except) send(c.socket, frame);
   };
   const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
+  const limits = { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh };
 
   class Conn implements Connection {
     session: PeerSession | undefined;
     state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
     lastSeen = now();
     pending: Array<[string, number]> = [];
-    errors = 0;
-    drops = 0;
-    bucket = createTokenBucket(opts.rateLimitPerSec, opts.rateLimitPerSec * 2, now);
+    gate = createFrameGate(opts.rateLimitPerSec, now);
     authTimer: ReturnType<typeof setTimeout> | undefined;
     expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
     constructor(readonly socket: SocketLike, readonly info: ConnectionInfo) {
       all.add(this);
       metrics.connections.set(all.size);
-      this.authTimer = setTimeout(() => this.shut(CloseCode.timeout, 'no hello within auth timeout'), opts.authTimeoutMs);
+      // Covers the whole handshake (hello, token check, store lookups), not just the first frame.
+      this.authTimer = setTimeout(() => this.shut(CloseCode.timeout, 'no welcome within auth timeout'), opts.authTimeoutMs);
     }
 
     // A method, not an inline check, because TS narrows `state` across awaits and misses closes.
@@ -117,80 +132,91 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
 
     binary(bytes: number) {
       this.alive();
-      if (bytes > opts.maxFrameBytes) return this.shut(CloseCode.frameTooBig, 'frame too big');
+      if (this.isClosed()) return;
+      if (bytes > opts.maxFrameBytes) return this.oversized();
       this.refuse('bad-frame', 'binary frames are not supported; send JSON text');
+    }
+
+    oversized() {
+      this.shut(CloseCode.frameTooBig, `frame exceeds ${opts.maxFrameBytes} bytes`);
     }
 
     message(data: string, bytes: number) {
       this.alive();
-      if (this.state === 'closed') return;
-      if (bytes > opts.maxFrameBytes) return this.shut(CloseCode.frameTooBig, `frame exceeds ${opts.maxFrameBytes} bytes`);
+      if (this.isClosed()) return;
+      if (bytes > opts.maxFrameBytes) return this.oversized();
       if (this.state === 'authenticating') {
         if (this.pending.length >= MAX_PENDING_BEFORE_WELCOME) return this.shut(CloseCode.protocolAbuse, 'too many frames before welcome');
         this.pending.push([data, bytes]);
         return;
       }
-      if (!this.bucket.take()) {
-        metrics.rejections.inc({ reason: 'rate-limited' });
-        if (++this.drops > opts.rateLimitPerSec * 4) return this.shut(CloseCode.rateLimited, 'sustained rate-limit excess');
-        if (this.drops === 1 || this.drops % 100 === 0) this.refuse('rate-limited', `more than ${opts.rateLimitPerSec} frames/s; frame dropped`, undefined, false);
+      const gate = this.gate.admit();
+      if (!gate.admit) {
+        if (gate.close) return this.shut(CloseCode.rateLimited, 'sustained rate-limit excess');
+        if (gate.notify) this.refuse('rate-limited', `more than ${opts.rateLimitPerSec} frames/s; frame dropped`, undefined, false);
+        else metrics.rejections.inc({ reason: 'rate-limited' });
         return;
       }
-      this.drops = 0;
       const started = now();
-      const json = parseJson(data);
-      if (json === undefined) return this.refuse('bad-json', 'frame is not valid JSON');
-      const parsed = validate(ClientFrameSchema, json);
-      if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
-      this.handle(parsed.value);
+      try {
+        const json = parseJson(data);
+        if (json === undefined) return this.refuse('bad-json', 'frame is not valid JSON');
+        const parsed = validate(ClientFrameSchema, json);
+        if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
+        this.handle(parsed.value);
+      } catch (err) {
+        // A bug must cost one frame, not the process.
+        logger.error('frame handler failed', { err, peerId: this.session?.peerId });
+        send(this.socket, { type: 'error', code: 'internal', message: 'server error while handling the frame' });
+      }
       metrics.frameSeconds.observe((now() - started) / 1000);
     }
 
     closed() {
-      if (this.state === 'closed') return;
+      if (this.isClosed()) return;
       this.state = 'closed';
       clearTimeout(this.authTimer);
       clearTimeout(this.expiryTimer);
+      this.pending = [];
       all.delete(this);
       metrics.connections.set(all.size);
       const s = this.session;
       if (!s) return;
       const peers = meshes.get(s.mesh);
-      if (peers?.get(s.peerId) === this) {
-        peers.delete(s.peerId);
-        if (peers.size === 0) meshes.delete(s.mesh);
-        metrics.peers.inc({}, -1);
-        broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
-        hooks.onLeave?.(s);
-        logger.info('peer left', { peerId: s.peerId, mesh: s.mesh });
-      }
+      if (peers?.get(s.peerId) !== this) return;
+      peers.delete(s.peerId);
+      if (peers.size === 0) meshes.delete(s.mesh);
+      metrics.peers.inc({}, -1);
+      broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
+      guard('onLeave hook', () => hooks.onLeave?.(s));
+      logger.info('peer left', { peerId: s.peerId, mesh: s.mesh });
     }
 
     shut(code: number, reason: string) {
-      if (this.state !== 'closed') {
+      if (!this.isClosed()) {
         metrics.rejections.inc({ reason: `close-${code}` });
         logger.debug('closing socket', { code, reason, peerId: this.session?.peerId });
       }
       try {
-        this.socket.close(code, reason);
+        this.socket.close(code, clipReason(reason));
       } catch {
         // Already closed.
       }
       this.closed();
     }
 
+    /** Answers a bad frame with an `error` frame; `counts` spends the invalid-frame budget (4400). */
     refuse(code: string, message: string, ref?: string, counts = true) {
       metrics.rejections.inc({ reason: code });
       send(this.socket, { type: 'error', code, message, ...(ref ? { ref } : {}) });
-      if (counts && ++this.errors > ABUSE_LIMIT) this.shut(CloseCode.protocolAbuse, 'too many invalid frames');
+      if (counts && this.gate.strike()) this.shut(CloseCode.protocolAbuse, 'too many invalid frames');
     }
 
     handle(frame: ClientFrame) {
       if (this.state === 'hello') {
         if (frame.type !== 'hello') return this.shut(CloseCode.unauthorized, 'first frame must be hello');
         this.state = 'authenticating';
-        void this.authenticate(frame.token);
-        return;
+        return this.background('authentication', this.authenticate(frame.token));
       }
       const s = this.session!;
       if ('from' in frame && frame.from !== undefined && frame.from !== s.peerId) {
@@ -200,14 +226,22 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
         case 'hello':
           return this.refuse('bad-frame', 'already said hello');
         case 'auth':
-          return void this.refresh(frame.token);
+          return this.background('token refresh', this.refresh(frame.token));
         case 'heartbeat':
-          return hooks.onHeartbeat?.(s, frame.payload?.load);
+          return guard('onHeartbeat hook', () => hooks.onHeartbeat?.(s, frame.payload?.load));
         case 'link-report':
-          return hooks.onLinkReport?.(s, frame.payload.links);
+          return guard('onLinkReport hook', () => hooks.onLinkReport?.(s, frame.payload.links));
         default:
           return this.relay(frame);
       }
+    }
+
+    /** Async work started by a frame: an unexpected failure closes this socket (1011), nothing else. */
+    background(what: string, work: Promise<void>) {
+      work.catch((err: unknown) => {
+        logger.error(`${what} failed`, { err, peerId: this.session?.peerId });
+        this.shut(CloseCode.internalError, `${what} failed`);
+      });
     }
 
     relay(frame: RelayedFrame) {
@@ -221,56 +255,73 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       metrics.relayed.inc({ type: frame.type });
     }
 
+    /** Refuses a peer id already live in the mesh (4409) or a full mesh (1008); true when it may join. */
+    admissible(claims: TokenClaims): boolean {
+      const peers = meshes.get(claims.mesh);
+      if (peers?.has(claims.sub)) this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
+      else if ((peers?.size ?? 0) >= opts.maxPeersPerMesh) this.shut(CloseCode.meshFull, `mesh is full (${opts.maxPeersPerMesh} peers)`);
+      else return true;
+      return false;
+    }
+
     async authenticate(token: string) {
-      clearTimeout(this.authTimer);
-      let claims;
+      let claims: TokenClaims;
       try {
         claims = await opts.tokens.verify(token);
-        if (await hooks.isRevoked?.(claims.cid)) return this.shut(CloseCode.revoked, 'credential revoked');
       } catch (err) {
-        return this.shut(CloseCode.unauthorized, err instanceof TokenError ? err.message : 'token check failed');
+        return this.shut(CloseCode.unauthorized, err instanceof TokenError ? err.message : 'token is not valid');
       }
-      if (this.isClosed()) return;
-      const peers = meshes.get(claims.mesh) ?? new Map<string, Conn>();
-      if (peers.has(claims.sub)) return this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
-      if (peers.size >= opts.maxPeersPerMesh) return this.shut(CloseCode.meshFull, `mesh is full (${opts.maxPeersPerMesh} peers)`);
+      if (await hooks.isRevoked?.(claims.cid)) return this.shut(CloseCode.revoked, 'credential revoked');
+      if (this.isClosed() || !this.admissible(claims)) return;
       const session: PeerSession = {
         peerId: claims.sub, mesh: claims.mesh, role: claims.role, cid: claims.cid,
         joinedAt: now(), remoteAddress: this.info.remoteAddress,
       };
-      const iceServers = (await hooks.iceServersFor?.(session)) ?? [];
-      if (this.isClosed()) return;
-      if (peers.has(claims.sub)) return this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
+      let iceServers: IceServer[] = [];
+      try {
+        iceServers = (await hooks.iceServersFor?.(session)) ?? [];
+      } catch (err) {
+        // Without ICE config the peer can still reach others on the fallback tier.
+        logger.error('ICE server lookup failed', { err, peerId: session.peerId });
+      }
+      // Re-check after the awaits: another socket may have taken the id or filled the mesh meanwhile.
+      if (this.isClosed() || !this.admissible(claims)) return;
+      clearTimeout(this.authTimer);
       this.session = session;
-      meshes.set(claims.mesh, peers);
+      let peers = meshes.get(session.mesh);
+      if (!peers) meshes.set(session.mesh, (peers = new Map()));
       const others = [...peers.values()].map((c) => summary(c.session!));
-      peers.set(claims.sub, this);
+      peers.set(session.peerId, this);
       metrics.peers.inc();
       this.state = 'open';
       this.armExpiry(claims.exp * 1000);
       send(this.socket, {
-        type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: others, iceServers,
-        limits: { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh },
+        type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: others, iceServers, limits,
         tokenExpiresAt: claims.exp * 1000, serverTime: now(),
       });
       broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: summary(session) });
-      hooks.onJoin?.(session);
+      guard('onJoin hook', () => hooks.onJoin?.(session));
       logger.info('peer joined', { peerId: session.peerId, mesh: session.mesh, role: session.role });
       for (const [data, bytes] of this.pending.splice(0)) this.message(data, bytes);
     }
 
     async refresh(token: string) {
-      const s = this.session!;
+      let claims: TokenClaims;
       try {
-        const claims = await opts.tokens.verify(token);
-        if (claims.sub !== s.peerId || claims.mesh !== s.mesh) return this.refuse('bad-token', 'refreshed token must have the same peer id and mesh');
-        if (await hooks.isRevoked?.(claims.cid)) return this.shut(CloseCode.revoked, 'credential revoked');
-        s.cid = claims.cid;
-        this.armExpiry(claims.exp * 1000);
-        send(this.socket, { type: 'auth-ok', tokenExpiresAt: claims.exp * 1000 });
+        claims = await opts.tokens.verify(token);
       } catch (err) {
-        this.refuse('bad-token', err instanceof TokenError ? err.message : 'token check failed');
+        if (!this.isClosed()) this.refuse('bad-token', err instanceof TokenError ? err.message : 'token is not valid');
+        return;
       }
+      const s = this.session!;
+      if (claims.sub !== s.peerId || claims.mesh !== s.mesh || claims.role !== s.role) {
+        return this.refuse('bad-token', 'a refreshed token must have the same peer id, mesh and role');
+      }
+      if (await hooks.isRevoked?.(claims.cid)) return this.shut(CloseCode.revoked, 'credential revoked');
+      if (this.isClosed()) return;
+      s.cid = claims.cid;
+      this.armExpiry(claims.exp * 1000);
+      send(this.socket, { type: 'auth-ok', tokenExpiresAt: claims.exp * 1000 });
     }
 
     armExpiry(expiresAtMs: number) {
@@ -282,12 +333,21 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
   }
 
   return {
-    accept: (socket, info) => new Conn(socket, info),
+    accept(socket, info) {
+      const conn = new Conn(socket, info);
+      if (stopped) conn.shut(CloseCode.goingAway, 'server shutting down');
+      return conn;
+    },
     push(mesh, peerId, frame) {
       const c = meshes.get(mesh)?.get(peerId);
       if (!c) return false;
       send(c.socket, frame);
       return true;
+    },
+    kick(mesh, peerId, code, reason) {
+      const c = meshes.get(mesh)?.get(peerId);
+      c?.shut(code, reason);
+      return c !== undefined;
     },
     revoke(cid) {
       let n = 0;
@@ -297,6 +357,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     peers: (mesh) => [...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)),
     connectionCount: () => all.size,
     closeAll(code, reason) {
+      stopped = true;
       clearInterval(idleTimer);
       for (const c of [...all]) c.shut(code, reason);
     },
@@ -307,4 +368,16 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
 function refOf(json: unknown): string | undefined {
   const t = (json as { type?: unknown } | null)?.type;
   return typeof t === 'string' ? t.slice(0, 64) : undefined;
+}
+
+/** Cuts a close reason to what RFC 6455 allows, on a character boundary. */
+function clipReason(reason: string): string {
+  const enc = new TextEncoder();
+  if (enc.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
+  let out = '';
+  for (const ch of reason) {
+    if (enc.encode(out + ch + '…').byteLength > MAX_REASON_BYTES) break;
+    out += ch;
+  }
+  return out + '…';
 }

@@ -14,6 +14,8 @@ export interface Connection {
   message(data: string, bytes: number): void;
   /** A binary frame arrived (refused: the protocol is JSON text). */
   binary(bytes: number): void;
+  /** The runtime refused a frame over the size limit itself (it may already be closing: 1009). */
+  oversized(): void;
   /** A pong (or any sign of life the runtime sees) arrived. */
   alive(): void;
   /** The socket closed, for whatever reason. */

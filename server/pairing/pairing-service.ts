@@ -1,0 +1,171 @@
+import { constantTimeEqual, sha256Hex, type Credential } from '../auth/credentials.ts';
+import { HttpError } from '../http/http-error.ts';
+import type { DeviceView, PairingRequestView, PairingStatus, Role } from '../protocol.ts';
+import { INVITE_CODE_PATTERN } from '../protocol.ts';
+import type { Store } from '../store/store.ts';
+import { randomBase32, randomPairingCode, randomSecret } from './codes.ts';
+
+export interface PairingLimits {
+  /** Pairing code lifetime, ms (5 min). */
+  codeTtlMs: number;
+  /** Redemptions per client IP per minute (5). */
+  perIpPerMinute: number;
+  /** Failed redemptions per mesh-wide minute before all guessing is refused (30): 6 digits stay unguessable. */
+  failuresPerMinute: number;
+  /** How long a request waits for approval, ms (1 h). */
+  requestTtlMs: number;
+}
+export const DEFAULT_PAIRING_LIMITS: PairingLimits = { codeTtlMs: 300_000, perIpPerMinute: 5, failuresPerMinute: 30, requestTtlMs: 3_600_000 };
+
+interface CodeRecord { code: string; mesh: string; role: Role; kind: 'code' | 'invite'; autoApprove: boolean; expiresAt: number }
+interface RequestRecord extends PairingRequestView { secretHash: string }
+interface DeviceRecord extends DeviceView { tokenHash: string }
+
+export interface PairingService {
+  createCode(mesh: string, role: Role): Promise<{ code: string; expiresAt: number }>;
+  createInvite(mesh: string, role: Role, autoApprove: boolean, ttlSeconds: number): Promise<{ code: string; expiresAt: number }>;
+  /** Public: exchanges a code for a pending request; the secret authorises polling for the result. */
+  redeem(code: string, name: string, ip: string): Promise<{ requestId: string; secret: string; status: PairingStatus }>;
+  /** Public: the request's status; once approved, the device token exactly once (then `delivered`). */
+  poll(requestId: string, secret: string, waitMs: number): Promise<{ status: PairingStatus; deviceToken?: string; deviceId?: string; mesh?: string }>;
+  listRequests(mesh: string): Promise<PairingRequestView[]>;
+  decide(mesh: string, requestId: string, approve: boolean, role?: Role): Promise<PairingRequestView>;
+  listDevices(mesh: string): Promise<DeviceView[]>;
+  /** Revokes a device: its token stops working and `onRevoke(cid)` kicks live sessions. */
+  revoke(mesh: string, deviceId: string): Promise<DeviceView>;
+  /** Credential verifier for device tokens (`tmd_<id>_<secret>`). */
+  verifyDeviceToken(presented: string): Promise<Credential | undefined>;
+  isRevoked(cid: string): Promise<boolean>;
+}
+
+const TOKEN_PATTERN = /^tmd_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{20,64})$/;
+export const deviceCid = (deviceId: string) => `device-${deviceId}`;
+
+/** Pairing codes, invites, approval and device tokens; tokens are stored only as hashes. */
+export function createPairingService(opts: {
+  store: Store;
+  now: () => number;
+  onRevoke: (cid: string) => Promise<void>;
+  limits?: Partial<PairingLimits>;
+}): PairingService {
+  const { store, now } = opts;
+  const limits = { ...DEFAULT_PAIRING_LIMITS, ...opts.limits };
+  const strip = ({ secretHash: _s, ...view }: RequestRecord): PairingRequestView => view;
+  const stripDevice = ({ tokenHash: _t, ...view }: DeviceRecord): DeviceView => view;
+  const changed = (id: string) => store.publish(`pairing:${id}`, 'changed');
+
+  const approve = async (req: RequestRecord, role: Role): Promise<RequestRecord> => {
+    const next: RequestRecord = { ...req, status: 'approved', role };
+    if (!(await store.swap('pair-req', req.id, req, next, limits.requestTtlMs))) throw new HttpError(409, 'conflict', 'request changed concurrently');
+    await changed(req.id);
+    return next;
+  };
+
+  return {
+    async createCode(mesh, role) {
+      for (;;) {
+        const code = randomPairingCode();
+        const expiresAt = now() + limits.codeTtlMs;
+        if (await store.create<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'code', autoApprove: false, expiresAt }, limits.codeTtlMs)) {
+          return { code, expiresAt };
+        }
+      }
+    },
+    async createInvite(mesh, role, autoApprove, ttlSeconds) {
+      const code = randomBase32(12);
+      const expiresAt = now() + ttlSeconds * 1000;
+      await store.put<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'invite', autoApprove, expiresAt }, ttlSeconds * 1000);
+      return { code, expiresAt };
+    },
+    async redeem(code, name, ip) {
+      if ((await store.incr('pair-ip', ip, 60_000)) > limits.perIpPerMinute) {
+        throw new HttpError(429, 'too-many-attempts', `at most ${limits.perIpPerMinute} pairing attempts per minute from one address`);
+      }
+      if (((await store.get<number>('pair-fail', 'all')) ?? 0) >= limits.failuresPerMinute) {
+        throw new HttpError(429, 'too-many-attempts', 'too many failed pairing attempts; try again in a minute');
+      }
+      const record = await store.get<CodeRecord>('pair-code', code);
+      // Single use: deleting via swap means two devices racing for one code cannot both win.
+      if (!record || !(await store.swap('pair-code', code, record, undefined))) {
+        await store.incr('pair-fail', 'all', 60_000);
+        throw new HttpError(404, 'invalid-code', 'this code is unknown, expired or already used');
+      }
+      const secret = randomSecret();
+      const req: RequestRecord = {
+        id: crypto.randomUUID(), mesh: record.mesh, name, status: 'pending', role: record.role, createdAt: now(),
+        via: INVITE_CODE_PATTERN.test(code) ? 'invite' : 'code', ip, secretHash: await sha256Hex(secret),
+      };
+      await store.put('pair-req', req.id, req, limits.requestTtlMs);
+      const final = record.autoApprove ? await approve(req, record.role) : req;
+      return { requestId: req.id, secret, status: final.status };
+    },
+    async poll(requestId, secret, waitMs) {
+      const load = async () => {
+        const req = await store.get<RequestRecord>('pair-req', requestId);
+        if (!req || !constantTimeEqual(req.secretHash, await sha256Hex(secret))) throw new HttpError(404, 'not-found', 'no such pairing request');
+        return req;
+      };
+      let req = await load();
+      if (req.status === 'pending' && waitMs > 0) {
+        // Wait for a decision via pub/sub (works across instances), bounded by waitMs.
+        let wake!: () => void;
+        const woken = new Promise<void>((r) => (wake = r));
+        const unsubscribe = await store.subscribe(`pairing:${requestId}`, () => wake());
+        const timer = setTimeout(wake, waitMs);
+        try {
+          req = await load();
+          if (req.status === 'pending') {
+            await woken;
+            req = await load();
+          }
+        } finally {
+          clearTimeout(timer);
+          await unsubscribe();
+        }
+      }
+      if (req.status !== 'approved') return { status: req.status };
+      const deviceId = randomBase32(16);
+      const deviceToken = `tmd_${deviceId}_${randomSecret(24)}`;
+      const delivered: RequestRecord = { ...req, status: 'delivered', deviceId };
+      // Claim delivery first: of two concurrent polls only one receives the token.
+      if (!(await store.swap('pair-req', req.id, req, delivered, limits.requestTtlMs))) return { status: 'delivered' };
+      await store.put<DeviceRecord>('devices', deviceId, {
+        id: deviceId, mesh: req.mesh, name: req.name, role: req.role, createdAt: now(), tokenHash: await sha256Hex(deviceToken),
+      });
+      return { status: 'approved', deviceToken, deviceId, mesh: req.mesh };
+    },
+    async listRequests(mesh) {
+      return (await store.list<RequestRecord>('pair-req')).filter((r) => r.mesh === mesh).map(strip).sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async decide(mesh, requestId, yes, role) {
+      const req = await store.get<RequestRecord>('pair-req', requestId);
+      if (!req || req.mesh !== mesh) throw new HttpError(404, 'not-found', `no pairing request "${requestId}"`);
+      if (req.status !== 'pending') throw new HttpError(409, 'already-decided', `request is already ${req.status}`);
+      if (yes) return strip(await approve(req, role ?? req.role));
+      const next: RequestRecord = { ...req, status: 'rejected' };
+      if (!(await store.swap('pair-req', req.id, req, next, limits.requestTtlMs))) throw new HttpError(409, 'conflict', 'request changed concurrently');
+      await changed(req.id);
+      return strip(next);
+    },
+    async listDevices(mesh) {
+      return (await store.list<DeviceRecord>('devices')).filter((d) => d.mesh === mesh).map(stripDevice).sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async revoke(mesh, deviceId) {
+      const d = await store.get<DeviceRecord>('devices', deviceId);
+      if (!d || d.mesh !== mesh) throw new HttpError(404, 'not-found', `no device "${deviceId}"`);
+      const next = { ...d, revokedAt: d.revokedAt ?? now() };
+      await store.put('devices', deviceId, next);
+      await store.put('revoked', deviceCid(deviceId), true);
+      await opts.onRevoke(deviceCid(deviceId));
+      return stripDevice(next);
+    },
+    async verifyDeviceToken(presented) {
+      const m = TOKEN_PATTERN.exec(presented);
+      if (!m) return undefined;
+      const d = await store.get<DeviceRecord>('devices', m[1]!);
+      if (!d || d.revokedAt || !constantTimeEqual(d.tokenHash, await sha256Hex(presented))) return undefined;
+      return { cid: deviceCid(d.id), role: d.role, mesh: d.mesh };
+    },
+    isRevoked: async (cid) => (await store.get<boolean>('revoked', cid)) === true,
+  };
+}

@@ -1,0 +1,122 @@
+import type { AgentRecord, AgentRegistration, AgentView, Health } from '../protocol.ts';
+import type { Store } from '../store/store.ts';
+
+interface Presence {
+  peerId: string;
+  lastSeen: number;
+  load: number;
+  /** Health when last swept, to notice the transition to offline exactly once. */
+  health: Health;
+}
+
+export interface RegistryOptions {
+  store: Store;
+  now: () => number;
+  /** Heartbeat younger than this is active (ms, default 90 s). */
+  activeMs?: number;
+  /** Younger than this is stale, older offline (ms, default 270 s). */
+  staleMs?: number;
+  /** Offline agents are removed this long after going offline (ms, default 10 min). */
+  removeAfterMs?: number;
+}
+
+export interface Registry {
+  /** Registers or replaces the caller's agent `reg.name`; counts as a heartbeat. */
+  register(mesh: string, peerId: string, reg: AgentRegistration): Promise<AgentView>;
+  heartbeat(mesh: string, peerId: string, load?: number): Promise<Health>;
+  list(mesh: string, filter?: { skill?: string; health?: Health; peer?: string }): Promise<AgentView[]>;
+  get(mesh: string, id: string): Promise<AgentView | undefined>;
+  remove(mesh: string, id: string): Promise<boolean>;
+  /** Active agent with `skill`: fewest in-flight tasks, then most recent heartbeat. */
+  route(mesh: string, skill: string, inFlight: Map<string, number>, accept?: (a: AgentView) => boolean): Promise<AgentView | undefined>;
+  /** Peers that just went offline (reported once each); removes long-offline agents. */
+  sweep(): Promise<Array<{ mesh: string; peerId: string }>>;
+  healthOf(lastSeen: number): Health;
+}
+
+const agentsNs = (mesh: string) => `agents:${mesh}`;
+const presenceNs = (mesh: string) => `presence:${mesh}`;
+
+/** The agent registry with heartbeat-derived health; all state lives in `store`. */
+export function createRegistry(opts: RegistryOptions): Registry {
+  const { store, now } = opts;
+  const activeMs = opts.activeMs ?? 90_000;
+  const staleMs = opts.staleMs ?? 270_000;
+  const removeAfterMs = opts.removeAfterMs ?? 600_000;
+  const healthOf = (lastSeen: number): Health => {
+    const age = now() - lastSeen;
+    return age < activeMs ? 'active' : age < staleMs ? 'stale' : 'offline';
+  };
+
+  const heartbeat = async (mesh: string, peerId: string, load = 0): Promise<Health> => {
+    await store.put('meshes', mesh, mesh);
+    await store.put<Presence>(presenceNs(mesh), peerId, { peerId, lastSeen: now(), load, health: 'active' });
+    return 'active';
+  };
+
+  const view = (a: AgentRecord, p: Presence | undefined, inFlight = 0): AgentView => {
+    const lastSeen = p?.lastSeen ?? a.registeredAt;
+    return { ...a, lastSeen, health: healthOf(lastSeen), inFlight };
+  };
+
+  const list: Registry['list'] = async (mesh, filter = {}) => {
+    const [agents, presence] = await Promise.all([
+      store.list<AgentRecord>(agentsNs(mesh)),
+      store.list<Presence>(presenceNs(mesh)),
+    ]);
+    const byPeer = new Map(presence.map((p) => [p.peerId, p]));
+    return agents
+      .map((a) => view(a, byPeer.get(a.peerId)))
+      .filter((a) =>
+        (!filter.skill || a.skills.some((s) => s.name === filter.skill)) &&
+        (!filter.health || a.health === filter.health) &&
+        (!filter.peer || a.peerId === filter.peer))
+      .sort((x, y) => x.id.localeCompare(y.id));
+  };
+
+  return {
+    healthOf,
+    heartbeat,
+    list,
+    async register(mesh, peerId, reg) {
+      const id = `${peerId}:${reg.name}`;
+      const record: AgentRecord = { ...reg, id, peerId, mesh, registeredAt: now() };
+      await store.put(agentsNs(mesh), id, record);
+      await heartbeat(mesh, peerId);
+      return view(record, { peerId, lastSeen: now(), load: 0, health: 'active' });
+    },
+    async get(mesh, id) {
+      const a = await store.get<AgentRecord>(agentsNs(mesh), id);
+      if (!a) return undefined;
+      return view(a, await store.get<Presence>(presenceNs(mesh), a.peerId));
+    },
+    remove: (mesh, id) => store.delete(agentsNs(mesh), id),
+    async route(mesh, skill, inFlight, accept = () => true) {
+      const candidates = (await list(mesh, { skill, health: 'active' })).filter(accept);
+      candidates.sort((x, y) => (inFlight.get(x.id) ?? 0) - (inFlight.get(y.id) ?? 0) || y.lastSeen - x.lastSeen);
+      const best = candidates[0];
+      return best && { ...best, inFlight: inFlight.get(best.id) ?? 0 };
+    },
+    async sweep() {
+      const gone: Array<{ mesh: string; peerId: string }> = [];
+      for (const mesh of await store.list<string>('meshes')) {
+        for (const p of await store.list<Presence>(presenceNs(mesh))) {
+          const health = healthOf(p.lastSeen);
+          if (health === p.health) continue;
+          // swap, so with several instances only one reports the transition.
+          if (await store.swap(presenceNs(mesh), p.peerId, p, { ...p, health }) && health === 'offline') gone.push({ mesh, peerId: p.peerId });
+        }
+        const cutoff = now() - staleMs - removeAfterMs;
+        const presence = new Map((await store.list<Presence>(presenceNs(mesh))).map((p) => [p.peerId, p]));
+        for (const a of await store.list<AgentRecord>(agentsNs(mesh))) {
+          const p = presence.get(a.peerId);
+          if ((p?.lastSeen ?? a.registeredAt) < cutoff) {
+            await store.delete(agentsNs(mesh), a.id);
+            if (p) await store.delete(presenceNs(mesh), p.peerId);
+          }
+        }
+      }
+      return gone;
+    },
+  };
+}

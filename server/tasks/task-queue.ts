@@ -1,0 +1,166 @@
+import { HttpError } from '../http/http-error.ts';
+import type { AgentView, ServerFrame, Task, TaskState, TaskSubmit, TaskUpdate } from '../protocol.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { Store } from '../store/store.ts';
+
+export interface TaskLimits {
+  /** Max JSON size of a task input, bytes (default 256 KiB). */
+  maxInputBytes: number;
+  /** Max JSON size of a result (output or error), bytes (default 1 MiB). */
+  maxOutputBytes: number;
+  /** Max pending+assigned tasks one peer may have submitted (default 100). */
+  maxOpenPerPeer: number;
+  /** Default task TTL, seconds (300). */
+  defaultTtlSeconds: number;
+  /** How long finished tasks stay listable, ms (1 h). */
+  retentionMs: number;
+}
+
+export const DEFAULT_TASK_LIMITS: TaskLimits = {
+  maxInputBytes: 256 * 1024, maxOutputBytes: 1024 * 1024, maxOpenPerPeer: 100, defaultTtlSeconds: 300, retentionMs: 3_600_000,
+};
+
+export interface TaskQueueOptions {
+  store: Store;
+  registry: Registry;
+  now: () => number;
+  /** Delivers a frame to a peer's signaling socket (on whichever instance holds it). */
+  push: (mesh: string, peerId: string, frame: ServerFrame) => void;
+  /** Whether the peer has a live signaling socket; assignment prefers connected agents. */
+  isConnected?: (mesh: string, peerId: string) => boolean;
+  onTransition?: (state: TaskState) => void;
+  limits?: Partial<TaskLimits>;
+}
+
+export interface TaskFilter {
+  state?: TaskState;
+  agent?: string;
+  skill?: string;
+}
+
+export interface TaskQueue {
+  /** Creates (or, for a repeated requestId, returns) a task; `created` false on a replay. */
+  submit(mesh: string, submitter: string, body: TaskSubmit): Promise<{ task: Task; created: boolean }>;
+  get(mesh: string, id: string): Promise<Task | undefined>;
+  list(mesh: string, filter?: TaskFilter): Promise<Task[]>;
+  /** Completes or fails an assigned task; only the assigned peer may. */
+  update(mesh: string, id: string, peerId: string, body: TaskUpdate): Promise<Task>;
+  /** Expires overdue tasks and assigns pending ones that now have an agent. */
+  sweep(meshes: string[]): Promise<void>;
+  inFlight(mesh: string): Promise<Map<string, number>>;
+}
+
+const tasksNs = (mesh: string) => `tasks:${mesh}`;
+const requestsNs = (mesh: string) => `task-req:${mesh}`;
+const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v) ?? '').byteLength;
+const OPEN: TaskState[] = ['pending', 'assigned'];
+
+/** The server-side task path: tier-3 delivery and the audit trail, pushed not polled. */
+export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
+  const { store, registry, now, push } = opts;
+  const limits = { ...DEFAULT_TASK_LIMITS, ...opts.limits };
+  const connected = (a: AgentView) => opts.isConnected?.(a.mesh, a.peerId) ?? true;
+
+  const list: TaskQueue['list'] = async (mesh, f = {}) =>
+    (await store.list<Task>(tasksNs(mesh)))
+      .filter((t) => (!f.state || t.state === f.state) && (!f.agent || t.agentId === f.agent) && (!f.skill || t.skill === f.skill))
+      .sort((a, b) => b.createdAt - a.createdAt);
+
+  const inFlight: TaskQueue['inFlight'] = async (mesh) => {
+    const counts = new Map<string, number>();
+    for (const t of await list(mesh, { state: 'assigned' })) if (t.agentId) counts.set(t.agentId, (counts.get(t.agentId) ?? 0) + 1);
+    return counts;
+  };
+
+  /** Moves `from` to `next` only if nobody changed it meanwhile; the loser gets false. */
+  const transition = async (from: Task, next: Task): Promise<boolean> => {
+    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, next.expiresAt - now() + limits.retentionMs);
+    if (ok) {
+      opts.onTransition?.(next.state);
+      if (next.state === 'assigned' && next.targetPeer) push(next.mesh, next.targetPeer, { type: 'task-assigned', payload: next });
+      if (next.state !== 'assigned') push(next.mesh, next.submitter, { type: 'task-updated', payload: next });
+    }
+    return ok;
+  };
+
+  const pickAgent = async (task: Task, to: string | undefined): Promise<AgentView | undefined> => {
+    const flights = await inFlight(task.mesh);
+    if (to === undefined) return registry.route(task.mesh, task.skill, flights, connected);
+    const matches = (a: AgentView) => (to.includes(':') ? a.id === to : a.peerId === to) && connected(a);
+    return registry.route(task.mesh, task.skill, flights, matches);
+  };
+
+  const tryAssign = async (task: Task, to: string | undefined): Promise<Task> => {
+    const agent = await pickAgent(task, to);
+    if (!agent) return task;
+    const next: Task = { ...task, state: 'assigned', agentId: agent.id, targetPeer: agent.peerId, updatedAt: now() };
+    return (await transition(task, next)) ? next : ((await store.get<Task>(tasksNs(task.mesh), task.id)) ?? task);
+  };
+
+  return {
+    list,
+    inFlight,
+    get: (mesh, id) => store.get<Task>(tasksNs(mesh), id),
+    async submit(mesh, submitter, body) {
+      const replayId = await store.get<string>(requestsNs(mesh), `${submitter}:${body.requestId}`);
+      const replay = replayId && (await store.get<Task>(tasksNs(mesh), replayId));
+      if (replay) return { task: replay, created: false };
+      if (jsonBytes(body.input ?? null) > limits.maxInputBytes) {
+        throw new HttpError(413, 'input-too-large', `input must be at most ${limits.maxInputBytes} bytes of JSON`);
+      }
+      if (body.to !== undefined && body.to.includes(':') && !(await registry.get(mesh, body.to))) {
+        throw new HttpError(404, 'no-agent', `no agent "${body.to}" in this mesh`);
+      }
+      const open = (await list(mesh)).filter((t) => t.submitter === submitter && OPEN.includes(t.state)).length;
+      if (open >= limits.maxOpenPerPeer) {
+        throw new HttpError(429, 'too-many-open-tasks', `at most ${limits.maxOpenPerPeer} open tasks per peer`);
+      }
+      const t = now();
+      const ttlMs = (body.ttlSeconds ?? limits.defaultTtlSeconds) * 1000;
+      const task: Task = {
+        id: crypto.randomUUID(), mesh, requestId: body.requestId, skill: body.skill, input: body.input ?? null,
+        submitter, state: 'pending', createdAt: t, updatedAt: t, expiresAt: t + ttlMs,
+        ...(body.to && !body.to.includes(':') ? { targetPeer: body.to } : {}),
+        ...(body.to?.includes(':') ? { agentId: body.to } : {}),
+      };
+      await store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs);
+      // The request-id claim decides concurrent retries: the loser drops its task.
+      if (!(await store.create(requestsNs(mesh), `${submitter}:${body.requestId}`, task.id, ttlMs + limits.retentionMs))) {
+        await store.delete(tasksNs(mesh), task.id);
+        const winner = await store.get<string>(requestsNs(mesh), `${submitter}:${body.requestId}`);
+        const existing = winner && (await store.get<Task>(tasksNs(mesh), winner));
+        if (existing) return { task: existing, created: false };
+        throw new HttpError(409, 'conflict', 'a concurrent submit with this requestId is in progress; retry');
+      }
+      opts.onTransition?.('pending');
+      return { task: await tryAssign(task, body.to), created: true };
+    },
+    async update(mesh, id, peerId, body) {
+      const task = await store.get<Task>(tasksNs(mesh), id);
+      if (!task) throw new HttpError(404, 'not-found', `no task "${id}"`);
+      if (task.targetPeer !== peerId || task.state === 'pending') {
+        throw new HttpError(403, 'not-assignee', 'only the assigned agent may update this task');
+      }
+      if (task.state !== 'assigned') throw new HttpError(409, 'task-finished', `task is already ${task.state}`);
+      const result = body.state === 'completed' ? { output: body.output ?? null } : { error: body.error ?? { code: 'failed', message: 'task failed' } };
+      if (jsonBytes(result) > limits.maxOutputBytes) {
+        throw new HttpError(413, 'output-too-large', `result must be at most ${limits.maxOutputBytes} bytes of JSON`);
+      }
+      const next: Task = { ...task, ...result, state: body.state, updatedAt: now() };
+      if (!(await transition(task, next))) throw new HttpError(409, 'conflict', 'task changed concurrently; reload it');
+      return next;
+    },
+    async sweep(meshes) {
+      for (const mesh of meshes) {
+        for (const task of await list(mesh)) {
+          if (!OPEN.includes(task.state)) continue;
+          if (task.expiresAt <= now()) {
+            await transition(task, { ...task, state: 'expired', updatedAt: now() });
+          } else if (task.state === 'pending') {
+            await tryAssign(task, task.agentId ?? task.targetPeer);
+          }
+        }
+      }
+    },
+  };
+}
