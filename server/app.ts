@@ -12,6 +12,7 @@ import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
 import { TokenRequestSchema, type IceServer, type TokenResponse } from './protocol.ts';
 import type { SignalingHub } from './signaling/signaling-hub.ts';
+import { StoreUnavailableError } from './store/store.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
 
@@ -53,6 +54,10 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       metrics.rejections.inc({ reason: `http-${err.status}` });
       return c.json(err.body(), err.status);
     }
+    if (err instanceof StoreUnavailableError) {
+      metrics.rejections.inc({ reason: 'store-unavailable' });
+      return c.json({ error: { code: 'store-unavailable', message: 'the state store is unreachable; retry shortly' } }, 503);
+    }
     logger.error('unhandled error', { err, path: c.req.path });
     return c.json({ error: { code: 'internal', message: 'internal server error' } }, 500);
   });
@@ -71,7 +76,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     const key = c.req.header('x-api-key');
     if (key) {
       const cred = await deps.verifyCredential(key);
-      if (!cred || cred.role !== 'admin' || (await deps.isRevoked(cred.cid))) throw new HttpError(403, 'forbidden', 'requires an admin key');
+      if (!cred) throw new HttpError(401, 'unauthorized', 'unknown API key');
+      if (cred.role !== 'admin' || (await deps.isRevoked(cred.cid))) throw new HttpError(403, 'forbidden', 'requires an admin key');
       return c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
     }
     return auth(['admin'])(c, async () => {

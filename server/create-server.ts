@@ -14,8 +14,10 @@ import { CloseCode } from './protocol.ts';
 import { createRegistry, type Registry } from './registry/registry.ts';
 import { mountRegistryRoutes } from './registry/routes.ts';
 import { createTopology } from './registry/topology.ts';
+import { createCluster, type ClusterLink } from './signaling/cluster.ts';
 import { createSignalingHub, type SignalingHub } from './signaling/signaling-hub.ts';
 import { createMemoryStore } from './store/memory-store.ts';
+import { createRedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
 import { mountTaskRoutes } from './tasks/routes.ts';
 import { createTaskQueue, type TaskQueue } from './tasks/task-queue.ts';
@@ -59,7 +61,7 @@ function clientIp(c: Context): string {
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? createMemoryStore(now);
+  const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
   const metrics = createServerMetrics();
   const taskTransitions = metrics.registry.counter('tabmesh_task_transitions_total', 'Task state transitions, by new state');
   const tokens = createTokenService(deps.secrets.jwtSecret, config.tokenTtlSeconds, now);
@@ -93,6 +95,12 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
       onLinkReport: (s, links) => void topology.report(s.mesh, s.peerId, links).catch((err: unknown) => logger.warn('link report not stored', { err })),
     },
   });
+  // Several instances share state only through Redis; a single in-memory instance needs no fan-out.
+  let cluster: ClusterLink | undefined;
+  if (config.redisUrl) {
+    cluster = await createCluster({ store, logger, handlers: hub.clusterHandlers });
+    hub.attachCluster(cluster);
+  }
   let readiness: Readiness = 'starting';
   const app = createApp({
     config, logger, metrics, tokens, verifyCredential, isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
@@ -127,6 +135,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     async shutdown() {
       clearInterval(timer);
       hub.closeAll(CloseCode.goingAway, 'server shutting down');
+      await cluster?.close();
       await store.close();
     },
   };

@@ -11,6 +11,8 @@ export interface ClusterLink {
   /** Peers of `mesh` connected to other instances (a cache fed by pub/sub). */
   remotePeers(mesh: string): PeerSummary[];
   hasRemote(mesh: string, peerId: string): boolean;
+  /** Authoritative (store) check that a peer is connected anywhere; false on store errors. */
+  exists(mesh: string, peerId: string): Promise<boolean>;
   forward(mesh: string, to: string, frame: ServerFrame): void;
   broadcast(mesh: string, except: string, frame: ServerFrame): void;
   revoke(cid: string): void;
@@ -127,6 +129,7 @@ export async function createCluster(opts: { store: Store; logger: Logger; handle
     },
     remotePeers: (mesh) => [...(remote.get(mesh)?.values() ?? [])].map(({ instance: _i, ...p }) => p),
     hasRemote: (mesh, peerId) => remote.get(mesh)?.has(peerId) ?? false,
+    exists: (mesh, peerId) => store.get(presenceNs(mesh), peerId).then((r) => r !== undefined, () => false),
     forward: (mesh, to, frame) => publish({ kind: 'deliver', origin: instanceId, mesh, to, frame }),
     broadcast: (mesh, except, frame) => publish({ kind: 'broadcast', origin: instanceId, mesh, except, frame }),
     revoke: (cid) => publish({ kind: 'revoke', origin: instanceId, cid }),

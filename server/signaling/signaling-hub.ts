@@ -6,6 +6,7 @@ import {
   type ClientFrame, type IceServer, type Link, type PeerSummary, type RelayedFrame, type Role, type ServerFrame,
   type TokenClaims,
 } from '../protocol.ts';
+import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
@@ -54,6 +55,10 @@ export interface SignalingHub {
   peers(mesh: string): PeerSummary[];
   /** Open sockets (authenticated or not). */
   connectionCount(): number;
+  /** What other instances call into (deliver, broadcast, revoke on this instance only). */
+  readonly clusterHandlers: ClusterHandlers;
+  /** Joins a cluster: presence, relay and revocation then span every instance on the store. */
+  attachCluster(link: ClusterLink): void;
   /** Closes every socket with `code` (1001 on shutdown), stops timers and refuses later sockets. */
   closeAll(code: number, reason: string): void;
 }
@@ -72,6 +77,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
   const all = new Set<Conn>();
   const { metrics, logger } = opts;
   let stopped = false;
+  let cluster: ClusterLink | undefined;
   const idleTimer = setInterval(() => {
     const t = now();
     for (const c of all) {
@@ -188,6 +194,8 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       if (peers.size === 0) meshes.delete(s.mesh);
       metrics.peers.inc({}, -1);
       broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
+      cluster?.broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
+      cluster?.release(s.mesh, s.peerId);
       guard('onLeave hook', () => hooks.onLeave?.(s));
       logger.info('peer left', { peerId: s.peerId, mesh: s.mesh });
     }
@@ -247,6 +255,19 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     relay(frame: RelayedFrame) {
       const s = this.session!;
       const target = meshes.get(s.mesh)?.get(frame.to);
+      if (!target && cluster) {
+        // Publish at once, even on a cache miss (a peer that joined elsewhere a moment ago), so
+        // frames keep their order; a miss is then checked against the store and reported.
+        const known = cluster.hasRemote(s.mesh, frame.to);
+        cluster.forward(s.mesh, frame.to, { ...frame, from: s.peerId } as ServerFrame);
+        metrics.relayed.inc({ type: frame.type });
+        if (!known) {
+          void cluster.exists(s.mesh, frame.to).then((found) => {
+            if (!found && !this.isClosed()) this.refuse('unknown-peer', `peer "${frame.to}" is not in this mesh`, frame.to, false);
+          });
+        }
+        return;
+      }
       if (!target || target === this) return this.refuse('unknown-peer', `peer "${frame.to}" is not in this mesh`, frame.to, false);
       if (target.socket.bufferedAmount > MAX_RECEIVER_BUFFER) {
         return this.refuse('peer-congested', `peer "${frame.to}" is not reading; frame dropped`, frame.to, false);
@@ -286,11 +307,17 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       }
       // Re-check after the awaits: another socket may have taken the id or filled the mesh meanwhile.
       if (this.isClosed() || !this.admissible(claims)) return;
+      if (cluster) {
+        const claim = await cluster.claim(session.mesh, summary(session), opts.maxPeersPerMesh);
+        if (claim === 'duplicate') return this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
+        if (claim === 'full') return this.shut(CloseCode.meshFull, `mesh is full (${opts.maxPeersPerMesh} peers)`);
+        if (this.isClosed() || !this.admissible(claims)) return cluster.release(session.mesh, session.peerId);
+      }
       clearTimeout(this.authTimer);
       this.session = session;
       let peers = meshes.get(session.mesh);
       if (!peers) meshes.set(session.mesh, (peers = new Map()));
-      const others = [...peers.values()].map((c) => summary(c.session!));
+      const others = [...[...peers.values()].map((c) => summary(c.session!)), ...(cluster?.remotePeers(session.mesh) ?? [])];
       peers.set(session.peerId, this);
       metrics.peers.inc();
       this.state = 'open';
@@ -300,6 +327,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
         tokenExpiresAt: claims.exp * 1000, serverTime: now(),
       });
       broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: summary(session) });
+      cluster?.broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: summary(session) });
       guard('onJoin hook', () => hooks.onJoin?.(session));
       logger.info('peer joined', { peerId: session.peerId, mesh: session.mesh, role: session.role });
       for (const [data, bytes] of this.pending.splice(0)) this.message(data, bytes);
@@ -332,6 +360,12 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     }
   }
 
+  const revokeLocal = (cid: string) => {
+    let n = 0;
+    for (const c of [...all]) if (c.session?.cid === cid) (c.shut(CloseCode.revoked, 'credential revoked'), n++);
+    return n;
+  };
+
   return {
     accept(socket, info) {
       const conn = new Conn(socket, info);
@@ -340,8 +374,9 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     },
     push(mesh, peerId, frame) {
       const c = meshes.get(mesh)?.get(peerId);
-      if (!c) return false;
-      send(c.socket, frame);
+      if (c) return send(c.socket, frame), true;
+      if (!cluster?.hasRemote(mesh, peerId)) return false;
+      cluster.forward(mesh, peerId, frame);
       return true;
     },
     kick(mesh, peerId, code, reason) {
@@ -350,11 +385,22 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       return c !== undefined;
     },
     revoke(cid) {
-      let n = 0;
-      for (const c of [...all]) if (c.session?.cid === cid) (c.shut(CloseCode.revoked, 'credential revoked'), n++);
-      return n;
+      cluster?.revoke(cid);
+      return revokeLocal(cid);
     },
-    peers: (mesh) => [...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)),
+    peers: (mesh) => [...[...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)), ...(cluster?.remotePeers(mesh) ?? [])],
+    clusterHandlers: {
+      deliver: (mesh, to, frame) => {
+        const c = meshes.get(mesh)?.get(to);
+        if (c) send(c.socket, frame);
+      },
+      broadcast,
+      revoke: (cid) => void revokeLocal(cid),
+      localPeers: () => [...all].flatMap((c) => (c.state === 'open' && c.session ? [{ mesh: c.session.mesh, peer: summary(c.session) }] : [])),
+    },
+    attachCluster(link) {
+      cluster = link;
+    },
     connectionCount: () => all.size,
     closeAll(code, reason) {
       stopped = true;
