@@ -2,15 +2,16 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { CredentialVerifier } from './auth/credentials.ts';
+import type { NonceService } from './auth/nonces.ts';
+import { mountTokenRoutes } from './auth/token-routes.ts';
 import type { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { requireAuth, type AuthEnv } from './http/auth-middleware.ts';
 import { HttpError } from './http/http-error.ts';
-import { readJson } from './http/read-json.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
-import { TokenRequestSchema, type IceServer, type TokenResponse } from './protocol.ts';
+import type { IceServer } from './protocol.ts';
 import type { SignalingHub } from './signaling/signaling-hub.ts';
 import { StoreUnavailableError } from './store/store.ts';
 
@@ -22,6 +23,7 @@ export interface AppDeps {
   metrics: ServerMetrics;
   tokens: TokenService;
   verifyCredential: CredentialVerifier;
+  nonces: NonceService;
   isRevoked(cid: string): Promise<boolean>;
   hub: SignalingHub;
   iceServersFor(peerId: string): Promise<IceServer[]>;
@@ -87,17 +89,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
 
   const api = new Hono<AuthEnv>();
-  api.post('/token', async (c) => {
-    const key = c.req.header('x-api-key');
-    if (!key) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
-    const body = await readJson(c, TokenRequestSchema, 4096);
-    const cred = await deps.verifyCredential(key);
-    if (!cred) throw new HttpError(401, 'unauthorized', 'unknown API key or device token');
-    if (await deps.isRevoked(cred.cid)) throw new HttpError(403, 'revoked', 'credential has been revoked');
-    const issued = await tokens.issue({ sub: body.peerId, role: cred.role, mesh: cred.mesh, cid: cred.cid });
-    const res: TokenResponse = { ...issued, peerId: body.peerId, role: cred.role, mesh: cred.mesh };
-    return c.json(res);
-  });
+  mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
   api.get('/peers', auth(), (c) => c.json({ peers: deps.hub.peers(c.var.auth.mesh) }));
   api.get('/config', auth(), async (c) =>

@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
+import { createNonceService } from './auth/nonces.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { createApp, type Readiness } from './app.ts';
 import type { Secrets } from './bootstrap-secrets.ts';
@@ -103,7 +104,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   }
   let readiness: Readiness = 'starting';
   const app = createApp({
-    config, logger, metrics, tokens, verifyCredential, isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
+    config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
     mount: (api, auth) => {

@@ -8,3 +8,4 @@ export * from './protocol/http.ts';
 export * from './protocol/frames.ts';
 export * from './protocol/mesh-messages.ts';
 export * from './protocol/control-plane.ts';
+export * from './protocol/identity.ts';

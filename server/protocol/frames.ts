@@ -14,12 +14,23 @@ const from = v.optional(PeerIdSchema);
 export const HelloFrameSchema = v.object({ type: v.literal('hello'), token: text(4096) });
 export const AuthFrameSchema = v.object({ type: v.literal('auth'), token: text(4096) });
 
-export const SdpPayloadSchema = v.object({ sdp: text(MAX_SDP) });
+/**
+ * Connection-attempt id: one per RTCPeerConnection, chosen by the offerer, echoed on the answer
+ * and every candidate so a peer can drop negotiation frames of a connection it already replaced.
+ */
+const sid = v.optional(v.pipe(text(64), v.regex(/^[A-Za-z0-9_-]+$/, 'must be A-Z a-z 0-9 _ -')));
+export const SdpPayloadSchema = v.object({
+  sdp: text(MAX_SDP),
+  sid,
+  /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
+  iceRestart: v.optional(v.boolean('must be a boolean')),
+});
 export const CandidatePayloadSchema = v.nullable(
   v.object({
     candidate: v.pipe(v.string('must be a string'), v.maxLength(1024, 'must be at most 1024 characters')),
     sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
     sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(1024))),
+    sid,
   }),
 );
 

@@ -1,8 +1,21 @@
 import * as v from 'valibot';
 import { MeshSchema, PeerIdSchema, RoleSchema } from './common.ts';
+import { PublicIdentitySchema } from './identity.ts';
 
-/** `POST /api/token` body; the credential travels in the `X-API-Key` header, never the body. */
-export const TokenRequestSchema = v.object({ peerId: PeerIdSchema });
+/** Proof that the caller holds the key its (key-derived) peer id stands for. */
+export const IdentityProofSchema = v.object({
+  publicKey: PublicIdentitySchema,
+  /** From `POST /api/token/nonce`; single use, 60 s. */
+  nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce')),
+  /** base64url signature over `tabmesh-token-proof:<nonce>:<peerId>`. */
+  signature: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{40,200}$/, 'must be a base64url signature')),
+});
+
+/**
+ * `POST /api/token` body; the credential travels in the `X-API-Key` header, never the body.
+ * Key-derived ids (`k` + 32 hex) require `identity`; plain names are accepted unverified.
+ */
+export const TokenRequestSchema = v.object({ peerId: PeerIdSchema, identity: v.optional(IdentityProofSchema) });
 export type TokenRequest = v.InferOutput<typeof TokenRequestSchema>;
 
 export const TokenResponseSchema = v.object({
@@ -11,6 +24,8 @@ export const TokenResponseSchema = v.object({
   peerId: PeerIdSchema,
   role: RoleSchema,
   mesh: MeshSchema,
+  /** True when the peer proved it holds the key behind its id. */
+  verified: v.boolean(),
 });
 export type TokenResponse = v.InferOutput<typeof TokenResponseSchema>;
 

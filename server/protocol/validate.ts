@@ -11,7 +11,14 @@ export function validate<S extends v.GenericSchema>(schema: S, input: unknown): 
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];
   const field = v.getDotPath(issue) ?? '(root)';
-  return { ok: false, field, message: `${field}: ${issue.message}` };
+  return { ok: false, field, message: `${field}: ${ruleOf(issue)}` };
+}
+
+/** valibot's wording for a missing key ("Invalid key: Expected …") hides the rule; say it plainly. */
+function ruleOf(issue: v.BaseIssue<unknown>): string {
+  if (issue.path?.at(-1)?.origin === 'key') return 'is required';
+  if (issue.kind === 'schema' && issue.type === 'object' && issue.message.startsWith('Invalid type')) return 'must be an object';
+  return issue.message;
 }
 
 /** Thrown by `parseOrThrow` so callers that prefer exceptions still get the field and rule. */

@@ -1,0 +1,50 @@
+import type { Hono } from 'hono';
+import type { AuthEnv } from '../http/auth-middleware.ts';
+import { HttpError } from '../http/http-error.ts';
+import { readJson } from '../http/read-json.ts';
+import { KEY_PEER_ID_PATTERN, peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../protocol.ts';
+import type { Credential, CredentialVerifier } from './credentials.ts';
+import type { NonceService } from './nonces.ts';
+import type { TokenService } from './tokens.ts';
+
+/** `POST /api/token/nonce` and `POST /api/token`: credential (+ optional key proof) → JWT. */
+export function mountTokenRoutes(
+  api: Hono<AuthEnv>,
+  deps: { tokens: TokenService; nonces: NonceService; verifyCredential: CredentialVerifier; isRevoked(cid: string): Promise<boolean> },
+): void {
+  const credential = async (key: string | undefined): Promise<Credential> => {
+    if (!key) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
+    const cred = await deps.verifyCredential(key);
+    if (!cred) throw new HttpError(401, 'unauthorized', 'unknown API key or device token');
+    if (await deps.isRevoked(cred.cid)) throw new HttpError(403, 'revoked', 'credential has been revoked');
+    return cred;
+  };
+
+  api.post('/token/nonce', async (c) => {
+    await credential(c.req.header('x-api-key'));
+    return c.json(await deps.nonces.issue());
+  });
+
+  api.post('/token', async (c) => {
+    const key = c.req.header('x-api-key');
+    if (!key) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
+    const body = await readJson(c, TokenRequestSchema, 4096);
+    const cred = await credential(key);
+    const proof = body.identity;
+    if (!proof && KEY_PEER_ID_PATTERN.test(body.peerId)) {
+      throw new HttpError(400, 'identity-required', 'identity: required for a key-derived peer id (k + 32 hex)');
+    }
+    if (proof) {
+      if ((await peerIdForKey(proof.publicKey)) !== body.peerId) {
+        throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
+      }
+      if (!(await deps.nonces.consume(proof.nonce))) throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
+      if (!(await verifyText(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature))) {
+        throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');
+      }
+    }
+    const issued = await deps.tokens.issue({ sub: body.peerId, role: cred.role, mesh: cred.mesh, cid: cred.cid });
+    const res: TokenResponse = { ...issued, peerId: body.peerId, role: cred.role, mesh: cred.mesh, verified: proof !== undefined };
+    return c.json(res);
+  });
+}
