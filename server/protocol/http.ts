@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { MeshSchema, PeerIdSchema, RoleSchema } from './common.ts';
+import { IceServerSchema, MeshSchema, PeerIdSchema, RoleSchema } from './common.ts';
 import { PublicIdentitySchema } from './identity.ts';
 
 /** Proof that the caller holds the key its (key-derived) peer id stands for. */
@@ -39,6 +39,13 @@ export interface TokenClaims {
   /** Expiry, epoch seconds. */
   exp: number;
 }
+
+/** `GET /api/config`: the caller's ICE servers (TURN credentials minted for its peer id) and limits. */
+export const ClientConfigResponseSchema = v.object({
+  iceServers: v.array(IceServerSchema),
+  limits: v.object({ maxFrameBytes: v.number(), ratePerSec: v.number(), maxPeersPerMesh: v.number() }),
+});
+export type ClientConfigResponse = v.InferOutput<typeof ClientConfigResponseSchema>;
 
 export const HealthResponseSchema = v.object({
   status: v.literal('ok'),

@@ -13,8 +13,9 @@ export interface TestSocket {
 }
 
 /** Opens a raw signaling socket (no hello sent) and queues every frame it receives. */
-export async function openSocket(wsUrl: string): Promise<TestSocket> {
-  const ws = new WebSocket(wsUrl);
+export async function openSocket(wsUrl: string, options?: WebSocket.ClientOptions): Promise<TestSocket> {
+  // `options` carries e.g. `{ ca }` for a wss:// server with a self-signed certificate.
+  const ws = new WebSocket(wsUrl, options);
   const frames: Array<Record<string, unknown>> = [];
   const waiters: Array<{ type: string; resolve: (f: Record<string, unknown>) => void }> = [];
   ws.on('message', (data) => {
@@ -44,8 +45,8 @@ export async function openSocket(wsUrl: string): Promise<TestSocket> {
 }
 
 /** Opens a socket, says hello with `token` and waits for `welcome`. */
-export async function joinWith(wsUrl: string, token: string): Promise<TestSocket & { welcome: Record<string, unknown> }> {
-  const s = await openSocket(wsUrl);
+export async function joinWith(wsUrl: string, token: string, options?: WebSocket.ClientOptions): Promise<TestSocket & { welcome: Record<string, unknown> }> {
+  const s = await openSocket(wsUrl, options);
   s.send({ type: 'hello', token });
   const welcome = await Promise.race([
     s.next('welcome'),
