@@ -4,6 +4,11 @@
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   serve: { summary: 'run the signaling + registry server and the hub (same as npm start)', load: () => import('./commands/serve.ts') },
+  doctor: { summary: 'check Node, node-datachannel, the server, the key and STUN/TURN; says what is wrong', load: () => import('./commands/doctor.ts') },
+  node: { summary: 'join the mesh as a headless peer and host agents (worker threads)', load: () => import('./commands/node.ts') },
+  call: { summary: 'run a skill on an agent in the mesh and print the result', load: () => import('./commands/call.ts') },
+  ping: { summary: 'measure round trips to a peer', load: () => import('./commands/ping.ts') },
+  peers: { summary: 'list the peers in the mesh and the agents they host', load: () => import('./commands/peers.ts') },
 };
 
 function usage(): string {

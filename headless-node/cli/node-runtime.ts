@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentHost } from '../../web/mesh/agent-host.ts';
+import { createBackoff } from '../../web/mesh/backoff.ts';
+import { MeshError } from '../../web/mesh/errors.ts';
+import { createMesh } from '../../web/mesh/mesh.ts';
+import type { MeshPlatform } from '../../web/mesh/platform.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
+import { createControlPlaneClient } from '../session/control-plane-client.ts';
+import type { NodeTokenSource } from '../session/token-source.ts';
+import { EXIT } from './command-line.ts';
+import { connectionError } from './cli-session.ts';
+
+export interface NodeRuntimeOptions {
+  url: string;
+  platform: MeshPlatform;
+  tokens: NodeTokenSource;
+  host: AgentHost;
+  p2p: boolean;
+  log: (line: string) => void;
+  /** Aborts on SIGTERM/SIGINT: deregister, say bye, stop. */
+  signal: AbortSignal;
+  /** Longest wait for deregistration on shutdown, ms (default 2000). */
+  deregisterTimeoutMs?: number;
+}
+
+/**
+ * Waits for a first token: a refused credential fails at once, an unreachable server is retried
+ * (a Pi may boot before its server) with backoff until `signal` aborts.
+ */
+export async function firstToken(url: string, tokens: NodeTokenSource, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const backoff = createBackoff({ baseMs: 500, maxMs: 15_000 });
+  for (;;) {
+    try {
+      await tokens.getToken();
+      return;
+    } catch (err) {
+      const unreachable = (err instanceof ApiError && (err.status === 0 || err.status >= 500)) || (err instanceof MeshError && err.retryable);
+      if (!unreachable) throw connectionError(url, err);
+      const wait = backoff.next();
+      log(`server not reachable (${(err as Error).message}); retrying in ${(wait / 1000).toFixed(1)} s`);
+      await sleep(wait, undefined, { signal });
+    }
+  }
+}
+
+/**
+ * Joins the mesh, registers the host's agents with the control plane (again after every
+ * reconnect: a restarted server may have forgotten them), serves calls until `signal` aborts or
+ * the credential is revoked, then deregisters and leaves. Resolves with the exit code.
+ */
+export async function runNode(o: NodeRuntimeOptions): Promise<number> {
+  const mesh = createMesh({ url: o.url, platform: o.platform, getToken: () => o.tokens.getToken(), host: o.host, p2p: o.p2p });
+  const controlPlane = createControlPlaneClient(o.url, () => o.tokens.getToken());
+  let peerId = '';
+  const register = async () => {
+    for (const agent of o.host.agents()) {
+      await controlPlane.registerAgent({ name: agent.name, skills: agent.skills, platform: 'node', capabilities: [] });
+    }
+  };
+  const registerOrWarn = () => register().catch((err: unknown) => o.log(`could not register agents: ${(err as Error).message}`));
+
+  let fatal: MeshError | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    if (o.signal.aborted) resolve();
+    o.signal.addEventListener('abort', () => resolve(), { once: true });
+    mesh.on('fatal', (err) => ((fatal = err), resolve()));
+  });
+  mesh.on('peer-joined', (p) => o.log(`peer joined: ${p.peerId} (${p.role})`));
+  mesh.on('peer-left', (p) => o.log(`peer left: ${p.peerId} (${p.reason})`));
+  mesh.on('link', (l) => {
+    // Fallback is the absence of a DataChannel (also while a peer leaves): only openings are news.
+    if (l.state === 'open' && l.tier !== 'fallback') o.log(`DataChannel to ${l.peerId} open (${l.tier}${l.openMs === undefined ? '' : `, ${Math.round(l.openMs)} ms`})`);
+  });
+  mesh.on('signaling', (s) => {
+    if (s.state === 'connecting') o.log(`signaling lost (${s.code ?? ''} ${s.reason ?? ''}); reconnecting, DataChannels stay up`);
+    if (s.state === 'open' && s.resumed) {
+      o.log('signaling resumed');
+      void registerOrWarn();
+    }
+  });
+
+  try {
+    const joined = await Promise.race([mesh.start(), stopped.then(() => undefined)]);
+    if (!joined) return fatal ? EXIT.connection : EXIT.ok;
+    peerId = joined.peerId;
+    await registerOrWarn();
+    const agents = o.host.agents().map((a) => `agent "${a.name}" serving ${a.skills.map((s) => s.name).join(', ')}`).join('; ');
+    console.log(`joined mesh "${joined.mesh}" as ${peerId} (${o.p2p ? 'peer-to-peer' : 'no p2p: fallback tier only'}); ${agents}`);
+    await stopped;
+    if (fatal) {
+      console.error(`tabmesh node: stopped: ${fatal.message}`);
+      return EXIT.connection;
+    }
+    o.log('shutting down');
+    await deregister(o, controlPlane, peerId);
+    return EXIT.ok;
+  } catch (err) {
+    throw err instanceof MeshError ? connectionError(o.url, err) : err;
+  } finally {
+    await mesh.stop();
+  }
+}
+
+/** Best effort: the registry would mark the agents offline by itself, only later. */
+async function deregister(o: NodeRuntimeOptions, cp: ReturnType<typeof createControlPlaneClient>, peerId: string): Promise<void> {
+  const ids = o.host.agents().map((a) => `${peerId}:${a.name}`);
+  const all = Promise.all(ids.map((id) => cp.deleteAgent(id))).catch((err: unknown) => o.log(`could not deregister: ${(err as Error).message}`));
+  await Promise.race([all, sleep(o.deregisterTimeoutMs ?? 2000, undefined, { ref: false })]);
+}

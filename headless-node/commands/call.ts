@@ -1,0 +1,70 @@
+import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
+import { openCliSession } from '../cli/cli-session.ts';
+import { describeMeshFailure, withBriefMesh } from '../cli/brief-mesh.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/connection-options.ts';
+import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
+import { createStreamPrinter } from '../cli/result-printer.ts';
+
+const spec = {
+  name: 'call',
+  options: {
+    ...CONNECTION_OPTIONS, ...MESH_OPTIONS,
+    skill: { type: 'string' },
+    input: { type: 'string' },
+    to: { type: 'string' },
+    stream: { type: 'boolean' },
+    json: { type: 'boolean' },
+    timeout: { type: 'string' },
+  },
+  help: `usage: tabmesh call --url URL --key KEY --skill NAME [--input JSON] [--to PEER] [--stream] [--json]
+
+Joins the mesh briefly, finds an agent offering the skill (or uses --to), runs the task
+peer-to-peer (falling back to the server when no DataChannel opens), prints the result, leaves.
+
+${CONNECTION_HELP}
+  --skill NAME       the skill to run (required)
+  --input JSON       the skill's input as JSON, e.g. '{"text":"hi"}' (default: none)
+  --to PEER          run on this peer id (or agent id PEER:NAME) instead of routing by skill
+  --stream           print streamed chunks as they arrive
+  --json             print {"result", "peer", "tier", "ms"}; with --stream, one {"chunk"} line per chunk first
+  --timeout SECONDS  give up after this long, 1-3600 (default 60)
+${MESH_HELP}
+
+Without --json the result goes to stdout (strings as they are, anything else as JSON) and a
+"peer · tier · ms" line to stderr. Exit codes: 0 done, 1 the task failed (no agent, skill
+error, timeout, peer gone), 2 bad flags or --input, 3 server unreachable or key refused.`,
+} satisfies CommandSpecShape;
+
+/** `tabmesh call`: one task, run peer-to-peer. */
+export async function run(args: string[]): Promise<number> {
+  return runCommand(spec, args, async (values) => {
+    const { url, secret } = readConnection(values, process.env);
+    const skill = values.skill;
+    if (!skill) throw new UsageError('--skill is required');
+    const input = parseInput(values.input);
+    const timeoutMs = intFlag('timeout', values.timeout, 60, 1, 3600) * 1000;
+    const platform = meshPlatformFrom(values, process.env);
+
+    const session = await openCliSession(url, secret);
+    const target = values.to ? values.to.split(':')[0]! : (await session.controlPlane.route(skill))?.peerId;
+    if (!target) throw new CliError(`no active agent offers skill "${skill}" (start one: tabmesh node --skills ${skill} …)`);
+
+    const printer = createStreamPrinter({ json: Boolean(values.json) });
+    const result = await withBriefMesh(session, { platform, p2p: !values['no-p2p'], target }, (mesh) =>
+      mesh.call(target, skill, input, { timeoutMs, ...(values.stream ? { stream: true, onChunk: printer.chunk } : {}) })
+        .catch((err: unknown) => {
+          throw describeMeshFailure(err, `skill "${skill}" on ${target}`, timeoutMs);
+        }));
+    printer.result({ result: result.output, peer: result.peerId, tier: result.tier, ms: Math.round(result.ms * 100) / 100 });
+    return EXIT.ok;
+  });
+}
+
+function parseInput(raw: string | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new UsageError(`--input must be JSON (${(err as Error).message}); quote it for the shell, e.g. --input '{"text":"hi"}'`);
+  }
+}

@@ -1,0 +1,108 @@
+import { AGENT_NAME_PATTERN } from '../../server/protocol.ts';
+import { MeshError } from '../../web/mesh/errors.ts';
+import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-host.ts';
+import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
+import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';
+import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
+import { checkCredentialFlags, resolveNodeCredential } from '../cli/node-credential.ts';
+import { firstToken, runNode } from '../cli/node-runtime.ts';
+import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
+import { CREDENTIAL_FILE } from '../session/device-pairing.ts';
+import { loadNodeIdentity } from '../session/node-identity.ts';
+import { createNodeTokenSource } from '../session/token-source.ts';
+import { defaultNodeSkills, NODE_BUILTIN_SKILLS } from '../skills/node-skills.ts';
+
+const spec = {
+  name: 'node',
+  options: {
+    ...CONNECTION_OPTIONS, ...MESH_OPTIONS,
+    code: { type: 'string' },
+    name: { type: 'string' },
+    skills: { type: 'string' },
+    'skills-module': { type: 'string' },
+    'data-dir': { type: 'string' },
+    workers: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+  help: `usage: tabmesh node --url URL (--key KEY | --code CODE | --token TOKEN) --name NAME [options]
+
+Joins the mesh as a headless peer and hosts an agent whose skills run in worker threads.
+Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
+
+  --url URL              server URL (env TABMESH_URL)
+  --key KEY              API key (env TABMESH_KEY)
+  --code CODE            pair with a 6-digit code (or 12-character invite) from the hub; waits for
+                         approval and saves the device token in the data dir for the next start
+  --token TOKEN          device token (tmd_…)
+                         (none of the three: the device token saved in the data dir is used)
+  --name NAME            agent name, 1-64 of A-Z a-z 0-9 _ . - (required)
+  --skills LIST          built-in skills, comma-separated; default echo,time,sysinfo,chat (+llm when
+                         OPENAI_BASE_URL or OPENAI_API_KEY is set); available: ${[...NODE_BUILTIN_SKILLS.keys()].join(', ')}
+  --skills-module PATH   ES module whose exported functions are more skills (docs/skills.md)
+  --data-dir DIR         identity and device token, kept private (default ~/.tabmesh/nodes/NAME)
+  --workers N            skill worker threads, 1-16 (default 1)
+${MESH_HELP}
+  --quiet                log only errors
+
+Exit codes: 0 stopped by a signal, 2 bad flags or skills module, 3 server unreachable at a
+pairing step or credential refused/revoked.`,
+} satisfies CommandSpecShape;
+
+/** `tabmesh node`: a long-running headless peer. */
+export async function run(args: string[]): Promise<number> {
+  return runCommand(spec, args, async (values) => {
+    const env = process.env;
+    const url = readServerUrl(values, env);
+    if (values.name === undefined) throw new UsageError('--name is required');
+    const name = values.name;
+    if (!AGENT_NAME_PATTERN.test(name)) throw new UsageError(`--name must be 1-64 chars of A-Z a-z 0-9 _ . - starting with a letter or digit (got "${name}")`);
+    checkCredentialFlags(values);
+    const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
+    const workers = intFlag('workers', values.workers, 1, 1, 16);
+    const platform = meshPlatformFrom(values, env);
+    const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
+
+    const dir = openDataDir(values['data-dir'] ?? defaultDataDir(name));
+    const identity = await loadNodeIdentity(dir);
+    const host = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
+      .catch((err: unknown) => {
+        throw err instanceof SkillLoadError ? new UsageError(err.message) : err;
+      });
+
+    const shutdown = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (shutdown.signal.aborted) process.exit(130);
+      shutdown.abort(new Error(sig));
+      // A stuck shutdown must not keep a service manager waiting forever.
+      setTimeout(() => process.exit(EXIT.failed), 10_000).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      const context = { url, name, values, env, dir, signal: shutdown.signal, log };
+      let credential = await resolveNodeCredential(context);
+      let tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId });
+      try {
+        await firstToken(url, tokens, shutdown.signal, log);
+      } catch (err) {
+        const refusedSaved = credential.source === 'saved' && err instanceof CliError && err.exitCode === EXIT.connection;
+        if (!refusedSaved) throw err;
+        if (values.code === undefined) throw new CliError(`${err.message}; the saved device token in ${dir.path}/${CREDENTIAL_FILE} was refused (revoked?): pair again with --code`, EXIT.connection);
+        log('the saved device token was refused (revoked?); pairing again with --code');
+        dir.remove(CREDENTIAL_FILE);
+        credential = await resolveNodeCredential(context);
+        tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId });
+        await firstToken(url, tokens, shutdown.signal, log);
+      }
+      return await runNode({ url, platform, tokens, host, p2p: !values['no-p2p'], log, signal: shutdown.signal });
+    } catch (err) {
+      // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
+      if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;
+      throw err;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      await host.close();
+    }
+  });
+}

@@ -1,0 +1,87 @@
+import * as Comlink from 'comlink';
+import type { AgentInfo } from '../../../server/protocol.ts';
+import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
+import { snapshotPage } from './page-probe.ts';
+import type { AgentWorkerApi } from './worker-api.ts';
+
+export interface WorkerAgentHostOptions {
+  /** Agent names from agent-worker.ts; each runs in its own Worker. Default: basic, page. */
+  agents?: string[];
+  /** Skill configuration (e.g. OPENAI_BASE_URL for `llm`). */
+  env?: Record<string, string>;
+}
+
+interface RunningAgent {
+  info: AgentInfo;
+  worker: Worker;
+  api: Comlink.Remote<AgentWorkerApi>;
+}
+
+/**
+ * The browser's AgentHost: each agent runs in a module Web Worker and is driven over comlink
+ * (a MessagePort bridge). Resolves once every worker has described its skills.
+ */
+export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): Promise<AgentHost> {
+  const env = opts.env ?? {};
+  const probe = Comlink.proxy({ pageInfo: snapshotPage });
+  const running: RunningAgent[] = await Promise.all(
+    (opts.agents ?? ['basic', 'page']).map(async (name) => {
+      const worker = new Worker(new URL('./agent-worker.ts', import.meta.url), { type: 'module', name: `agent-${name}` });
+      const api = Comlink.wrap<AgentWorkerApi>(worker);
+      try {
+        const skills = await api.init(name, env, probe);
+        return { info: { name, skills, platform: 'browser' as const }, worker, api };
+      } catch (err) {
+        worker.terminate();
+        throw err;
+      }
+    }),
+  );
+  let nextRun = 1;
+  return {
+    agents: () => running.map((a) => a.info),
+    async run(skill, input, ctx) {
+      const agent = running.find((a) => a.info.skills.some((s) => s.name === skill));
+      if (!agent) throw new SkillError('unknown-skill', `this tab has no skill "${skill}"`);
+      const runId = nextRun++;
+      const onAbort = () => void agent.api.cancel(runId, String(ctx.signal.reason ?? 'cancelled'));
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const onChunk = ctx.onChunk;
+        const result = await agent.api.run(runId, skill, input, onChunk ? Comlink.proxy((c: unknown) => onChunk(c)) : undefined);
+        if (!result.ok) throw new SkillError(result.code, result.message);
+        return result.output;
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+    },
+    async close() {
+      for (const a of running) {
+        a.api[Comlink.releaseProxy]();
+        a.worker.terminate();
+      }
+    },
+  };
+}
+
+/**
+ * True when this browser can transfer an RTCDataChannel to a worker (Chromium can, Firefox
+ * cannot). Feature detection only: the mesh core keeps channels on the main thread and agents
+ * are reached over the MessagePort bridge either way.
+ */
+export function canTransferDataChannel(): boolean {
+  let pc: RTCPeerConnection | undefined;
+  try {
+    pc = new RTCPeerConnection();
+    const dc = pc.createDataChannel('transfer-probe');
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(dc, [dc as unknown as Transferable]);
+    port1.close();
+    port2.close();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    pc?.close();
+  }
+}

@@ -1,0 +1,36 @@
+import type { Skill } from '../../../server/protocol.ts';
+
+/** A run's outcome as plain data: errors cross the worker boundary as code + message only. */
+export type WorkerRunResult = { ok: true; output: unknown } | { ok: false; code: string; message: string };
+
+/** A snapshot of the hosting page, taken on the main thread (workers cannot see the DOM). */
+export interface PageInfo {
+  title: string;
+  url: string;
+  language: string;
+  userAgent: string;
+  visibility: string;
+  online: boolean;
+  screen: { width: number; height: number; pixelRatio: number };
+  viewport: { width: number; height: number };
+  hardwareConcurrency: number;
+  uptimeMs: number;
+}
+
+/** Main-thread services a worker may call back into (passed with `Comlink.proxy`). */
+export interface PageProbe {
+  pageInfo(): PageInfo;
+}
+
+/** What each agent worker exposes over comlink. */
+export interface AgentWorkerApi {
+  /** Selects the agent's skills; `env` configures them (e.g. the llm endpoint). Returns their descriptions. */
+  init(agent: string, env: Record<string, string>, probe: PageProbe): Promise<Skill[]>;
+  /**
+   * Runs `skill`. Each streamed chunk is awaited on `onChunk` before the next, so chunks (sent on
+   * the callback's own port) cannot overtake the result (sent on the worker's port).
+   */
+  run(runId: number, skill: string, input: unknown, onChunk?: (chunk: unknown) => void | Promise<void>): Promise<WorkerRunResult>;
+  /** Aborts a run; its result then resolves with code `cancelled`. */
+  cancel(runId: number, reason?: string): void;
+}
