@@ -48,7 +48,7 @@ type Env = Record<string, string | undefined>;
 
 function int(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return def;
+  if (raw === undefined || raw.trim() === '') return def;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new ConfigError(name, `must be an integer from ${min} to ${max}`, raw);
@@ -69,14 +69,18 @@ const KEY_RULE = 'must be comma-separated role:key[:mesh] entries, role admin|ag
 
 /** Parses `role:key[:mesh]` entries; the mesh defaults to `default`. */
 export function parseApiKeys(raw: string, name = 'TABMESH_API_KEYS'): ApiKeyEntry[] {
-  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+  const seen = new Set<string>();
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry, i) => {
     const [role, key, mesh = 'default', ...rest] = entry.split(':');
-    const ok =
-      (role === 'admin' || role === 'agent') &&
-      key !== undefined && /^[A-Za-z0-9_.~-]{16,256}$/.test(key) &&
-      /^[a-z0-9][a-z0-9_-]{0,31}$/.test(mesh) && rest.length === 0;
-    // Never echo the key itself back into an error message.
-    if (!ok) throw new ConfigError(name, KEY_RULE, `${role ?? ''}:…`);
+    const problem =
+      role !== 'admin' && role !== 'agent' ? 'role' :
+      key === undefined || !/^[A-Za-z0-9_.~-]{16,256}$/.test(key) ? 'key' :
+      !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(mesh) || rest.length > 0 ? 'mesh' :
+      seen.has(key) ? 'duplicate' : undefined;
+    // Name the entry and the part at fault but never echo it: a missing "role:" would print the key.
+    if (problem === 'duplicate') throw new ConfigError(name, 'must not list the same key twice', `entry ${i + 1}`);
+    if (problem) throw new ConfigError(name, KEY_RULE, `entry ${i + 1}: bad ${problem}`);
+    seen.add(key!);
     return { role: role as Role, key: key!, mesh };
   });
 }
@@ -105,14 +109,23 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError('TABMESH_CORS_ORIGINS', 'must list origins like https://example.com (no "*", no path)', o);
     }
   }
-  const publicUrl = opt(env, 'TABMESH_PUBLIC_URL');
-  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) {
-    throw new ConfigError('TABMESH_PUBLIC_URL', 'must be an http(s) URL', publicUrl);
+  const rawPublicUrl = opt(env, 'TABMESH_PUBLIC_URL');
+  if (rawPublicUrl !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(rawPublicUrl)) {
+    throw new ConfigError('TABMESH_PUBLIC_URL', 'must be an http(s) URL', rawPublicUrl);
   }
+  // Links are built as `${publicUrl}/...`: a trailing slash would double up.
+  const publicUrl = rawPublicUrl?.replace(/\/+$/, '');
   const turnUrls = url(env, 'TURN_URLS', ['turn', 'turns']);
   const turnSecret = opt(env, 'TURN_SECRET');
   if (turnUrls.length > 0 && turnSecret === undefined) {
     throw new ConfigError('TURN_SECRET', 'must be set when TURN_URLS is set', '');
+  }
+  const host = opt(env, 'HOST') ?? '0.0.0.0';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError('HOST', 'must be a host name or IP address', host);
+  const redisUrl = opt(env, 'TABMESH_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    // The URL may carry a password: name the rule, not the value.
+    throw new ConfigError('TABMESH_REDIS_URL', 'must be a redis:// or rediss:// URL', '…');
   }
   const tlsCertFile = opt(env, 'TLS_CERT_FILE');
   const tlsKeyFile = opt(env, 'TLS_KEY_FILE');
@@ -121,10 +134,11 @@ export function loadConfig(env: Env): Config {
   }
   return {
     port: int(env, 'PORT', 8787, 0, 65535),
-    host: opt(env, 'HOST') ?? '0.0.0.0',
+    host,
     apiKeys: parseApiKeys(env.TABMESH_API_KEYS ?? ''),
     jwtSecret,
-    tokenTtlSeconds: int(env, 'TABMESH_TOKEN_TTL_SECONDS', 300, 30, 86_400),
+    // The 5 s floor exists so tests can watch a token expire; production TTLs are minutes.
+    tokenTtlSeconds: int(env, 'TABMESH_TOKEN_TTL_SECONDS', 300, 5, 86_400),
     dataDir: opt(env, 'TABMESH_DATA_DIR') ?? '.tabmesh',
     maxPeersPerMesh: int(env, 'TABMESH_MAX_PEERS_PER_MESH', 256, 1, 100_000),
     maxFrameBytes: int(env, 'TABMESH_MAX_FRAME_BYTES', 65_536, 1024, 16 * 1024 * 1024),
@@ -141,7 +155,7 @@ export function loadConfig(env: Env): Config {
     turnCredentialTtlSeconds: int(env, 'TURN_CREDENTIAL_TTL_SECONDS', 3600, 60, 7 * 86_400),
     tlsCertFile,
     tlsKeyFile,
-    redisUrl: opt(env, 'TABMESH_REDIS_URL'),
+    redisUrl,
     hubDir: opt(env, 'TABMESH_HUB_DIR'),
   };
 }

@@ -18,36 +18,44 @@ export function defaultHubDir(): string {
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[0]!;
 }
 
+/** Decodes the raw URL path once; undefined for malformed escapes or NUL bytes. */
+function requestPath(url: string): string | undefined {
+  try {
+    const path = decodeURIComponent(new URL(url).pathname);
+    return path.includes('\0') ? undefined : path;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Serves the built hub (node:fs works on Node and Deno). Hashed files under /assets/ are cached
  * for a year; everything else (index.html, the service worker, the manifest) must revalidate.
- * Extension-less paths fall back to index.html so client routes survive a reload.
+ * Extension-less paths fall back to index.html so client routes survive a reload; paths that
+ * resolve outside `root` and the API namespace are never served from here.
  */
 export function serveHub(root: string = defaultHubDir()): MiddlewareHandler {
   const base = resolve(root);
+  const index = join(base, 'index.html');
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
-    let path: string;
-    try {
-      path = decodeURIComponent(c.req.path);
-    } catch {
-      return next();
-    }
-    if (path.startsWith('/api/') || path === '/ws') return next();
+    const path = requestPath(c.req.url);
+    if (path === undefined || path === '/api' || path.startsWith('/api/') || path === '/ws') return next();
     let file = resolve(base, '.' + normalize(path === '/' ? '/index.html' : path));
     if (file !== base && !file.startsWith(base + sep)) return next();
     let info = await stat(file).catch(() => undefined);
     if (!info?.isFile() && extname(path) === '') {
-      file = join(base, 'index.html');
+      file = index;
       info = await stat(file).catch(() => undefined);
     }
     if (!info?.isFile()) {
-      if (path === '/' ) return c.html('<!doctype html><title>tabmesh</title><p>The hub is not built. Run <code>npm run build</code>.</p>', 503);
+      if (path === '/') return c.html('<!doctype html><title>tabmesh</title><p>The hub is not built. Run <code>npm run build</code>.</p>', 503);
       return next();
     }
     const headers = {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      // Decided by the file served, not the URL: an /assets/ miss that falls back to index.html must not be cached for a year.
+      'cache-control': file !== index && path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     if (c.req.method === 'HEAD') return c.body(null, 200, headers);
     return c.body(new Uint8Array(await readFile(file)), 200, headers);

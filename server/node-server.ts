@@ -9,6 +9,10 @@ import { serveHub } from './hub-static.ts';
 import { createLogger } from './ops/logger.ts';
 import { banner, startupOrExit } from './startup.ts';
 
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** Node entry: HTTP(S) via @hono/node-server, WebSockets via ws (noServer, maxPayload). */
 export async function startNodeServer(
   env: Record<string, string | undefined> = process.env,
@@ -16,20 +20,39 @@ export async function startNodeServer(
   const { config, secrets } = await startupOrExit(env, (code) => process.exit(code));
   const logger = createLogger(config.logLevel);
   const server = await createTabmeshServer({ config, secrets, logger, serveHub: serveHub(config.hubDir) });
-  const tls = config.tlsCertFile && config.tlsKeyFile
-    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
-    : undefined;
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  try {
+    tls = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
+  } catch (err) {
+    console.error(`tabmesh: cannot read TLS_CERT_FILE / TLS_KEY_FILE: ${(err as Error).message}`);
+    return process.exit(1);
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false });
-  const attach = (ws: WebSocket, req: IncomingMessage) => {
+  const attach = (ws: WebSocket, socket: Duplex, remoteAddress: string) => {
+    // Frames sent to one socket in the same tick (a peer's burst of ICE candidates) leave in one
+    // write syscall instead of one each: cork on the first, uncork once the tick's synchronous
+    // work is done. bufferedAmount still counts corked bytes, so backpressure is unchanged.
+    let corked = false;
+    const flush = () => {
+      corked = false;
+      socket.uncork();
+    };
     const conn = server.hub.accept(
       {
-        send: (d) => ws.send(d),
+        send: (d) => {
+          if (!corked) {
+            corked = true;
+            socket.cork();
+            process.nextTick(flush);
+          }
+          ws.send(d);
+        },
         close: (code, reason) => ws.close(code, reason),
         get bufferedAmount() { return ws.bufferedAmount; },
         ping: () => ws.ping(),
       },
-      { remoteAddress: req.socket.remoteAddress ?? 'unknown' },
+      { remoteAddress },
     );
     ws.on('message', (data, isBinary) => {
       // binaryType 'nodebuffer' (the default) delivers a Buffer; the other shapes are for safety.
@@ -59,13 +82,16 @@ export async function startNodeServer(
   http.on('error', (err) => onError(err));
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node drops its own error listener from upgraded sockets: without one, a reset crashes us.
-    socket.on('error', () => socket.destroy());
+    // A listener without closures over `req`: one that captured it kept every upgrade request
+    // (headers and all, ~2 KB) alive for the socket's lifetime.
+    socket.on('error', destroySocket);
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req));
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, socket, remoteAddress));
   });
   const port = await listening.catch((err: Error) => {
     console.error(`tabmesh: cannot listen on ${config.host}:${config.port}: ${err.message}`);
@@ -92,16 +118,22 @@ export async function startNodeServer(
 
 /** Starts the server and exits cleanly on SIGTERM/SIGINT within TABMESH_SHUTDOWN_TIMEOUT_MS (8 s). */
 export async function runNodeServer(env: Record<string, string | undefined> = process.env): Promise<void> {
-  const running = await startNodeServer(env);
-  let exiting = false;
-  const stop = (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'signal received', signal }));
+  let running: Awaited<ReturnType<typeof startNodeServer>> | undefined;
+  let signalled = false;
+  const drain = (r: NonNullable<typeof running>) => {
     // Past the hard timeout the process exits anyway (code 1), whatever is still open.
-    setTimeout(() => process.exit(1), Math.max(100, running.shutdownTimeoutMs - 500)).unref();
-    void running.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(1), Math.max(100, r.shutdownTimeoutMs - 500)).unref();
+    void r.close().then(() => process.exit(0));
   };
+  const stop = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'signal received', signal }));
+    if (running) drain(running);
+  };
+  // Handlers go in before the listener: a SIGTERM right after the banner must drain, not kill.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  running = await startNodeServer(env);
+  if (signalled) drain(running);
 }

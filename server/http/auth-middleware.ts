@@ -13,7 +13,8 @@ export function requireAuth(
 ): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
     if (!match) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <token> header');
     let claims: TokenClaims;
     try {

@@ -3,18 +3,48 @@ import type * as v from 'valibot';
 import { validate } from '../protocol.ts';
 import { HttpError } from './http-error.ts';
 
-/** Reads and validates a JSON body, capped at `maxBytes` (default 64 KiB); throws 400/413 `HttpError`. */
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+const tooLarge = (maxBytes: number) => new HttpError(413, 'body-too-large', `body must be at most ${maxBytes} bytes`);
+
+function capText(text: string, maxBytes: number): string {
+  if (new TextEncoder().encode(text).byteLength > maxBytes) throw tooLarge(maxBytes);
+  return text;
+}
+
+/** Reads the body as UTF-8, refusing it (413) as soon as more than `maxBytes` arrived, declared or not. */
+async function readCapped(c: Context, maxBytes: number): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  // Hono caches a body something already read; the stream itself is then spent.
+  if (c.req.raw.bodyUsed) return capText(await c.req.text(), maxBytes);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) (all.set(chunk, at), (at += chunk.byteLength));
+  return new TextDecoder().decode(all);
+}
+
+/** Reads and validates a JSON body, capped at `maxBytes` (default 64 KiB); throws 400/413/415 `HttpError`. */
 export async function readJson<S extends v.GenericSchema>(c: Context, schema: S, maxBytes = 65_536): Promise<v.InferOutput<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/json')) {
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
     throw new HttpError(415, 'unsupported-media-type', 'body must be application/json');
   }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw new HttpError(413, 'body-too-large', `body must be at most ${maxBytes} bytes`);
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).byteLength > maxBytes) {
-    throw new HttpError(413, 'body-too-large', `body must be at most ${maxBytes} bytes`);
-  }
+  const text = await readCapped(c, maxBytes);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -7,7 +7,9 @@ export function requestMetrics(metrics: ServerMetrics, now: () => number): Middl
   return async (c, next) => {
     const started = now();
     await next();
-    const route = routePath(c, -1) || 'unmatched';
+    // The route that ran last (after next() that is the one that answered or threw), not the last
+    // one matched: the /api catch-all matches every API path and would label them all '/api/*'.
+    const route = routePath(c) || 'unmatched';
     metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     metrics.httpSeconds.observe((now() - started) / 1000, { route });
   };
