@@ -26,10 +26,9 @@ export function mountTokenRoutes(
   });
 
   api.post('/token', async (c) => {
-    const key = c.req.header('x-api-key');
-    if (!key) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
+    // Credential first: an unknown caller learns nothing about what a valid body looks like.
+    const cred = await credential(c.req.header('x-api-key'));
     const body = await readJson(c, TokenRequestSchema, 4096);
-    const cred = await credential(key);
     const proof = body.identity;
     if (!proof && KEY_PEER_ID_PATTERN.test(body.peerId)) {
       throw new HttpError(400, 'identity-required', 'identity: required for a key-derived peer id (k + 32 hex)');
