@@ -1,0 +1,12 @@
+import type { BenchModule } from './lib/bench-types.ts';
+
+/**
+ * Every benchmark `npm run bench` knows, in run order. Add one line per benchmark file
+ * (`bench/<name>.ts` exporting `run`); imports are lazy so one benchmark's deps never load another's.
+ */
+export const benchmarks: Record<string, () => Promise<BenchModule>> = {
+  signaling: () => import('./signaling.ts'),
+  tasks: () => import('./tasks.ts'),
+  relayed: () => import('./relayed.ts'),
+  browser: () => import('./browser.ts'),
+};
