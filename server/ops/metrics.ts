@@ -1,7 +1,17 @@
 /** Minimal Prometheus text-format registry (no dependency; runs on Node, Deno and in tests). */
 
 type Labels = Record<string, string>;
-const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+// Hot path (once per relayed frame): no JSON, no locale sort. Label names and values are our own
+// identifiers, so control characters cannot occur in them and serve as separators.
+const key = (labels: Labels) => {
+  let names: string[] | undefined;
+  for (const n in labels) (names ??= []).push(n);
+  if (!names) return '';
+  if (names.length > 1) names.sort();
+  let k = '';
+  for (const n of names) k += `${n}\u0001${labels[n]}\u0002`;
+  return k;
+};
 const fmt = (labels: Labels, extra?: Labels) => {
   const all = { ...labels, ...extra };
   const parts = Object.entries(all).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
@@ -25,7 +35,17 @@ export function createMetrics(): Metrics {
   const scalar = (name: string, help: string, type: 'counter' | 'gauge', collect?: () => number) => {
     const values = new Map<string, { labels: Labels; value: number }>();
     const get = (labels: Labels = {}) => values.get(key(labels))?.value ?? 0;
-    const set = (value: number, labels: Labels = {}) => values.set(key(labels), { labels, value });
+    const set = (value: number, labels: Labels = {}) => {
+      const k = key(labels);
+      const entry = values.get(k);
+      if (entry) entry.value = value;
+      else values.set(k, { labels: { ...labels }, value });
+    };
+    const inc = (labels: Labels = {}, by = 1) => {
+      const entry = values.get(key(labels));
+      if (entry) entry.value += by;
+      else set(by, labels);
+    };
     renderers.push(() => {
       if (collect) set(collect());
       const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
@@ -33,7 +53,7 @@ export function createMetrics(): Metrics {
       if (values.size === 0) lines.push(`${name} 0`);
       return lines.join('\n');
     });
-    return { get, set, inc: (labels: Labels = {}, by = 1) => set(get(labels) + by, labels) };
+    return { get, set, inc };
   };
   return {
     counter: (name, help) => scalar(name, help, 'counter'),
@@ -53,8 +73,8 @@ export function createMetrics(): Metrics {
         observe(value, labels = {}) {
           const k = key(labels);
           let s = series.get(k);
-          if (!s) series.set(k, (s = { labels, counts: buckets.map(() => 0), sum: 0, count: 0 }));
-          buckets.forEach((b, i) => { if (value <= b) s.counts[i]! += 1; });
+          if (!s) series.set(k, (s = { labels: { ...labels }, counts: buckets.map(() => 0), sum: 0, count: 0 }));
+          for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) s.counts[i]! += 1;
           s.sum += value;
           s.count += 1;
         },

@@ -98,13 +98,14 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       logger.error(`${what} failed`, { err });
     }
   };
-  const send = (socket: SocketLike, frame: ServerFrame) => {
+  const sendText = (socket: SocketLike, text: string) => {
     try {
-      socket.send(JSON.stringify(frame));
+      socket.send(text);
     } catch {
       // The socket is already closing; its close event does the cleanup.
     }
   };
+  const send = (socket: SocketLike, frame: ServerFrame) => sendText(socket, JSON.stringify(frame));
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
     for (const c of meshes.get(mesh)?.values() ?? []) if (c.session?.peerId !== except) send(c.socket, frame);
   };
@@ -113,6 +114,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
 
   class Conn implements Connection {
     session: PeerSession | undefined;
+    fromPrefix = '';
     state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
     lastSeen = now();
     pending: Array<[string, number]> = [];
@@ -163,19 +165,20 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
         else metrics.rejections.inc({ reason: 'rate-limited' });
         return;
       }
-      const started = now();
+      // performance.now, not the injectable clock: sub-millisecond resolution for the histogram.
+      const started = performance.now();
       try {
         const json = parseJson(data);
         if (json === undefined) return this.refuse('bad-json', 'frame is not valid JSON');
         const parsed = validate(ClientFrameSchema, json);
         if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
-        this.handle(parsed.value);
+        this.handle(parsed.value, data);
       } catch (err) {
         // A bug must cost one frame, not the process.
         logger.error('frame handler failed', { err, peerId: this.session?.peerId });
         send(this.socket, { type: 'error', code: 'internal', message: 'server error while handling the frame' });
       }
-      metrics.frameSeconds.observe((now() - started) / 1000);
+      metrics.frameSeconds.observe((performance.now() - started) / 1000);
     }
 
     closed() {
@@ -220,7 +223,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       if (counts && this.gate.strike()) this.shut(CloseCode.protocolAbuse, 'too many invalid frames');
     }
 
-    handle(frame: ClientFrame) {
+    handle(frame: ClientFrame, raw: string) {
       if (this.state === 'hello') {
         if (frame.type !== 'hello') return this.shut(CloseCode.unauthorized, 'first frame must be hello');
         this.state = 'authenticating';
@@ -240,7 +243,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
         case 'link-report':
           return guard('onLinkReport hook', () => hooks.onLinkReport?.(s, frame.payload.links));
         default:
-          return this.relay(frame);
+          return this.relay(frame, raw);
       }
     }
 
@@ -252,7 +255,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       });
     }
 
-    relay(frame: RelayedFrame) {
+    relay(frame: RelayedFrame, raw: string) {
       const s = this.session!;
       const target = meshes.get(s.mesh)?.get(frame.to);
       if (!target && cluster) {
@@ -272,7 +275,10 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       if (target.socket.bufferedAmount > MAX_RECEIVER_BUFFER) {
         return this.refuse('peer-congested', `peer "${frame.to}" is not reading; frame dropped`, frame.to, false);
       }
-      send(target.socket, { ...frame, from: s.peerId } as ServerFrame);
+      // The hot path: the frame is valid and has no `from`, so stamp it by prefixing the text the
+      // sender wrote instead of re-serialising the parsed object (a third of the per-frame cost).
+      if (frame.from === undefined && raw.charCodeAt(0) === 123 /* { */) sendText(target.socket, this.fromPrefix + raw.slice(1));
+      else send(target.socket, { ...frame, from: s.peerId } as ServerFrame);
       metrics.relayed.inc({ type: frame.type });
     }
 
@@ -315,6 +321,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       }
       clearTimeout(this.authTimer);
       this.session = session;
+      this.fromPrefix = `{"from":${JSON.stringify(session.peerId)},`;
       let peers = meshes.get(session.mesh);
       if (!peers) meshes.set(session.mesh, (peers = new Map()));
       const others = [...[...peers.values()].map((c) => summary(c.session!)), ...(cluster?.remotePeers(session.mesh) ?? [])];
@@ -396,7 +403,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       },
       broadcast,
       revoke: (cid) => void revokeLocal(cid),
-      localPeers: () => [...all].flatMap((c) => (c.state === 'open' && c.session ? [{ mesh: c.session.mesh, peer: summary(c.session) }] : [])),
+      kick: (mesh, peerId, code, reason) => void meshes.get(mesh)?.get(peerId)?.shut(code, reason),
     },
     attachCluster(link) {
       cluster = link;
