@@ -1,0 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import buildDist from '../helpers/global-setup.ts';
+
+/**
+ * Builds what the browser suite serves: dist/ (server, Node peer; shared setup) and web/dist
+ * (the hub). TABMESH_SKIP_BUILD=1 reuses the existing builds (for quick local reruns only).
+ */
+export default function setup(): void {
+  if (process.env.TABMESH_SKIP_BUILD === '1') return;
+  buildDist();
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+}

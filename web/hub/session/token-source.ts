@@ -1,0 +1,51 @@
+import { signText, tokenProofText, type Identity } from '../../../server/protocol/identity.ts';
+import type { TokenResponse } from '../../../server/protocol.ts';
+import { ApiError, requestJson } from './http.ts';
+import type { StoredCredential } from './hub-db.ts';
+
+export interface TokenSource {
+  /** A valid JWT for this tab's peer id, refreshed 30 s before expiry; throws `ApiError`. */
+  getToken(): Promise<string>;
+  /** The last token response (role, mesh) or undefined before the first exchange. */
+  last(): TokenResponse | undefined;
+  /** Drops the cached token so the next call exchanges the credential again. */
+  reset(): void;
+}
+
+const REFRESH_MARGIN_MS = 30_000;
+
+/**
+ * Exchanges the stored credential for JWTs: `POST /api/token/nonce`, then `POST /api/token` with
+ * the nonce signed by this tab's identity key (proof that it owns its peer id). One exchange at
+ * a time. `onRejected` fires when the server refuses the credential itself (401/403).
+ */
+export function createTokenSource(credential: StoredCredential, identity: Identity, onRejected: (err: ApiError) => void): TokenSource {
+  let current: TokenResponse | undefined;
+  let pending: Promise<string> | undefined;
+  const headers = { 'x-api-key': credential.secret };
+  const exchange = async (): Promise<string> => {
+    try {
+      const { nonce } = await requestJson<{ nonce: string }>('/api/token/nonce', { method: 'POST', headers });
+      const { peerId, publicIdentity } = identity;
+      const signature = await signText(identity, tokenProofText(nonce, peerId));
+      current = await requestJson<TokenResponse>('/api/token', {
+        method: 'POST',
+        headers,
+        json: { peerId, identity: { publicKey: publicIdentity, nonce, signature } },
+      });
+      return current.token;
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403) && err.code !== 'bad-signature') onRejected(err);
+      throw err;
+    }
+  };
+  return {
+    getToken() {
+      if (current && current.expiresAt - Date.now() > REFRESH_MARGIN_MS) return Promise.resolve(current.token);
+      pending ??= exchange().finally(() => (pending = undefined));
+      return pending;
+    },
+    last: () => current,
+    reset: () => void (current = undefined),
+  };
+}

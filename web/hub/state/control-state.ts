@@ -1,0 +1,84 @@
+import { signal } from '@preact/signals';
+import type { AgentView, DeviceView, PairingRequestView, Task, TopologyEdge, TopologyNode } from '../../../server/protocol.ts';
+import type { AuthedFetch } from '../session/authed-api.ts';
+import { AGENTS_CACHE_KEY } from '../session/hub-db.ts';
+
+export interface TopologyView {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+function cachedAgents(): AgentView[] {
+  try {
+    const raw = globalThis.localStorage?.getItem(AGENTS_CACHE_KEY);
+    return raw ? (JSON.parse(raw) as AgentView[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The control plane's view of the mesh, refreshed by `startControlPolling`. */
+// Starts from the last list seen so an offline reload can still show (and queue chat for) agents.
+export const agents = signal<AgentView[]>(cachedAgents());
+export const topology = signal<TopologyView>({ nodes: [], edges: [] });
+export const tasks = signal<Task[]>([]);
+export const pairingRequests = signal<PairingRequestView[]>([]);
+export const devices = signal<DeviceView[]>([]);
+/** The last refresh error, or undefined when the control plane answered. */
+export const controlError = signal<string | undefined>(undefined);
+
+export interface ControlPolling {
+  /** Refreshes now (e.g. after submitting a task or when a peer joins). */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Polls agents, topology and tasks every `intervalMs` (default 3000) while the tab is visible,
+ * plus the approval queue and devices for admins. One refresh runs at a time.
+ */
+export function startControlPolling(api: AuthedFetch, isAdmin: boolean, intervalMs = 3000): ControlPolling {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const once = async () => {
+    try {
+      const [a, t, k] = await Promise.all([
+        api<{ agents: AgentView[] }>('/api/agents'),
+        api<TopologyView & { mesh: string }>('/api/topology'),
+        api<{ tasks: Task[] }>('/api/tasks?limit=100'),
+      ]);
+      // A refresh that lands after stop() (e.g. sign-out) must not write anything back.
+      if (stopped) return;
+      agents.value = a.agents;
+      globalThis.localStorage?.setItem(AGENTS_CACHE_KEY, JSON.stringify(a.agents));
+      topology.value = { nodes: t.nodes, edges: t.edges };
+      tasks.value = k.tasks;
+      if (isAdmin) await refreshAdmin(api);
+      controlError.value = undefined;
+    } catch (err) {
+      controlError.value = (err as Error).message;
+    }
+  };
+  const refresh = () => (running ??= once().finally(() => (running = undefined)));
+  const timer = setInterval(() => {
+    if (!stopped && document.visibilityState === 'visible') void refresh();
+  }, intervalMs);
+  void refresh();
+  return {
+    refresh,
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+/** Reloads the approval queue and device list (admin only). */
+export async function refreshAdmin(api: AuthedFetch): Promise<void> {
+  const [r, d] = await Promise.all([
+    api<{ requests: PairingRequestView[] }>('/api/pairing/requests'),
+    api<{ devices: DeviceView[] }>('/api/devices'),
+  ]);
+  pairingRequests.value = r.requests;
+  devices.value = d.devices;
+}

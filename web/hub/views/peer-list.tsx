@@ -1,0 +1,60 @@
+import type { AgentView } from '../../../server/protocol.ts';
+import type { LinkView } from '../state/mesh-state.ts';
+
+export interface PeerRow {
+  peerId: string;
+  role?: string;
+  connected: boolean;
+  agents: AgentView[];
+}
+
+/** Merges registry agents and connected peers into one row per peer, this tab first. */
+export function peerRows(agents: AgentView[], connected: Array<{ peerId: string; role: string }>, self: string): PeerRow[] {
+  const rows = new Map<string, PeerRow>();
+  const row = (peerId: string) => rows.get(peerId) ?? rows.set(peerId, { peerId, connected: false, agents: [] }).get(peerId)!;
+  for (const p of connected) Object.assign(row(p.peerId), { role: p.role, connected: true });
+  for (const a of agents) row(a.peerId).agents.push(a);
+  row(self).connected = true;
+  return [...rows.values()].sort((a, b) => (a.peerId === self ? -1 : b.peerId === self ? 1 : a.peerId.localeCompare(b.peerId)));
+}
+
+function LinkChip(props: { link: LinkView | undefined }) {
+  const l = props.link;
+  if (!l) return <span class="chip muted">no link</span>;
+  return (
+    <span class="chip" data-link-state={l.state} data-tier={l.tier} data-rtt={l.rttMs} data-open-ms={l.openMs}
+      title={l.openMs === undefined ? undefined : `DataChannel opened in ${l.openMs.toFixed(0)} ms`}>
+      <span class={`dot ${l.state}`} /> <span class={`tier-${l.tier}`}>{l.tier}</span>
+      {l.rttMs !== undefined && <span class="muted">{l.rttMs.toFixed(1)} ms</span>}
+    </span>
+  );
+}
+
+/** Peers with their agents, skills and health, plus this tab's link to each. */
+export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>; self: string; onChat?: (a: AgentView) => void }) {
+  if (!props.rows.length) return <p class="muted">No peers yet.</p>;
+  return (
+    <ul class="list" data-testid="peer-list">
+      {props.rows.map((r) => (
+        <li key={r.peerId} data-peer={r.peerId}>
+          <div class="row">
+            <span class={`dot ${r.connected ? 'active' : 'offline'}`} title={r.connected ? 'connected to the server' : 'not connected'} />
+            <strong class="mono truncate">{r.peerId}</strong>
+            {r.peerId === props.self ? <span class="chip">this tab</span> : <LinkChip link={props.links.get(r.peerId)} />}
+            {r.role === 'admin' && <span class="chip">admin</span>}
+          </div>
+          {r.agents.map((a) => (
+            <div key={a.id} class="agent" data-agent={a.id} data-health={a.health}>
+              <div class="row small">
+                <span class={`dot ${a.health}`} /> <span>{a.name}</span>
+                <span class="muted">{a.health} · {a.platform}{a.inFlight ? ` · ${a.inFlight} running` : ''}</span>
+                {props.onChat && r.peerId !== props.self && <button class="ghost small" onClick={() => props.onChat!(a)}>Chat</button>}
+              </div>
+              <div class="skills">{a.skills.map((s) => <span key={s.name} class="chip" title={s.description}>{s.name}{s.streaming ? ' ⇶' : ''}</span>)}</div>
+            </div>
+          ))}
+        </li>
+      ))}
+    </ul>
+  );
+}

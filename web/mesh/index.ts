@@ -1,0 +1,37 @@
+/**
+ * The tabmesh mesh core: one implementation for the browser and Node, written against injected
+ * W3C interfaces (RTCPeerConnection, WebSocket, fetch, a clock). See docs/architecture.md "Mesh core".
+ */
+
+/** Creates a mesh peer (signaling, DataChannels, fallback relay, request routing); `start()` joins. */
+export { createMesh } from './mesh.ts';
+export type { Mesh, MeshOptions, MeshEvents, CallOptions, CallResult, ChatResult, PingResult, PeerInfo } from './mesh-types.ts';
+/** The seam to agents: what a peer serves, plus the error a skill throws and the chat skill name. */
+export { SkillError, CHAT_SKILL } from './agent-host.ts';
+export type { AgentHost } from './agent-host.ts';
+/** Every failure the mesh reports, with a stable `code`. */
+export { MeshError } from './errors.ts';
+/** The runtime objects the core needs (the browser passes globals; headless-node/node-platform.ts builds Node's). */
+export type { MeshPlatform } from './platform.ts';
+/** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`. */
+export { apiKeyTokenSource } from './token-source.ts';
+/** The signaling client on its own (hello/welcome, presence, relay, token refresh, reconnect). */
+export { createSignalingClient } from './signaling-client.ts';
+export type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling-client.ts';
+/** One RTCPeerConnection + DataChannel to one peer, with perfect negotiation (used by the mesh). */
+export { createPeerLink } from './peer-link.ts';
+export type { PeerLink, PeerLinkOptions, PeerLinkState } from './peer-link.ts';
+/** Per-link state as reported in `link` events, `mesh.links()` and link reports. */
+export type { RouteInfo, RouteState } from './peer-route.ts';
+/** Chunk framing (16 KiB frames, 10-byte header) and its size-limited reassembler. */
+export { encodeFrames, createReassembler, MAX_FRAME_BYTES, FRAME_HEADER_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
+export type { Reassembler, ReassemblerOptions, PushResult } from './framing.ts';
+/** The responder side alone (validation, dedupe, AgentHost dispatch), for embedding and tests. */
+export { createMessageRouter } from './message-router.ts';
+export type { MessageRouter, RouterOptions } from './message-router.ts';
+/** The caller-side request table used with a router. */
+export { createPendingRequests } from './pending-requests.ts';
+export type { PendingRequests, RequestOptions, RequestOutcome } from './pending-requests.ts';
+/** Full-jitter exponential backoff. */
+export { createBackoff } from './backoff.ts';
+export type { Backoff } from './backoff.ts';

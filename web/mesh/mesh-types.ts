@@ -1,0 +1,92 @@
+import type { AgentInfo, MeshPayload, Role, Tier } from '../../server/protocol.ts';
+import type { AgentHost } from './agent-host.ts';
+import type { SenderOptions } from './channel-sender.ts';
+import type { Emitter } from './emitter.ts';
+import type { MeshError } from './errors.ts';
+import type { MeshPlatform } from './platform.ts';
+import type { RouteInfo } from './peer-route.ts';
+
+/** The public surface of a mesh peer: options, caller API, results and events. */
+
+export interface MeshOptions {
+  /** Server base URL (http/https); the signaling socket is `<url>/ws` unless `signalingUrl` is set. */
+  url: string;
+  signalingUrl?: string;
+  platform: MeshPlatform;
+  /** A fresh JWT per (re)connect and refresh, e.g. `apiKeyTokenSource(...)`. */
+  getToken: () => Promise<string>;
+  /** The agents this peer serves (task-request, chat, skill-query). */
+  host: AgentHost;
+  /** false: never open DataChannels; everything goes through the server (tier 3). Default true. */
+  p2p?: boolean;
+  /** Connect to every peer on join (the newcomer offers). Default true; false = on first use. */
+  autoConnect?: boolean;
+  /** Per-peer cap on RTCPeerConnections (default 64); see docs/architecture.md "Mesh core". */
+  maxLinks?: number;
+  /** Signaling timeout: a DataChannel not open after this long falls back to the server (5000 ms). */
+  connectTimeoutMs?: number;
+  /** ICE `disconnected` grace before restartIce / a fresh connection (4000 ms). */
+  disconnectGraceMs?: number;
+  /** Largest message sent or accepted, bytes (64 MiB). */
+  maxMessageBytes?: number;
+  /** `link-report` interval (10 s); changes are reported within 250 ms anyway. */
+  linkReportMs?: number;
+  /** On `peer-left` for a peer with an open DataChannel, ping it this long before dropping it (2000 ms). */
+  peerLeftProbeMs?: number;
+  /** Cap on any task or chat run here (10 min). */
+  maxTaskMs?: number;
+  reconnect?: { baseMs?: number; maxMs?: number };
+  refreshLeadMs?: number;
+  heartbeatMs?: number;
+  sender?: SenderOptions;
+}
+
+export interface CallOptions {
+  /** Ask the skill to stream; chunks arrive in order through `onChunk`. */
+  stream?: boolean;
+  /** Caller-side timeout, also sent to the peer (default 60 s). */
+  timeoutMs?: number;
+  onChunk?: (data: unknown) => void;
+  signal?: AbortSignal;
+}
+export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number }
+export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number }
+export interface PingResult { rttMs: number; peerId: string; tier: Tier }
+export interface PeerInfo { peerId: string; role: Role | undefined; present: boolean; link: RouteInfo }
+
+export interface MeshEvents {
+  signaling: { state: 'open' | 'connecting' | 'stopped'; resumed?: boolean; code?: number; reason?: string };
+  /** A peer is (again) connected to the signaling server. */
+  'peer-joined': { peerId: string; role: Role };
+  'peer-left': { peerId: string; reason: string };
+  /** A link's state, tier or generation changed. */
+  link: RouteInfo;
+  status: { peerId: string } & MeshPayload<'status'>;
+  /** Non-fatal trouble worth logging: remote `error` messages, bad frames, server errors. */
+  error: { code: string; message: string; peerId?: string };
+  /** The mesh stopped itself (credential revoked or rejected). */
+  fatal: MeshError;
+}
+
+export interface Mesh extends Pick<Emitter<MeshEvents>, 'on'> {
+  /** This peer's id (known after the first welcome). */
+  readonly peerId: string | undefined;
+  /** Joins; resolves on the first welcome, rejects if the credential is refused. */
+  start(): Promise<{ peerId: string; mesh: string; peers: string[] }>;
+  /** Says bye to every peer, fails pending calls with `stopped`, closes everything. */
+  stop(): Promise<void>;
+  peers(): PeerInfo[];
+  links(): RouteInfo[];
+  /** Opens (or waits for) a route to `peerId`: DataChannel, or fallback when p2p fails (default 10 s). */
+  connect(peerId: string, opts?: { timeoutMs?: number }): Promise<RouteInfo>;
+  /** Runs `skill` on `peerId` with `input`; same API on every tier. */
+  call(peerId: string, skill: string, input: unknown, opts?: CallOptions): Promise<CallResult>;
+  /** Application-level round trip (default timeout 5 s). */
+  ping(peerId: string, opts?: { timeoutMs?: number }): Promise<PingResult>;
+  /** Sends chat text to `peerId`'s chat skill; streamed replies arrive through `onChunk` (default 120 s). */
+  chat(peerId: string, text: string, opts?: { agent?: string; timeoutMs?: number; onChunk?: (text: string) => void; signal?: AbortSignal }): Promise<ChatResult>;
+  /** The agents and skills `peerId` offers (default timeout 10 s). */
+  skills(peerId: string, opts?: { timeoutMs?: number }): Promise<AgentInfo[]>;
+  /** Tells every reachable peer our status (fire and forget). */
+  setStatus(status: MeshPayload<'status'>): void;
+}

@@ -1,0 +1,283 @@
+import type { PeerSummary, Role, Tier } from '../../server/protocol.ts';
+import { createEmitter } from './emitter.ts';
+import { MeshError } from './errors.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
+import { createLinkReporter } from './link-reporter.ts';
+import { makeMessage, type MeshSend } from './message-factory.ts';
+import { createMessageRouter } from './message-router.ts';
+import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
+import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
+import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
+import { clockOf } from './platform.ts';
+import { createSignalingClient } from './signaling-client.ts';
+
+export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
+
+
+/** Creates a mesh peer on the injected platform; call `start()` to join. */
+export function createMesh(opts: MeshOptions): Mesh {
+  const clock = clockOf(opts.platform);
+  const events = createEmitter<MeshEvents>();
+  const p2p = opts.p2p ?? true;
+  const maxLinks = opts.maxLinks ?? 64;
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const routes = new Map<string, PeerRoute>();
+  const roles = new Map<string, Role>();
+  let localId: string | undefined;
+  let relaySession = 0;
+  let msgId = 0;
+  let stopped = false;
+  let iceServers: RTCIceServer[] = [];
+
+  const signaling = createSignalingClient({
+    url: opts.signalingUrl ?? `${opts.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`,
+    platform: opts.platform,
+    getToken: opts.getToken,
+    ...(opts.reconnect ? { backoff: opts.reconnect } : {}),
+    ...(opts.refreshLeadMs === undefined ? {} : { refreshLeadMs: opts.refreshLeadMs }),
+    ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
+    load: () => router.running(),
+  });
+
+  const send: MeshSend = (peerId, msg) => {
+    if (stopped) return Promise.reject(new MeshError('stopped', 'the mesh is stopped'));
+    const route = routes.get(peerId);
+    if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
+    return route.send(msg);
+  };
+  const pending = createPendingRequests(send, clock);
+  const router = createMessageRouter({
+    localId: () => localId ?? '',
+    host: opts.host,
+    send,
+    pending,
+    clock,
+    ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
+    onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
+    onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
+  });
+  const reporter = createLinkReporter({
+    clock,
+    intervalMs: opts.linkReportMs ?? 10_000,
+    collect: () => [...routes.values()].map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),
+    send: (links) => signaling.send({ type: 'link-report', payload: { links } }),
+    probe: async () => {
+      await Promise.all([...routes.values()].filter((r) => r.info.state === 'open').map((r) => mesh.ping(r.peerId).catch(() => undefined)));
+    },
+  });
+
+  /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
+  function acquireSlot(route: PeerRoute): boolean {
+    const active = [...routes.values()].filter((r) => r !== route && r.link.state !== 'idle');
+    if (active.length < maxLinks) return true;
+    const victim = active
+      .filter((r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    if (!victim) return false;
+    signaling.send({ type: 'bye', to: victim.peerId, payload: { reason: 'link-cap' } });
+    victim.evict();
+    return true;
+  }
+
+  function ensureRoute(peerId: string): PeerRoute {
+    const existing = routes.get(peerId);
+    if (existing) return existing;
+    const route = createPeerRoute({
+      peerId, localId: localId!, platform: opts.platform, clock, signaling, p2p, maxMessageBytes,
+      relaySession: () => relaySession,
+      acquireSlot,
+      iceServers: () => iceServers,
+      nextMsgId: () => (msgId = (msgId + 1) >>> 0),
+      reassembler: { maxMessageBytes },
+      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+      ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
+      ...(opts.sender ? { sender: opts.sender } : {}),
+    });
+    route.on('message', (raw) => router.receive(peerId, raw));
+    route.on('frame-error', (e) => {
+      router.replyError(peerId, undefined, e.code, e.message);
+      events.emit('error', { ...e, peerId });
+    });
+    route.on('change', (info) => {
+      if (routes.get(peerId) !== route) return;
+      const generation = route.generation;
+      if (generation) pending.retransmit(peerId, generation);
+      events.emit('link', info);
+      reporter.changed();
+      if (!route.present && route.link.state === 'idle' && signaling.state === 'open') removePeer(peerId, 'left the mesh');
+    });
+    routes.set(peerId, route);
+    return route;
+  }
+
+  function join(p: PeerSummary): PeerRoute {
+    const route = ensureRoute(p.peerId);
+    const wasPresent = route.present;
+    route.present = true;
+    roles.set(p.peerId, p.role);
+    if (!wasPresent) events.emit('peer-joined', { peerId: p.peerId, role: p.role });
+    return route;
+  }
+
+  function removePeer(peerId: string, reason: string): void {
+    const route = routes.get(peerId);
+    if (!route) return;
+    routes.delete(peerId);
+    roles.delete(peerId);
+    const err = new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId });
+    pending.failPeer(peerId, err);
+    router.abortFrom(peerId, err.message);
+    route.close(err);
+    reporter.closed(route.info);
+    events.emit('peer-left', { peerId, reason });
+  }
+
+  /** The server says the peer is gone, but a live DataChannel outranks that: ask the peer itself. */
+  function probeOrRemove(route: PeerRoute, reason: string): void {
+    if (route.link.state !== 'open') return removePeer(route.peerId, reason);
+    mesh.ping(route.peerId, { timeoutMs: opts.peerLeftProbeMs ?? 2000 }).catch(() => {
+      if (!route.present && routes.get(route.peerId) === route) removePeer(route.peerId, reason);
+    });
+  }
+
+  let started: { resolve(v: { peerId: string; mesh: string; peers: string[] }): void; reject(e: MeshError): void } | undefined;
+
+  signaling.on('welcome', ({ frame, resumed }) => {
+    localId = frame.peerId;
+    iceServers = frame.iceServers;
+    relaySession++;
+    const listed = new Set(frame.peers.map((p) => p.peerId));
+    for (const route of [...routes.values()]) {
+      if (listed.has(route.peerId)) continue;
+      route.present = false;
+      probeOrRemove(route, 'left the mesh while signaling was down');
+    }
+    for (const p of frame.peers) {
+      const route = join(p);
+      // Healthy links are left alone: connect() is a no-op unless the link is idle.
+      if (opts.autoConnect ?? true) route.connect();
+    }
+    for (const route of routes.values()) route.signalingChanged();
+    events.emit('signaling', { state: 'open', resumed });
+    started?.resolve({ peerId: frame.peerId, mesh: frame.mesh, peers: frame.peers.map((p) => p.peerId) });
+    started = undefined;
+  });
+  signaling.on('peer-joined', (p) => join(p).rejoined());
+  signaling.on('peer-left', ({ peerId }) => {
+    const route = routes.get(peerId);
+    if (!route) return;
+    route.present = false;
+    probeOrRemove(route, 'left the mesh');
+  });
+  signaling.on('signal', (frame) => {
+    if (!stopped) ensureRoute(frame.from).handleSignal(frame);
+  });
+  signaling.on('relay', ({ from, payload }) => {
+    if (!stopped) ensureRoute(from).handleRelay(payload);
+  });
+  signaling.on('server-error', (e) => {
+    const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;
+    if (route && route.link.state !== 'open') removePeer(route.peerId, 'is not in the mesh');
+    events.emit('error', e);
+  });
+  signaling.on('disconnected', ({ code, reason }) => {
+    for (const route of routes.values()) route.signalingChanged();
+    events.emit('signaling', { state: 'connecting', code, reason });
+  });
+  signaling.on('fatal', (err) => {
+    started?.reject(err);
+    started = undefined;
+    void mesh.stop();
+    events.emit('fatal', err);
+  });
+
+  function request(peerId: string, msg: RequestMessage, o: RequestOptions) {
+    if (!localId) return Promise.reject(new MeshError('not-started', 'call start() first'));
+    if (!routes.has(peerId)) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
+    return pending.start(msg, o);
+  }
+  const tierOf = (peerId: string, t: Tier | undefined): Tier => t ?? routes.get(peerId)?.info.tier ?? 'fallback';
+
+  const mesh: Mesh = {
+    on: events.on,
+    get peerId() {
+      return localId;
+    },
+    start() {
+      if (stopped) return Promise.reject(new MeshError('stopped', 'the mesh is stopped'));
+      return new Promise((resolve, reject) => {
+        started = { resolve, reject };
+        signaling.start();
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const err = new MeshError('stopped', 'the mesh is stopping');
+      reporter.stop();
+      for (const route of routes.values()) {
+        if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
+      }
+      pending.failAll(err);
+      router.stop();
+      for (const route of routes.values()) route.close(err);
+      routes.clear();
+      signaling.stop();
+      started?.reject(err);
+      events.emit('signaling', { state: 'stopped' });
+    },
+    peers: () => [...routes.values()].map((r) => ({ peerId: r.peerId, role: roles.get(r.peerId), present: r.present, link: r.info })),
+    links: () => [...routes.values()].map((r) => r.info),
+    connect(peerId, o = {}) {
+      const route = routes.get(peerId);
+      if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
+      return new Promise((resolve, reject) => {
+        const done = (info: RouteInfo) => {
+          if (info.state === 'connecting') return false;
+          off();
+          clock.clear(timer);
+          if (info.state === 'open') resolve(info);
+          else reject(new MeshError('peer-left', `peer "${peerId}" left`, { peerId }));
+          return true;
+        };
+        const off = route.on('change', done);
+        const timer = clock.set(() => (off(), reject(new MeshError('timeout', `no route to ${peerId} within ${o.timeoutMs ?? 10_000} ms`, { peerId }))), o.timeoutMs ?? 10_000);
+        route.connect();
+        done(route.info);
+      });
+    },
+    async call(peerId, skill, input, o = {}) {
+      const t0 = clock.elapsed();
+      const timeoutMs = o.timeoutMs ?? 60_000;
+      const msg = makeMessage(localId ?? '', peerId, 'task-request', { skill, input: input ?? null, timeoutMs, ...(o.stream ? { stream: true } : {}) });
+      const out = await request(peerId, msg, { timeoutMs, ...(o.onChunk ? { onChunk: o.onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      const output = out.reply.type === 'task-result' ? out.reply.payload.output : undefined;
+      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+    },
+    async ping(peerId, o = {}) {
+      const t0 = clock.elapsed();
+      const out = await request(peerId, makeMessage(localId ?? '', peerId, 'ping', { sentAt: clock.now() }), { timeoutMs: o.timeoutMs ?? 5000 });
+      const rttMs = clock.elapsed() - t0;
+      const route = routes.get(peerId);
+      if (route) route.rttMs = rttMs;
+      return { rttMs, peerId, tier: tierOf(peerId, out.tier) };
+    },
+    async chat(peerId, text, o = {}) {
+      const t0 = clock.elapsed();
+      const msg = makeMessage(localId ?? '', peerId, 'chat', { text, ...(o.agent ? { agent: o.agent } : {}) });
+      const onChunk = o.onChunk ? (d: unknown) => o.onChunk!(String(d)) : undefined;
+      const out = await request(peerId, msg, { timeoutMs: o.timeoutMs ?? 120_000, ...(onChunk ? { onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+    },
+    async skills(peerId, o = {}) {
+      const out = await request(peerId, makeMessage(localId ?? '', peerId, 'skill-query', {}), { timeoutMs: o.timeoutMs ?? 10_000 });
+      return out.reply.type === 'skill-list' ? out.reply.payload.agents : [];
+    },
+    setStatus(status) {
+      for (const route of routes.values()) {
+        if (route.info.state === 'open') void send(route.peerId, makeMessage(localId ?? '', route.peerId, 'status', status)).catch(() => undefined);
+      }
+    },
+  };
+  return mesh;
+}

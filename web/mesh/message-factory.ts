@@ -1,0 +1,24 @@
+import type { MeshMessage, MeshMessageType, MeshPayload, Tier } from '../../server/protocol.ts';
+import { randomId } from './platform.ts';
+
+/** What a successful send reports: the tier used, the route generation and the encoded size. */
+export interface SendReceipt {
+  tier: Tier;
+  /** Changes whenever the route is replaced (new DataChannel, new signaling session). */
+  generation: string;
+  bytes: number;
+}
+
+/** Sends one MeshMessage to a peer over its best route; rejects only when it cannot be delivered. */
+export type MeshSend = (peerId: string, msg: MeshMessage) => Promise<SendReceipt>;
+
+/** Builds a MeshMessage with a fresh id; `undefined` payload values become `null` (JSON has no undefined). */
+export function makeMessage<T extends MeshMessageType>(
+  from: string,
+  to: string,
+  type: T,
+  payload: MeshPayload<T>,
+  replyTo?: string,
+): Extract<MeshMessage, { type: T }> {
+  return { v: 1, id: randomId(), type, from, to, payload, ...(replyTo === undefined ? {} : { replyTo }) } as Extract<MeshMessage, { type: T }>;
+}

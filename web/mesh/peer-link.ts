@@ -1,0 +1,394 @@
+import type { ClientFrame } from '../../server/protocol.ts';
+import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
+import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
+import { createEmitter, type Emitter } from './emitter.ts';
+import { MeshError } from './errors.ts';
+import { createReassembler, type ReassemblerOptions } from './framing.ts';
+import { randomId, type Clock, type MeshPlatform } from './platform.ts';
+import type { SignalFrame } from './signaling-client.ts';
+import { detectTier, type LinkTier } from './tier.ts';
+
+/**
+ * One RTCPeerConnection (and one ordered DataChannel, label "tabmesh") to one remote peer.
+ *
+ * Negotiation: perfect negotiation with the polite side fixed by peer-id order (the larger id is
+ * polite). Each connection attempt has a session id (`sid`) carried on offer, answer and
+ * candidates. On glare the impolite side ignores the incoming offer; the polite side rolls back
+ * by discarding its unanswered connection and answering the remote one (node-datachannel cannot
+ * roll back, and a fresh connection works on every stack). An offer with a new sid while a link is
+ * open means the remote gave up on the old connection: it is replaced.
+ *
+ * Trickle ICE goes through a CandidateGate (the node-datachannel race: the offerer holds its
+ * candidates until the answer is applied).
+ */
+export type PeerLinkState = 'idle' | 'connecting' | 'open';
+
+export interface PeerLinkEvents {
+  /** Every transition; `reason` says why a link went idle (timeout, ICE failed, channel closed, ...). */
+  state: { state: PeerLinkState; reason?: string };
+  /** A complete inbound message (framing removed). */
+  message: Uint8Array;
+  /** A frame that broke the framing rules; the peer gets an `error` reply from the mesh. */
+  'frame-error': { code: string; message: string };
+}
+
+export interface PeerLinkOptions {
+  localId: string;
+  remoteId: string;
+  platform: MeshPlatform;
+  clock: Clock;
+  iceServers: () => RTCIceServer[];
+  /** Sends offer/answer/candidate frames through signaling. */
+  signal: (frame: Extract<ClientFrame, { type: 'offer' | 'answer' | 'candidate' }>) => void;
+  /** An attempt that has no open DataChannel after this long is abandoned (default 5 s). */
+  connectTimeoutMs?: number;
+  /** ICE `disconnected` for this long triggers restartIce or a fresh connection (default 4 s). */
+  disconnectGraceMs?: number;
+  reassembler?: ReassemblerOptions;
+  sender?: SenderOptions;
+  nextMsgId: () => number;
+}
+
+export interface LinkStats {
+  bytesSent: number;
+  bytesReceived: number;
+  maxBufferedAmount: number;
+}
+
+export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
+  readonly state: PeerLinkState;
+  readonly sessionId: string | undefined;
+  readonly tier: LinkTier | undefined;
+  /** Connections created so far (1 for a link that never had to reconnect). */
+  readonly sessions: number;
+  /** Time from starting the attempt to the DataChannel opening, for the current connection. */
+  readonly openMs: number | undefined;
+  readonly stats: LinkStats;
+  /** Starts an attempt as the offerer unless one is already connecting or open. */
+  connect(): void;
+  /** Feeds an offer, answer or candidate from this remote peer. */
+  handleSignal(frame: SignalFrame): void;
+  /** Sends one encoded message over the DataChannel (rejects with `link-down` when not open). */
+  send(bytes: Uint8Array): Promise<void>;
+  /** Closes the connection quietly (no `state` event); the link can connect again later. */
+  close(): void;
+}
+
+type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
+
+
+/** Creates the link; nothing happens until `connect()` or an offer arrives. */
+export function createPeerLink(o: PeerLinkOptions): PeerLink {
+  const events = createEmitter<PeerLinkEvents>();
+  const { clock } = o;
+  const polite = o.localId > o.remoteId;
+  const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
+  const reassembler = createReassembler(o.reassembler);
+  let pc: RTCPeerConnection | undefined;
+  let dc: RTCDataChannel | undefined;
+  let sender: ChannelSender | undefined;
+  let sid: string | undefined;
+  let state: PeerLinkState = 'idle';
+  let makingOffer = false;
+  let awaitingAnswer = false;
+  let gate: CandidateGate<CandidatePayload, RTCIceCandidateInit> | undefined;
+  let remoteCanRestart = false;
+  let connectTimer: unknown;
+  let graceTimer: unknown;
+  let startedAt = 0;
+  let openMs: number | undefined;
+  let tier: LinkTier | undefined;
+  let sessions = 0;
+  const totals = { sent: 0, received: 0, maxBuffered: 0 };
+
+  const canRestartLocally = () => o.platform.iceRestart !== false && typeof o.platform.RTCPeerConnection.prototype.restartIce === 'function';
+  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+  function setState(next: PeerLinkState, reason?: string): void {
+    state = next;
+    events.emit('state', reason === undefined ? { state: next } : { state: next, reason });
+  }
+
+  function teardown(): void {
+    clock.clear(connectTimer);
+    clock.clear(graceTimer);
+    connectTimer = graceTimer = undefined;
+    if (sender) {
+      totals.sent += sender.stats.bytesSent;
+      totals.maxBuffered = Math.max(totals.maxBuffered, sender.stats.maxBufferedAmount);
+      sender.close(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
+    }
+    const [oldPc, oldDc] = [pc, dc];
+    pc = dc = sender = sid = tier = openMs = undefined;
+    makingOffer = awaitingAnswer = false;
+    gate = undefined;
+    reassembler.clear();
+    state = 'idle';
+    try {
+      oldDc?.close();
+      oldPc?.close();
+    } catch {
+      // Closing a dead connection can throw on some stacks; it is gone either way.
+    }
+  }
+
+  function down(reason: string): void {
+    if (!pc) return;
+    teardown();
+    setState('idle', reason);
+  }
+
+  /** A new connection for session `id`, replacing any current one; undefined if the stack refused. */
+  function fresh(id: string): RTCPeerConnection | undefined {
+    teardown();
+    sessions++;
+    let me: RTCPeerConnection;
+    try {
+      me = new o.platform.RTCPeerConnection({ iceServers: o.iceServers(), ...o.platform.rtcConfig } as RTCConfiguration);
+    } catch (err) {
+      // E.g. an ICE server URL this stack rejects: a link failure, and the fallback tier takes over.
+      setState('idle', `cannot create RTCPeerConnection: ${describe(err)}`);
+      return undefined;
+    }
+    sid = id;
+    startedAt = clock.now();
+    pc = me;
+    gate = createCandidateGate(
+      (payload: CandidatePayload) => o.signal({ type: 'candidate', to: o.remoteId, payload }),
+      (init: RTCIceCandidateInit) => addCandidate(me, init),
+    );
+    me.onicecandidate = (e) => {
+      if (pc === me) onLocalCandidate(e.candidate);
+    };
+    me.oniceconnectionstatechange = () => {
+      if (pc === me) onIceState(me.iceConnectionState);
+    };
+    me.onconnectionstatechange = () => {
+      if (pc === me && me.connectionState === 'failed') recover('connection failed');
+    };
+    me.ondatachannel = (e) => {
+      if (pc === me && !dc && e.channel.label === 'tabmesh') attach(e.channel);
+    };
+    connectTimer = clock.set(() => {
+      if (pc === me && state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
+    }, connectTimeoutMs);
+    setState('connecting');
+    return me;
+  }
+
+  async function makeOffer(me: RTCPeerConnection): Promise<void> {
+    makingOffer = true;
+    try {
+      const offer = await me.createOffer();
+      if (pc !== me) return;
+      // node-datachannel already applied its offer when the DataChannel was created.
+      if (me.signalingState !== 'have-local-offer') await me.setLocalDescription(offer);
+      if (pc !== me) return;
+      if (!offer.sdp) throw new Error('no local description');
+      const sdp = withoutCandidates(offer.sdp);
+      awaitingAnswer = true;
+      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: sid!, iceRestart: canRestartLocally() } });
+    } catch (err) {
+      if (pc === me) down(`offer failed: ${describe(err)}`);
+    } finally {
+      if (pc === me) makingOffer = false;
+    }
+  }
+
+  async function answer(me: RTCPeerConnection, sdp: string): Promise<void> {
+    await me.setRemoteDescription({ type: 'offer', sdp });
+    if (pc !== me) return;
+    awaitingAnswer = false;
+    gate?.openRemote();
+    const local = await me.createAnswer();
+    if (pc !== me) return;
+    await me.setLocalDescription(local);
+    if (pc !== me) return;
+    if (!local.sdp) throw new Error('no local description');
+    o.signal({ type: 'answer', to: o.remoteId, payload: { sdp: withoutCandidates(local.sdp), sid: sid!, iceRestart: canRestartLocally() } });
+    gate?.openLocal();
+  }
+
+  async function onOffer(p: { sdp: string; sid?: string; iceRestart?: boolean }): Promise<void> {
+    if (!p.sid) return;
+    remoteCanRestart = p.iceRestart === true;
+    const live = pc;
+    if (live && p.sid === sid) {
+      // Renegotiation of this very connection: an ICE restart from a browser peer.
+      if ((makingOffer || live.signalingState !== 'stable') && !polite) return;
+      gate?.close();
+      return answer(live, p.sdp).catch((err) => {
+        if (pc === live) down(`ICE restart answer failed: ${describe(err)}`);
+      });
+    }
+    if ((makingOffer || awaitingAnswer) && !polite) return;
+    const me = fresh(p.sid);
+    if (!me) return;
+    return answer(me, p.sdp).catch((err) => {
+      if (pc === me) down(`answer failed: ${describe(err)}`);
+    });
+  }
+
+  async function onAnswer(p: { sdp: string; sid?: string; iceRestart?: boolean }): Promise<void> {
+    const me = pc;
+    if (!me || p.sid !== sid || !awaitingAnswer) return;
+    awaitingAnswer = false;
+    remoteCanRestart = p.iceRestart === true;
+    try {
+      await me.setRemoteDescription({ type: 'answer', sdp: p.sdp });
+    } catch (err) {
+      if (pc === me) down(`answer rejected: ${describe(err)}`);
+      return;
+    }
+    if (pc !== me) return;
+    gate?.openRemote();
+    gate?.openLocal();
+  }
+
+  function onLocalCandidate(c: RTCIceCandidate | null): void {
+    if (!c?.candidate || !sid) return;
+    gate?.local({ candidate: c.candidate.replace(/^a=/, ''), sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, sid });
+  }
+
+  function onRemoteCandidate(p: Extract<SignalFrame, { type: 'candidate' }>['payload']): void {
+    if (!p?.candidate || !pc || p.sid !== sid) return;
+    gate?.remote({ candidate: p.candidate, sdpMid: p.sdpMid ?? (p.sdpMLineIndex == null ? '0' : null), sdpMLineIndex: p.sdpMLineIndex ?? null });
+  }
+
+  function addCandidate(me: RTCPeerConnection, init: RTCIceCandidateInit): void {
+    try {
+      // A candidate the stack rejects (wrong generation, unsupported) is simply not used.
+      me.addIceCandidate(init).catch(() => undefined);
+    } catch {
+      // Same, for stacks that throw synchronously.
+    }
+  }
+
+  function attach(channel: RTCDataChannel): void {
+    dc = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.onopen = () => {
+      if (dc === channel) void opened(channel);
+    };
+    channel.onclose = () => {
+      if (dc === channel) down('DataChannel closed');
+    };
+    channel.onmessage = (ev: MessageEvent) => {
+      if (dc === channel) onData(ev.data);
+    };
+    if (channel.readyState === 'open') void opened(channel);
+  }
+
+  async function opened(channel: RTCDataChannel): Promise<void> {
+    const me = pc;
+    // node-datachannel hands the answerer an already-open channel and then fires `open` as well.
+    if (state === 'open' || sender || !me) return;
+    clock.clear(connectTimer);
+    connectTimer = undefined;
+    sender = createChannelSender(channel, clock, o.nextMsgId, o.sender);
+    openMs = clock.now() - startedAt;
+    const detected = await detectTier(me);
+    if (pc !== me || dc !== channel) return;
+    tier = detected;
+    setState('open');
+  }
+
+  function onData(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      events.emit('frame-error', { code: 'bad-frame', message: 'only binary frames are part of the protocol' });
+      return;
+    }
+    totals.received += data.byteLength;
+    const r = reassembler.push(new Uint8Array(data));
+    if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
+    else if (r.message) events.emit('message', r.message);
+  }
+
+  function onIceState(s: RTCIceConnectionState): void {
+    if (s === 'connected' || s === 'completed') {
+      clock.clear(graceTimer);
+      graceTimer = undefined;
+    } else if (s === 'failed') {
+      recover('ICE failed');
+    } else if (s === 'disconnected' && state === 'open' && graceTimer === undefined) {
+      graceTimer = clock.set(() => {
+        graceTimer = undefined;
+        recover('ICE disconnected past the grace period');
+      }, o.disconnectGraceMs ?? 4000);
+    }
+  }
+
+  function recover(reason: string): void {
+    const me = pc;
+    if (!me) return;
+    if (state !== 'open' || !remoteCanRestart || !canRestartLocally()) return down(reason);
+    try {
+      me.restartIce();
+    } catch {
+      return down(reason);
+    }
+    gate?.close();
+    connectTimer = clock.set(() => {
+      if (pc === me && !gate?.remoteOpen) down(`ICE restart got no answer within ${connectTimeoutMs} ms`);
+    }, connectTimeoutMs);
+    void makeOffer(me);
+  }
+
+  return {
+    on: events.on,
+    get state() {
+      return state;
+    },
+    get sessionId() {
+      return sid;
+    },
+    get tier() {
+      return tier;
+    },
+    get sessions() {
+      return sessions;
+    },
+    get openMs() {
+      return openMs;
+    },
+    get stats() {
+      return {
+        bytesSent: totals.sent + (sender?.stats.bytesSent ?? 0),
+        bytesReceived: totals.received,
+        maxBufferedAmount: Math.max(totals.maxBuffered, sender?.stats.maxBufferedAmount ?? 0),
+      };
+    },
+    connect() {
+      if (state !== 'idle') return;
+      const me = fresh(randomId());
+      if (!me) return;
+      try {
+        attach(me.createDataChannel('tabmesh', { ordered: true }));
+      } catch (err) {
+        return down(`cannot create the DataChannel: ${describe(err)}`);
+      }
+      void makeOffer(me);
+    },
+    handleSignal(frame) {
+      if (frame.type === 'offer') void onOffer(frame.payload);
+      else if (frame.type === 'answer') void onAnswer(frame.payload);
+      else if (frame.type === 'candidate') onRemoteCandidate(frame.payload);
+    },
+    send(bytes) {
+      if (state !== 'open' || !sender) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
+      return sender.send(bytes);
+    },
+    close() {
+      teardown();
+    },
+  };
+}
+
+/**
+ * Candidates travel only by trickle, through the gate. libdatachannel's `localDescription`
+ * accumulates gathered candidates, and an offer carrying them lets the answerer start ICE checks
+ * before we know its fingerprint (the "certificate verify failed" race), so none may ride along.
+ */
+function withoutCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:|end-of-candidates).*\r?\n/gm, '');
+}
