@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MeshMessageSchema, validate, type MeshMessage } from '../../server/protocol.ts';
+import { toBase64 } from '../../web/mesh/base64.ts';
+import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/mesh/framing.ts';
+import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { createMessageRouter } from '../../web/mesh/message-router.ts';
+import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
+import { clockOf } from '../../web/mesh/platform.ts';
+import { createNodePlatform } from '../../headless-node/node-platform.ts';
+import { getToken, type ServerProcess } from '../helpers/server-process.ts';
+import { joinWith } from '../helpers/ws-client.ts';
+import { AGENT_KEY, echoHost, seesPeers, startMeshServer, startPeer, stopPeers } from './harness.ts';
+
+const TYPES = ['ping', 'pong', 'skill-query', 'skill-list', 'task-request', 'task-chunk', 'task-result', 'task-error', 'chat', 'chat-chunk', 'status', 'cancel', 'error'];
+const junk = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined));
+
+/** Messages that are right, nearly right and wrong, so validation and every handler get exercised. */
+const inbound = fc.oneof(
+  fc.anything(),
+  fc.record(
+    {
+      v: fc.oneof(fc.constant(1), junk),
+      id: fc.oneof(fc.string({ minLength: 1, maxLength: 70 }), junk),
+      type: fc.oneof(fc.constantFrom(...TYPES), junk),
+      from: fc.oneof(fc.constant('remote'), fc.constant('someone-else'), junk),
+      to: fc.oneof(fc.constant('local'), junk),
+      replyTo: fc.oneof(fc.string({ maxLength: 70 }), junk),
+      payload: fc.oneof(
+        junk,
+        fc.record({ sentAt: fc.oneof(fc.double(), junk) }, { requiredKeys: [] }),
+        fc.record({ skill: fc.constantFrom('echo', 'fail', 'stream', 'chat', 'nope', ''), input: fc.anything(), stream: fc.oneof(fc.boolean(), junk), timeoutMs: fc.oneof(fc.nat(100), junk) }, { requiredKeys: [] }),
+        fc.record({ seq: fc.oneof(fc.nat(), junk), data: fc.anything(), text: fc.oneof(fc.string(), junk), done: fc.oneof(fc.boolean(), junk) }, { requiredKeys: [] }),
+        fc.record({ code: fc.oneof(fc.string(), junk), message: fc.oneof(fc.string(), junk), text: fc.oneof(fc.string(), junk), agent: junk }, { requiredKeys: [] }),
+        fc.record({ agents: fc.oneof(fc.array(fc.anything(), { maxLength: 3 }), junk), state: junk, load: junk, reason: junk }, { requiredKeys: [] }),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+describe('fuzz: inbound mesh messages (router)', () => {
+  it('never throws, answers only with valid MeshMessages, and keeps answering pings (2,000 cases)', async () => {
+    const clock = clockOf(createNodePlatform());
+    const sent: MeshMessage[] = [];
+    const send = async (peerId: string, msg: MeshMessage) => {
+      // What the wire does: JSON round trip, then the receiver's validation.
+      const check = validate(MeshMessageSchema, JSON.parse(JSON.stringify(msg)));
+      if (!check.ok) throw new Error(`router sent an invalid message: ${check.message}`);
+      expect(peerId).toBe('remote');
+      sent.push(msg);
+      return { tier: 'direct' as const, generation: 'g1', bytes: 1 };
+    };
+    const pending = createPendingRequests(send, clock);
+    const router = createMessageRouter({ localId: () => 'local', host: echoHost(), send, pending, clock, maxTaskMs: 50 });
+    await fc.assert(
+      fc.asyncProperty(inbound, async (raw) => {
+        expect(() => router.receive('remote', raw)).not.toThrow();
+        await new Promise((r) => setImmediate(r));
+      }),
+      { numRuns: 2000 },
+    );
+    // Error replies are rate-limited per peer (burst 50, then 20/s): a flood cannot make us flood.
+    const errors = sent.filter((m) => m.type === 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(50);
+    expect(errors.length).toBeLessThan(2000);
+    router.receive('remote', makeMessage('remote', 'local', 'ping', { sentAt: 1 }));
+    await new Promise((r) => setImmediate(r));
+    expect(sent.at(-1)).toMatchObject({ type: 'pong', to: 'remote', payload: { sentAt: 1 } });
+    router.stop();
+  });
+});
+
+describe('fuzz: raw chunk frames (reassembler)', () => {
+  const frame = fc.oneof(
+    fc.uint8Array({ maxLength: 40 }),
+    fc.record({ flags: fc.nat(255), id: fc.nat(3), total: fc.oneof(fc.nat(64), fc.nat()), data: fc.uint8Array({ maxLength: 64 }) }).map(({ flags, id, total, data }) => {
+      const f = new Uint8Array(FRAME_HEADER_BYTES + data.length);
+      const view = new DataView(f.buffer);
+      view.setUint8(0, 1);
+      view.setUint8(1, flags);
+      view.setUint32(2, id);
+      view.setUint32(6, total);
+      f.set(data, FRAME_HEADER_BYTES);
+      return f;
+    }),
+  );
+
+  it('never throws and never holds more than its budget (3,000 cases)', () => {
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 40 }), (frames) => {
+        const r = createReassembler({ maxMessageBytes: 1000, maxBufferedBytes: 2000, maxPartials: 4 });
+        for (const f of frames) {
+          const out = r.push(f);
+          expect(typeof out.ok).toBe('boolean');
+          expect(r.bufferedBytes).toBeLessThanOrEqual(2000);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reassembles interleaved messages exactly, whatever the frame size (1,000 cases)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: FRAME_HEADER_BYTES + 1, max: 700 }), fc.array(fc.boolean(), { maxLength: 20 }), (m1, m2, size, picks) => {
+        const a = [...encodeFrames(1, m1, size)];
+        const b = [...encodeFrames(2, m2, size)];
+        const r = createReassembler({ maxFrameBytes: size });
+        const got = new Map<number, Uint8Array>();
+        let i = 0;
+        while (a.length || b.length) {
+          const fromA = b.length === 0 || (a.length > 0 && (picks[i++ % Math.max(1, picks.length)] ?? true));
+          const f = (fromA ? a : b).shift()!;
+          const out = r.push(f);
+          expect(out.ok).toBe(true);
+          if (out.ok && out.message) got.set(fromA ? 1 : 2, out.message.slice());
+        }
+        expect(got.get(1)).toEqual(m1);
+        expect(got.get(2)).toEqual(m2);
+        expect(r.bufferedBytes).toBe(0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('fuzz over the wire: garbage relayed to a live peer', () => {
+  let server: ServerProcess;
+  afterAll(async () => {
+    await stopPeers();
+    await server?.stop();
+  });
+
+  it('answers garbage with error messages, never crashes, and keeps serving', async () => {
+    server = await startMeshServer();
+    const target = await startPeer(server, 'target');
+    const friend = await startPeer(server, 'friend');
+    const fuzzer = await joinWith(server.wsUrl, await getToken(server.url, AGENT_KEY, 'fuzzer'));
+    await seesPeers(target.mesh, ['fuzzer', 'friend']);
+    const samples = fc.sample(fc.oneof(inbound, fc.uint8Array({ maxLength: 200 }).map((b) => ({ frame: toBase64(b) })), fc.string().map((s) => ({ frame: s }))), { numRuns: 300, seed: 42 });
+    for (const payload of samples) fuzzer.send({ type: 'relay', to: 'target', payload: payload === undefined ? null : payload });
+    fuzzer.send({ type: 'relay', to: 'target', payload: makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }) });
+    const relayed: MeshMessage[] = [];
+    for (;;) {
+      const f = await fuzzer.next<{ payload: MeshMessage }>('relay', 10_000);
+      relayed.push(f.payload);
+      if (f.payload.type === 'pong') break;
+    }
+    expect(relayed.at(-1)).toMatchObject({ type: 'pong', from: 'target', to: 'fuzzer', payload: { sentAt: 7 } });
+    const errors = relayed.filter((m) => m.type === 'error');
+    expect(errors.length).toBeGreaterThan(10);
+    for (const e of errors) expect(validate(MeshMessageSchema, e).ok).toBe(true);
+    expect(fuzzer.frames.some((f) => f.type === 'error')).toBe(false);
+    expect((await friend.mesh.call('target', 'echo', 'still here')).output).toBe('still here');
+    fuzzer.close();
+  });
+});

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_KEY, linksOpen, startPeer, useMeshServer, type TestPeer } from './harness.ts';
+
+const MB = 1024 * 1024;
+const FIXTURE = new URL('./fixtures/peer-process.mjs', import.meta.url).pathname;
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const env = useMeshServer();
+
+describe('large messages over a DataChannel', () => {
+  let a: TestPeer;
+  let receiver: ChildProcess;
+
+  beforeAll(async () => {
+    a = await startPeer(env.server, 'sender');
+    // The receiver runs in its own process so each side's memory is measured alone.
+    receiver = spawn(process.execPath, [FIXTURE, env.server.url, AGENT_KEY, 'receiver'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await linksOpen(a.mesh, ['receiver'], 'direct', 20_000);
+  });
+  afterAll(() => void receiver?.kill('SIGKILL'));
+
+  it('moves 50 MB with bounded buffers and memory while pings keep flowing', async () => {
+    const size = 50 * 1000 * 1000;
+    const payload = 'z'.repeat(size);
+    const farBefore = ((await a.mesh.call('receiver', 'memory', 'reset')).output as { rss: number }).rss;
+    gc();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const t0 = performance.now();
+    let bigDone = false;
+    const big = a.mesh.call('receiver', 'size', payload, { timeoutMs: 120_000 }).then((r) => ((bigDone = true), r));
+    // Control messages interleave with the bulk frames instead of queueing behind 50 MB.
+    const pings: Array<{ rtt: number; duringBulk: boolean }> = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await a.mesh.ping('receiver');
+      pings.push({ rtt: p.rttMs, duringBulk: !bigDone });
+    }
+    const r = await big;
+    const ms = performance.now() - t0;
+    clearInterval(sampler);
+    expect(r.output).toBe(size);
+    expect(pings.every((p) => p.duringBulk)).toBe(true);
+    const link = a.mesh.links().find((l) => l.peerId === 'receiver')!;
+    expect(link.bytesSent).toBeGreaterThan(size);
+    // The channel never buffered more than the high-water mark (256 KiB) + control headroom + a frame.
+    expect(link.maxBufferedAmount).toBeLessThanOrEqual(256 * 1024 + 256 * 1024 + 16 * 1024);
+    const far = (await a.mesh.call('receiver', 'memory', null)).output as { peak: number };
+    const senderGrowth = (peak - before) / MB;
+    const receiverGrowth = (far.peak - farBefore) / MB;
+    console.log(
+      `50 MB one way in ${ms.toFixed(0)} ms (${(size / 1000 / ms).toFixed(1)} MB/s); ` +
+      `pings during the transfer ${pings.map((p) => p.rtt.toFixed(1)).join('/')} ms; ` +
+      `peak RSS growth: sender ${senderGrowth.toFixed(0)} MiB, receiver ${receiverGrowth.toFixed(0)} MiB; ` +
+      `max bufferedAmount ${(link.maxBufferedAmount / 1024).toFixed(0)} KiB`,
+    );
+    // Sender: the caller's string, its JSON and UTF-8 copies (~3 x 48 MiB); receiver: reassembly
+    // buffer, decoded text, parsed string (~3 x 48 MiB). Bounded by the message, not the transfer.
+    // One extra full copy (an unbounded frame queue, say) would cross 4.5 x 48 MiB.
+    expect(senderGrowth).toBeLessThan(4.5 * 48);
+    expect(receiverGrowth).toBeLessThan(4.5 * 48);
+  });
+
+  it('refuses a message over the size limit with a clear error', async () => {
+    const small = await startPeer(env.server, 'small-limit', { maxMessageBytes: 64 * 1024 });
+    await linksOpen(small.mesh, ['receiver'], 'direct');
+    await expect(small.mesh.call('receiver', 'size', 'q'.repeat(100 * 1024))).rejects.toMatchObject({ code: 'too-large' });
+    expect((await small.mesh.call('receiver', 'size', 'q'.repeat(1000))).output).toBe(1000);
+  });
+});

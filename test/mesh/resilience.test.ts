@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { createNodePlatform } from '../../headless-node/node-platform.ts';
+import { createSignalingClient } from '../../web/mesh/signaling-client.ts';
+import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { AGENT_KEY, linksOpen, startMeshServer, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
+
+const FIXTURE = new URL('./fixtures/peer-process.mjs', import.meta.url).pathname;
+const env = useMeshServer();
+
+const sessionsOf = (p: TestPeer) => Object.fromEntries(p.mesh.links().map((l) => [l.peerId, `${l.sessionId}/${l.sessions}`]));
+
+describe('mesh resilience', () => {
+  it('keeps DataChannels through a server kill and restart, then rejoins without renegotiating', async () => {
+    const ps = await Promise.all(['r1', 'r2', 'r3'].map((id) => startPeer(env.server, id)));
+    await Promise.all(ps.map((p) => linksOpen(p.mesh, ps.filter((q) => q !== p).map((q) => q.id), 'direct')));
+    const before = ps.map(sessionsOf);
+    const down = ps.map((p) => waitFor(p.mesh, 'signaling', (s) => s.state === 'connecting'));
+    await env.server.stop('SIGKILL');
+    await Promise.all(down);
+
+    // No server: the peers keep talking over their DataChannels.
+    for (const [a, b] of [[0, 1], [1, 2], [2, 0]] as const) {
+      const r = await ps[a]!.mesh.call(ps[b]!.id, 'echo', `while the server is down ${a}->${b}`);
+      expect(r).toMatchObject({ output: `while the server is down ${a}->${b}`, tier: 'direct' });
+    }
+    const big = 'm'.repeat(256 * 1024);
+    expect((await ps[0]!.mesh.call(ps[2]!.id, 'echo', big)).output).toBe(big);
+
+    const rejoined = ps.map((p) => waitFor(p.mesh, 'signaling', (s) => s.state === 'open' && s.resumed === true, 20_000));
+    env.server = await startMeshServer({ PORT: String(env.server.port) });
+    await Promise.all(rejoined);
+    // Rejoined peers see each other present again (welcome or peer-joined) and keep their links.
+    const allPresent = (p: TestPeer) => () => p.mesh.peers().length === 2 && p.mesh.peers().every((x) => x.present);
+    await Promise.all(ps.map((p) => waitFor(p.mesh, 'peer-joined', allPresent(p), 10_000, allPresent(p))));
+    expect(ps.map(sessionsOf)).toEqual(before);
+    const late = await startPeer(env.server, 'r4');
+    await linksOpen(late.mesh, ['r1', 'r2', 'r3'], 'direct');
+    expect((await late.mesh.call('r1', 'echo', 'hi')).tier).toBe('direct');
+    expect(ps.map((p) => Object.fromEntries(Object.entries(sessionsOf(p)).filter(([k]) => k !== 'r4')))).toEqual(before);
+  });
+
+  it('fails pending calls with a clear error when a peer process is killed', async () => {
+    const watcher = await startPeer(env.server, 'watcher');
+    const child = spawn(process.execPath, [FIXTURE, env.server.url, AGENT_KEY, 'victim'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stderr: string[] = [];
+    child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
+    try {
+      await linksOpen(watcher.mesh, ['victim'], 'direct', 20_000);
+      expect((await watcher.mesh.call('victim', 'echo', 'alive?')).output).toBe('alive?');
+      const pending = watcher.mesh.call('victim', 'hang', null, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const left = waitFor(watcher.mesh, 'peer-left', (e) => e.peerId === 'victim');
+      const t0 = performance.now();
+      child.kill('SIGKILL');
+      const err = await pending;
+      const ms = performance.now() - t0;
+      expect(err).toMatchObject({ name: 'MeshError', code: 'peer-left', peerId: 'victim' });
+      expect((err as Error).message).toContain('victim');
+      await left;
+      expect(watcher.mesh.links().some((l) => l.peerId === 'victim')).toBe(false);
+      await expect(watcher.mesh.call('victim', 'echo', 1)).rejects.toMatchObject({ code: 'unknown-peer' });
+      console.log(`killed peer: pending call failed after ${ms.toFixed(0)} ms`);
+    } finally {
+      child.kill('SIGKILL');
+      if (stderr.length) console.log(stderr.join(''));
+    }
+  });
+
+  it('refreshes its token over the open socket before expiry', async () => {
+    const short = await startMeshServer({ TABMESH_TOKEN_TTL_SECONDS: '30' });
+    let tokens = 0;
+    const fetchToken = apiKeyTokenSource({ url: short.url, key: AGENT_KEY, peerId: 'refresher', fetch });
+    const client = createSignalingClient({
+      url: short.wsUrl,
+      platform: createNodePlatform(),
+      getToken: () => (tokens++, fetchToken()),
+      refreshLeadMs: 29_000,
+    });
+    const disconnects: number[] = [];
+    client.on('disconnected', (d) => disconnects.push(d.code));
+    try {
+      const refreshed: number[] = [];
+      const twice = new Promise<void>((resolve) => client.on('token-refreshed', (r) => (refreshed.push(r.expiresAt), refreshed.length === 2 && resolve())));
+      const welcomed = new Promise((resolve) => client.on('welcome', resolve));
+      client.start();
+      await welcomed;
+      await twice;
+      expect(tokens).toBe(3);
+      expect(refreshed[1]).toBeGreaterThanOrEqual(refreshed[0]!);
+      expect(client.state).toBe('open');
+      expect(disconnects).toEqual([]);
+    } finally {
+      client.stop();
+      await short.stop();
+    }
+  });
+});

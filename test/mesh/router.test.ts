@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { MeshMessage } from '../../server/protocol.ts';
+import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { createMessageRouter } from '../../web/mesh/message-router.ts';
+import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
+import { clockOf } from '../../web/mesh/platform.ts';
+import { createNodePlatform } from '../../headless-node/node-platform.ts';
+import { echoHost } from './harness.ts';
+
+/** A router wired to an in-memory outbox (pure logic: no transport). */
+function setup() {
+  const clock = clockOf(createNodePlatform());
+  const out: MeshMessage[] = [];
+  const send = async (_peer: string, msg: MeshMessage) => (out.push(msg), { tier: 'direct' as const, generation: 'g', bytes: 10 });
+  const host = echoHost();
+  const router = createMessageRouter({ localId: () => 'me', host, send, pending: createPendingRequests(send, clock), clock });
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+  return { router, out, host, flush };
+}
+
+describe('message router', () => {
+  it('answers a malformed message with an error naming the field and rule', async () => {
+    const { router, out, flush } = setup();
+    router.receive('them', { v: 1, id: 'req-1', type: 'task-request', from: 'them', to: 'me', payload: { skill: '' } });
+    await flush();
+    expect(out).toEqual([expect.objectContaining({ type: 'error', to: 'them', replyTo: 'req-1', payload: { code: 'bad-message', message: 'payload.skill: must not be empty' } })]);
+  });
+
+  it('refuses a message whose from is not the sending peer', async () => {
+    const { router, out, flush } = setup();
+    router.receive('them', makeMessage('mallory', 'me', 'ping', { sentAt: 1 }));
+    await flush();
+    expect(out[0]).toMatchObject({ type: 'error', payload: { code: 'bad-message', message: 'from: must be the sending peer "them"' } });
+  });
+
+  it('never answers an error with an error', async () => {
+    const { router, out, flush } = setup();
+    router.receive('them', { type: 'error', garbage: true });
+    await flush();
+    expect(out).toEqual([]);
+  });
+
+  it('runs a retried request once and replays its result', async () => {
+    const { router, out, host, flush } = setup();
+    const req = makeMessage('them', 'me', 'task-request', { skill: 'echo', input: 42 });
+    router.receive('them', req);
+    router.receive('them', req);
+    await flush();
+    router.receive('them', req);
+    await flush();
+    expect(host.runs).toEqual(['echo']);
+    const results = out.filter((m) => m.type === 'task-result');
+    expect(results).toHaveLength(2);
+    expect(results.every((m) => m.replyTo === req.id && (m.payload as { output: unknown }).output === 42)).toBe(true);
+  });
+
+  it('aborts a running task on cancel and reports it', async () => {
+    const { router, out, flush } = setup();
+    const req = makeMessage('them', 'me', 'task-request', { skill: 'hang', input: null });
+    router.receive('them', req);
+    expect(router.running()).toBe(1);
+    router.receive('them', makeMessage('them', 'me', 'cancel', { reason: 'changed my mind' }, req.id));
+    await flush();
+    expect(router.running()).toBe(0);
+    expect(out.at(-1)).toMatchObject({ type: 'task-error', replyTo: req.id, payload: { code: 'cancelled', message: 'changed my mind' } });
+  });
+
+  it('refuses a request whose cancel overtook it', async () => {
+    const { router, out, host, flush } = setup();
+    const req = makeMessage('them', 'me', 'task-request', { skill: 'echo', input: 1 });
+    router.receive('them', makeMessage('them', 'me', 'cancel', {}, req.id));
+    router.receive('them', req);
+    await flush();
+    expect(host.runs).toEqual([]);
+    expect(out.at(-1)).toMatchObject({ type: 'task-error', replyTo: req.id, payload: { code: 'cancelled' } });
+  });
+});

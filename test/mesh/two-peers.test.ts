@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MeshError } from '../../web/mesh/errors.ts';
+import { linksOpen, startPeer, useMeshServer, type TestPeer } from './harness.ts';
+
+const env = useMeshServer();
+
+describe('two Node peers over real DataChannels', () => {
+  let a: TestPeer;
+  let b: TestPeer;
+
+  beforeAll(async () => {
+    a = await startPeer(env.server, 'alpha');
+    b = await startPeer(env.server, 'bravo');
+    await Promise.all([linksOpen(a.mesh, ['bravo'], 'direct'), linksOpen(b.mesh, ['alpha'], 'direct')]);
+  });
+
+  it('opens one direct link both sides agree on', () => {
+    const la = a.mesh.links().find((l) => l.peerId === 'bravo')!;
+    const lb = b.mesh.links().find((l) => l.peerId === 'alpha')!;
+    expect(la.state).toBe('open');
+    expect(la.tier).toBe('direct');
+    expect(la.sessionId).toBeDefined();
+    expect(la.sessionId).toBe(lb.sessionId);
+    console.log(`open time alpha->bravo ${la.openMs} ms, bravo->alpha ${lb.openMs} ms`);
+  });
+
+  it('calls a skill and reports tier and time', async () => {
+    const r = await a.mesh.call('bravo', 'echo', { hello: 'world' });
+    expect(r).toMatchObject({ output: { hello: 'world' }, peerId: 'bravo', tier: 'direct' });
+    expect(r.ms).toBeGreaterThan(0);
+  });
+
+  it('pings both ways', async () => {
+    const rtts: number[] = [];
+    for (let i = 0; i < 20; i++) rtts.push((await a.mesh.ping('bravo')).rttMs);
+    rtts.sort((x, y) => x - y);
+    console.log(`ping rtt p50 ${rtts[10]!.toFixed(3)} ms, max ${rtts[19]!.toFixed(3)} ms`);
+    expect((await b.mesh.ping('alpha')).tier).toBe('direct');
+  });
+
+  it('lists skills', async () => {
+    const agents = await a.mesh.skills('bravo');
+    expect(agents[0]!.name).toBe('bravo-agent');
+    expect(agents[0]!.skills.map((s) => s.name)).toContain('echo');
+  });
+
+  it('streams chunks in order', async () => {
+    const got: unknown[] = [];
+    const r = await a.mesh.call('bravo', 'stream', { n: 50 }, { stream: true, onChunk: (c) => got.push(c) });
+    expect(r.output).toEqual({ chunks: 50 });
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => ({ i })));
+  });
+
+  it('chats with the chat skill, streamed', async () => {
+    const pieces: string[] = [];
+    const r = await a.mesh.chat('bravo', 'hello there mesh', { onChunk: (t) => pieces.push(t) });
+    expect(r.text).toBe('hello there mesh');
+    expect(pieces).toEqual(['hello', ' there', ' mesh']);
+  });
+
+  it('turns a skill failure into a MeshError with the remote code', async () => {
+    const err = await a.mesh.call('bravo', 'fail', null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MeshError);
+    expect(err).toMatchObject({ code: 'nope', remote: true, peerId: 'bravo' });
+  });
+
+  it('times out a hanging call and cancels it on the far side', async () => {
+    const err = await a.mesh.call('bravo', 'hang', null, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'timeout' });
+  });
+
+  it('aborts a call through its AbortSignal', async () => {
+    const ctl = new AbortController();
+    const p = a.mesh.call('bravo', 'hang', null, { signal: ctl.signal });
+    ctl.abort();
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('sends a 1 MiB message and gets it back intact', async () => {
+    const big = 'x'.repeat(1024 * 1024 - 7) + 'the-end';
+    const r = await a.mesh.call('bravo', 'echo', big);
+    expect(r.output).toBe(big);
+  });
+
+  it('fails fast for an unknown peer', async () => {
+    await expect(a.mesh.call('nobody', 'echo', 1)).rejects.toMatchObject({ code: 'unknown-peer' });
+  });
+});
