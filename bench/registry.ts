@@ -8,5 +8,7 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   signaling: () => import('./signaling.ts'),
   tasks: () => import('./tasks.ts'),
   relayed: () => import('./relayed.ts'),
+  cluster: () => import('./cluster.ts'),
   browser: () => import('./browser.ts'),
+  mesh: () => import('./mesh.ts'),
 };

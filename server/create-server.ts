@@ -21,6 +21,7 @@ import { createMemoryStore } from './store/memory-store.ts';
 import { createRedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
 import { mountTaskRoutes } from './tasks/routes.ts';
+import { createTaskPush } from './tasks/task-push.ts';
 import { createTaskQueue, type TaskQueue } from './tasks/task-queue.ts';
 import { VERSION } from './version.ts';
 
@@ -75,7 +76,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const ice = (peerId: string) => iceServersFor(config, peerId, now());
   const tasks = createTaskQueue({
     store, registry, now,
-    push: (mesh, peerId, frame) => void hub.push(mesh, peerId, frame),
+    push: (mesh, peerId, frame) => taskPush.push(mesh, peerId, frame),
     isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId),
     onTransition: (state) => taskTransitions.inc({ state }),
   });
@@ -98,8 +99,15 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   });
   // Several instances share state only through Redis; a single in-memory instance needs no fan-out.
   let cluster: ClusterLink | undefined;
+  const taskPush = createTaskPush({
+    route: (mesh, peerId, frame) => void hub.push(mesh, peerId, frame),
+    sendLocal: hub.clusterHandlers.deliver,
+    isLocal: (mesh, peerId) => !cluster?.hasRemote(mesh, peerId) && hub.peers(mesh).some((p) => p.peerId === peerId),
+    claim: (task) => tasks.claimDelivery(task),
+    logger,
+  });
   if (config.redisUrl) {
-    cluster = await createCluster({ store, logger, handlers: hub.clusterHandlers });
+    cluster = await createCluster({ store, logger, handlers: { ...hub.clusterHandlers, deliver: taskPush.deliver } });
     hub.attachCluster(cluster);
   }
   let readiness: Readiness = 'starting';

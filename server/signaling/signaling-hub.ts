@@ -241,6 +241,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
         case 'heartbeat':
           return guard('onHeartbeat hook', () => hooks.onHeartbeat?.(s, frame.payload?.load));
         case 'link-report':
+          for (const f of frame.payload.identityFailures ?? []) metrics.identityFailures.inc({ reason: f.reason });
           return guard('onLinkReport hook', () => hooks.onLinkReport?.(s, frame.payload.links));
         default:
           return this.relay(frame, raw);

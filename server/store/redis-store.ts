@@ -13,6 +13,11 @@ else
   redis.call('SET', KEYS[1], ARGV[2])
 end
 return 1`;
+// Set-if-absent and index in one step: a create that fails must not have written anything.
+const CREATE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', unpack(ARGV, 3)) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1`;
 const INCR = `
 local v = redis.call('INCR', KEYS[1])
 if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -27,7 +32,8 @@ const READY_GRACE_MS = 1000;
  */
 export function createRedisStore(url: string, prefix = 'tabmesh'): Store {
   const opts = { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(50 * 2 ** n, 2000), lazyConnect: false };
-  const redis = new Redis(url, opts);
+  // Commands issued in one tick (relay bursts, presence refreshes) go out in one write.
+  const redis = new Redis(url, { ...opts, enableAutoPipelining: true });
   const sub = new Redis(url, { ...opts, enableOfflineQueue: true, maxRetriesPerRequest: null });
   // ioredis emits 'error' on every failed reconnect; without listeners that would crash the process.
   redis.on('error', () => undefined);
@@ -71,13 +77,8 @@ export function createRedisStore(url: string, prefix = 'tabmesh'): Store {
     put: (ns, id, value, ttlMs) => run(async () => {
       await redis.multi().set(key(ns, id), JSON.stringify(value), ...(ttlArgs(ttlMs) as [])).sadd(idx(ns), id).exec();
     }),
-    create: (ns, id, value, ttlMs) => run(async () => {
-      const ok = ttlMs === undefined
-        ? await redis.set(key(ns, id), JSON.stringify(value), 'NX')
-        : await redis.set(key(ns, id), JSON.stringify(value), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
-      if (ok === 'OK') await redis.sadd(idx(ns), id);
-      return ok === 'OK';
-    }),
+    create: (ns, id, value, ttlMs) => run(async () =>
+      (await redis.eval(CREATE, 2, key(ns, id), idx(ns), JSON.stringify(value), id, ...ttlArgs(ttlMs))) === 1),
     swap: (ns, id, expected, next, ttlMs) => run(async () => {
       const r = await redis.eval(SWAP, 2, key(ns, id), idx(ns), JSON.stringify(expected), next === undefined ? '' : JSON.stringify(next), ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs))), id);
       return r === 1;

@@ -45,15 +45,19 @@ export interface TaskQueue {
   list(mesh: string, filter?: TaskFilter): Promise<Task[]>;
   /** Completes or fails an assigned task; only the assigned peer may. */
   update(mesh: string, id: string, peerId: string, body: TaskUpdate): Promise<Task>;
-  /** Expires overdue tasks and assigns pending ones that now have an agent. */
+  /** Expires overdue tasks, assigns pending ones that now have an agent, re-pushes undelivered assignments. */
   sweep(meshes: string[]): Promise<void>;
+  /** Claims the one delivery of `task`'s assignment to its agent's socket (false: delivered already); retries through store outages until the task is due. */
+  claimDelivery(task: Task): Promise<boolean>;
   inFlight(mesh: string): Promise<Map<string, number>>;
 }
 
 const tasksNs = (mesh: string) => `tasks:${mesh}`;
 const requestsNs = (mesh: string) => `task-req:${mesh}`;
+const deliveredNs = (mesh: string) => `task-delivered:${mesh}`;
 const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v) ?? '').byteLength;
 const OPEN: TaskState[] = ['pending', 'assigned'];
+const MAX_CLAIM_BACKOFF_MS = 2000;
 
 /** The server-side task path: tier-3 delivery and the audit trail, pushed not polled. */
 export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
@@ -90,6 +94,13 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
     return registry.route(task.mesh, task.skill, flights, matches);
   };
 
+  /**
+   * The task that holds this task's request id. A submit stores its task before claiming the id,
+   * so until the claim names it a pending task may be a losing retry about to be deleted: a sweep
+   * must not assign it (that would run the request twice).
+   */
+  const requestOwner = (task: Task) => store.get<string>(requestsNs(task.mesh), `${task.submitter}:${task.requestId}`);
+
   const tryAssign = async (task: Task, to: string | undefined): Promise<Task> => {
     const agent = await pickAgent(task, to);
     if (!agent) return task;
@@ -100,6 +111,22 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
   return {
     list,
     inFlight,
+    async claimDelivery(task) {
+      // A unique value tells our own claim (answered late, or resent by the store client after a
+      // drop) from another instance's. A failed attempt may still have written it, and then no
+      // sweep would push the task again: so retry until the answer is certain or the task is due.
+      const token = crypto.randomUUID();
+      const ttl = Math.max(1000, task.expiresAt - now()) + limits.retentionMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (await store.create(deliveredNs(task.mesh), task.id, token, ttl)) return true;
+          return (await store.get<string>(deliveredNs(task.mesh), task.id)) === token;
+        } catch (err) {
+          if (now() >= task.expiresAt) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, MAX_CLAIM_BACKOFF_MS)));
+        }
+      }
+    },
     get: (mesh, id) => store.get<Task>(tasksNs(mesh), id),
     async submit(mesh, submitter, body) {
       const replayId = await store.get<string>(requestsNs(mesh), `${submitter}:${body.requestId}`);
@@ -124,10 +151,14 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         ...(body.to?.includes(':') ? { agentId: body.to } : {}),
       };
       await store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs);
-      // The request-id claim decides concurrent retries: the loser drops its task.
-      if (!(await store.create(requestsNs(mesh), `${submitter}:${body.requestId}`, task.id, ttlMs + limits.retentionMs))) {
+      // The request-id claim decides concurrent retries: the loser drops its task. A claim that
+      // reads as lost may be our own write answered late (a store client resends after a drop).
+      const claimKey = `${submitter}:${body.requestId}`;
+      const won = (await store.create(requestsNs(mesh), claimKey, task.id, ttlMs + limits.retentionMs))
+        || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
+      if (!won) {
         await store.delete(tasksNs(mesh), task.id);
-        const winner = await store.get<string>(requestsNs(mesh), `${submitter}:${body.requestId}`);
+        const winner = await store.get<string>(requestsNs(mesh), claimKey);
         const existing = winner && (await store.get<Task>(tasksNs(mesh), winner));
         if (existing) return { task: existing, created: false };
         throw new HttpError(409, 'conflict', 'a concurrent submit with this requestId is in progress; retry');
@@ -157,7 +188,13 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
           if (task.expiresAt <= now()) {
             await transition(task, { ...task, state: 'expired', updatedAt: now() });
           } else if (task.state === 'pending') {
-            await tryAssign(task, task.agentId ?? task.targetPeer);
+            const owner = await requestOwner(task);
+            if (owner === task.id) await tryAssign(task, task.agentId ?? task.targetPeer);
+            // Left by a retry that lost the request id (or failed before it could delete it).
+            else if (owner !== undefined) await store.swap(tasksNs(mesh), task.id, task, undefined);
+          } else if (task.targetPeer && !(await store.get(deliveredNs(mesh), task.id))) {
+            // The first push was lost (pub/sub during a store outage, agent between sockets).
+            push(mesh, task.targetPeer, { type: 'task-assigned', payload: task });
           }
         }
       }

@@ -48,7 +48,7 @@ describe.each(factories)('Store contract: %s', (_name, make) => {
     const s = make();
     const task = { id: 't', state: 'pending' };
     await s.put('tasks', 't', task);
-    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => s.swap('tasks', 't', task, { ...task, state: 'assigned', by: i })));
+    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => s.swap<Record<string, unknown>>('tasks', 't', task, { ...task, state: 'assigned', by: i })));
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(await s.swap('tasks', 't', task, { ...task, state: 'x' })).toBe(false);
     const now = await s.get<Record<string, unknown>>('tasks', 't');
