@@ -38,18 +38,23 @@ export interface CoturnOptions {
   timeoutMs?: number;
 }
 
+/** A port free on both UDP and TCP (coturn listens on both); retries when TCP has it taken. */
 async function freePort(host: string): Promise<number> {
-  const udp = createSocket('udp4');
-  const port = await new Promise<number>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, host, () => resolve(udp.address().port));
-  });
-  udp.close();
-  // coturn listens on TCP as well: make sure the same number is free there too.
-  const tcp = createServer();
-  await new Promise<void>((resolve, reject) => (tcp.once('error', reject), tcp.listen(port, host, () => resolve())));
-  await new Promise<void>((resolve) => tcp.close(() => resolve()));
-  return port;
+  for (let attempt = 0; ; attempt++) {
+    const udp = createSocket('udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, host, () => resolve(udp.address().port));
+    });
+    udp.close();
+    const tcp = createServer();
+    const free = await new Promise<boolean>((resolve) => (tcp.once('error', () => resolve(false)), tcp.listen(port, host, () => resolve(true))));
+    if (free) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      return port;
+    }
+    if (attempt >= 20) throw new Error(`no port free on both UDP and TCP at ${host} after ${attempt + 1} tries`);
+  }
 }
 
 function spawnCoturn(opts: Required<Omit<CoturnOptions, 'timeoutMs'>>, port: number, dir: string): ChildProcess {
