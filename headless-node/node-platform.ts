@@ -37,5 +37,7 @@ export function createNodePlatform(opts: NodePlatformOptions = {}): MeshPlatform
     now: Date.now,
     // The polyfill defines restartIce() but throws "Not implemented": use fresh connections instead.
     iceRestart: false,
+    // libjuice can report ICE connected before our answer is applied; DTLS then fails ("certificate verify failed").
+    holdCandidatesUntilAnswer: true,
   };
 }

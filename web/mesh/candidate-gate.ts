@@ -1,9 +1,10 @@
 /**
  * Holds ICE candidates until each direction may use them.
  *
- * Outbound: the offerer keeps its local candidates until the answer is applied. node-datachannel
- * race (measured ~2 in 80 naive loopback connections): libjuice reports ICE connected on a check
- * the remote started before this side applied the answer, DTLS then checks the peer's certificate
+ * Outbound: on node-datachannel (`platform.holdCandidatesUntilAnswer`) the offerer keeps its local
+ * candidates until the answer is applied; elsewhere they go right after the offer. The race
+ * (measured ~2 in 80 naive loopback connections): libjuice reports ICE connected on a check the
+ * remote started before this side applied the answer, DTLS then checks the peer's certificate
  * against a fingerprint not yet set, and the connection dies with "certificate verify failed".
  * The answerer keeps its candidates until its answer is sent, so they never overtake it.
  *

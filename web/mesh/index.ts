@@ -32,6 +32,13 @@ export type { MessageRouter, RouterOptions } from './message-router.ts';
 /** The caller-side request table used with a router. */
 export { createPendingRequests } from './pending-requests.ts';
 export type { PendingRequests, RequestOptions, RequestOutcome } from './pending-requests.ts';
+/** Runs server-assigned tasks (`task-assigned` pushes) on the AgentHost and PATCHes their results (used by the mesh). */
+export { createTaskRunner, parseTask } from './task-runner.ts';
+export type { TaskRunner, TaskRunnerOptions } from './task-runner.ts';
 /** Full-jitter exponential backoff. */
 export { createBackoff } from './backoff.ts';
 export type { Backoff } from './backoff.ts';
+/** Peer identity on DataChannels: the link proof, pin stores (docs/architecture.md "Peer identity"). */
+export { createLinkAuthenticator, createMemoryPinStore } from './link-identity.ts';
+export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link-identity.ts';
+export type { IdentityEvent } from './mesh-types.ts';

@@ -1,4 +1,4 @@
-import type { Link } from '../../server/protocol.ts';
+import type { IdentityFailure, Link } from '../../server/protocol.ts';
 import type { Clock } from './platform.ts';
 import type { RouteInfo } from './peer-route.ts';
 
@@ -11,6 +11,8 @@ export interface LinkReporter {
   changed(): void;
   /** A link is gone; it is reported once as closed. */
   closed(info: RouteInfo): void;
+  /** A peer failed the link proof; reported once (the server counts it). */
+  identityFailed(failure: IdentityFailure): void;
   stop(): void;
 }
 
@@ -22,10 +24,11 @@ export function createLinkReporter(o: {
   clock: Clock;
   intervalMs: number;
   collect: () => RouteInfo[];
-  send: (links: Link[]) => boolean;
+  send: (links: Link[], identityFailures: IdentityFailure[]) => boolean;
   probe: () => Promise<void>;
 }): LinkReporter {
   let gone: RouteInfo[] = [];
+  let failures: IdentityFailure[] = [];
   let soon: unknown;
   let stopped = false;
 
@@ -43,7 +46,10 @@ export function createLinkReporter(o: {
     soon = undefined;
     if (stopped) return;
     const links = [...gone.map((i) => toLink(i, 'closed')), ...o.collect().map((i) => toLink(i))].slice(0, MAX_LINKS);
-    if (o.send(links)) gone = [];
+    if (o.send(links, failures)) {
+      gone = [];
+      failures = [];
+    }
   }
 
   const { clock } = o;
@@ -64,6 +70,11 @@ export function createLinkReporter(o: {
     closed(info) {
       gone.push(info);
       if (gone.length > MAX_LINKS) gone = gone.slice(-MAX_LINKS);
+      this.changed();
+    },
+    identityFailed(failure) {
+      // Bounded like the frame field (64): a flood of impostors is counted up to that per report.
+      if (failures.length < 64) failures.push(failure);
       this.changed();
     },
     stop() {

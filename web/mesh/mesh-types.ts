@@ -1,5 +1,6 @@
-import type { AgentInfo, MeshPayload, Role, Tier } from '../../server/protocol.ts';
+import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
 import type { AgentHost } from './agent-host.ts';
+import type { PinPolicy, PinStore } from './link-identity.ts';
 import type { SenderOptions } from './channel-sender.ts';
 import type { Emitter } from './emitter.ts';
 import type { MeshError } from './errors.ts';
@@ -17,6 +18,16 @@ export interface MeshOptions {
   getToken: () => Promise<string>;
   /** The agents this peer serves (task-request, chat, skill-query). */
   host: AgentHost;
+  /**
+   * This peer's identity key, proved on every DataChannel (docs/architecture.md "Peer identity").
+   * Required for a key-derived peer id (`k…`, the token's subject); without one a fresh key is
+   * made for this mesh object's life (fine for plain-name ids that are not pinned elsewhere).
+   */
+  identity?: Identity | Promise<Identity>;
+  /** Keys of peers talked to before (browser: IndexedDB, Node: a 0600 file). Default: in memory. */
+  pins?: PinStore;
+  /** A pinned plain-name id showing another key: `refuse` (default) or `warn` and re-pin. */
+  pinPolicy?: PinPolicy;
   /** false: never open DataChannels; everything goes through the server (tier 3). Default true. */
   p2p?: boolean;
   /** Connect to every peer on join (the newcomer offers). Default true; false = on first use. */
@@ -35,11 +46,17 @@ export interface MeshOptions {
   peerLeftProbeMs?: number;
   /** Cap on any task or chat run here (10 min). */
   maxTaskMs?: number;
+  /** Server-assigned tasks (`POST /api/tasks`) run at once (4); more wait in order. */
+  maxConcurrentTasks?: number;
   reconnect?: { baseMs?: number; maxMs?: number };
   refreshLeadMs?: number;
   heartbeatMs?: number;
   sender?: SenderOptions;
 }
+
+export type IdentityEvent =
+  | { peerId: string; status: 'verified' | 'key-changed'; identity: PublicIdentity; keyDerived: boolean; firstContact: boolean }
+  | { peerId: string; status: 'refused'; reason: IdentityFailureReason; message: string };
 
 export interface CallOptions {
   /** Ask the skill to stream; chunks arrive in order through `onChunk`. */
@@ -62,6 +79,13 @@ export interface MeshEvents {
   /** A link's state, tier or generation changed. */
   link: RouteInfo;
   status: { peerId: string } & MeshPayload<'status'>;
+  /** A task this peer submitted through the server (`POST /api/tasks`) finished, failed or expired. */
+  'task-updated': Task;
+  /**
+   * A peer's link proof on a new DataChannel: `verified`, `key-changed` (pinned plain name with a
+   * new key, policy `warn`), or `refused` (the peer is cut off until it rejoins; `error` fires too).
+   */
+  identity: IdentityEvent;
   /** Non-fatal trouble worth logging: remote `error` messages, bad frames, server errors. */
   error: { code: string; message: string; peerId?: string };
   /** The mesh stopped itself (credential revoked or rejected). */

@@ -1,7 +1,9 @@
-import type { PeerSummary, Role, Tier } from '../../server/protocol.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role, type Tier } from '../../server/protocol.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
+import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
+import { createLinkAuthenticator } from './link-identity.ts';
 import { createLinkReporter } from './link-reporter.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
@@ -10,6 +12,7 @@ import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts
 import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSignalingClient } from './signaling-client.ts';
+import { createTaskRunner, parseTask } from './task-runner.ts';
 
 export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
 
@@ -36,7 +39,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     ...(opts.reconnect ? { backoff: opts.reconnect } : {}),
     ...(opts.refreshLeadMs === undefined ? {} : { refreshLeadMs: opts.refreshLeadMs }),
     ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
-    load: () => router.running(),
+    load: () => router.running() + tasks.running(),
   });
 
   const send: MeshSend = (peerId, msg) => {
@@ -56,11 +59,22 @@ export function createMesh(opts: MeshOptions): Mesh {
     onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
   });
+  const tasks = createTaskRunner({
+    url: opts.url,
+    host: opts.host,
+    fetch: opts.platform.fetch,
+    getToken: opts.getToken,
+    clock,
+    localId: () => localId,
+    ...(opts.maxConcurrentTasks === undefined ? {} : { maxConcurrent: opts.maxConcurrentTasks }),
+    ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
+    onError: (e) => events.emit('error', e),
+  });
   const reporter = createLinkReporter({
     clock,
     intervalMs: opts.linkReportMs ?? 10_000,
     collect: () => [...routes.values()].map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),
-    send: (links) => signaling.send({ type: 'link-report', payload: { links } }),
+    send: (links, identityFailures) => signaling.send({ type: 'link-report', payload: { links, ...(identityFailures.length ? { identityFailures } : {}) } }),
     probe: async () => {
       await Promise.all([...routes.values()].filter((r) => r.info.state === 'open').map((r) => mesh.ping(r.peerId).catch(() => undefined)));
     },
@@ -79,6 +93,30 @@ export function createMesh(opts: MeshOptions): Mesh {
     return true;
   }
 
+  const auth = createLinkAuthenticator({
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.pins ? { pins: opts.pins } : {}),
+    ...(opts.pinPolicy ? { pinPolicy: opts.pinPolicy } : {}),
+  });
+
+  /** A verified peer is announced; one that failed its link proof is cut off on every tier. */
+  function onIdentity(route: PeerRoute, v: HandshakeResult): void {
+    const peerId = route.peerId;
+    if (v.ok) {
+      const status = v.pin === 'changed' ? 'key-changed' : 'verified';
+      events.emit('identity', { peerId, status, identity: v.identity, keyDerived: v.keyDerived, firstContact: v.pin === 'new' });
+      if (status === 'key-changed') events.emit('error', { code: 'identity-key-changed', message: `peer "${peerId}" now presents another key than pinned (accepted: pin policy "warn")`, peerId });
+      return;
+    }
+    if (!refusesPeer(v)) return;
+    // No fallback to the server relay either: whoever answered in this peer's name controls it.
+    const err = new MeshError('identity-failed', `peer "${peerId}" failed the identity check (${v.reason}): ${v.message}`, { peerId, retryable: false });
+    cutOff(route, err);
+    reporter.identityFailed({ peer: peerId, reason: v.reason });
+    events.emit('identity', { peerId, status: 'refused', reason: v.reason, message: v.message });
+    events.emit('error', { code: 'identity-failed', message: err.message, peerId });
+  }
+
   function ensureRoute(peerId: string): PeerRoute {
     const existing = routes.get(peerId);
     if (existing) return existing;
@@ -89,11 +127,13 @@ export function createMesh(opts: MeshOptions): Mesh {
       iceServers: () => iceServers,
       nextMsgId: () => (msgId = (msgId + 1) >>> 0),
       reassembler: { maxMessageBytes },
+      auth,
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),
     });
     route.on('message', (raw) => router.receive(peerId, raw));
+    route.on('identity', (v) => onIdentity(route, v));
     route.on('frame-error', (e) => {
       router.replyError(peerId, undefined, e.code, e.message);
       events.emit('error', { ...e, peerId });
@@ -124,12 +164,22 @@ export function createMesh(opts: MeshOptions): Mesh {
     if (!route) return;
     routes.delete(peerId);
     roles.delete(peerId);
-    const err = new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId });
-    pending.failPeer(peerId, err);
-    router.abortFrom(peerId, err.message);
-    route.close(err);
+    cutOff(route, new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId }));
     reporter.closed(route.info);
     events.emit('peer-left', { peerId, reason });
+  }
+
+  /** A key-derived id must be our key's hash, else every peer refuses our DataChannels: say so. */
+  async function checkOwnId(peerId: string): Promise<void> {
+    const own = (await auth.identity()).peerId;
+    if (own !== peerId) events.emit('error', { code: 'identity-mismatch', message: `the server calls this peer "${peerId}" but its identity key stands for "${own}": peers will refuse its DataChannels (pass the key behind the id as \`identity\`)` });
+  }
+
+  /** Fails every request to and from the peer with `err` and closes its route for good. */
+  function cutOff(route: PeerRoute, err: MeshError): void {
+    pending.failPeer(route.peerId, err);
+    router.abortFrom(route.peerId, err.message);
+    route.close(err);
   }
 
   /** The server says the peer is gone, but a live DataChannel outranks that: ask the peer itself. */
@@ -143,6 +193,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   let started: { resolve(v: { peerId: string; mesh: string; peers: string[] }): void; reject(e: MeshError): void } | undefined;
 
   signaling.on('welcome', ({ frame, resumed }) => {
+    if (localId !== frame.peerId && KEY_PEER_ID_PATTERN.test(frame.peerId)) void checkOwnId(frame.peerId);
     localId = frame.peerId;
     iceServers = frame.iceServers;
     relaySession++;
@@ -174,6 +225,13 @@ export function createMesh(opts: MeshOptions): Mesh {
   });
   signaling.on('relay', ({ from, payload }) => {
     if (!stopped) ensureRoute(from).handleRelay(payload);
+  });
+  signaling.on('task', (frame) => {
+    if (stopped) return;
+    if (frame.type === 'task-assigned') return tasks.assigned(frame.payload);
+    const parsed = parseTask(frame.payload);
+    if (parsed.ok) events.emit('task-updated', parsed.value);
+    else events.emit('error', { code: 'bad-task', message: parsed.message });
   });
   signaling.on('server-error', (e) => {
     const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;
@@ -220,11 +278,14 @@ export function createMesh(opts: MeshOptions): Mesh {
       }
       pending.failAll(err);
       router.stop();
+      const reported = tasks.stop();
       for (const route of routes.values()) route.close(err);
       routes.clear();
       signaling.stop();
       started?.reject(err);
       events.emit('signaling', { state: 'stopped' });
+      // Server-assigned tasks cut short are reported failed, so their submitters need not wait for the TTL.
+      await reported;
     },
     peers: () => [...routes.values()].map((r) => ({ peerId: r.peerId, role: roles.get(r.peerId), present: r.present, link: r.info })),
     links: () => [...routes.values()].map((r) => r.info),
@@ -237,7 +298,7 @@ export function createMesh(opts: MeshOptions): Mesh {
           off();
           clock.clear(timer);
           if (info.state === 'open') resolve(info);
-          else reject(new MeshError('peer-left', `peer "${peerId}" left`, { peerId }));
+          else reject(route.error ?? new MeshError('peer-left', `peer "${peerId}" left`, { peerId }));
           return true;
         };
         const off = route.on('change', done);

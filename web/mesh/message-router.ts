@@ -1,11 +1,12 @@
 import { createTokenBucket } from '../../server/signaling/token-bucket.ts';
 import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../server/protocol.ts';
-import { CHAT_SKILL, SkillError, type AgentHost } from './agent-host.ts';
+import { CHAT_SKILL, type AgentHost } from './agent-host.ts';
 import { MeshError } from './errors.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
 import type { PendingRequests } from './pending-requests.ts';
 import type { Clock } from './platform.ts';
 import { createRequestCache } from './request-cache.ts';
+import { errorPayload, untilAborted } from './skill-outcome.ts';
 
 /**
  * The responder side: validates every inbound MeshMessage with server/protocol.ts, answers
@@ -183,26 +184,8 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
   };
 }
 
-function errorPayload(err: unknown): { code: string; message: string } {
-  if (err instanceof SkillError || err instanceof MeshError) return { code: err.code.slice(0, 64) || 'skill-failed', message: err.message.slice(0, 4000) };
-  // Only plain data crosses worker boundaries: an error may arrive as { name, code, message }.
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' && e.code ? e.code.slice(0, 64) : 'skill-failed';
-  return { code, message: String(typeof e?.message === 'string' ? e.message : err).slice(0, 4000) };
-}
-
 function chatText(data: unknown): string {
   if (typeof data === 'string') return data;
   const t = (data as { text?: unknown } | null)?.text;
   return typeof t === 'string' ? t : JSON.stringify(data) ?? '';
-}
-
-/** Rejects with the signal's reason as soon as it aborts, even if `p` ignores the signal. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

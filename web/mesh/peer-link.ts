@@ -4,6 +4,8 @@ import { createChannelSender, type ChannelSender, type SenderOptions } from './c
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { createReassembler, type ReassemblerOptions } from './framing.ts';
+import { refusesPeer, startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
+import type { LinkAuthenticator } from './link-identity.ts';
 import { randomId, type Clock, type MeshPlatform } from './platform.ts';
 import type { SignalFrame } from './signaling-client.ts';
 import { detectTier, type LinkTier } from './tier.ts';
@@ -18,8 +20,8 @@ import { detectTier, type LinkTier } from './tier.ts';
  * roll back, and a fresh connection works on every stack). An offer with a new sid while a link is
  * open means the remote gave up on the old connection: it is replaced.
  *
- * Trickle ICE goes through a CandidateGate (the node-datachannel race: the offerer holds its
- * candidates until the answer is applied).
+ * Trickle ICE goes through a CandidateGate (the node-datachannel race: there the offerer holds
+ * its candidates until the answer is applied; `platform.holdCandidatesUntilAnswer`).
  */
 export type PeerLinkState = 'idle' | 'connecting' | 'open';
 
@@ -30,6 +32,8 @@ export interface PeerLinkEvents {
   message: Uint8Array;
   /** A frame that broke the framing rules; the peer gets an `error` reply from the mesh. */
   'frame-error': { code: string; message: string };
+  /** The verdict on the remote's link proof, before the link opens (or goes down on a failure). */
+  identity: HandshakeResult;
 }
 
 export interface PeerLinkOptions {
@@ -47,6 +51,8 @@ export interface PeerLinkOptions {
   reassembler?: ReassemblerOptions;
   sender?: SenderOptions;
   nextMsgId: () => number;
+  /** Signs our link proof and checks the remote's: the link opens only for a peer that proved itself. */
+  auth: LinkAuthenticator;
 }
 
 export interface LinkStats {
@@ -63,6 +69,8 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   readonly sessions: number;
   /** Time from starting the attempt to the DataChannel opening, for the current connection. */
   readonly openMs: number | undefined;
+  /** Time from the DataChannel opening to the remote's link proof verified (the identity cost), ms. */
+  readonly verifyMs: number | undefined;
   readonly stats: LinkStats;
   /** Starts an attempt as the offerer unless one is already connecting or open. */
   connect(): void;
@@ -73,6 +81,9 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   /** Closes the connection quietly (no `state` event); the link can connect again later. */
   close(): void;
 }
+
+/** How long a refused peer's connection stays up (unread) so our link proof still reaches it, ms. */
+const REFUSED_LINGER_MS = 2000;
 
 type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
 
@@ -97,6 +108,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   let graceTimer: unknown;
   let startedAt = 0;
   let openMs: number | undefined;
+  let verifyMs: number | undefined;
+  let handshake: LinkHandshake | undefined;
   let tier: LinkTier | undefined;
   let sessions = 0;
   const totals = { sent: 0, received: 0, maxBuffered: 0 };
@@ -109,7 +122,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     events.emit('state', reason === undefined ? { state: next } : { state: next, reason });
   }
 
-  function teardown(): void {
+  /** Forgets the current connection; its transport closes now, or after `lingerMs`. */
+  function teardown(lingerMs = 0): void {
     clock.clear(connectTimer);
     clock.clear(graceTimer);
     connectTimer = graceTimer = undefined;
@@ -118,18 +132,23 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       totals.maxBuffered = Math.max(totals.maxBuffered, sender.stats.maxBufferedAmount);
       sender.close(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
     }
+    handshake?.cancel();
     const [oldPc, oldDc] = [pc, dc];
-    pc = dc = sender = sid = tier = openMs = undefined;
+    pc = dc = sender = sid = tier = openMs = verifyMs = handshake = undefined;
     makingOffer = awaitingAnswer = false;
     gate = undefined;
     reassembler.clear();
     state = 'idle';
-    try {
-      oldDc?.close();
-      oldPc?.close();
-    } catch {
-      // Closing a dead connection can throw on some stacks; it is gone either way.
-    }
+    const close = () => {
+      try {
+        oldDc?.close();
+        oldPc?.close();
+      } catch {
+        // Closing a dead connection can throw on some stacks; it is gone either way.
+      }
+    };
+    if (lingerMs > 0 && oldPc) clock.set(close, lingerMs);
+    else close();
   }
 
   function down(reason: string): void {
@@ -188,6 +207,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       const sdp = withoutCandidates(offer.sdp);
       awaitingAnswer = true;
       o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: sid!, iceRestart: canRestartLocally() } });
+      // Behind the offer on the same socket, so they cannot overtake it.
+      if (!o.platform.holdCandidatesUntilAnswer) gate?.openLocal();
     } catch (err) {
       if (pc === me) down(`offer failed: ${describe(err)}`);
     } finally {
@@ -274,7 +295,11 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       if (dc === channel) down('DataChannel closed');
     };
     channel.onmessage = (ev: MessageEvent) => {
-      if (dc === channel) onData(ev.data);
+      if (dc !== channel) return;
+      // node-datachannel can deliver the answerer's first messages before its `open` event: a
+      // message proves the channel open, and the first one is the remote's link proof.
+      if (!sender) void opened(channel);
+      onData(ev.data);
     };
     if (channel.readyState === 'open') void opened(channel);
   }
@@ -285,12 +310,33 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     if (state === 'open' || sender || !me) return;
     clock.clear(connectTimer);
     connectTimer = undefined;
-    sender = createChannelSender(channel, clock, o.nextMsgId, o.sender);
+    const out = (sender = createChannelSender(channel, clock, o.nextMsgId, o.sender));
+    const openedAt = clock.elapsed();
     openMs = clock.now() - startedAt;
-    const detected = await detectTier(me);
-    if (pc !== me || dc !== channel) return;
+    // Both SDPs as this connection applied them: their fingerprints are what DTLS checked.
+    const ctx = { localId: o.localId, remoteId: o.remoteId, localSdp: me.localDescription?.sdp, remoteSdp: me.remoteDescription?.sdp };
+    const hs = (handshake = startLinkHandshake({ auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs }));
+    const verified = hs.result.then((v) => {
+      if (handshake === hs) verifyMs = clock.elapsed() - openedAt;
+      return v;
+    });
+    const [detected, verdict] = await Promise.all([detectTier(me), verified]);
+    if (pc !== me || dc !== channel || handshake !== hs) return;
+    if (refusesPeer(verdict)) {
+      // Nothing more is read or sent, but the transport stays up a moment: our proof (already
+      // sent) must still reach the remote so that it, too, can judge the connection.
+      teardown(REFUSED_LINGER_MS);
+      events.emit('identity', verdict);
+      return setState('idle', `identity check failed (${verdict.reason}): ${verdict.message}`);
+    }
+    events.emit('identity', verdict);
+    if (pc !== me) return;
+    if (!verdict.ok) return down(`identity check failed (${verdict.reason}): ${verdict.message}`);
+    handshake = undefined;
     tier = detected;
     setState('open');
+    // What the peer sent right after its proof, held until now, in order.
+    for (const bytes of hs.drain()) if (pc === me) events.emit('message', bytes);
   }
 
   function onData(data: unknown): void {
@@ -301,7 +347,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     totals.received += data.byteLength;
     const r = reassembler.push(new Uint8Array(data));
     if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
-    else if (r.message) events.emit('message', r.message);
+    else if (r.message && handshake) handshake.receive(r.message);
+    // Nothing reaches the application before the peer proved itself.
+    else if (r.message && state === 'open') events.emit('message', r.message);
   }
 
   function onIceState(s: RTCIceConnectionState): void {
@@ -350,6 +398,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     },
     get openMs() {
       return openMs;
+    },
+    get verifyMs() {
+      return verifyMs;
     },
     get stats() {
       return {

@@ -5,6 +5,7 @@ import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { createReassembler, decodeJson, encodeFrames, encodeJson } from './framing.ts';
 import type { SendReceipt } from './message-factory.ts';
+import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import type { Clock } from './platform.ts';
 import type { SignalFrame, SignalingClient } from './signaling-client.ts';
@@ -32,6 +33,13 @@ export interface RouteInfo {
   sessions: number;
   /** DataChannel setup time of the current connection, ms. */
   openMs: number | undefined;
+  /** DataChannel open to the peer's link proof verified, ms (the identity check's cost). */
+  verifyMs: number | undefined;
+  /**
+   * `verified`: messages go over a DataChannel whose peer proved its key; `refused`: the peer
+   * failed the link proof and is cut off; `unverified`: no DataChannel (the server carries it).
+   */
+  identity: 'verified' | 'unverified' | 'refused';
   /** Largest DataChannel `bufferedAmount` seen after a send (backpressure evidence), bytes. */
   maxBufferedAmount: number;
   /** Why the last DataChannel attempt or connection ended (timeout, ICE failed, bye, ...). */
@@ -44,6 +52,8 @@ export interface PeerRouteEvents {
   'frame-error': { code: string; message: string };
   /** Something about the route changed (state, tier, generation). */
   change: RouteInfo;
+  /** The verdict on the peer's link proof for a new DataChannel. */
+  identity: HandshakeResult;
 }
 
 export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'signal'> {
@@ -70,6 +80,8 @@ export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
   rttMs: number | undefined;
   /** Whether the peer is in the signaling server's peer list. */
   present: boolean;
+  /** Why the route was closed (`peer-left`, `identity-failed`, `stopped`), undefined while usable. */
+  readonly error: MeshError | undefined;
   /** Starts a DataChannel unless one is up, p2p is off, or no slot is free. */
   connect(): void;
   send(msg: MeshMessage): Promise<SendReceipt>;
@@ -135,6 +147,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       sessionId: link.sessionId,
       sessions: link.sessions,
       openMs: link.openMs,
+      verifyMs: link.verifyMs,
+      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' ? 'verified' : 'unverified',
       maxBufferedAmount: stats.maxBufferedAmount,
       lastError,
     };
@@ -195,6 +209,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   });
   link.on('message', (bytes) => deliver(bytes));
   link.on('frame-error', (e) => events.emit('frame-error', e));
+  link.on('identity', (v) => events.emit('identity', v));
 
   function deliver(bytes: Uint8Array): void {
     const value = decodeJson(bytes);
@@ -228,6 +243,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     },
     get lastUsed() {
       return lastUsed;
+    },
+    get error() {
+      return closed;
     },
     connect() {
       if (!canP2p() || link.state !== 'idle' || !relayUp() || capUntil > clock.now()) return;
@@ -323,6 +341,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     close(err) {
       if (closed) return;
       closed = err;
+      lastError = err.message;
       clock.clear(retryTimer);
       link.close();
       relayIn.clear();

@@ -17,6 +17,13 @@ export interface MeshPlatform {
    * connection). node-datachannel's polyfill defines the method but throws, so Node says false.
    */
   iceRestart?: boolean;
+  /**
+   * The offerer holds its local ICE candidates until the answer is applied (default false).
+   * node-datachannel needs it (its DTLS can start before the answer's fingerprint is known, see
+   * candidate-gate.ts); browsers do not, and sending candidates right after the offer saves them
+   * a signaling round trip per connection.
+   */
+  holdCandidatesUntilAnswer?: boolean;
 }
 
 /** Timers bound to the platform; handles are opaque. */

@@ -1,31 +1,38 @@
-import { TokenResponseSchema, validate } from '../../server/protocol.ts';
+import { tokenProof, TokenResponseSchema, validate, type Identity } from '../../server/protocol.ts';
 import { MeshError } from './errors.ts';
 
 /**
  * A `getToken` for createMesh: exchanges an API key or device token for a short-lived JWT via
  * `POST /api/token` (the credential in `X-API-Key`, never in a URL). A 401/403 is final
- * (`retryable: false`); network errors and 5xx are retried by the signaling client.
+ * (`retryable: false`); network errors and 5xx are retried by the signaling client. With
+ * `identity`, each exchange signs a fresh nonce from `POST /api/token/nonce` (required for `k…` ids).
  */
-export function apiKeyTokenSource(o: { url: string; key: string; peerId: string; fetch: typeof fetch }): () => Promise<string> {
+export function apiKeyTokenSource(o: { url: string; key: string; peerId: string; fetch: typeof fetch; identity?: Identity }): () => Promise<string> {
   const endpoint = `${o.url.replace(/\/+$/, '')}/api/token`;
-  return async () => {
+  const headers = { 'x-api-key': o.key, 'content-type': 'application/json' };
+  const post = async (url: string, body?: unknown): Promise<unknown> => {
     let res: Response;
     try {
-      res = await o.fetch(endpoint, {
-        method: 'POST',
-        headers: { 'x-api-key': o.key, 'content-type': 'application/json' },
-        body: JSON.stringify({ peerId: o.peerId }),
-      });
+      res = await o.fetch(url, { method: 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (err) {
-      throw new MeshError('token-failed', `POST ${endpoint} failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new MeshError('token-failed', `POST ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    const json = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
     if (!res.ok) {
       const final = res.status === 400 || res.status === 401 || res.status === 403;
-      const detail = body?.error?.message ?? res.statusText;
-      throw new MeshError(final ? 'unauthorized' : 'token-failed', `POST ${endpoint}: ${res.status} ${detail}`, { retryable: !final });
+      const detail = json?.error?.message ?? res.statusText;
+      throw new MeshError(final ? 'unauthorized' : 'token-failed', `POST ${url}: ${res.status} ${detail}`, { retryable: !final });
     }
-    const parsed = validate(TokenResponseSchema, body);
+    return json;
+  };
+  return async () => {
+    let identity: Awaited<ReturnType<typeof tokenProof>> | undefined;
+    if (o.identity) {
+      const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
+      if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
+      identity = await tokenProof(o.identity, nonce);
+    }
+    const parsed = validate(TokenResponseSchema, await post(endpoint, { peerId: o.peerId, ...(identity ? { identity } : {}) }));
     if (!parsed.ok) throw new MeshError('token-failed', `POST ${endpoint}: unexpected response (${parsed.message})`);
     return parsed.value.token;
   };

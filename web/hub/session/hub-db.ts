@@ -29,6 +29,14 @@ export interface StoredIdentity {
   createdAt: number;
 }
 
+/** The key a peer proved on a DataChannel the first time this browser talked to it (peer identity pinning). */
+export interface StoredPin {
+  peerId: string;
+  alg: IdentityAlg;
+  key: string;
+  pinnedAt: number;
+}
+
 /** A chat message typed while the mesh was unreachable; sent in order on reconnect. */
 export interface OutboxEntry {
   id?: number;
@@ -42,6 +50,7 @@ interface HubSchema extends DBSchema {
   meta: { key: 'credential' | 'pairing'; value: StoredCredential | PendingPairing };
   identities: { key: number; value: StoredIdentity };
   outbox: { key: number; value: OutboxEntry };
+  pins: { key: string; value: StoredPin };
 }
 
 export type HubDb = IDBPDatabase<HubSchema>;
@@ -50,11 +59,14 @@ let opened: Promise<HubDb> | undefined;
 
 /** Opens (once per page) the hub's IndexedDB database `tabmesh-hub`. */
 export function hubDb(): Promise<HubDb> {
-  opened ??= openDB<HubSchema>('tabmesh-hub', 1, {
-    upgrade(db) {
-      db.createObjectStore('meta');
-      db.createObjectStore('identities', { keyPath: 'slot' });
-      db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true });
+  opened ??= openDB<HubSchema>('tabmesh-hub', 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('meta');
+        db.createObjectStore('identities', { keyPath: 'slot' });
+        db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true });
+      }
+      if (oldVersion < 2) db.createObjectStore('pins', { keyPath: 'peerId' });
     },
   });
   return opened;
@@ -81,10 +93,11 @@ export async function savePendingPairing(p: PendingPairing | undefined): Promise
 /** localStorage key of the last agent list seen (state/control-state.ts). */
 export const AGENTS_CACHE_KEY = 'tabmesh-last-agents';
 
-/** Forgets everything this browser knows about the mesh: credential, identities, outbox, caches. */
+/** Forgets everything this browser knows about the mesh: credential, identities, pins, outbox, caches. */
 export async function forgetDevice(): Promise<void> {
   globalThis.localStorage?.removeItem(AGENTS_CACHE_KEY);
   const db = await hubDb();
-  const tx = db.transaction(['meta', 'identities', 'outbox'], 'readwrite');
-  await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('identities').clear(), tx.objectStore('outbox').clear(), tx.done]);
+  const stores = ['meta', 'identities', 'outbox', 'pins'] as const;
+  const tx = db.transaction([...stores], 'readwrite');
+  await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
 }

@@ -1,4 +1,4 @@
-import { signText, tokenProofText, type Identity } from '../../../server/protocol/identity.ts';
+import { tokenProof, type Identity } from '../../../server/protocol/identity.ts';
 import type { TokenResponse } from '../../../server/protocol.ts';
 import { ApiError, requestJson } from './http.ts';
 import type { StoredCredential } from './hub-db.ts';
@@ -26,12 +26,10 @@ export function createTokenSource(credential: StoredCredential, identity: Identi
   const exchange = async (): Promise<string> => {
     try {
       const { nonce } = await requestJson<{ nonce: string }>('/api/token/nonce', { method: 'POST', headers });
-      const { peerId, publicIdentity } = identity;
-      const signature = await signText(identity, tokenProofText(nonce, peerId));
       current = await requestJson<TokenResponse>('/api/token', {
         method: 'POST',
         headers,
-        json: { peerId, identity: { publicKey: publicIdentity, nonce, signature } },
+        json: { peerId: identity.peerId, identity: await tokenProof(identity, nonce) },
       });
       return current.token;
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { AgentInfo } from '../../../server/protocol.ts';
 import { createMesh, MeshError, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
 import { ApiError } from '../session/http.ts';
+import { createIdbPinStore } from '../session/pin-store.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import type { ChatTransport } from './chat-state.ts';
 import { links, livePeers, setLink, signalingStatus, type LinkView } from './mesh-state.ts';
@@ -31,6 +32,8 @@ function linkView(l: RouteInfo): LinkView {
     peerId: l.peerId, state: l.state, tier: l.tier,
     ...(l.rttMs === undefined ? {} : { rttMs: l.rttMs }),
     ...(l.openMs === undefined ? {} : { openMs: l.openMs }),
+    identity: l.identity,
+    ...(l.lastError === undefined ? {} : { lastError: l.lastError }),
   };
 }
 
@@ -53,6 +56,9 @@ export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: Mesh
     platform: { RTCPeerConnection, WebSocket, fetch: globalThis.fetch.bind(globalThis), now: Date.now },
     getToken: () => session.tokens.getToken().catch((err: unknown) => Promise.reject(tokenError(err))),
     host,
+    // The tab's own key (IndexedDB, non-extractable) proves it on every DataChannel; peers' keys are pinned.
+    identity: session.identity,
+    pins: createIdbPinStore(),
     // A tab should be back soon after the server is: cap the reconnect backoff at 5 s.
     reconnect: { maxMs: 5000 },
   });
@@ -63,7 +69,7 @@ export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: Mesh
   };
   let lastLinks = '';
   const syncLinks = () => {
-    const next = mesh.links().filter((l) => l.state !== 'closed').map(linkView);
+    const next = mesh.links().filter((l) => l.state !== 'closed' || l.identity === 'refused').map(linkView);
     // Most ticks change nothing; skip them so views and the outbox do not re-run for nothing.
     const key = JSON.stringify(next);
     if (key === lastLinks) return;
@@ -92,6 +98,10 @@ export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: Mesh
       // Measure a fresh link's RTT now rather than at the next periodic probe.
       if (l.state === 'open' && l.rttMs === undefined) void mesh.ping(l.peerId).then(syncLinks, () => undefined);
       changed();
+    }),
+    mesh.on('identity', (e) => {
+      if (e.status === 'refused') console.warn(`tabmesh: refused peer ${e.peerId}: identity check failed (${e.reason}): ${e.message}`);
+      if (e.status === 'key-changed') console.warn(`tabmesh: peer ${e.peerId} presents another key than pinned`);
     }),
     mesh.on('fatal', (err) => onFatal(err)),
   ];

@@ -11,6 +11,10 @@ export interface LinkView {
   rttMs?: number;
   /** RTCPeerConnection creation to DataChannel open on this side, ms. */
   openMs?: number;
+  /** `verified`: the DataChannel's peer proved its key; `refused`: it failed and is cut off. */
+  identity?: 'verified' | 'unverified' | 'refused';
+  /** Why the last connection ended (for a refused peer: what the identity check found). */
+  lastError?: string;
 }
 
 /** Live state of this tab as a peer, fed by the mesh core's events. */
@@ -31,7 +35,8 @@ export const tierSummary = computed(() => {
 /** Replaces one link's view (a new Map so signals notice). */
 export function setLink(link: LinkView): void {
   const next = new Map(links.value);
-  if (link.state === 'closed') next.delete(link.peerId);
+  // A refused peer stays listed: the warning is the point.
+  if (link.state === 'closed' && link.identity !== 'refused') next.delete(link.peerId);
   else next.set(link.peerId, link);
   links.value = next;
 }

@@ -21,8 +21,11 @@ export function peerRows(agents: AgentView[], connected: Array<{ peerId: string;
 function LinkChip(props: { link: LinkView | undefined }) {
   const l = props.link;
   if (!l) return <span class="chip muted">no link</span>;
+  if (l.identity === 'refused') {
+    return <span class="chip bad" data-link-state={l.state} data-identity="refused" title={l.lastError}>⚠ identity refused</span>;
+  }
   return (
-    <span class="chip" data-link-state={l.state} data-tier={l.tier} data-rtt={l.rttMs} data-open-ms={l.openMs}
+    <span class="chip" data-link-state={l.state} data-tier={l.tier} data-rtt={l.rttMs} data-open-ms={l.openMs} data-identity={l.identity}
       title={l.openMs === undefined ? undefined : `DataChannel opened in ${l.openMs.toFixed(0)} ms`}>
       <span class={`dot ${l.state}`} /> <span class={`tier-${l.tier}`}>{l.tier}</span>
       {l.rttMs !== undefined && <span class="muted">{l.rttMs.toFixed(1)} ms</span>}

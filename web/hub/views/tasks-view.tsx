@@ -13,6 +13,7 @@ function TaskForm(props: { runtime: PeerRuntime | undefined; session: SignedIn }
   const [skill, setSkill] = useState('');
   const [agentId, setAgentId] = useState('');
   const [input, setInput] = useState('{}');
+  const [viaQueue, setViaQueue] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   // `echo` is the friendliest first try; otherwise the first skill alphabetically.
   const chosen = skill || (skills.includes('echo') ? 'echo' : skills[0]) || '';
@@ -27,7 +28,7 @@ function TaskForm(props: { runtime: PeerRuntime | undefined; session: SignedIn }
     }
     setProblem(undefined);
     const target = chooseTarget(chosen, agentId || undefined, agents.value, props.session.identity.peerId);
-    void submitTask({ skill: chosen, input: parsed, target }, { call: props.runtime!.call, api: props.session.api });
+    void submitTask({ skill: chosen, input: parsed, target, viaQueue }, { call: props.runtime!.call, api: props.session.api, mesh: props.runtime!.mesh });
   };
   return (
     <form class="stack" onSubmit={submit} data-testid="task-form">
@@ -48,7 +49,12 @@ function TaskForm(props: { runtime: PeerRuntime | undefined; session: SignedIn }
         <textarea name="input" rows={3} value={input} onInput={(e) => setInput(e.currentTarget.value)} class="mono" />
       </label>
       {problem && <p class="error small" role="alert">{problem}</p>}
-      <div class="row end"><button disabled={!chosen || !props.runtime}>Run task</button></div>
+      <div class="row end">
+        <label class="small" title="POST /api/tasks: the server assigns an agent, which runs it and reports back; no DataChannel needed">
+          <input type="checkbox" name="via-queue" checked={viaQueue} onChange={(e) => setViaQueue(e.currentTarget.checked)} /> via server queue
+        </label>
+        <button disabled={!chosen || !props.runtime}>Run task</button>
+      </div>
     </form>
   );
 }
