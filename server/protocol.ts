@@ -9,3 +9,4 @@ export * from './protocol/frames.ts';
 export * from './protocol/mesh-messages.ts';
 export * from './protocol/control-plane.ts';
 export * from './protocol/identity.ts';
+export * from './protocol/link-proof.ts';

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Identity } from '../../server/protocol.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
+import type { PinStore } from '../../web/mesh/link-identity.ts';
 import { createBackoff } from '../../web/mesh/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh } from '../../web/mesh/mesh.ts';
@@ -15,6 +17,10 @@ export interface NodeRuntimeOptions {
   platform: MeshPlatform;
   tokens: NodeTokenSource;
   host: AgentHost;
+  /** The key behind the peer id, proved on every DataChannel. */
+  identity?: Identity;
+  /** Keys of peers talked to before (pins.json in the data dir). */
+  pins?: PinStore;
   p2p: boolean;
   log: (line: string) => void;
   /** Aborts on SIGTERM/SIGINT: deregister, say bye, stop. */
@@ -49,7 +55,11 @@ export async function firstToken(url: string, tokens: NodeTokenSource, signal: A
  * the credential is revoked, then deregisters and leaves. Resolves with the exit code.
  */
 export async function runNode(o: NodeRuntimeOptions): Promise<number> {
-  const mesh = createMesh({ url: o.url, platform: o.platform, getToken: () => o.tokens.getToken(), host: o.host, p2p: o.p2p });
+  const mesh = createMesh({
+    url: o.url, platform: o.platform, getToken: () => o.tokens.getToken(), host: o.host, p2p: o.p2p,
+    ...(o.identity ? { identity: o.identity } : {}),
+    ...(o.pins ? { pins: o.pins } : {}),
+  });
   const controlPlane = createControlPlaneClient(o.url, () => o.tokens.getToken());
   let peerId = '';
   const register = async () => {
@@ -70,6 +80,12 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
   mesh.on('link', (l) => {
     // Fallback is the absence of a DataChannel (also while a peer leaves): only openings are news.
     if (l.state === 'open' && l.tier !== 'fallback') o.log(`DataChannel to ${l.peerId} open (${l.tier}${l.openMs === undefined ? '' : `, ${Math.round(l.openMs)} ms`})`);
+  });
+  mesh.on('identity', (e) => {
+    // Loud on purpose: a refusal means the server (or someone on it) answered in another peer's name.
+    if (e.status === 'refused') console.error(`tabmesh node: WARNING: refused peer ${e.peerId}: identity check failed (${e.reason}): ${e.message}`);
+    else if (e.status === 'key-changed') console.error(`tabmesh node: WARNING: peer ${e.peerId} presents another key than pinned; accepted (pin policy "warn")`);
+    else if (e.firstContact) o.log(`peer ${e.peerId} verified (${e.identity.alg} key${e.keyDerived ? ', key-derived id' : ', pinned on first contact'})`);
   });
   mesh.on('signaling', (s) => {
     if (s.state === 'connecting') o.log(`signaling lost (${s.code ?? ''} ${s.reason ?? ''}); reconnecting, DataChannels stay up`);

@@ -9,6 +9,7 @@ import { firstToken, runNode } from '../cli/node-runtime.ts';
 import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
 import { CREDENTIAL_FILE } from '../session/device-pairing.ts';
 import { loadNodeIdentity } from '../session/node-identity.ts';
+import { createFilePinStore } from '../session/pin-file.ts';
 import { createNodeTokenSource } from '../session/token-source.ts';
 import { defaultNodeSkills, NODE_BUILTIN_SKILLS } from '../skills/node-skills.ts';
 
@@ -39,7 +40,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
   --skills LIST          built-in skills, comma-separated; default echo,time,sysinfo,chat (+llm when
                          OPENAI_BASE_URL or OPENAI_API_KEY is set); available: ${[...NODE_BUILTIN_SKILLS.keys()].join(', ')}
   --skills-module PATH   ES module whose exported functions are more skills (docs/skills.md)
-  --data-dir DIR         identity and device token, kept private (default ~/.tabmesh/nodes/NAME)
+  --data-dir DIR         identity key, pinned peer keys and device token, kept private
+                         (default ~/.tabmesh/nodes/NAME)
   --workers N            skill worker threads, 1-16 (default 1)
 ${MESH_HELP}
   --quiet                log only errors
@@ -81,7 +83,7 @@ export async function run(args: string[]): Promise<number> {
     try {
       const context = { url, name, values, env, dir, signal: shutdown.signal, log };
       let credential = await resolveNodeCredential(context);
-      let tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId });
+      let tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId, identity });
       try {
         await firstToken(url, tokens, shutdown.signal, log);
       } catch (err) {
@@ -91,10 +93,11 @@ export async function run(args: string[]): Promise<number> {
         log('the saved device token was refused (revoked?); pairing again with --code');
         dir.remove(CREDENTIAL_FILE);
         credential = await resolveNodeCredential(context);
-        tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId });
+        tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId, identity });
         await firstToken(url, tokens, shutdown.signal, log);
       }
-      return await runNode({ url, platform, tokens, host, p2p: !values['no-p2p'], log, signal: shutdown.signal });
+      const pins = createFilePinStore(dir, log);
+      return await runNode({ url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
       if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;

@@ -1,13 +1,24 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
+import { generateIdentity, identityFromKeys, type Identity, type IdentityAlg } from '../../server/protocol.ts';
 import type { DataDir } from './data-dir.ts';
 
-/** This node's long-lived identity: an ECDSA P-256 key pair (as the hub uses) and the peer id. */
-export interface NodeIdentity {
+/**
+ * This node's long-lived identity, the same scheme as the hub's: an Ed25519 key (ECDSA P-256
+ * where Ed25519 is missing) in identity.json (0600), peer id `k` + 32 hex of SHA-256(public key).
+ */
+interface StoredIdentity {
+  version: 2;
   peerId: string;
-  keys: webcrypto.CryptoKeyPair;
+  alg: IdentityAlg;
+  publicKey: webcrypto.JsonWebKey;
+  privateKey: webcrypto.JsonWebKey;
+  createdAt: string;
+  /** The `node-…` id this key had before key-derived ids (files written by older versions). */
+  previousPeerId?: string;
 }
 
-interface StoredIdentity {
+/** identity.json as older versions wrote it: ECDSA P-256, `node-` + base32 id, no version. */
+interface LegacyIdentity {
   peerId: string;
   publicKey: webcrypto.JsonWebKey;
   privateKey: webcrypto.JsonWebKey;
@@ -15,36 +26,40 @@ interface StoredIdentity {
 }
 
 const FILE = 'identity.json';
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const IMPORT = { Ed25519: { name: 'Ed25519' }, 'ECDSA-P256': { name: 'ECDSA', namedCurve: 'P-256' } } as const;
 
-/** `node-` + base32 of the first 80 bits of SHA-256(SPKI public key): stable, URL- and log-safe. */
-export function peerIdFromSpki(spki: Uint8Array): string {
-  const hash = createHash('sha256').update(spki).digest();
-  let bits = 0n;
-  for (const byte of hash.subarray(0, 10)) bits = (bits << 8n) | BigInt(byte);
-  let out = '';
-  for (let shift = 75n; shift >= 0n; shift -= 5n) out += BASE32[Number((bits >> shift) & 31n)];
-  return `node-${out}`;
+async function fromJwk(alg: IdentityAlg, publicJwk: webcrypto.JsonWebKey, privateJwk: webcrypto.JsonWebKey): Promise<Identity> {
+  const publicKey = await webcrypto.subtle.importKey('jwk', publicJwk, IMPORT[alg], true, ['verify']);
+  // The key is in a file anyway, but nothing in this process needs to read it back out.
+  const privateKey = await webcrypto.subtle.importKey('jwk', privateJwk, IMPORT[alg], false, ['sign']);
+  return identityFromKeys(alg, privateKey as CryptoKey, publicKey as CryptoKey);
 }
 
-/** Loads the identity from the data dir, creating and saving one (0600) on first run. */
-export async function loadNodeIdentity(dir: DataDir): Promise<NodeIdentity> {
-  const stored = dir.read<StoredIdentity>(FILE);
-  if (stored) {
-    const publicKey = await webcrypto.subtle.importKey('jwk', stored.publicKey, ALGORITHM, true, ['verify']);
-    const privateKey = await webcrypto.subtle.importKey('jwk', stored.privateKey, ALGORITHM, false, ['sign']);
-    const peerId = peerIdFromSpki(new Uint8Array(await webcrypto.subtle.exportKey('spki', publicKey)));
-    if (peerId !== stored.peerId) throw new Error(`${dir.path}/${FILE}: peerId does not match the key; delete the file to start with a new identity`);
-    return { peerId, keys: { publicKey, privateKey } };
+/**
+ * Loads the identity from the data dir, creating and saving one (0600) on first run. A file from
+ * an older version (`node-…` id) keeps its key and moves to the key-derived id.
+ */
+export async function loadNodeIdentity(dir: DataDir): Promise<Identity> {
+  const stored = dir.read<StoredIdentity | LegacyIdentity>(FILE);
+  const where = `${dir.path}/${FILE}`;
+  if (stored && 'version' in stored) {
+    const identity = await fromJwk(stored.alg, stored.publicKey, stored.privateKey);
+    if (identity.peerId !== stored.peerId) throw new Error(`${where}: peerId does not match the key; delete the file to start with a new identity`);
+    return identity;
   }
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const peerId = peerIdFromSpki(new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey)));
-  dir.write(FILE, {
-    peerId,
-    publicKey: await webcrypto.subtle.exportKey('jwk', keys.publicKey),
-    privateKey: await webcrypto.subtle.exportKey('jwk', keys.privateKey),
-    createdAt: new Date().toISOString(),
-  } satisfies StoredIdentity);
-  return { peerId, keys };
+  if (stored) {
+    const identity = await fromJwk('ECDSA-P256', stored.publicKey, stored.privateKey);
+    dir.write(FILE, {
+      version: 2, peerId: identity.peerId, alg: 'ECDSA-P256', publicKey: stored.publicKey, privateKey: stored.privateKey,
+      createdAt: stored.createdAt, previousPeerId: stored.peerId,
+    } satisfies StoredIdentity);
+    return identity;
+  }
+  const { identity, keyPair } = await generateIdentity(true);
+  const alg = identity.publicIdentity.alg;
+  const publicKey = await webcrypto.subtle.exportKey('jwk', keyPair.publicKey as webcrypto.CryptoKey);
+  const privateKey = await webcrypto.subtle.exportKey('jwk', keyPair.privateKey as webcrypto.CryptoKey);
+  dir.write(FILE, { version: 2, peerId: identity.peerId, alg, publicKey, privateKey, createdAt: new Date().toISOString() } satisfies StoredIdentity);
+  // Re-imported so the copy in memory is not extractable.
+  return fromJwk(alg, publicKey, privateKey);
 }

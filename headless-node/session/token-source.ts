@@ -1,4 +1,4 @@
-import type { TokenResponse } from '../../server/protocol.ts';
+import { tokenProof, type Identity, type TokenResponse } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { ApiError, requestJson } from '../../web/hub/session/http.ts';
 
@@ -10,10 +10,12 @@ export interface NodeTokenSource {
 }
 
 /**
- * Exchanges an API key or device token for JWTs at `POST /api/token`. A refused credential
- * (401/403) becomes a non-retryable MeshError so the mesh stops instead of retrying forever.
+ * Exchanges an API key or device token for JWTs at `POST /api/token`; with `identity`, every
+ * exchange also proves the key behind the (key-derived) peer id by signing a fresh server nonce.
+ * A refused credential (401/403) becomes a non-retryable MeshError so the mesh stops instead of
+ * retrying forever.
  */
-export function createNodeTokenSource(opts: { url: string; secret: string; peerId: string }): NodeTokenSource {
+export function createNodeTokenSource(opts: { url: string; secret: string; peerId: string; identity?: Identity }): NodeTokenSource {
   let current: TokenResponse | undefined;
   // Reusing a token only in its first half of life means the signaling client's own early
   // refresh (shortly before expiry) always receives a fresh one.
@@ -22,8 +24,12 @@ export function createNodeTokenSource(opts: { url: string; secret: string; peerI
   const exchange = async (): Promise<string> => {
     try {
       const issuedAt = Date.now();
+      const headers = { 'x-api-key': opts.secret };
+      const identity = opts.identity
+        ? await tokenProof(opts.identity, (await requestJson<{ nonce: string }>(`${opts.url}/api/token/nonce`, { method: 'POST', headers })).nonce)
+        : undefined;
       current = await requestJson<TokenResponse>(`${opts.url}/api/token`, {
-        method: 'POST', headers: { 'x-api-key': opts.secret }, json: { peerId: opts.peerId },
+        method: 'POST', headers, json: { peerId: opts.peerId, ...(identity ? { identity } : {}) },
       });
       reuseUntil = issuedAt + (current.expiresAt - issuedAt) / 2;
       return current.token;

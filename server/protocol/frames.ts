@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { IceServerSchema, MeshSchema, nonNegativeInt, PeerIdSchema, RoleSchema, text, TierSchema } from './common.ts';
+import { IdentityFailureSchema } from './link-proof.ts';
 
 /**
  * Signaling WebSocket frames. Client frames are validated here; server frames are typed here
@@ -65,7 +66,11 @@ export type Link = v.InferOutput<typeof LinkSchema>;
 export const LinkReportFrameSchema = v.object({
   type: v.literal('link-report'),
   from,
-  payload: v.object({ links: v.pipe(v.array(LinkSchema, 'must be an array'), v.maxLength(512, 'must have at most 512 links')) }),
+  payload: v.object({
+    links: v.pipe(v.array(LinkSchema, 'must be an array'), v.maxLength(512, 'must have at most 512 links')),
+    /** Peers that failed the DataChannel link proof since the last report (the server counts them). */
+    identityFailures: v.optional(v.pipe(v.array(IdentityFailureSchema, 'must be an array'), v.maxLength(64, 'must have at most 64 entries'))),
+  }),
 });
 
 export const ClientFrameSchema = v.variant(

@@ -97,3 +97,8 @@ export function sdpFingerprint(sdp: string): string | undefined {
   const m = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp);
   return m ? `${m[1]!.toLowerCase()} ${m[2]!.toUpperCase()}` : undefined;
 }
+
+/** The `identity` field of a `POST /api/token` body: `nonce` (from `/api/token/nonce`) signed for `identity.peerId`. */
+export async function tokenProof(identity: Identity, nonce: string): Promise<{ publicKey: PublicIdentity; nonce: string; signature: string }> {
+  return { publicKey: identity.publicIdentity, nonce, signature: await signText(identity, tokenProofText(nonce, identity.peerId)) };
+}

@@ -30,7 +30,7 @@ describe('node session: identity, pairing, tokens, control plane', () => {
   it('keeps one identity per data dir, stored privately', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'tabmesh-node-')), 'pi');
     const first = await loadNodeIdentity(openDataDir(path));
-    expect(first.peerId).toMatch(/^node-[a-z2-7]{16}$/);
+    expect(first.peerId).toMatch(/^k[0-9a-f]{32}$/);
     expect(mode(path)).toBe(0o700);
     expect(mode(join(path, 'identity.json'))).toBe(0o600);
     expect((await loadNodeIdentity(openDataDir(path))).peerId).toBe(first.peerId);
@@ -54,7 +54,7 @@ describe('node session: identity, pairing, tokens, control plane', () => {
     expect(mode(join(dir.path, 'credential.json'))).toBe(0o600);
 
     const identity = await loadNodeIdentity(dir);
-    const tokens = createNodeTokenSource({ url: server.url, secret: saved.deviceToken, peerId: identity.peerId });
+    const tokens = createNodeTokenSource({ url: server.url, secret: saved.deviceToken, peerId: identity.peerId, identity });
     const jwt = await tokens.getToken();
     expect(await tokens.getToken()).toBe(jwt);
     expect(tokens.last()).toMatchObject({ peerId: identity.peerId, role: 'agent', mesh: 'default' });

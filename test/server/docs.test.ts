@@ -63,7 +63,7 @@ describe('docs stay equal to the code', () => {
   });
 
   it('docs/protocol.md lists every error-frame code the hub sends', () => {
-    const hub = readRepoFile('server/signaling/signaling-hub.ts');
+    const hub = readRepoFile('server/signaling/signaling-hub.ts') + readRepoFile('server/signaling/peer-connection.ts');
     const used = new Set([...hub.matchAll(/refuse\('([a-z-]+)'|code: '([a-z-]+)'/g)].map((m) => m[1] ?? m[2]!));
     const documented = tableAfter(protocolDoc, '### Error frame codes').map(([code]) => code!.replace(/`/g, ''));
     expect([...used].sort()).toEqual([...documented].sort());

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { generateIdentity, LinkProofSchema, validate, type Identity } from '../../server/protocol.ts';
+import { encodeJson } from '../../web/mesh/framing.ts';
+import { startLinkHandshake } from '../../web/mesh/link-handshake.ts';
+import { createLinkAuthenticator, createMemoryPinStore, type LinkContext } from '../../web/mesh/link-identity.ts';
+import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { clockOf } from '../../web/mesh/platform.ts';
+import { loopback } from './helpers/identity-peers.ts';
+
+/** An SDP with just the line the proof reads. */
+const sdp = (byte: string) => `v=0\r\na=fingerprint:sha-256 ${Array(32).fill(byte).join(':')}\r\n`;
+const FP = { a: sdp('AA'), b: sdp('BB'), m: sdp('EE') };
+
+async function pair() {
+  const a = (await generateIdentity()).identity;
+  const b = (await generateIdentity()).identity;
+  // What each end sees of the same honest connection.
+  const atA: LinkContext = { localId: a.peerId, remoteId: b.peerId, localSdp: FP.a, remoteSdp: FP.b };
+  const atB: LinkContext = { localId: b.peerId, remoteId: a.peerId, localSdp: FP.b, remoteSdp: FP.a };
+  return { a, b, atA, atB };
+}
+const authFor = (identity: Identity, o: Parameters<typeof createLinkAuthenticator>[0] = {}) => createLinkAuthenticator({ identity, ...o });
+
+describe('link proof (real WebCrypto)', () => {
+  it('is a valid LinkProof that the other end of the same connection accepts', async () => {
+    const { a, b, atA, atB } = await pair();
+    const proof = await authFor(a).prove(atA);
+    expect(validate(LinkProofSchema, JSON.parse(JSON.stringify(proof))).ok).toBe(true);
+    expect(proof).toMatchObject({ v: 1, type: 'link-proof', from: a.peerId, to: b.peerId, payload: { fingerprints: { from: `sha-256 ${Array(32).fill('AA').join(':')}` } } });
+    expect(await authFor(b).verify(atB, proof)).toMatchObject({ ok: true, keyDerived: true, pin: 'new' });
+  });
+
+  it('refuses with a reason naming what is wrong', async () => {
+    const { a, b, atA, atB } = await pair();
+    const m = (await generateIdentity()).identity;
+    const verifyAtB = (proof: unknown, ctx = atB) => authFor(b).verify(ctx, proof);
+    const honest = await authFor(a).prove(atA);
+
+    expect(await verifyAtB(makeMessage(a.peerId, b.peerId, 'ping', { sentAt: 1 }))).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(await verifyAtB(undefined)).toMatchObject({ ok: false, reason: 'malformed' });
+    // A proof made for another connection partner.
+    const toM = await authFor(a).prove({ ...atA, remoteId: m.peerId });
+    expect(await verifyAtB(toM)).toMatchObject({ ok: false, reason: 'wrong-peer' });
+    // Someone else's key under a's key-derived id.
+    const forged = await authFor(m).prove({ ...atA });
+    expect(await verifyAtB(forged)).toMatchObject({ ok: false, reason: 'id-mismatch' });
+    // A man in the middle: b's connection ends at m's certificate, a signed its own view.
+    expect(await verifyAtB(honest, { ...atB, remoteSdp: FP.m })).toMatchObject({ ok: false, reason: 'fingerprint-mismatch' });
+    expect(await verifyAtB(honest, { ...atB, localSdp: FP.m })).toMatchObject({ ok: false, reason: 'fingerprint-mismatch' });
+    expect(await verifyAtB(honest, { ...atB, remoteSdp: 'v=0\r\n' })).toMatchObject({ ok: false, reason: 'fingerprint-mismatch' });
+    // Tampered statement: fingerprints rewritten to match, signature no longer does.
+    const rewritten = await authFor(a).prove({ ...atA, remoteSdp: FP.m });
+    const spliced = { ...rewritten, payload: { ...rewritten.payload, fingerprints: honest.payload.fingerprints } };
+    expect(await verifyAtB(spliced)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(await verifyAtB({ ...honest, payload: { ...honest.payload, signature: 'A'.repeat(86) } })).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('pins plain-name ids: refuses another key by default, warns and re-pins under "warn"', async () => {
+    const [k1, k2] = [(await generateIdentity()).identity, (await generateIdentity()).identity];
+    const b = (await generateIdentity()).identity;
+    const ctxAt = (local: string): LinkContext => ({ localId: local, remoteId: 'bob', localSdp: FP.b, remoteSdp: FP.a });
+    const bobCtx: LinkContext = { localId: 'bob', remoteId: b.peerId, localSdp: FP.a, remoteSdp: FP.b };
+    const pins = createMemoryPinStore();
+    const strict = authFor(b, { pins });
+    expect(await strict.verify(ctxAt(b.peerId), await authFor(k1).prove(bobCtx))).toMatchObject({ ok: true, keyDerived: false, pin: 'new' });
+    expect(await strict.verify(ctxAt(b.peerId), await authFor(k1).prove(bobCtx))).toMatchObject({ ok: true, pin: 'known' });
+    expect(await strict.verify(ctxAt(b.peerId), await authFor(k2).prove(bobCtx))).toMatchObject({ ok: false, reason: 'pin-mismatch' });
+    const lax = authFor(b, { pins, pinPolicy: 'warn' });
+    expect(await lax.verify(ctxAt(b.peerId), await authFor(k2).prove(bobCtx))).toMatchObject({ ok: true, pin: 'changed' });
+    expect(await pins.get('bob')).toEqual(k2.publicIdentity);
+  });
+
+  it('holds messages that follow the proof until the verdict, and times out without one', async () => {
+    const { a, b, atA, atB } = await pair();
+    const clock = clockOf(loopback());
+    const sent: Uint8Array[] = [];
+    const hs = startLinkHandshake({ auth: authFor(b), ctx: atB, send: async (bytes) => void sent.push(bytes), clock, timeoutMs: 5000 });
+    hs.receive(encodeJson(await authFor(a).prove(atA)));
+    hs.receive(encodeJson({ early: 1 }));
+    hs.receive(encodeJson({ early: 2 }));
+    expect(await hs.result).toMatchObject({ ok: true });
+    expect(hs.drain().map((m) => new TextDecoder().decode(m))).toEqual(['{"early":1}', '{"early":2}']);
+    // Our own proof went out first.
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(new TextDecoder().decode(sent[0]))).toMatchObject({ type: 'link-proof', from: b.peerId });
+
+    const silent = startLinkHandshake({ auth: authFor(b), ctx: atB, send: async () => undefined, clock, timeoutMs: 30 });
+    expect(await silent.result).toMatchObject({ ok: false, reason: 'timeout' });
+    const noFingerprint = startLinkHandshake({ auth: authFor(b), ctx: { ...atB, localSdp: undefined }, send: async () => undefined, clock, timeoutMs: 5000 });
+    expect(await noFingerprint.result).toMatchObject({ ok: false, reason: 'local-error' });
+  });
+});
