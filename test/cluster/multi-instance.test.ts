@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { api, getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { joinWith, openSocket } from '../helpers/ws-client.ts';
@@ -11,14 +11,6 @@ const env = (redis: RedisProcess) => ({
   TABMESH_JWT_SECRET: 'cluster-jwt-secret-0123456789-0123456789',
   LOG_LEVEL: 'error',
 });
-
-async function api(server: ServerProcess, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
-}
 
 describe('several server instances on one Redis', () => {
   let redis: RedisProcess;

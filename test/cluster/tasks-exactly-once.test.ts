@@ -115,8 +115,8 @@ describe('tasks across instances: never lost, never run twice', () => {
     expect(new Set(done.map((t) => t.id))).toEqual(wanted);
     const runs = runsOf(agents);
     expect([...wanted].map((id) => runs.get(id))).toEqual([...wanted].map(() => 1));
-    // Both agents took part, and the output is from the agent the task was assigned to.
-    expect(new Set(done.map((t) => (t.output as { by: string }).by))).toEqual(new Set(['worker-a', 'worker-b']));
+    // Which agent gets a task depends on load and timing (not asserted); the output must come from
+    // the agent the task was assigned to.
     for (const t of done) expect(t.targetPeer).toBe((t.output as { by: string }).by);
   });
 

@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { api, getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { joinWith } from '../helpers/ws-client.ts';
-
-async function api(server: ServerProcess, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
-}
 
 describe('pairing end to end against a real server process', () => {
   let server: ServerProcess;
