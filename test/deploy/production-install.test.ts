@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,17 +115,27 @@ describe('the runtime stage replayed into a temp dir', () => {
     expect(healthcheck()).toBe(0);
   });
 
-  test('`tabmesh doctor` from the production install: node-datachannel loads, key accepted', () => {
+  test('`tabmesh doctor` from the production install: node-datachannel loads, key accepted', async () => {
     expect(server.adminKey).toBeDefined();
-    // The installed CLI, not this checkout's: spawnSync is fine, the server is another process.
-    const run = spawnSync(process.execPath, [join(app, 'bin/tabmesh.js'), 'doctor', '--url', server.url, '--key', server.adminKey!, '--bind-address', '127.0.0.1'], {
-      cwd: app, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: app },
+    // The installed CLI, not this checkout's. Asynchronous on purpose: a spawnSync here would stop
+    // this process from draining the server's log pipes, and a full pipe stalls the server.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(app, 'bin/tabmesh.js'), 'doctor', '--url', server.url, '--key', server.adminKey!, '--bind-address', '127.0.0.1'], {
+        cwd: app, env: { PATH: process.env.PATH, HOME: app }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (status) => (clearTimeout(timer), resolve({ status, stdout, stderr })));
     });
-    expect(run.stdout).toMatch(/\[ ok \] node-datachannel [\d.]+ loads/);
+    const diagnosis = `status ${run.status}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+    expect(run.stdout, diagnosis).toMatch(/\[ ok \] node-datachannel [\d.]+ loads/);
     expect(run.stdout).toContain('[ ok ] key accepted: role admin');
     expect(run.stdout).toContain('[warn] ICE config: no STUN or TURN server configured');
-    expect(run.status).toBe(0);
-  });
+    expect(run.status, diagnosis).toBe(0);
+  }, 90_000);
 
   test('the HEALTHCHECK fails once the server is gone', async () => {
     await server.stop();
