@@ -39,7 +39,8 @@ export async function bootstrapSecrets(config: Config): Promise<Secrets> {
     (await readOrCreate(join(config.dataDir, 'jwt-secret'), () => randomBytes(32).toString('base64url'))).value;
   if (config.apiKeys.length) return { apiKeys: config.apiKeys, jwtSecret };
   const adminKeyFile = join(config.dataDir, 'admin.key');
-  const admin = await readOrCreate(adminKeyFile, () => `admin:${randomBytes(24).toString('base64url')}`);
+  // A fixed prefix so the key never starts with '-', which CLIs would read as an option.
+  const admin = await readOrCreate(adminKeyFile, () => `admin:tma_${randomBytes(24).toString('base64url')}`);
   const apiKeys = parseApiKeys(admin.value, adminKeyFile);
   return { apiKeys, jwtSecret, adminKeyFile, ...(admin.created ? { createdAdminKey: apiKeys[0]!.key } : {}) };
 }

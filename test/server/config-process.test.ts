@@ -26,7 +26,8 @@ describe.each<Runtime>(['node', 'deno'])('startup and secrets on %s', (runtime) 
   it('zero config: the first start creates a 0600 admin key and prints it once; the next start reuses it silently', async () => {
     const first = await startServer({ runtime });
     const key = first.adminKey!;
-    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // Never starting with '-': `tabmesh doctor --key <key>` would read it as an option.
+    expect(key).toMatch(/^tma_[A-Za-z0-9_-]{32}$/);
     const out = first.stdout.join('\n');
     expect(out).toContain(`Open the hub as admin: http://127.0.0.1:${first.port}/#admin=${key}`);
     expect(out.split(key).length - 1).toBe(2);
