@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanup } from 'node-datachannel';
 import type { Browser, Page } from 'playwright-core';
 import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts';
 import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
 import { ROOT, startNodeChild } from '../lib/child-process.ts';
 import { summarize } from '../lib/stats.ts';
+import { measureIdleConnect } from './idle-connect.ts';
 
 const ADMIN = 'bench-admin-key-0123456789';
 
@@ -73,14 +75,16 @@ function startNodePeer(url: string, bindAddress: string): Promise<{ peerId: stri
   });
 }
 
-const row = (name: string, values: number[]): BenchRow => {
+/** `failed`: attempts that got no DataChannel (not in the percentiles); null where not counted. */
+const row = (name: string, values: number[], failed: number | null = null): BenchRow => {
   const s = summarize(values);
-  return { case: name, samples: s.count, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max };
+  return { case: name, samples: s.count, failed, p50_ms: s.p50, p99_ms: s.p99, max_ms: s.max };
 };
 
 /**
- * DataChannel open time as the hub measures it (RTCPeerConnection created → DataChannel open,
- * through the real server's signaling), tab↔tab and tab↔Node, against bare WebRTC in one page.
+ * DataChannel open time through the real server's signaling, tab↔tab and tab↔Node, against bare
+ * WebRTC in one page: between peers already started and idle (`mesh.connect()`), and as the hub
+ * measures it when a new tab joins (which includes that tab's own start-up).
  */
 export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
   const n = ctx.quick ? 5 : 20;
@@ -91,19 +95,22 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
   });
   const url = `http://127.0.0.1:${match![1]}`;
   const browser = await launchChromium();
-  const node = await startNodePeer(url, inNetns ? '10.99.0.1' : '0.0.0.0');
+  const bindAddress = inNetns ? '10.99.0.1' : '0.0.0.0';
+  const node = await startNodePeer(url, bindAddress);
   try {
     const blank = await (await browser.newContext()).newPage();
     await blank.goto(`${url}/`);
     ctx.log(`bare RTCPeerConnection pairs ×${n}`);
     const bare = await bareOpenTimes(blank, n);
 
+    const idle = await measureIdleConnect({ browser, url, key: ADMIN, nodePeerId: node.peerId, bindAddress, n, log: ctx.log });
+
     const anchor = await newTab(browser, url);
     const offerer: number[] = [];
     const answerer: number[] = [];
     const toNode: number[] = [];
     for (let i = 0; i < n; i++) {
-      ctx.log(`tab↔tab and tab↔node ${i + 1}/${n}`);
+      ctx.log(`join → open tab↔tab and tab↔node ${i + 1}/${n}`);
       // The newcomer offers to every peer already there: the anchor tab and the Node peer.
       const tab = await newTab(browser, url);
       offerer.push(await openMsOf(tab.page, anchor.peerId));
@@ -111,23 +118,38 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
       toNode.push(await openMsOf(tab.page, node.peerId));
       await tab.close();
     }
+    const open = (s: { openMs: number }[]) => s.map((x) => x.openMs);
+    const usable = (s: { connectMs: number }[]) => s.map((x) => x.connectMs);
     return {
       rows: [
         row('bare WebRTC, two RTCPeerConnections in one page (baseline)', bare),
-        row('tab → tab, offering side (newcomer)', offerer),
-        row('tab → tab, answering side', answerer),
-        row('tab → Node peer (node-datachannel), offering side', toNode),
+        row('idle tab → idle tab, offering side: open', open(idle.tabTab), idle.failures.tabTab.length),
+        row('idle tab → idle tab, answering side: open', idle.tabTabAnswerer),
+        row('idle tab → idle tab: connect() → usable', usable(idle.tabTab)),
+        row('idle tab → idle Node peer, offering side: open', open(idle.tabNode), idle.failures.tabNode.length),
+        row('idle tab → idle Node peer: connect() → usable', usable(idle.tabNode)),
+        row('idle Node peer → idle tab, offering side: open', open(idle.nodeTab), idle.failures.nodeTab.length),
+        row('idle Node peer → idle tab, answering side (tab): open', idle.nodeTabAnswerer),
+        row('idle Node peer → idle tab: connect() → usable', usable(idle.nodeTab)),
+        row('join → open: new hub tab → hub tab, offering side (incl. its start-up)', offerer),
+        row('join → open: new hub tab → hub tab, answering side', answerer),
+        row('join → open: new hub tab → Node peer, offering side (incl. its start-up)', toNode),
       ],
       notes: [
-        'Open time = RTCPeerConnection created → DataChannel open, as the mesh core measures it (RouteInfo.openMs), read from the hub.',
-        'tabmesh rows include signaling through the real server (offer, answer, trickled candidates over WebSocket) and perfect negotiation; the baseline hands SDP over in memory.',
-        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}; Chromium ${browser.version()}; one new browser context per sample.`,
+        'open = RTCPeerConnection created → DataChannel open, as the mesh core measures it (RouteInfo.openMs). connect() → usable = mesh.connect(peer) called → resolved (DataChannel open, link proof verified), on the offerer.',
+        'idle rows: both ends already joined and welcomed with autoConnect off (mesh core bundled into a bare page on the server origin, no hub UI; the Node offerer is a mesh in the benchmark process), fresh peer ids per sample; nothing else runs.',
+        'failed = idle connect() attempts that got no DataChannel (the route fell back to the server relay); left out of the percentiles, reasons in details.idle.failures.',
+        'join → open rows: a fresh hub tab (new browser context) offers on its welcome while its own page is still starting (agent workers, IndexedDB, control-plane requests); read from the hub\'s data-open-ms.',
+        'Node peer = node-datachannel (`tabmesh node` process, or the in-process mesh for Node → tab). Signaling through the real server; the baseline hands SDP over in memory.',
+        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}; Chromium ${browser.version()}.`,
       ],
-      details: { bare, offerer, answerer, toNode },
+      details: { bare, idle, offerer, answerer, toNode },
     };
   } finally {
     node.stop();
     await browser.close();
     await server.stop();
+    // node-datachannel keeps the process alive after the in-process Node mesh is gone.
+    cleanup();
   }
 }
