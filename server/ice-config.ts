@@ -1,13 +1,10 @@
 import type { Config } from './config.ts';
-import type { IceServer } from './protocol.ts';
+import { toBase64, type IceServer } from './protocol.ts';
 
 /** base64(HMAC-SHA1(secret, username)): the TURN REST scheme coturn's `use-auth-secret` checks. */
 export async function turnCredential(secret: string, username: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(username)));
-  let bin = '';
-  for (const b of mac) bin += String.fromCharCode(b);
-  return btoa(bin);
+  return toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(username))));
 }
 
 /** ICE servers for one peer: STUN as configured, TURN with `expiry:peerId` credentials; `now` in ms. */

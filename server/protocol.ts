@@ -8,5 +8,6 @@ export * from './protocol/http.ts';
 export * from './protocol/frames.ts';
 export * from './protocol/mesh-messages.ts';
 export * from './protocol/control-plane.ts';
+export * from './protocol/base64.ts';
 export * from './protocol/identity.ts';
 export * from './protocol/link-proof.ts';

@@ -1,3 +1,5 @@
+import { toBase64Url } from '../protocol/base64.ts';
+
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** A uniformly random 6-digit code (rejection sampling, no modulo bias). */
@@ -17,8 +19,5 @@ export function randomBase32(length: number): string {
 
 /** URL-safe random secret of `bytes` bytes. */
 export function randomSecret(bytes = 24): string {
-  const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  let bin = '';
-  for (const b of raw) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { fromBase64Url, toBase64Url } from './base64.ts';
 
 /**
  * Self-certifying peer identity, shared by server, browser and Node (WebCrypto only). A peer
@@ -28,17 +29,6 @@ const params = (alg: IdentityAlg) =>
   alg === 'Ed25519'
     ? { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' } }
     : { gen: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } };
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
 
 /** The peer id a public key stands for. */
 export async function peerIdForKey(pub: PublicIdentity): Promise<string> {

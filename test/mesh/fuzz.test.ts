@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeshMessageSchema, validate, type MeshMessage } from '../../server/protocol.ts';
-import { toBase64 } from '../../web/mesh/base64.ts';
+import { toBase64 } from '../../server/protocol/base64.ts';
 import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/mesh/framing.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
 import { createMessageRouter } from '../../web/mesh/message-router.ts';

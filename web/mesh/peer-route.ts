@@ -1,5 +1,5 @@
 import type { MeshMessage, Tier } from '../../server/protocol.ts';
-import { fromBase64, toBase64 } from './base64.ts';
+import { fromBase64, toBase64 } from '../../server/protocol/base64.ts';
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';

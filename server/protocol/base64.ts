@@ -1,4 +1,4 @@
-/** Base64 for relayed chunk frames, on btoa/atob (present in browsers and Node >= 16). */
+/** Base64 on btoa/atob (browsers, Node >= 16, Deno): relayed chunk frames, keys, signatures, secrets, TURN credentials. */
 
 const SLICE = 8192;
 
@@ -22,4 +22,16 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
+}
+
+/** Encodes bytes as unpadded base64url (keys, signatures, secrets). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Decodes base64url; throws on anything that is not (callers validate or catch). */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = fromBase64(text.replace(/-/g, '+').replace(/_/g, '/'));
+  if (!bytes) throw new Error('not base64url');
+  return bytes;
 }
