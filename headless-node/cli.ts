@@ -27,4 +27,9 @@ if (!command) {
   process.exit(2);
 }
 const code = await (await command.load()).run(args);
-if (code !== 0 || name !== 'serve') process.exitCode = code;
+if (name !== 'serve') {
+  // A finished command exits now: node-datachannel's native threads can keep the event loop alive
+  // for seconds (or for good) after the last connection closed. Flush what was printed first.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+  process.exit(code);
+} else if (code !== 0) process.exitCode = code;

@@ -4,6 +4,7 @@ import type { MeshPlatform } from '../../web/mesh/platform.ts';
 import { CliError, EXIT } from './command-line.ts';
 import { connectionError, type CliSession } from './cli-session.ts';
 import { createEmptyAgentHost } from './empty-agent-host.ts';
+import { trace, traceMesh } from './trace.ts';
 
 /**
  * Joins the mesh for one command (call, ping) without offering skills or dialing everyone,
@@ -15,14 +16,19 @@ export async function withBriefMesh<T>(
   fn: (mesh: Mesh) => Promise<T>,
 ): Promise<T> {
   const mesh = createMesh({ url: session.url, platform: opts.platform, getToken: () => session.tokens.getToken(), host: createEmptyAgentHost(), p2p: opts.p2p, autoConnect: false });
+  traceMesh(mesh);
   try {
     const joined = await mesh.start().catch((err: unknown) => {
       throw connectionError(session.url, err);
     });
+    trace(`joined as ${joined.peerId} with ${joined.peers.length} peers`);
     if (!joined.peers.includes(opts.target)) throw new CliError(`peer "${opts.target}" is not in the mesh (tabmesh peers lists who is)`, EXIT.failed);
-    return await fn(mesh);
+    const out = await fn(mesh);
+    trace('done, leaving');
+    return out;
   } finally {
     await mesh.stop();
+    trace('left');
   }
 }
 

@@ -1,6 +1,7 @@
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { openCliSession } from '../cli/cli-session.ts';
 import { describeMeshFailure, withBriefMesh } from '../cli/brief-mesh.ts';
+import { trace } from '../cli/trace.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { createStreamPrinter } from '../cli/result-printer.ts';
@@ -46,7 +47,9 @@ export async function run(args: string[]): Promise<number> {
     const platform = meshPlatformFrom(values, process.env);
 
     const session = await openCliSession(url, secret);
+    trace(`token for ${session.peerId}`);
     const target = values.to ? values.to.split(':')[0]! : (await session.controlPlane.route(skill))?.peerId;
+    trace(`target ${target ?? 'none'}`);
     if (!target) throw new CliError(`no active agent offers skill "${skill}" (start one: tabmesh node --skills ${skill} …)`);
 
     const printer = createStreamPrinter({ json: Boolean(values.json) });

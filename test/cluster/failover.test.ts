@@ -116,6 +116,8 @@ describe('an instance dies behind a load balancer', () => {
     await linksOpen(late.mesh, ps.map((p) => p.id), 'direct');
     expect((await late.mesh.call('f1', 'echo', 'hi')).tier).toBe('direct');
     ps.push(late);
+    // The next test compares link sessions before and after: let every far end see f5's link open too.
+    await poll(() => ps.every((p) => p.mesh.links().every((l) => l.state === 'open')), 10_000, 'every link open on both ends');
   });
 
   it('SIGTERM: a draining instance hands its peers over without 4409 and without dropping DataChannels', async () => {

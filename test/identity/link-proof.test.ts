@@ -70,6 +70,54 @@ describe('link proof (real WebCrypto)', () => {
     expect(await pins.get('bob')).toEqual(k2.publicIdentity);
   });
 
+  it('heals a lost first proof: the waiting side re-sends, the other answers a repeated proof', async () => {
+    const { a, b, atA, atB } = await pair();
+    const clock = clockOf(loopback());
+    const text = (m: Uint8Array) => new TextDecoder().decode(m);
+    const toA: Uint8Array[] = [];
+    const appAtA: string[] = [];
+    let dropNextToA = true;
+    // A's handshake ends; b's first message to A (its proof) is lost, like libdatachannel loses it.
+    let hsA!: ReturnType<typeof startLinkHandshake>;
+    let hsB!: ReturnType<typeof startLinkHandshake>;
+    const deliverToA = (bytes: Uint8Array) => {
+      toA.push(bytes);
+      if (!hsA.receive(bytes)) appAtA.push(text(bytes));
+    };
+    hsA = startLinkHandshake({ auth: authFor(a), ctx: atA, clock, timeoutMs: 5000, resendAfterMs: 20, send: async (bytes) => void queueMicrotask(() => hsB.receive(bytes)) });
+    hsB = startLinkHandshake({
+      auth: authFor(b), ctx: atB, clock, timeoutMs: 5000, resendAfterMs: 5000,
+      send: async (bytes) => {
+        if (dropNextToA) return void (dropNextToA = false);
+        queueMicrotask(() => deliverToA(bytes));
+      },
+    });
+    // B verifies A at once and starts talking; A holds that until B's proof arrives and is checked.
+    expect(await hsB.result).toMatchObject({ ok: true });
+    expect(hsB.release()).toEqual([]);
+    deliverToA(encodeJson({ early: 'from b' }));
+    expect(await hsA.result).toMatchObject({ ok: true });
+    expect(toA.map((m) => JSON.parse(text(m)) as { type?: string }).map((m) => m.type ?? 'app')).toEqual(['app', 'link-proof']);
+    expect(hsA.release().map(text)).toEqual(['{"early":"from b"}']);
+    // Released: application messages are the caller's; a repeated proof is still taken (and answered).
+    deliverToA(encodeJson({ late: 1 }));
+    expect(appAtA).toEqual(['{"late":1}']);
+  });
+
+  it('answers a repeated proof a bounded number of times', async () => {
+    const { a, b, atA, atB } = await pair();
+    const clock = clockOf(loopback());
+    const sent: Uint8Array[] = [];
+    const hs = startLinkHandshake({ auth: authFor(b), ctx: atB, send: async (bytes) => void sent.push(bytes), clock, timeoutMs: 5000 });
+    const proofA = encodeJson(await authFor(a).prove(atA));
+    expect(hs.receive(proofA)).toBe(true);
+    expect(await hs.result).toMatchObject({ ok: true });
+    hs.release();
+    for (let i = 0; i < 10; i++) expect(hs.receive(proofA)).toBe(true);
+    await expect.poll(() => sent.length).toBe(4);
+    expect(new Set(sent.map((m) => new TextDecoder().decode(m))).size).toBe(1);
+  });
+
   it('holds messages that follow the proof until the verdict, and times out without one', async () => {
     const { a, b, atA, atB } = await pair();
     const clock = clockOf(loopback());
@@ -79,7 +127,7 @@ describe('link proof (real WebCrypto)', () => {
     hs.receive(encodeJson({ early: 1 }));
     hs.receive(encodeJson({ early: 2 }));
     expect(await hs.result).toMatchObject({ ok: true });
-    expect(hs.drain().map((m) => new TextDecoder().decode(m))).toEqual(['{"early":1}', '{"early":2}']);
+    expect(hs.release().map((m) => new TextDecoder().decode(m))).toEqual(['{"early":1}', '{"early":2}']);
     // Our own proof went out first.
     expect(sent).toHaveLength(1);
     expect(JSON.parse(new TextDecoder().decode(sent[0]))).toMatchObject({ type: 'link-proof', from: b.peerId });

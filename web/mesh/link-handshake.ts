@@ -4,17 +4,26 @@ import type { Clock } from './platform.ts';
 
 /**
  * The link proof exchange on one freshly opened DataChannel: send ours first, take the remote's
- * first message as its proof, and hold every later message until the verdict, so nothing reaches
- * the application from a peer that has not proved itself.
+ * `link-proof` message as its proof, and hold every other message until the verdict and
+ * `release()`, so nothing reaches the application from a peer that has not proved itself.
+ *
+ * A first message can be lost: libdatachannel fires `open` on the offering side before the
+ * DCEP ACK, and a message the remote sends right after its DCEP OPEN sometimes never arrives.
+ * So a side still waiting for the remote's proof re-sends its own, and a side that receives a
+ * proof again answers with its own once more (a bounded number of times): either loss heals.
  */
 export interface LinkHandshake {
   /** Settles once: the verdict on the remote's proof (`timeout` when none came in time). */
   readonly result: Promise<HandshakeResult>;
-  /** Feeds one inbound message (framing removed) that arrived while unverified. */
-  receive(bytes: Uint8Array): void;
-  /** Messages that arrived after the proof, in order; the caller delivers them once verified. */
-  drain(): Uint8Array[];
-  /** Settles as `local-error` and stops the timer (connection replaced or closed). */
+  /**
+   * Feeds one inbound message (framing removed). True when the handshake took it: a proof (first
+   * or repeated), or an application message held until `release()`. False once released, for
+   * application messages the caller delivers itself.
+   */
+  receive(bytes: Uint8Array): boolean;
+  /** Stops holding: returns the messages held so far, in order; later ones are the caller's. */
+  release(): Uint8Array[];
+  /** Settles as `local-error` and stops the timers (connection replaced or closed). */
   cancel(): void;
 }
 
@@ -26,6 +35,18 @@ export const refusesPeer = (r: HandshakeResult): r is Extract<LinkVerdict, { ok:
 
 /** Messages held while the proof is checked; an honest peer sends none before verifying us. */
 const MAX_EARLY = 256;
+/** Re-sends of our proof, each way (while waiting, and in answer to a repeated proof). */
+const MAX_RESENDS = 3;
+/** A proof is a few hundred bytes; anything larger is not one (saves decoding big messages). */
+const MAX_PROOF_BYTES = 8192;
+/** How our encoder starts every proof; a repeated proof after the verdict is recognised by it. */
+const PROOF_PREFIX = new TextEncoder().encode('{"v":1,"type":"link-proof"');
+
+const startsWithProofPrefix = (bytes: Uint8Array): boolean =>
+  bytes.length <= MAX_PROOF_BYTES && bytes.length >= PROOF_PREFIX.length && PROOF_PREFIX.every((b, i) => bytes[i] === b);
+
+const isProofShaped = (message: unknown): boolean =>
+  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'link-proof';
 
 /** Starts the exchange: `send` puts bytes on the channel before any application message. */
 export function startLinkHandshake(o: {
@@ -35,9 +56,13 @@ export function startLinkHandshake(o: {
   clock: Clock;
   /** No proof within this long is a (soft) `timeout` failure, ms. */
   timeoutMs: number;
+  /** Re-send our proof after this long without the remote's, ms (default min(1000, timeoutMs / 4)). */
+  resendAfterMs?: number;
 }): LinkHandshake {
-  let early: Uint8Array[] = [];
+  let early: Uint8Array[] | undefined = [];
   let proofSeen = false;
+  let resends = 0;
+  let answers = 0;
   let settle!: (v: HandshakeResult) => void;
   let settled = false;
   const result = new Promise<HandshakeResult>((resolve) => {
@@ -45,6 +70,7 @@ export function startLinkHandshake(o: {
       if (settled) return;
       settled = true;
       o.clock.clear(timer);
+      o.clock.clear(resendTimer);
       resolve(v);
     };
   });
@@ -52,7 +78,8 @@ export function startLinkHandshake(o: {
 
   // Ours goes out before we judge theirs, so a peer we refuse still gets to judge us: with a man in
   // the middle, both ends then see the mismatch instead of one seeing only a timeout.
-  const sent = o.auth.prove(o.ctx).then((proof) => o.send(encodeJson(proof))).then(
+  const proof = o.auth.prove(o.ctx).then((p) => encodeJson(p));
+  const sent = proof.then((bytes) => o.send(bytes)).then(
     () => true,
     (err: unknown) => {
       // Our side cannot prove itself (no fingerprint, key gone): the remote would refuse us anyway.
@@ -60,26 +87,47 @@ export function startLinkHandshake(o: {
       return false;
     },
   );
+  const resend = () => void sent.then((ok) => (ok ? proof.then((bytes) => o.send(bytes)) : undefined)).catch(() => undefined);
+
+  const resendEvery = o.resendAfterMs ?? Math.min(1000, o.timeoutMs / 4);
+  let resendTimer = o.clock.set(function again() {
+    if (proofSeen || settled || resends >= MAX_RESENDS) return;
+    resends++;
+    resend();
+    resendTimer = o.clock.set(again, resendEvery);
+  }, resendEvery);
+
+  function takeProof(message: unknown): void {
+    proofSeen = true;
+    o.clock.clear(resendTimer);
+    void sent
+      .then((ok) => (ok ? o.auth.verify(o.ctx, message) : undefined))
+      .then((v) => v && settle(v), () => settle({ ok: false, reason: 'malformed', message: 'the link proof could not be checked' }));
+  }
 
   return {
     result,
     receive(bytes) {
-      if (!proofSeen) {
-        proofSeen = true;
-        const message = decodeJson(bytes);
-        void sent
-          .then((ok) => (ok ? o.auth.verify(o.ctx, message) : undefined))
-          .then((v) => v && settle(v), () => settle({ ok: false, reason: 'malformed', message: 'the link proof could not be checked' }));
-        return;
+      if (proofSeen && startsWithProofPrefix(bytes)) {
+        // The remote saw no proof from us (ours was lost) and sent its own again: answer once more.
+        if (answers++ < MAX_RESENDS) resend();
+        return true;
       }
-      if (!settled && early.length >= MAX_EARLY) {
-        return settle({ ok: false, reason: 'malformed', message: `more than ${MAX_EARLY} messages before the link proof was checked` });
+      if (!early) return false;
+      if (!proofSeen) {
+        const message = bytes.length <= MAX_PROOF_BYTES ? decodeJson(bytes) : undefined;
+        if (isProofShaped(message)) return (takeProof(message), true);
+      }
+      if (early.length >= MAX_EARLY) {
+        settle({ ok: false, reason: 'malformed', message: `more than ${MAX_EARLY} messages before the link proof was checked` });
+        return true;
       }
       early.push(bytes);
+      return true;
     },
-    drain() {
-      const out = early;
-      early = [];
+    release() {
+      const out = early ?? [];
+      early = undefined;
       return out;
     },
     cancel() {

@@ -332,11 +332,10 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     events.emit('identity', verdict);
     if (pc !== me) return;
     if (!verdict.ok) return down(`identity check failed (${verdict.reason}): ${verdict.message}`);
-    handshake = undefined;
     tier = detected;
     setState('open');
     // What the peer sent right after its proof, held until now, in order.
-    for (const bytes of hs.drain()) if (pc === me) events.emit('message', bytes);
+    for (const bytes of hs.release()) if (pc === me) events.emit('message', bytes);
   }
 
   function onData(data: unknown): void {
@@ -347,9 +346,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     totals.received += data.byteLength;
     const r = reassembler.push(new Uint8Array(data));
     if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
-    else if (r.message && handshake) handshake.receive(r.message);
-    // Nothing reaches the application before the peer proved itself.
-    else if (r.message && state === 'open') events.emit('message', r.message);
+    // Nothing reaches the application before the peer proved itself (the handshake holds it).
+    else if (r.message && !handshake?.receive(r.message) && state === 'open') events.emit('message', r.message);
   }
 
   function onIceState(s: RTCIceConnectionState): void {

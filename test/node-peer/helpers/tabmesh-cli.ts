@@ -14,7 +14,8 @@ export interface CliResult {
 
 // A private HOME so nothing reads or writes the real ~/.tabmesh; one per test file is enough.
 let home: string | undefined;
-const baseEnv = (env: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: (home ??= mkdtempSync(join(tmpdir(), 'tabmesh-home-'))), ...env });
+// TABMESH_TRACE: a command that hangs shows in its stderr which phase it was in.
+const baseEnv = (env: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: (home ??= mkdtempSync(join(tmpdir(), 'tabmesh-home-'))), TABMESH_TRACE: '1', ...env });
 
 /** Runs `tabmesh …args` to completion; rejects (with its output) if it runs past `timeoutMs`. */
 export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
@@ -26,11 +27,11 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`tabmesh ${args[0]} did not finish in ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 30_000);
+      reject(new Error(`tabmesh ${args[0]} did not finish in ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 20_000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr: stderr.replace(/^\[trace \+\d+ ms\] .*\n/gm, '') });
     });
   });
 }
