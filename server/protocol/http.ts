@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { IceServerSchema, MeshSchema, PeerIdSchema, RoleSchema } from './common.ts';
-import { PublicIdentitySchema } from './identity.ts';
+import { PublicIdentitySchema, SignatureSchema } from './identity.ts';
 
 /** Proof that the caller holds the key its (key-derived) peer id stands for. */
 export const IdentityProofSchema = v.object({
@@ -8,7 +8,7 @@ export const IdentityProofSchema = v.object({
   /** From `POST /api/token/nonce`; single use, 60 s. */
   nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce')),
   /** base64url signature over `tabmesh-token-proof:<nonce>:<peerId>`. */
-  signature: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{40,200}$/, 'must be a base64url signature')),
+  signature: SignatureSchema,
 });
 
 /**

@@ -19,6 +19,9 @@ export const PublicIdentitySchema = v.object({
 });
 export type PublicIdentity = v.InferOutput<typeof PublicIdentitySchema>;
 
+/** A base64url signature made with an identity key (`signText`). */
+export const SignatureSchema = v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{40,200}$/, 'must be a base64url signature'));
+
 export interface Identity {
   peerId: string;
   publicIdentity: PublicIdentity;

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { PeerIdSchema } from './common.ts';
-import { PublicIdentitySchema } from './identity.ts';
+import { PublicIdentitySchema, SignatureSchema } from './identity.ts';
 
 /**
  * The link proof: the first message each end sends on a new DataChannel, before any MeshMessage.
@@ -27,7 +27,7 @@ export const LinkProofSchema = v.object({
     /** `from`: the signer's own DTLS fingerprint (its local SDP); `to`: the remote one it saw. */
     fingerprints: v.object({ from: DtlsFingerprintSchema, to: DtlsFingerprintSchema }),
     /** base64url signature over `linkProofText` (identity.ts) with the values above. */
-    signature: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{40,200}$/, 'must be a base64url signature')),
+    signature: SignatureSchema,
   }),
 });
 export type LinkProof = v.InferOutput<typeof LinkProofSchema>;

@@ -1,36 +1,24 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDataDir } from '../../headless-node/session/data-dir.ts';
 import { createFilePinStore, PIN_FILE } from '../../headless-node/session/pin-file.ts';
 import { generateIdentity } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
-import type { ServerProcess } from '../helpers/server-process.ts';
-import { seesPeers, startMeshServer, startPeer, stopPeers, waitFor } from '../mesh/harness.ts';
+import { seesPeers, startPeer, waitFor } from '../mesh/harness.ts';
 import { startDtlsMitm } from './helpers/dtls-mitm.ts';
-import { IDENTITY_ENV, identityFailures, loopback, startKeyedPeer } from './helpers/identity-peers.ts';
+import { identityFailures, loopback, startKeyedPeer, useCompromisedServer } from './helpers/identity-peers.ts';
 import { impersonate } from './helpers/impersonate.ts';
-import { startMaliciousRelay, type MaliciousRelay } from './helpers/malicious-relay.ts';
 
-let server: ServerProcess;
-let relay: MaliciousRelay;
-beforeAll(async () => {
-  server = await startMeshServer(IDENTITY_ENV);
-  relay = await startMaliciousRelay(server.url);
-});
-afterAll(async () => {
-  await stopPeers();
-  await relay?.close();
-  await server?.stop();
-});
+const ctx = useCompromisedServer();
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as MeshError);
 
 describe('peer identity over a compromised signaling server (node ↔ node)', () => {
   it('verifies both ends of an honest connection before any message flows', async () => {
-    const a = await startKeyedPeer(relay.url);
-    const b = await startKeyedPeer(relay.url);
+    const a = await startKeyedPeer(ctx.relay.url);
+    const b = await startKeyedPeer(ctx.relay.url);
     await seesPeers(a.mesh, [b.id]);
     const seen = waitFor(b.mesh, 'identity', (e) => e.peerId === a.id);
     expect((await a.mesh.call(b.id, 'echo', 'hello')).output).toBe('hello');
@@ -41,10 +29,10 @@ describe('peer identity over a compromised signaling server (node ↔ node)', ()
   });
 
   it('catches a DTLS man in the middle: both ends refuse and only link proofs cross it', async () => {
-    const a = await startKeyedPeer(relay.url);
-    const b = await startKeyedPeer(relay.url);
+    const a = await startKeyedPeer(ctx.relay.url);
+    const b = await startKeyedPeer(ctx.relay.url);
     await seesPeers(a.mesh, [b.id]);
-    const tap = startDtlsMitm(relay, { a: a.id, b: b.id, platform: loopback() });
+    const tap = startDtlsMitm(ctx.relay, { a: a.id, b: b.id, platform: loopback() });
     try {
       const refusedByA = waitFor(a.mesh, 'identity', (e) => e.peerId === b.id && e.status === 'refused', 30_000);
       const refusedByB = waitFor(b.mesh, 'identity', (e) => e.peerId === a.id && e.status === 'refused', 30_000);
@@ -64,18 +52,18 @@ describe('peer identity over a compromised signaling server (node ↔ node)', ()
       // The peer stays cut off (no fallback through the server either) until it rejoins.
       expect((await failure(a.mesh.call(b.id, 'echo', 'again')))?.code).toBe('identity-failed');
       expect(a.mesh.links().find((l) => l.peerId === b.id)).toMatchObject({ state: 'closed', identity: 'refused' });
-      await expect.poll(() => identityFailures(server.url, 'fingerprint-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => identityFailures(ctx.server.url, 'fingerprint-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     } finally {
       tap.stop();
     }
   });
 
   it('catches an impostor answering in a key-derived peer\'s name (peer id swap)', async () => {
-    const victim = await startKeyedPeer(relay.url);
-    const impostor = await startKeyedPeer(relay.url);
-    const stopSwap = relay.use(impersonate({ victim: victim.id, impostor: impostor.id }));
+    const victim = await startKeyedPeer(ctx.relay.url);
+    const impostor = await startKeyedPeer(ctx.relay.url);
+    const stopSwap = ctx.relay.use(impersonate({ victim: victim.id, impostor: impostor.id }));
     try {
-      const caller = await startKeyedPeer(relay.url);
+      const caller = await startKeyedPeer(ctx.relay.url);
       const refused = waitFor(caller.mesh, 'identity', (e) => e.peerId === victim.id && e.status === 'refused');
       const err = await failure(caller.mesh.call(victim.id, 'echo', 'for the victim only'));
       expect(err?.code).toBe('identity-failed');
@@ -89,19 +77,19 @@ describe('peer identity over a compromised signaling server (node ↔ node)', ()
   });
 
   it('catches an impostor that is told it *is* the victim and signs in its name', async () => {
-    const victim = await startKeyedPeer(relay.url);
+    const victim = await startKeyedPeer(ctx.relay.url);
     const { identity } = await generateIdentity();
     // The impostor's own welcome must be rewritten too, so the swap starts before it joins.
-    const stopSwap = relay.use(impersonate({ victim: victim.id, impostor: identity.peerId, claim: true }));
+    const stopSwap = ctx.relay.use(impersonate({ victim: victim.id, impostor: identity.peerId, claim: true }));
     try {
-      const impostor = await startKeyedPeer(relay.url, {}, identity);
+      const impostor = await startKeyedPeer(ctx.relay.url, {}, identity);
       expect(impostor.mesh.peerId).toBe(victim.id);
-      const caller = await startKeyedPeer(relay.url);
+      const caller = await startKeyedPeer(ctx.relay.url);
       const refused = waitFor(caller.mesh, 'identity', (e) => e.peerId === victim.id && e.status === 'refused');
       expect((await failure(caller.mesh.call(victim.id, 'echo', 'for the victim only')))?.code).toBe('identity-failed');
       expect(await refused).toMatchObject({ reason: 'id-mismatch' });
       expect(impostor.host.runs).toEqual([]);
-      await expect.poll(() => identityFailures(server.url, 'id-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => identityFailures(ctx.server.url, 'id-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     } finally {
       stopSwap();
     }
@@ -113,8 +101,8 @@ describe('known-peer pinning for plain-name ids', () => {
 
   it('remembers a key in a 0600 file and refuses the same name with another key', async () => {
     const data = dir();
-    const bob = await startPeer({ url: relay.url }, 'bob-plain', { autoConnect: false });
-    const alice = await startPeer({ url: relay.url }, 'alice-plain', { autoConnect: false, pins: createFilePinStore(data) });
+    const bob = await startPeer({ url: ctx.relay.url }, 'bob-plain', { autoConnect: false });
+    const alice = await startPeer({ url: ctx.relay.url }, 'alice-plain', { autoConnect: false, pins: createFilePinStore(data) });
     const first = waitFor(alice.mesh, 'identity', (e) => e.peerId === 'bob-plain');
     expect((await alice.mesh.call('bob-plain', 'echo', 'hi')).output).toBe('hi');
     expect(await first).toMatchObject({ status: 'verified', keyDerived: false, firstContact: true });
@@ -122,11 +110,11 @@ describe('known-peer pinning for plain-name ids', () => {
     await alice.mesh.stop();
 
     // Mallory gets bob's name from the server and signs with her own key.
-    const stop = relay.use(impersonate({ victim: 'bob-plain', impostor: 'mallory', claim: true }));
+    const stop = ctx.relay.use(impersonate({ victim: 'bob-plain', impostor: 'mallory', claim: true }));
     try {
-      const mallory = await startPeer({ url: relay.url }, 'mallory', { autoConnect: false });
+      const mallory = await startPeer({ url: ctx.relay.url }, 'mallory', { autoConnect: false });
       expect(mallory.mesh.peerId).toBe('bob-plain');
-      const again = await startPeer({ url: relay.url }, 'alice-plain-2', { autoConnect: false, pins: createFilePinStore(data) });
+      const again = await startPeer({ url: ctx.relay.url }, 'alice-plain-2', { autoConnect: false, pins: createFilePinStore(data) });
       const refused = waitFor(again.mesh, 'identity', (e) => e.peerId === 'bob-plain' && e.status === 'refused');
       const warned = waitFor(again.mesh, 'error', (e) => e.code === 'identity-failed');
       expect((await failure(again.mesh.call('bob-plain', 'echo', 'for bob')))?.code).toBe('identity-failed');
@@ -136,13 +124,13 @@ describe('known-peer pinning for plain-name ids', () => {
       expect(bob.host.runs).toEqual(['echo']);
 
       // Policy "warn": accepted, re-pinned, and said loudly.
-      const lax = await startPeer({ url: relay.url }, 'alice-plain-3', { autoConnect: false, pins: createFilePinStore(data), pinPolicy: 'warn' });
+      const lax = await startPeer({ url: ctx.relay.url }, 'alice-plain-3', { autoConnect: false, pins: createFilePinStore(data), pinPolicy: 'warn' });
       const changed = waitFor(lax.mesh, 'identity', (e) => e.peerId === 'bob-plain' && e.status === 'key-changed');
       const loud = waitFor(lax.mesh, 'error', (e) => e.code === 'identity-key-changed');
       await lax.mesh.call('bob-plain', 'echo', 'accepted under warn');
       await Promise.all([changed, loud]);
       expect(mallory.host.runs).toEqual(['echo']);
-      await expect.poll(() => identityFailures(server.url, 'pin-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => identityFailures(ctx.server.url, 'pin-mismatch'), { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     } finally {
       stop();
     }

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeshMessageSchema, validate, type MeshMessage } from '../../server/protocol.ts';
-import { toBase64 } from '../../server/protocol/base64.ts';
 import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/mesh/framing.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { createLinkAuthenticator } from '../../web/mesh/link-identity.ts';
+import { createRelaySeal, createSealKeys } from '../../web/mesh/relay-seal.ts';
 import { createMessageRouter } from '../../web/mesh/message-router.ts';
 import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
@@ -137,19 +138,50 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
     const friend = await startPeer(server, 'friend');
     const fuzzer = await joinWith(server.wsUrl, await getToken(server.url, AGENT_KEY, 'fuzzer'));
     await seesPeers(target.mesh, ['fuzzer', 'friend']);
-    const samples = fc.sample(fc.oneof(inbound, fc.uint8Array({ maxLength: 200 }).map((b) => ({ frame: toBase64(b) })), fc.string().map((s) => ({ frame: s }))), { numRuns: 300, seed: 42 });
-    for (const payload of samples) fuzzer.send({ type: 'relay', to: 'target', payload: payload === undefined ? null : payload });
-    fuzzer.send({ type: 'relay', to: 'target', payload: makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }) });
-    const relayed: MeshMessage[] = [];
-    for (;;) {
-      const f = await fuzzer.next<{ payload: MeshMessage }>('relay', 10_000);
-      relayed.push(f.payload);
-      if (f.payload.type === 'pong') break;
+    // The fuzzer speaks the sealed relay itself (the same code as a peer), so its garbage reaches
+    // past the seal into framing, validation and every handler, as a misbehaving peer's would.
+    const seal = createRelaySeal({
+      localId: 'fuzzer', remoteId: 'target', auth: createLinkAuthenticator(), keys: createSealKeys(), clock: clockOf(createNodePlatform()),
+      sendHello: async (hello) => fuzzer.send({ type: 'relay', to: 'target', payload: hello }),
+      onProblem: (code, message) => { throw new Error(`fuzzer: ${code}: ${message}`); },
+    });
+    let msgId = 0;
+    const sendSealed = async (bytes: Uint8Array) => {
+      for (const frame of encodeFrames(++msgId, bytes, 16 * 1024)) fuzzer.send({ type: 'relay', to: 'target', payload: await seal.seal(frame) });
+    };
+    // Unsealed garbage (what a server could inject) first, then sealed garbage: messages and raw frames.
+    for (const payload of fc.sample(fc.oneof(inbound, fc.string().map((t) => ({ frame: t }))), { numRuns: 30, seed: 41 })) {
+      fuzzer.send({ type: 'relay', to: 'target', payload: payload === undefined ? null : payload });
     }
+    const reply = (async () => {
+      const relayed: MeshMessage[] = [];
+      const reassembler = createReassembler();
+      for (;;) {
+        const f = await fuzzer.next<{ payload: unknown }>('relay', 10_000);
+        const bytes = await seal.open(f.payload);
+        const r = bytes && reassembler.push(bytes);
+        if (!r || !r.ok || !r.message) continue;
+        const m = JSON.parse(new TextDecoder().decode(r.message)) as MeshMessage;
+        relayed.push(m);
+        if (m.type === 'pong') return relayed;
+      }
+    })();
+    for (const message of fc.sample(inbound, { numRuns: 300, seed: 42 })) {
+      await sendSealed(new TextEncoder().encode(JSON.stringify(message) ?? 'undefined'));
+    }
+    for (const bytes of fc.sample(fc.uint8Array({ maxLength: 200 }), { numRuns: 100, seed: 43 })) {
+      fuzzer.send({ type: 'relay', to: 'target', payload: await seal.seal(bytes) });
+    }
+    await sendSealed(new TextEncoder().encode(JSON.stringify(makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }))));
+    const relayed = await reply;
     expect(relayed.at(-1)).toMatchObject({ type: 'pong', from: 'target', to: 'fuzzer', payload: { sentAt: 7 } });
     const errors = relayed.filter((m) => m.type === 'error');
-    expect(errors.length).toBeGreaterThan(10);
     for (const e of errors) expect(validate(MeshMessageSchema, e).ok).toBe(true);
+    // Each unsealed payload was refused before any handler saw it; sealed garbage got past the
+    // seal and was answered by framing and validation (error replies: burst 50, then 20/s).
+    const sealRefused = errors.filter((e) => (e.payload as { code?: string }).code === 'seal-refused');
+    expect(sealRefused).toHaveLength(30);
+    expect(errors.length - sealRefused.length).toBeGreaterThan(10);
     expect(fuzzer.frames.some((f) => f.type === 'error')).toBe(false);
     expect((await friend.mesh.call('target', 'echo', 'still here')).output).toBe('still here');
     fuzzer.close();

@@ -45,6 +45,8 @@ export interface LinkAuthenticator {
   prove(ctx: LinkContext): Promise<LinkProof>;
   /** Checks the remote's first message on the connection; never throws. */
   verify(ctx: LinkContext, message: unknown): Promise<LinkVerdict>;
+  /** Checks that `identity` may speak for `peerId` (key-derived id, pin) and pins it; never throws. */
+  checkIdentity(peerId: string, identity: PublicIdentity): Promise<LinkVerdict>;
 }
 
 export interface LinkAuthenticatorOptions {
@@ -70,6 +72,9 @@ export function createMemoryPinStore(max = 4096): PinStore {
 }
 
 const short = (fp: string) => `${fp.slice(0, 20)}…`;
+/** A key-derived id (`k…`) must be the hash of the key; plain names are bound by pins only. */
+const keyMatchesId = async (peerId: string, identity: PublicIdentity) => !KEY_PEER_ID_PATTERN.test(peerId) || (await peerIdForKey(identity)) === peerId;
+const idMismatch = (peerId: string): LinkVerdict => ({ ok: false, reason: 'id-mismatch', message: `the key presented does not hash to "${peerId}": another peer answered in its name` });
 const sameKey = (a: PublicIdentity, b: PublicIdentity) => a.alg === b.alg && a.key === b.key;
 
 /** Creates the authenticator the mesh gives every PeerLink. */
@@ -117,10 +122,7 @@ export function createLinkAuthenticator(o: LinkAuthenticatorOptions = {}): LinkA
       if (proof.from !== ctx.remoteId || proof.to !== ctx.localId) {
         return { ok: false, reason: 'wrong-peer', message: `the link proof is from "${proof.from}" to "${proof.to}", not from "${ctx.remoteId}" to "${ctx.localId}"` };
       }
-      const keyDerived = KEY_PEER_ID_PATTERN.test(ctx.remoteId);
-      if (keyDerived && (await peerIdForKey(proof.payload.identity)) !== ctx.remoteId) {
-        return { ok: false, reason: 'id-mismatch', message: `the key presented does not hash to "${ctx.remoteId}": another peer answered in its name` };
-      }
+      if (!(await keyMatchesId(ctx.remoteId, proof.payload.identity))) return idMismatch(ctx.remoteId);
       const fp = fingerprints(ctx);
       const claimed = proof.payload.fingerprints;
       if (!fp.local || !fp.remote || claimed.from !== fp.remote || claimed.to !== fp.local) {
@@ -133,7 +135,11 @@ export function createLinkAuthenticator(o: LinkAuthenticatorOptions = {}): LinkA
       if (!(await verifyText(proof.payload.identity, text, proof.payload.signature))) {
         return { ok: false, reason: 'bad-signature', message: 'the link proof signature does not verify with the key it presents' };
       }
-      return checkPin(ctx.remoteId, proof.payload.identity, keyDerived);
+      return checkPin(ctx.remoteId, proof.payload.identity, KEY_PEER_ID_PATTERN.test(ctx.remoteId));
+    },
+    async checkIdentity(peerId, presented) {
+      if (!(await keyMatchesId(peerId, presented).catch(() => false))) return idMismatch(peerId);
+      return checkPin(peerId, presented, KEY_PEER_ID_PATTERN.test(peerId));
     },
   };
 }

@@ -9,6 +9,7 @@ import { makeMessage, type MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
+import { createSealKeys } from './relay-seal.ts';
 import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSignalingClient } from './signaling-client.ts';
@@ -99,6 +100,8 @@ export function createMesh(opts: MeshOptions): Mesh {
     ...(opts.pinPolicy ? { pinPolicy: opts.pinPolicy } : {}),
   });
 
+  const sealKeys = createSealKeys();
+
   /** A verified peer is announced; one that failed its link proof is cut off on every tier. */
   function onIdentity(route: PeerRoute, v: HandshakeResult): void {
     const peerId = route.peerId;
@@ -109,7 +112,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       return;
     }
     if (!refusesPeer(v)) return;
-    // No fallback to the server relay either: whoever answered in this peer's name controls it.
+    // Cut off on every tier: a peer that failed a link proof or a seal-hello is not who it claims.
     const err = new MeshError('identity-failed', `peer "${peerId}" failed the identity check (${v.reason}): ${v.message}`, { peerId, retryable: false });
     cutOff(route, err);
     reporter.identityFailed({ peer: peerId, reason: v.reason });
@@ -128,6 +131,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       nextMsgId: () => (msgId = (msgId + 1) >>> 0),
       reassembler: { maxMessageBytes },
       auth,
+      sealKeys,
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),

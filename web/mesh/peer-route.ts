@@ -1,5 +1,4 @@
 import type { MeshMessage, Tier } from '../../server/protocol.ts';
-import { fromBase64, toBase64 } from '../../server/protocol/base64.ts';
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
@@ -7,6 +6,8 @@ import { createReassembler, decodeJson, encodeFrames, encodeJson } from './frami
 import type { SendReceipt } from './message-factory.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
+import { createRelaySeal, type SealKeys } from './relay-seal.ts';
+import type { LinkVerdict } from './link-identity.ts';
 import type { Clock } from './platform.ts';
 import type { SignalFrame, SignalingClient } from './signaling-client.ts';
 
@@ -52,8 +53,8 @@ export interface PeerRouteEvents {
   'frame-error': { code: string; message: string };
   /** Something about the route changed (state, tier, generation). */
   change: RouteInfo;
-  /** The verdict on the peer's link proof for a new DataChannel. */
-  identity: HandshakeResult;
+  /** The verdict on the peer's link proof for a new DataChannel, or on its sealed-relay key. */
+  identity: HandshakeResult | LinkVerdict;
 }
 
 export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'signal'> {
@@ -67,6 +68,8 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   /** Asks the mesh for a connection slot (per-peer connection cap). */
   acquireSlot: (route: PeerRoute) => boolean;
   retry?: { baseMs?: number; maxMs?: number };
+  /** This mesh's ECDH key for sealing fallback-tier frames. */
+  sealKeys: SealKeys;
 }
 
 export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
@@ -99,6 +102,8 @@ export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
 
 const MAX_WAITING = 1024;
 const RELAY_FRAME_OVERHEAD = 256;
+/** AES-GCM tag plus slack, bytes. */
+const SEAL_OVERHEAD = 64;
 /** After the link cap refused or evicted this peer, p2p is tried again only on traffic after this long. */
 const CAP_RETRY_MS = 60_000;
 
@@ -124,6 +129,15 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     remoteId: peerId,
     signal: (frame) => void signaling.send(frame),
   });
+
+  // Fallback-tier frames are sealed end to end: the relaying server cannot read, forge or replay them.
+  const seal = createRelaySeal({
+    localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
+    ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
+    sendHello: (hello) => signaling.relay(peerId, hello),
+    onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
+  });
+  let inbound = Promise.resolve();
 
   const relayUp = () => signaling.state === 'open';
   const canP2p = () => o.p2p && !remoteDisabled && !closed;
@@ -217,15 +231,11 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     else events.emit('message', value);
   }
 
-  async function relay(msg: MeshMessage, bytes: Uint8Array): Promise<void> {
+  async function relay(bytes: Uint8Array): Promise<void> {
     const max = signaling.session?.limits.maxFrameBytes ?? 65_536;
-    if (bytes.length + RELAY_FRAME_OVERHEAD <= max) {
-      await signaling.relay(peerId, msg);
-    } else {
-      // Too big for one server frame: the same framing, base64 inside `{ frame }` payloads.
-      const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4));
-      for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, { frame: toBase64(frame) });
-    }
+    // The DataChannel framing, each frame sealed (base64 + the GCM tag) into one server frame.
+    const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4) - SEAL_OVERHEAD);
+    for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, await seal.seal(frame));
     relayBytes.sent += bytes.length;
   }
 
@@ -273,7 +283,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         }
         if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
         try {
-          await (r.kind === 'dc' ? link.send(bytes) : relay(msg, bytes));
+          await (r.kind === 'dc' ? link.send(bytes) : relay(bytes));
           return { tier: r.tier, generation: r.generation, bytes: bytes.length };
         } catch (err) {
           // The route died under this message: wait for the next one and send it again.
@@ -313,17 +323,15 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         self.connect();
         changed();
       }
-      const frame = (payload as { frame?: unknown } | null)?.frame;
-      if (typeof frame !== 'string' || (payload as { v?: unknown }).v !== undefined) {
-        relayBytes.received += JSON.stringify(payload)?.length ?? 0;
-        return events.emit('message', payload);
-      }
-      const bytes = fromBase64(frame);
-      if (!bytes) return events.emit('frame-error', { code: 'bad-frame', message: 'relayed frame is not base64' });
-      relayBytes.received += bytes.length;
-      const r = relayIn.push(bytes);
-      if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
-      else if (r.message) deliver(r.message);
+      // Opened one after another: frames must reach the reassembler in the order they came.
+      inbound = inbound.then(async () => {
+        const bytes = await seal.open(payload);
+        if (!bytes || closed) return;
+        relayBytes.received += bytes.length;
+        const r = relayIn.push(bytes);
+        if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
+        else if (r.message) deliver(r.message);
+      }).catch((err: unknown) => events.emit('frame-error', { code: 'seal-refused', message: err instanceof Error ? err.message : String(err) }));
     },
     signalingChanged() {
       if (relayUp() && mode === 'fallback' && link.state === 'idle' && retryTimer === undefined) scheduleRetry();
@@ -331,6 +339,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     },
     rejoined() {
       relayIn.clear();
+      seal.reset();
       remoteDisabled = false;
     },
     evict() {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { generateIdentity, sealHelloText, signText } from '../../server/protocol.ts';
+import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { seesPeers, waitFor } from '../mesh/harness.ts';
+import { startKeyedPeer, useCompromisedServer } from './helpers/identity-peers.ts';
+import type { Frame } from './helpers/malicious-relay.ts';
+
+const ctx = useCompromisedServer();
+
+/** Two keyed peers that never open a DataChannel: everything goes through the (malicious) server. */
+async function fallbackPair() {
+  const a = await startKeyedPeer(ctx.relay.url, { p2p: false });
+  const b = await startKeyedPeer(ctx.relay.url, { p2p: false });
+  await seesPeers(a.mesh, [b.id]);
+  return { a, b };
+}
+
+/** Every `relay` payload the server carries from `from` to `to`, as the server sees it. */
+function tapRelay(from: string, to: string) {
+  const seen: Frame[] = [];
+  const stop = ctx.relay.use({
+    up: (sender, f) => {
+      if (sender === from && f.type === 'relay' && f.to === to) seen.push(f.payload as Frame);
+      return undefined;
+    },
+  });
+  return { seen, stop };
+}
+
+describe('sealed relay: the fallback tier over a compromised signaling server', () => {
+  it('carries calls the server can neither read nor tell apart', async () => {
+    const { a, b } = await fallbackPair();
+    const tap = tapRelay(a.id, b.id);
+    try {
+      const out = await a.mesh.call(b.id, 'echo', { secret: 'the launch code is 0000' });
+      expect(out).toMatchObject({ output: { secret: 'the launch code is 0000' }, tier: 'fallback' });
+      expect(tap.seen.map((p) => p.type)).toEqual(['seal-hello', 'sealed']);
+      const wire = JSON.stringify(tap.seen);
+      for (const plain of ['launch code', 'task-request', 'echo', Buffer.from('launch code').toString('base64')]) expect(wire).not.toContain(plain);
+      expect(b.host.runs).toEqual(['echo']);
+    } finally {
+      tap.stop();
+    }
+  });
+
+  it('drops forged, altered and replayed frames and reports them', async () => {
+    const { a, b } = await fallbackPair();
+    const tap = tapRelay(a.id, b.id);
+    try {
+      await a.mesh.call(b.id, 'echo', 'first');
+      const sealed = tap.seen.find((p) => p.type === 'sealed')!;
+
+      // Forged: a plain MeshMessage in a's name.
+      const forged = waitFor(b.mesh, 'error', (e) => e.peerId === a.id && e.code === 'seal-refused');
+      ctx.relay.inject(b.id, { type: 'relay', to: b.id, from: a.id, payload: makeMessage(a.id, b.id, 'task-request', { skill: 'echo', input: 'forged' }) });
+      expect(await forged).toMatchObject({ message: expect.stringMatching(/not a sealed frame/) });
+
+      // Replayed: the server sends a's earlier frame again.
+      const replayed = waitFor(b.mesh, 'error', (e) => e.peerId === a.id && e.code === 'seal-refused');
+      ctx.relay.inject(b.id, { type: 'relay', to: b.id, from: a.id, payload: sealed });
+      expect(await replayed).toMatchObject({ message: expect.stringMatching(/replayed/) });
+
+      // Altered: one ciphertext character changed on the way (n made fresh so only the tag can catch it).
+      const c = sealed.c as string;
+      const altered = waitFor(b.mesh, 'error', (e) => e.peerId === a.id && e.code === 'seal-refused');
+      ctx.relay.inject(b.id, { type: 'relay', to: b.id, from: a.id, payload: { ...sealed, n: 1000, c: (c[0] === 'A' ? 'B' : 'A') + c.slice(1) } });
+      expect(await altered).toMatchObject({ message: expect.stringMatching(/does not decrypt/) });
+
+      expect(b.host.runs).toEqual(['echo']);
+      // The honest pair still talks afterwards.
+      expect((await a.mesh.call(b.id, 'echo', 'second')).output).toBe('second');
+    } finally {
+      tap.stop();
+    }
+  });
+
+  it('refuses a seal-hello from another key in a key-derived peer\'s name', async () => {
+    const { a, b } = await fallbackPair();
+    const attacker = (await generateIdentity()).identity;
+    const ecdh = 'B' + 'A'.repeat(86);
+    const payload = { identity: attacker.publicIdentity, ecdh, reply: false, signature: await signText(attacker, sealHelloText(a.id, b.id, ecdh)) };
+    const refused = waitFor(b.mesh, 'identity', (e) => e.peerId === a.id && e.status === 'refused');
+    ctx.relay.inject(b.id, { type: 'relay', to: b.id, from: a.id, payload: { v: 1, type: 'seal-hello', from: a.id, to: b.id, payload } });
+    expect(await refused).toMatchObject({ reason: 'id-mismatch' });
+    expect(b.host.runs).toEqual([]);
+  });
+});
