@@ -52,6 +52,12 @@ describe('a tab and a headless Node peer', () => {
     expect(info.result.title).toBe('tabmesh hub');
     expect(info.result.url).toBe(`${suite.server.url}/`);
 
+    // Through the server only (--no-p2p): the fallback tier, sealed end to end by both cores
+    // (ECDH, HKDF and AES-GCM in Chromium's WebCrypto as in Node's).
+    const relayed = await runCli(['call', '--url', suite.server.url, '--key', ADMIN_KEY, '--skill', 'echo', '--to', tab.peerId, '--input', '"sealed"', '--no-p2p', '--json']);
+    expect(relayed.code, relayed.stderr).toBe(0);
+    expect(JSON.parse(relayed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ result: 'sealed', peer: tab.peerId, tier: 'fallback' });
+
     // Chat: the reply renders piece by piece; the second piece waits for the gate.
     await openView(page, 'chat');
     await page.locator(`select[name=chat-agent] option[value="${agentId}"]`).waitFor({ state: 'attached' });
