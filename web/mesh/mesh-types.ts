@@ -1,4 +1,5 @@
 import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
+import type { AgentChannelAdopter } from './agent-channels.ts';
 import type { AgentHost } from './agent-host.ts';
 import type { PinPolicy, PinStore } from './link-identity.ts';
 import type { SenderOptions } from './channel-sender.ts';
@@ -18,6 +19,11 @@ export interface MeshOptions {
   getToken: () => Promise<string>;
   /** The agents this peer serves (task-request, chat, skill-query). */
   host: AgentHost;
+  /**
+   * Gives agents DataChannels of their own on every verified link (docs/architecture.md "Agent
+   * channels"); the browser hub hands them to the agents' Workers. Default: none, `host` serves all.
+   */
+  agentChannels?: AgentChannelAdopter;
   /**
    * This peer's identity key, proved on every DataChannel (docs/architecture.md "Peer identity").
    * Required for a key-derived peer id (`k…`, the token's subject); without one a fresh key is

@@ -131,9 +131,11 @@ export function createMesh(opts: MeshOptions): Mesh {
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),
+      ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
     });
     route.on('message', (raw) => router.receive(peerId, raw));
     route.on('identity', (v) => onIdentity(route, v));
+    route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
     route.on('frame-error', (e) => {
       router.replyError(peerId, undefined, e.code, e.message);
       events.emit('error', { ...e, peerId });

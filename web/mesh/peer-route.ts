@@ -1,5 +1,6 @@
 import type { MeshMessage, Tier } from '../../server/protocol.ts';
 import { fromBase64, toBase64 } from '../../server/protocol/base64.ts';
+import { createAgentChannels, type AgentChannelAdopter, type ChannelRefusal } from './agent-channels.ts';
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
@@ -44,6 +45,8 @@ export interface RouteInfo {
   maxBufferedAmount: number;
   /** Why the last DataChannel attempt or connection ended (timeout, ICE failed, bye, ...). */
   lastError: string | undefined;
+  /** The peer's agents reachable over a DataChannel of their own on this link (agent channels). */
+  agentChannels: string[];
 }
 
 export interface PeerRouteEvents {
@@ -54,6 +57,8 @@ export interface PeerRouteEvents {
   change: RouteInfo;
   /** The verdict on the peer's link proof for a new DataChannel. */
   identity: HandshakeResult;
+  /** A DataChannel the peer opened was closed unused (unknown label, unverified link, ...). */
+  'channel-refused': { label: string; reason: ChannelRefusal; message: string };
 }
 
 export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'signal'> {
@@ -67,6 +72,8 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   /** Asks the mesh for a connection slot (per-peer connection cap). */
   acquireSlot: (route: PeerRoute) => boolean;
   retry?: { baseMs?: number; maxMs?: number };
+  /** Hosts our agents' own channels on this link once it is verified (browser: their Workers). */
+  adopter?: AgentChannelAdopter;
 }
 
 export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
@@ -125,6 +132,19 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     signal: (frame) => void signaling.send(frame),
   });
 
+  const agents = createAgentChannels({
+    link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
+    ...(o.reassembler ? { reassembler: o.reassembler } : {}),
+    ...(o.sender ? { sender: o.sender } : {}),
+    ...(o.adopter ? { adopter: o.adopter } : {}),
+    onMessage: (value) => events.emit('message', value),
+    onFrameError: (e) => events.emit('frame-error', e),
+    onRefused: (e) => events.emit('channel-refused', e),
+    onChange: () => changed(),
+  });
+  /** `link.close()` fires no state event: the agent channels go with it here. */
+  const closeLink = () => (agents.close(), link.close());
+
   const relayUp = () => signaling.state === 'open';
   const canP2p = () => o.p2p && !remoteDisabled && !closed;
 
@@ -151,13 +171,14 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' ? 'verified' : 'unverified',
       maxBufferedAmount: stats.maxBufferedAmount,
       lastError,
+      agentChannels: agents.ready,
     };
   }
 
   function changed(): void {
     for (const wake of waiters.splice(0)) wake();
     const i = info();
-    const key = `${i.state}|${i.tier}|${self.generation}`;
+    const key = `${i.state}|${i.tier}|${self.generation}|${agents.version}`;
     if (key === lastKey) return;
     lastKey = key;
     events.emit('change', i);
@@ -272,6 +293,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
           continue;
         }
         if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
+        // A request for an agent with a channel of its own goes there; if that fails, the main channel.
+        const own = r.kind === 'dc' ? await agents.send(msg, bytes)?.catch(() => undefined) : undefined;
+        if (own) return own;
         try {
           await (r.kind === 'dc' ? link.send(bytes) : relay(msg, bytes));
           return { tier: r.tier, generation: r.generation, bytes: bytes.length };
@@ -287,7 +311,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       if (frame.type === 'bye') {
         const reason = frame.payload?.reason;
         lastError = `bye: ${reason ?? 'no reason'}`;
-        link.close();
+        closeLink();
         if (reason === 'link-cap') return capped();
         mode = 'fallback';
         if (reason === 'p2p-disabled') remoteDisabled = true;
@@ -335,7 +359,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     },
     evict() {
       lastError = 'evicted by the link cap';
-      link.close();
+      closeLink();
       capped();
     },
     close(err) {
@@ -343,7 +367,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       closed = err;
       lastError = err.message;
       clock.clear(retryTimer);
-      link.close();
+      closeLink();
       relayIn.clear();
       changed();
     },
