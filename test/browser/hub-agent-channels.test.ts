@@ -1,9 +1,10 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.ts';
-import { createNodePlatform } from '../../headless-node/node-platform.ts';
-import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
+import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
+import { createMesh, type Mesh, type MeshEvents } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
 import { nodeBindAddress } from './helpers/node-address.ts';
@@ -11,6 +12,7 @@ import { nodeBindAddress } from './helpers/node-address.ts';
 const suite = hubSuite();
 let tab: HubTab & { peerId: string };
 let node: Mesh;
+let platform: RecordingPlatform;
 
 /** The transport chip of one of a tab's own agents in its peer list. */
 const transportChip = (t: { page: Page; peerId: string }, agent: string, attrs: string) =>
@@ -26,12 +28,19 @@ function agentChannelsOf(peerId: string, agents: string[]): Promise<void> {
   });
 }
 
+function nextError(code: string): Promise<MeshEvents['error']> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error(`no "${code}" error from the tab`))), MESH_WAIT_MS);
+    const off = node.on('error', (e) => e.code === code && (clearTimeout(timer), off(), resolve(e)));
+  });
+}
+
 beforeAll(async () => {
   tab = await openAdminTab(suite.browser, suite.server.url);
   // An in-process Node peer on the namespace's address, so the test can see its links' agent channels.
   node = createMesh({
     url: suite.server.url,
-    platform: createNodePlatform({ bindAddress: nodeBindAddress() }),
+    platform: (platform = recordingPlatform({}, nodeBindAddress())),
     getToken: apiKeyTokenSource({ url: suite.server.url, key: ADMIN_KEY, peerId: 'channel-caller', fetch }),
     host: createEmptyAgentHost(),
   });
@@ -45,19 +54,39 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
   it('a Node peer\'s calls are served by the tab\'s Workers over their own DataChannels, not the main thread', async () => {
     await agentChannelsOf(tab.peerId, ['basic', 'page']);
 
-    expect((await node.call(tab.peerId, 'echo', { hello: 'worker' })).output).toEqual({ hello: 'worker' });
+    expect(await node.call(tab.peerId, 'echo', { hello: 'worker' })).toMatchObject({ output: { hello: 'worker' }, tier: 'direct', agentChannel: 'basic' });
     const chunks: unknown[] = [];
     const streamed = await node.call(tab.peerId, 'chat', { text: 'hello agent channel' }, { stream: true, onChunk: (c) => chunks.push(c) });
     expect(chunks).toEqual(['You ', 'said: ', 'hello ', 'agent ', 'channel']);
-    expect(streamed.output).toBe('You said: hello agent channel');
+    expect(streamed).toMatchObject({ output: 'You said: hello agent channel', agentChannel: 'basic' });
     const pieces: string[] = [];
-    expect((await node.chat(tab.peerId, 'and a chat', { onChunk: (t) => pieces.push(t) })).text).toBe('You said: and a chat');
+    expect(await node.chat(tab.peerId, 'and a chat', { onChunk: (t) => pieces.push(t) })).toMatchObject({ text: 'You said: and a chat', agentChannel: 'basic' });
     expect(pieces).toEqual(['You ', 'said: ', 'and ', 'a ', 'chat']);
-    const info = (await node.call(tab.peerId, 'page-info', null)).output as { title: string };
-    expect(info.title).toBe('tabmesh hub');
+    const info = await node.call(tab.peerId, 'page-info', null);
+    expect(info).toMatchObject({ output: { title: 'tabmesh hub' }, agentChannel: 'page' });
+
+    // What no honest peer sends, straight onto the basic agent's channel: the Worker answers each
+    // with an error and keeps serving.
+    const raw = platform.received.find((c) => c.label === 'tabmesh/agent/basic' && c.readyState === 'open')!;
+    const frame = (value: unknown) => [...encodeFrames(4_000_000, typeof value === 'string' ? new TextEncoder().encode(value) : encodeJson(value))][0]!;
+    const bad: Array<[() => void, string, RegExp]> = [
+      [() => raw.send('text, not a frame'), 'bad-frame', /binary/],
+      [() => raw.send(new Uint8Array([1, 3, 0])), 'bad-frame', /header/],
+      [() => raw.send(frame('{ nope')), 'bad-message', /JSON/],
+      [() => raw.send(frame({ v: 1, id: 'b1', type: 'task-request', from: 'channel-caller', to: tab.peerId, payload: { skill: 'echo', input: 1, timeoutMs: -1 } })), 'bad-message', /payload\.timeoutMs/],
+      [() => raw.send(frame({ v: 1, id: 'b2', type: 'chat', from: 'channel-caller', to: 'someone-else', payload: { text: 'hi' } })), 'bad-message', /^to: must be this peer/],
+    ];
+    for (const [send, code, message] of bad) {
+      const reply = nextError(code);
+      send();
+      const e = await reply;
+      expect(e.peerId).toBe(tab.peerId);
+      expect(e.message).toMatch(message);
+    }
+    expect((await node.call(tab.peerId, 'echo', 'still serving')).agentChannel).toBe('basic');
 
     // The tab shows how its agents are reached: their own channels, and no call crossed the bridge.
-    await transportChip(tab, 'basic', '[data-transport="datachannel"][data-channel-runs="3"][data-bridge-runs="0"]').waitFor({ timeout: MESH_WAIT_MS });
+    await transportChip(tab, 'basic', '[data-transport="datachannel"][data-channel-runs="4"][data-bridge-runs="0"]').waitFor({ timeout: MESH_WAIT_MS });
     await transportChip(tab, 'page', '[data-transport="datachannel"][data-channel-runs="1"][data-bridge-runs="0"]').waitFor({ timeout: MESH_WAIT_MS });
     expect(tab.problems).toEqual([]);
   });
@@ -80,7 +109,9 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
     expect(await bridged.getAttribute('title')).toMatch(/DataChannel transfer unsupported: RTCDataChannel is not transferable here/);
     await node.connect(old.peerId, { timeoutMs: MESH_WAIT_MS });
     expect(node.links().find((l) => l.peerId === old.peerId)?.agentChannels).toEqual([]);
-    expect((await node.call(old.peerId, 'echo', 'over the bridge')).output).toBe('over the bridge');
+    const bridged1 = await node.call(old.peerId, 'echo', 'over the bridge');
+    expect(bridged1.output).toBe('over the bridge');
+    expect(bridged1.agentChannel).toBeUndefined();
     const chunks: unknown[] = [];
     await node.call(old.peerId, 'chat', { text: 'still streams' }, { stream: true, onChunk: (c) => chunks.push(c) });
     expect(chunks).toEqual(['You ', 'said: ', 'still ', 'streams']);
@@ -98,7 +129,7 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
     await old.page.getByRole('button', { name: 'Run task' }).click();
     const done = old.page.locator('[data-testid=call-list] li[data-state="completed"][data-via="direct"]').first();
     expect(JSON.parse((await done.getByTestId('call-output').textContent())!)).toEqual({ from: 'the old browser' });
-    await transportChip(tab, 'basic', '[data-channel-runs="4"][data-bridge-runs="0"]').waitFor({ timeout: MESH_WAIT_MS });
+    await transportChip(tab, 'basic', '[data-channel-runs="5"][data-bridge-runs="0"]').waitFor({ timeout: MESH_WAIT_MS });
     expect(old.problems).toEqual([]);
     await context.close();
   });

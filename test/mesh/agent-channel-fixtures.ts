@@ -53,8 +53,8 @@ export interface RecordingPlatform extends MeshPlatform {
   nextChannel(label: string): Promise<RTCDataChannel>;
 }
 
-export function recordingPlatform(rename: Record<string, string> = {}): RecordingPlatform {
-  const base = createNodePlatform({ bindAddress: '127.0.0.1' });
+export function recordingPlatform(rename: Record<string, string> = {}, bindAddress = '127.0.0.1'): RecordingPlatform {
+  const base = createNodePlatform({ bindAddress });
   const received: RTCDataChannel[] = [];
   const waiting = new Set<{ label: string; resolve: (c: RTCDataChannel) => void }>();
   const Base = base.RTCPeerConnection;

@@ -57,16 +57,18 @@ describe('agent channels between Node peers', () => {
   });
 
   it('serves the agent\'s skills on its own channel and everything else on the main channel', async () => {
-    expect((await caller.mesh.call('hosty', 'echo', { hi: 1 })).output).toEqual({ hi: 1 });
+    expect(await caller.mesh.call('hosty', 'echo', { hi: 1 })).toMatchObject({ output: { hi: 1 }, tier: 'direct', agentChannel: 'fast' });
     const chunks: unknown[] = [];
     const streamed = await caller.mesh.call('hosty', 'stream', { n: 20 }, { stream: true, onChunk: (c) => chunks.push(c) });
-    expect(streamed.output).toEqual({ chunks: 20 });
+    expect(streamed).toMatchObject({ output: { chunks: 20 }, agentChannel: 'fast' });
     expect(chunks).toEqual(Array.from({ length: 20 }, (_, i) => ({ i })));
     const pieces: string[] = [];
-    expect((await caller.mesh.chat('hosty', 'over the agent channel', { onChunk: (t) => pieces.push(t) })).text).toBe('over the agent channel');
+    expect(await caller.mesh.chat('hosty', 'over the agent channel', { onChunk: (t) => pieces.push(t) })).toMatchObject({ text: 'over the agent channel', agentChannel: 'fast' });
     expect(pieces).toEqual(['over', ' the', ' agent', ' channel']);
     // `size` is not one of the channel's announced skills: the main channel and the main host.
-    expect((await caller.mesh.call('hosty', 'size', 'four')).output).toBe(4);
+    const size = await caller.mesh.call('hosty', 'size', 'four');
+    expect(size.output).toBe(4);
+    expect(size.agentChannel).toBeUndefined();
 
     expect(host.channelHost.runs).toEqual(['echo', 'stream', 'chat']);
     expect(host.host.runs).toEqual(['size']);
@@ -132,7 +134,9 @@ describe('agent channels between Node peers', () => {
     const gone = agentChannelsOf(caller.mesh, 'hosty', []);
     for (const s of host.adopter.served) s.server.close();
     await gone;
-    expect((await call).output).toBe('second try');
+    const result = await call;
+    expect(result.output).toBe('second try');
+    expect(result.agentChannel).toBeUndefined();
     expect(host.host.runs.slice(mainRuns)).toEqual(['echo']);
   });
 });

@@ -220,7 +220,7 @@ export function createAgentChannels(o: AgentChannelsOptions): AgentChannels {
         sentVia.set(msg.id, c);
         if (sentVia.size > MAX_SENT) sentVia.delete(sentVia.keys().next().value!);
       }
-      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'direct', generation: `agent:${c.agent}:${c.epoch}`, bytes: bytes.length }));
+      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'direct', generation: `agent:${c.agent}:${c.epoch}`, bytes: bytes.length, agentChannel: c.agent }));
     },
     close: closeAll,
   };

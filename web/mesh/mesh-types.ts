@@ -72,8 +72,9 @@ export interface CallOptions {
   onChunk?: (data: unknown) => void;
   signal?: AbortSignal;
 }
-export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number }
-export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number }
+/** `agentChannel`: the agent whose own DataChannel carried the request (absent: the link's main channel or the relay). */
+export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number; agentChannel?: string }
+export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number; agentChannel?: string }
 export interface PingResult { rttMs: number; peerId: string; tier: Tier }
 export interface PeerInfo { peerId: string; role: Role | undefined; present: boolean; link: RouteInfo }
 

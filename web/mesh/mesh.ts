@@ -257,6 +257,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     return pending.start(msg, o);
   }
   const tierOf = (peerId: string, t: Tier | undefined): Tier => t ?? routes.get(peerId)?.info.tier ?? 'fallback';
+  const viaAgent = (out: { agentChannel: string | undefined }) => (out.agentChannel === undefined ? {} : { agentChannel: out.agentChannel });
 
   const mesh: Mesh = {
     on: events.on,
@@ -315,7 +316,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       const msg = makeMessage(localId ?? '', peerId, 'task-request', { skill, input: input ?? null, timeoutMs, ...(o.stream ? { stream: true } : {}) });
       const out = await request(peerId, msg, { timeoutMs, ...(o.onChunk ? { onChunk: o.onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       const output = out.reply.type === 'task-result' ? out.reply.payload.output : undefined;
-      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async ping(peerId, o = {}) {
       const t0 = clock.elapsed();
@@ -330,7 +331,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       const msg = makeMessage(localId ?? '', peerId, 'chat', { text, ...(o.agent ? { agent: o.agent } : {}) });
       const onChunk = o.onChunk ? (d: unknown) => o.onChunk!(String(d)) : undefined;
       const out = await request(peerId, msg, { timeoutMs: o.timeoutMs ?? 120_000, ...(onChunk ? { onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async skills(peerId, o = {}) {
       const out = await request(peerId, makeMessage(localId ?? '', peerId, 'skill-query', {}), { timeoutMs: o.timeoutMs ?? 10_000 });

@@ -7,6 +7,8 @@ export interface SendReceipt {
   /** Changes whenever the route is replaced (new DataChannel, new signaling session). */
   generation: string;
   bytes: number;
+  /** The agent whose own DataChannel carried it (agent channels); absent for the main channel and relay. */
+  agentChannel?: string;
 }
 
 /** Sends one MeshMessage to a peer over its best route; rejects only when it cannot be delivered. */
