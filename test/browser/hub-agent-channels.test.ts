@@ -2,9 +2,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.ts';
 import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
-import { createMesh, type Mesh, type MeshEvents } from '../../web/mesh/mesh.ts';
+import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
-import { recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
+import { agentChannelsOf, nextError, recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
 import { nodeBindAddress } from './helpers/node-address.ts';
@@ -17,23 +17,6 @@ let platform: RecordingPlatform;
 /** The transport chip of one of a tab's own agents in its peer list. */
 const transportChip = (t: { page: Page; peerId: string }, agent: string, attrs: string) =>
   t.page.locator(`li[data-peer="${t.peerId}"] [data-agent="${t.peerId}:${agent}"] [data-testid=agent-transport]${attrs}`);
-
-/** Resolves once `node`'s link to `peerId` lists exactly `agents` as served on their own channels. */
-function agentChannelsOf(peerId: string, agents: string[]): Promise<void> {
-  const ok = () => JSON.stringify(node.links().find((l) => l.peerId === peerId && l.state === 'open')?.agentChannels) === JSON.stringify(agents);
-  if (ok()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error(`agent channels of ${peerId}: ${JSON.stringify(node.links())}`))), MESH_WAIT_MS);
-    const off = node.on('link', () => ok() && (clearTimeout(timer), off(), resolve()));
-  });
-}
-
-function nextError(code: string): Promise<MeshEvents['error']> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error(`no "${code}" error from the tab`))), MESH_WAIT_MS);
-    const off = node.on('error', (e) => e.code === code && (clearTimeout(timer), off(), resolve(e)));
-  });
-}
 
 beforeAll(async () => {
   tab = await openAdminTab(suite.browser, suite.server.url);
@@ -52,7 +35,7 @@ afterAll(async () => {
 
 describe('agent channels: DataChannels handed to the agents\' Workers', () => {
   it('a Node peer\'s calls are served by the tab\'s Workers over their own DataChannels, not the main thread', async () => {
-    await agentChannelsOf(tab.peerId, ['basic', 'page']);
+    await agentChannelsOf(node, tab.peerId, ['basic', 'page'], MESH_WAIT_MS);
 
     expect(await node.call(tab.peerId, 'echo', { hello: 'worker' })).toMatchObject({ output: { hello: 'worker' }, tier: 'direct', agentChannel: 'basic' });
     const chunks: unknown[] = [];
@@ -77,7 +60,7 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
       [() => raw.send(frame({ v: 1, id: 'b2', type: 'chat', from: 'channel-caller', to: 'someone-else', payload: { text: 'hi' } })), 'bad-message', /^to: must be this peer/],
     ];
     for (const [send, code, message] of bad) {
-      const reply = nextError(code);
+      const reply = nextError(node, code, MESH_WAIT_MS);
       send();
       const e = await reply;
       expect(e.peerId).toBe(tab.peerId);

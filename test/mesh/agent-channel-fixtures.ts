@@ -3,8 +3,10 @@ import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { serveAgentChannel, type AgentChannelServer } from '../../web/mesh/agent-channel-server.ts';
 import type { AgentChannelAdopter } from '../../web/mesh/agent-channels.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
+import type { Mesh, MeshEvents } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
+import { waitFor } from './harness.ts';
 
 /**
  * What a browser tab does with its Workers, done in-process so node-datachannel peers can host
@@ -76,4 +78,15 @@ export function recordingPlatform(rename: Record<string, string> = {}, bindAddre
     received,
     nextChannel: (label) => new Promise((resolve) => waiting.add({ label, resolve })),
   };
+}
+
+/** Resolves once `mesh`'s open link to `peerId` lists exactly `agents` as reachable on their own channels. */
+export function agentChannelsOf(mesh: Mesh, peerId: string, agents: string[], timeoutMs = 15_000): Promise<unknown> {
+  const ok = () => JSON.stringify(mesh.links().find((l) => l.peerId === peerId && l.state === 'open')?.agentChannels) === JSON.stringify(agents);
+  return waitFor(mesh, 'link', () => ok(), timeoutMs, ok);
+}
+
+/** The next `error` event of `mesh` with `code`. */
+export function nextError(mesh: Mesh, code: string, timeoutMs = 15_000): Promise<MeshEvents['error']> {
+  return waitFor(mesh, 'error', (e) => e.code === code, timeoutMs) as Promise<MeshEvents['error']>;
 }

@@ -4,8 +4,8 @@ import { generateIdentity } from '../../server/protocol.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
 import { createMemoryPinStore, type PinStore } from '../../web/mesh/link-identity.ts';
-import type { Mesh, MeshEvents } from '../../web/mesh/mesh.ts';
-import { inProcessAdopter, recordingPlatform, type InProcessAdopter, type RecordingPlatform } from './agent-channel-fixtures.ts';
+import type { Mesh } from '../../web/mesh/mesh.ts';
+import { agentChannelsOf, inProcessAdopter, nextError, recordingPlatform, type InProcessAdopter, type RecordingPlatform } from './agent-channel-fixtures.ts';
 import { echoHost, seesPeers, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 
 const env = useMeshServer();
@@ -27,11 +27,6 @@ async function startHost(id: string, opts: { platform?: RecordingPlatform; agent
   return { ...peer, adopter, channelHost };
 }
 
-/** Resolves once `mesh`'s link to `peerId` lists exactly `agents` as reachable on their own channels. */
-function agentChannelsOf(mesh: Mesh, peerId: string, agents: string[], timeoutMs = 15_000) {
-  const ok = () => JSON.stringify(mesh.links().find((l) => l.peerId === peerId)?.agentChannels) === JSON.stringify(agents);
-  return waitFor(mesh, 'link', () => ok(), timeoutMs, ok);
-}
 
 /** Connects once `mesh` has heard of `peerId` from the server (a peer that joined after it). */
 async function connect(mesh: Mesh, peerId: string): Promise<void> {
@@ -39,9 +34,6 @@ async function connect(mesh: Mesh, peerId: string): Promise<void> {
   await mesh.connect(peerId);
 }
 
-function nextError(mesh: Mesh, code: string, timeoutMs = 15_000): Promise<MeshEvents['error']> {
-  return waitFor(mesh, 'error', (e) => e.code === code, timeoutMs) as Promise<MeshEvents['error']>;
-}
 
 describe('agent channels between Node peers', () => {
   let host: Host;

@@ -2,9 +2,8 @@ import type { AgentInfo, MeshMessage } from '../../server/protocol.ts';
 import { announcement } from './agent-channel-label.ts';
 import type { AgentHost } from './agent-host.ts';
 import { createChannelWire, type ChannelWireOptions } from './channel-wire.ts';
-import { MeshError } from './errors.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeJson } from './framing.ts';
-import type { MeshSend } from './message-factory.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
+import { encodeMessage, type MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
 import { createPendingRequests } from './pending-requests.ts';
 import type { Clock } from './platform.ts';
@@ -50,13 +49,7 @@ export function serveAgentChannel(o: AgentChannelServerOptions): AgentChannelSer
   let stopped = false;
 
   const send: MeshSend = async (_peerId, msg) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeJson(msg);
-    } catch (err) {
-      throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (bytes.length > maxMessageBytes) throw new MeshError('too-large', `message of ${bytes.length} bytes exceeds the ${maxMessageBytes}-byte limit`);
+    const bytes = encodeMessage(msg, maxMessageBytes);
     await wire.send(bytes);
     return { tier: 'direct', generation: `agent:${o.channel.label}`, bytes: bytes.length };
   };

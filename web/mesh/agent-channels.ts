@@ -1,11 +1,8 @@
 import type { MeshMessage } from '../../server/protocol.ts';
 import { agentChannelLabel, agentOfLabel, readAnnouncement } from './agent-channel-label.ts';
-import type { SenderOptions } from './channel-sender.ts';
-import { createChannelWire, type ChannelWire } from './channel-wire.ts';
-import type { ReassemblerOptions } from './framing.ts';
+import { createChannelWire, type ChannelWire, type ChannelWireOptions } from './channel-wire.ts';
 import type { SendReceipt } from './message-factory.ts';
 import type { PeerLink } from './peer-link.ts';
-import type { Clock } from './platform.ts';
 
 /**
  * Agent channels on one peer link (docs/architecture.md "Agent channels"): extra DataChannels on
@@ -38,18 +35,12 @@ export interface AgentChannelAdopter {
 /** Why a remote's channel was closed unused. */
 export type ChannelRefusal = 'unknown-label' | 'duplicate' | 'too-many' | 'unverified' | 'bad-announcement' | 'too-early';
 
-export interface AgentChannelsOptions {
+/** `onMessage`: a message from a ready agent channel (decoded JSON; the router validates it). */
+export interface AgentChannelsOptions extends Pick<ChannelWireOptions, 'clock' | 'nextMsgId' | 'reassembler' | 'sender' | 'onMessage' | 'onFrameError'> {
   link: Pick<PeerLink, 'on' | 'state' | 'tier' | 'openChannel'>;
   peerId: string;
   localId: string;
-  clock: Clock;
-  nextMsgId: () => number;
-  reassembler?: ReassemblerOptions;
-  sender?: SenderOptions;
   adopter?: AgentChannelAdopter;
-  /** A message from a ready agent channel (decoded JSON, validated by the router). */
-  onMessage: (value: unknown) => void;
-  onFrameError: (e: { code: string; message: string }) => void;
   /** A remote channel was closed unused. */
   onRefused: (e: { label: string; reason: ChannelRefusal; message: string }) => void;
   /** The set of ready channels changed. */

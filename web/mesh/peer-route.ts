@@ -4,8 +4,8 @@ import { createAgentChannels, type AgentChannelAdopter, type ChannelRefusal } fr
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, decodeJson, encodeFrames, encodeJson } from './framing.ts';
-import type { SendReceipt } from './message-factory.ts';
+import { createReassembler, decodeJson, encodeFrames } from './framing.ts';
+import { encodeMessage, type SendReceipt } from './message-factory.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import type { Clock } from './platform.ts';
@@ -275,13 +275,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       link.connect();
     },
     async send(msg) {
-      let bytes: Uint8Array;
-      try {
-        bytes = encodeJson(msg);
-      } catch (err) {
-        throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`, { peerId });
-      }
-      if (bytes.length > o.maxMessageBytes) throw new MeshError('too-large', `message of ${bytes.length} bytes exceeds the ${o.maxMessageBytes}-byte limit`, { peerId });
+      const bytes = encodeMessage(msg, o.maxMessageBytes, peerId);
       lastUsed = clock.now();
       for (;;) {
         if (closed) throw closed;
