@@ -167,14 +167,15 @@ export function createAgentChannels(o: AgentChannelsOptions): AgentChannels {
     const adopter = o.adopter;
     if (!adopter) return;
     for (const agent of adopter.agents()) {
-      const channel = o.link.openChannel(agentChannelLabel(agent));
-      if (!channel) return;
+      let channel: RTCDataChannel | undefined;
       let taken = false;
       try {
-        taken = adopter.adopt(channel, { peerId: o.peerId, localId: o.localId, agent });
+        channel = o.link.openChannel(agentChannelLabel(agent));
+        taken = !!channel && adopter.adopt(channel, { peerId: o.peerId, localId: o.localId, agent });
       } catch {
-        taken = false;
+        // The connection closed under us, or the adopter failed: the agent keeps the main channel.
       }
+      if (!channel) return;
       if (!taken) closeQuietly(channel);
     }
   }
