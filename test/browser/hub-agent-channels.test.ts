@@ -8,6 +8,7 @@ import { agentChannelsOf, nextError, recordingPlatform, type RecordingPlatform }
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
 import { nodeBindAddress } from './helpers/node-address.ts';
+import { withoutDataChannelTransfer } from './helpers/no-transfer.ts';
 
 const suite = hubSuite();
 let tab: HubTab & { peerId: string };
@@ -77,14 +78,7 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
   it('where the browser cannot transfer a DataChannel, the agents are reached over the MessagePort bridge', async () => {
     // Stands in for a browser without the feature (Firefox): the transfer throws DataCloneError.
     const context = await suite.browser.newContext({ viewport: { width: 1100, height: 800 } });
-    await context.addInitScript(() => {
-      const post = Worker.prototype.postMessage as (this: Worker, message: unknown, transfer?: unknown) => void;
-      Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
-        const list = Array.isArray(transfer) ? transfer : ((transfer as { transfer?: unknown[] } | undefined)?.transfer ?? []);
-        if (list.some((t) => t instanceof RTCDataChannel)) throw new DOMException('RTCDataChannel is not transferable here', 'DataCloneError');
-        return post.call(this, message, transfer);
-      } as typeof Worker.prototype.postMessage;
-    });
+    await withoutDataChannelTransfer(context);
     const old = await openAdminTab(suite.browser, suite.server.url, context);
 
     const bridged = transportChip(old, 'basic', '[data-transport="bridge"]');
