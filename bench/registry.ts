@@ -10,5 +10,6 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   relayed: () => import('./relayed.ts'),
   cluster: () => import('./cluster.ts'),
   browser: () => import('./browser.ts'),
+  'agent-channels': () => import('./agent-channels.ts'),
   mesh: () => import('./mesh.ts'),
 };

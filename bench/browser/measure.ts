@@ -3,14 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup } from 'node-datachannel';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts';
 import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
-import { ROOT, startNodeChild } from '../lib/child-process.ts';
+import { ROOT } from '../lib/child-process.ts';
 import { summarize } from '../lib/stats.ts';
+import { ADMIN, newTab, startHubServer } from './hub-server.ts';
 import { measureIdleConnect } from './idle-connect.ts';
-
-const ADMIN = 'bench-admin-key-0123456789';
 
 /** Bare WebRTC in one page: two RTCPeerConnections, SDP and candidates handed over in memory. */
 async function bareOpenTimes(page: Page, n: number): Promise<number[]> {
@@ -50,15 +49,6 @@ async function openMsOf(page: Page, peerId: string): Promise<number> {
   return Number(await chip.getAttribute('data-open-ms'));
 }
 
-/** A new browser context (new identity) signed in as admin; resolves with its page and peer id. */
-async function newTab(browser: Browser, url: string): Promise<{ page: Page; peerId: string; close(): Promise<void> }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${url}/#admin=${ADMIN}`);
-  const peerId = (await page.getByTestId('peer-id').textContent({ timeout: 20_000 }))!;
-  return { page, peerId, close: () => context.close() };
-}
-
 function startNodePeer(url: string, bindAddress: string): Promise<{ peerId: string; stop(): void }> {
   const proc = spawn(process.execPath, [
     join(ROOT, 'bin/tabmesh.js'), 'node', '--url', url, '--key', ADMIN, '--name', 'bench-node', '--skills', 'echo',
@@ -88,12 +78,8 @@ const row = (name: string, values: number[], failed: number | null = null): Benc
  */
 export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
   const n = ctx.quick ? 5 : 20;
-  const { child: server, match } = await startNodeChild({
-    script: 'dist/server/main.node.js',
-    env: { PORT: '0', HOST: '127.0.0.1', TABMESH_API_KEYS: `admin:${ADMIN}`, TABMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tm-bench-')), LOG_LEVEL: 'warn' },
-    readyPattern: /listening on https?:\/\/[^:]+:(\d+)/,
-  });
-  const url = `http://127.0.0.1:${match![1]}`;
+  const server = await startHubServer();
+  const { url } = server;
   const browser = await launchChromium();
   const bindAddress = inNetns ? '10.99.0.1' : '0.0.0.0';
   const node = await startNodePeer(url, bindAddress);

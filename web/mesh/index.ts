@@ -35,6 +35,11 @@ export type { PendingRequests, RequestOptions, RequestOutcome } from './pending-
 /** Runs server-assigned tasks (`task-assigned` pushes) on the AgentHost and PATCHes their results (used by the mesh). */
 export { createTaskRunner, parseTask } from './task-runner.ts';
 export type { TaskRunner, TaskRunnerOptions } from './task-runner.ts';
+/** Agent channels: DataChannels of their own for agents (browser: handed to their Workers). */
+export { serveAgentChannel } from './agent-channel-server.ts';
+export type { AgentChannelServer, AgentChannelServerOptions } from './agent-channel-server.ts';
+export type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
+export { AGENT_CHANNEL_PREFIX, agentChannelLabel, agentOfLabel } from './agent-channel-label.ts';
 /** Full-jitter exponential backoff. */
 export { createBackoff } from './backoff.ts';
 export type { Backoff } from './backoff.ts';

@@ -1,4 +1,5 @@
 import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
+import type { AgentChannelAdopter } from './agent-channels.ts';
 import type { AgentHost } from './agent-host.ts';
 import type { PinPolicy, PinStore } from './link-identity.ts';
 import type { SenderOptions } from './channel-sender.ts';
@@ -18,6 +19,11 @@ export interface MeshOptions {
   getToken: () => Promise<string>;
   /** The agents this peer serves (task-request, chat, skill-query). */
   host: AgentHost;
+  /**
+   * Gives agents DataChannels of their own on every verified link (docs/architecture.md "Agent
+   * channels"); the browser hub hands them to the agents' Workers. Default: none, `host` serves all.
+   */
+  agentChannels?: AgentChannelAdopter;
   /**
    * This peer's identity key, proved on every DataChannel (docs/architecture.md "Peer identity").
    * Required for a key-derived peer id (`k…`, the token's subject); without one a fresh key is
@@ -66,8 +72,9 @@ export interface CallOptions {
   onChunk?: (data: unknown) => void;
   signal?: AbortSignal;
 }
-export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number }
-export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number }
+/** `agentChannel`: the agent whose own DataChannel carried the request (absent: the link's main channel or the relay). */
+export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number; agentChannel?: string }
+export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number; agentChannel?: string }
 export interface PingResult { rttMs: number; peerId: string; tier: Tier }
 export interface PeerInfo { peerId: string; role: Role | undefined; present: boolean; link: RouteInfo }
 

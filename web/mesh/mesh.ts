@@ -135,9 +135,11 @@ export function createMesh(opts: MeshOptions): Mesh {
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),
+      ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
     });
     route.on('message', (raw) => router.receive(peerId, raw));
     route.on('identity', (v) => onIdentity(route, v));
+    route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
     route.on('frame-error', (e) => {
       router.replyError(peerId, undefined, e.code, e.message);
       events.emit('error', { ...e, peerId });
@@ -259,6 +261,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     return pending.start(msg, o);
   }
   const tierOf = (peerId: string, t: Tier | undefined): Tier => t ?? routes.get(peerId)?.info.tier ?? 'fallback';
+  const viaAgent = (out: { agentChannel: string | undefined }) => (out.agentChannel === undefined ? {} : { agentChannel: out.agentChannel });
 
   const mesh: Mesh = {
     on: events.on,
@@ -317,7 +320,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       const msg = makeMessage(localId ?? '', peerId, 'task-request', { skill, input: input ?? null, timeoutMs, ...(o.stream ? { stream: true } : {}) });
       const out = await request(peerId, msg, { timeoutMs, ...(o.onChunk ? { onChunk: o.onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       const output = out.reply.type === 'task-result' ? out.reply.payload.output : undefined;
-      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async ping(peerId, o = {}) {
       const t0 = clock.elapsed();
@@ -332,7 +335,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       const msg = makeMessage(localId ?? '', peerId, 'chat', { text, ...(o.agent ? { agent: o.agent } : {}) });
       const onChunk = o.onChunk ? (d: unknown) => o.onChunk!(String(d)) : undefined;
       const out = await request(peerId, msg, { timeoutMs: o.timeoutMs ?? 120_000, ...(onChunk ? { onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0 };
+      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async skills(peerId, o = {}) {
       const out = await request(peerId, makeMessage(localId ?? '', peerId, 'skill-query', {}), { timeoutMs: o.timeoutMs ?? 10_000 });

@@ -34,6 +34,8 @@ export interface PeerLinkEvents {
   'frame-error': { code: string; message: string };
   /** The verdict on the remote's link proof, before the link opens (or goes down on a failure). */
   identity: HandshakeResult;
+  /** A DataChannel the remote opened with another label than "tabmesh" (agent-channels.ts judges it). */
+  channel: RTCDataChannel;
 }
 
 export interface PeerLinkOptions {
@@ -80,6 +82,8 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   send(bytes: Uint8Array): Promise<void>;
   /** Closes the connection quietly (no `state` event); the link can connect again later. */
   close(): void;
+  /** Opens an extra DataChannel on this connection; only while `open` (the remote is verified). */
+  openChannel(label: string): RTCDataChannel | undefined;
 }
 
 /** How long a refused peer's connection stays up (unread) so our link proof still reaches it, ms. */
@@ -186,7 +190,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       if (pc === me && me.connectionState === 'failed') recover('connection failed');
     };
     me.ondatachannel = (e) => {
-      if (pc === me && !dc && e.channel.label === 'tabmesh') attach(e.channel);
+      if (pc !== me) return;
+      if (e.channel.label !== 'tabmesh') events.emit('channel', e.channel);
+      else if (!dc) attach(e.channel);
     };
     connectTimer = clock.set(() => {
       if (pc === me && state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
@@ -429,6 +435,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     },
     close() {
       teardown();
+    },
+    openChannel(label) {
+      return state === 'open' && pc ? pc.createDataChannel(label, { ordered: true }) : undefined;
     },
   };
 }

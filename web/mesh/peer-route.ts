@@ -1,9 +1,10 @@
 import type { MeshMessage, Tier } from '../../server/protocol.ts';
+import { createAgentChannels, type AgentChannelAdopter, type ChannelRefusal } from './agent-channels.ts';
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, decodeJson, encodeFrames, encodeJson } from './framing.ts';
-import type { SendReceipt } from './message-factory.ts';
+import { createReassembler, decodeJson, encodeFrames } from './framing.ts';
+import { encodeMessage, type SendReceipt } from './message-factory.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import { createRelaySeal, type SealKeys } from './relay-seal.ts';
@@ -45,6 +46,8 @@ export interface RouteInfo {
   maxBufferedAmount: number;
   /** Why the last DataChannel attempt or connection ended (timeout, ICE failed, bye, ...). */
   lastError: string | undefined;
+  /** The peer's agents reachable over a DataChannel of their own on this link (agent channels). */
+  agentChannels: string[];
 }
 
 export interface PeerRouteEvents {
@@ -55,6 +58,8 @@ export interface PeerRouteEvents {
   change: RouteInfo;
   /** The verdict on the peer's link proof for a new DataChannel, or on its sealed-relay key. */
   identity: HandshakeResult | LinkVerdict;
+  /** A DataChannel the peer opened was closed unused (unknown label, unverified link, ...). */
+  'channel-refused': { label: string; reason: ChannelRefusal; message: string };
 }
 
 export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'signal'> {
@@ -70,6 +75,8 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   retry?: { baseMs?: number; maxMs?: number };
   /** This mesh's ECDH key for sealing fallback-tier frames. */
   sealKeys: SealKeys;
+  /** Hosts our agents' own channels on this link once it is verified (browser: their Workers). */
+  adopter?: AgentChannelAdopter;
 }
 
 export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
@@ -138,6 +145,18 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
   });
   let inbound = Promise.resolve();
+  const agents = createAgentChannels({
+    link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
+    ...(o.reassembler ? { reassembler: o.reassembler } : {}),
+    ...(o.sender ? { sender: o.sender } : {}),
+    ...(o.adopter ? { adopter: o.adopter } : {}),
+    onMessage: (value) => events.emit('message', value),
+    onFrameError: (e) => events.emit('frame-error', e),
+    onRefused: (e) => events.emit('channel-refused', e),
+    onChange: () => changed(),
+  });
+  /** `link.close()` fires no state event: the agent channels go with it here. */
+  const closeLink = () => (agents.close(), link.close());
 
   const relayUp = () => signaling.state === 'open';
   const canP2p = () => o.p2p && !remoteDisabled && !closed;
@@ -165,13 +184,14 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' ? 'verified' : 'unverified',
       maxBufferedAmount: stats.maxBufferedAmount,
       lastError,
+      agentChannels: agents.ready,
     };
   }
 
   function changed(): void {
     for (const wake of waiters.splice(0)) wake();
     const i = info();
-    const key = `${i.state}|${i.tier}|${self.generation}`;
+    const key = `${i.state}|${i.tier}|${self.generation}|${agents.version}`;
     if (key === lastKey) return;
     lastKey = key;
     events.emit('change', i);
@@ -264,13 +284,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       link.connect();
     },
     async send(msg) {
-      let bytes: Uint8Array;
-      try {
-        bytes = encodeJson(msg);
-      } catch (err) {
-        throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`, { peerId });
-      }
-      if (bytes.length > o.maxMessageBytes) throw new MeshError('too-large', `message of ${bytes.length} bytes exceeds the ${o.maxMessageBytes}-byte limit`, { peerId });
+      const bytes = encodeMessage(msg, o.maxMessageBytes, peerId);
       lastUsed = clock.now();
       for (;;) {
         if (closed) throw closed;
@@ -282,6 +296,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
           continue;
         }
         if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
+        // A request for an agent with a channel of its own goes there; if that fails, the main channel.
+        const own = r.kind === 'dc' ? await agents.send(msg, bytes)?.catch(() => undefined) : undefined;
+        if (own) return own;
         try {
           await (r.kind === 'dc' ? link.send(bytes) : relay(bytes));
           return { tier: r.tier, generation: r.generation, bytes: bytes.length };
@@ -297,7 +314,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       if (frame.type === 'bye') {
         const reason = frame.payload?.reason;
         lastError = `bye: ${reason ?? 'no reason'}`;
-        link.close();
+        closeLink();
         if (reason === 'link-cap') return capped();
         mode = 'fallback';
         if (reason === 'p2p-disabled') remoteDisabled = true;
@@ -344,7 +361,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     },
     evict() {
       lastError = 'evicted by the link cap';
-      link.close();
+      closeLink();
       capped();
     },
     close(err) {
@@ -352,7 +369,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       closed = err;
       lastError = err.message;
       clock.clear(retryTimer);
-      link.close();
+      closeLink();
       relayIn.clear();
       changed();
     },

@@ -22,6 +22,8 @@ export interface RequestOutcome {
   reply: MeshMessage;
   /** Tier the request last went out on. */
   tier: Tier | undefined;
+  /** The agent channel it last went out on, if any. */
+  agentChannel: string | undefined;
   /** Chat only: the streamed text, concatenated. */
   text: string;
 }
@@ -46,6 +48,7 @@ interface Entry {
   timer: unknown;
   sentOn: string | undefined;
   tier: Tier | undefined;
+  agentChannel: string | undefined;
   text: string;
   nextSeq: number;
   stash: Map<number, { data: unknown; done: boolean }>;
@@ -74,13 +77,13 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       void send(e.msg.to, makeMessage(e.msg.from, e.msg.to, 'cancel', { reason }, e.msg.id)).catch(() => undefined);
     }
     if (outcome instanceof MeshError) e.reject(outcome);
-    else e.resolve({ reply: outcome, tier: e.tier, text: e.text });
+    else e.resolve({ reply: outcome, tier: e.tier, agentChannel: e.agentChannel, text: e.text });
   }
 
   function transmit(e: Entry): void {
     e.sentOn = undefined;
     send(e.msg.to, e.msg).then(
-      (r) => ((e.sentOn = r.generation), (e.tier = r.tier)),
+      (r) => ((e.sentOn = r.generation), (e.tier = r.tier), (e.agentChannel = r.agentChannel)),
       (err) => finish(e, toMeshError(err)),
     );
   }
@@ -107,7 +110,7 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       return new Promise<RequestOutcome>((resolve, reject) => {
         if (opts.signal?.aborted) return reject(new MeshError('cancelled', 'aborted before it was sent'));
         const e: Entry = {
-          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, text: '', nextSeq: 0, stash: new Map(),
+          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, agentChannel: undefined, text: '', nextSeq: 0, stash: new Map(),
           timer: undefined, unsubscribe: () => undefined,
         };
         entries.set(msg.id, e);

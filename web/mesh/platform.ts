@@ -36,7 +36,7 @@ export interface Clock {
 }
 
 /** The platform's clock, defaulting to the global timers. */
-export function clockOf(platform: MeshPlatform): Clock {
+export function clockOf(platform: Pick<MeshPlatform, 'now' | 'setTimeout' | 'clearTimeout'>): Clock {
   const set = platform.setTimeout ?? ((fn: () => void, ms: number) => globalThis.setTimeout(fn, ms));
   const clear = platform.clearTimeout ?? ((h: unknown) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>));
   const elapsed = typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : platform.now;

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import type { Skill } from '../../../server/protocol.ts';
-import { SkillError } from '../../mesh/agent-host.ts';
+import type { AgentInfo, Skill } from '../../../server/protocol.ts';
+import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
 import { echoSkill } from '../skills/echo.ts';
 import { llmSkill } from '../skills/llm.ts';
 import { llmConfigured } from '../skills/llm-config.ts';
@@ -11,6 +11,7 @@ import { timeSkill } from '../skills/time.ts';
 import { browserChatSkill } from './chat-skill.ts';
 import { createPageInfoSkill } from './page-info-skill.ts';
 import type { AgentWorkerApi, PageProbe, WorkerRunResult } from './worker-api.ts';
+import { hostAgentChannels } from './worker-channel-host.ts';
 
 /** The browser's built-in agents, by name: which skills each worker runs. */
 const AGENTS: Record<string, (env: Record<string, string>, probe: PageProbe) => SkillDefinition[]> = {
@@ -20,7 +21,20 @@ const AGENTS: Record<string, (env: Record<string, string>, probe: PageProbe) => 
 
 let skills = new Map<string, SkillDefinition>();
 let env: Record<string, string> = {};
+let info: AgentInfo | undefined;
 const runs = new Map<number, AbortController>();
+
+/** This agent's skills as an AgentHost: what both the bridge (`api.run`) and agent channels run. */
+const local: AgentHost = {
+  agents: () => (info ? [info] : []),
+  run(name, input, ctx) {
+    const def = skills.get(name);
+    if (!def) return Promise.reject(new SkillError('unknown-skill', `no skill "${name}" in this agent`));
+    return runSkill(def, input, { signal: ctx.signal, env, ...(ctx.onChunk ? { onChunk: ctx.onChunk } : {}) });
+  },
+  close: async () => undefined,
+};
+const channels = hostAgentChannels(self, () => (info ? { info, host: local } : undefined));
 
 const api: AgentWorkerApi = {
   async init(agent, agentEnv, probe) {
@@ -28,15 +42,16 @@ const api: AgentWorkerApi = {
     if (!make) throw new Error(`unknown browser agent "${agent}"`);
     env = agentEnv;
     skills = new Map(make(env, probe).map((s) => [s.name, s]));
-    return [...skills.values()].map(describeSkill) as Skill[];
+    const described = [...skills.values()].map(describeSkill) as Skill[];
+    info = { name: agent, skills: described, platform: 'browser' };
+    return described;
   },
   async run(runId, name, input, onChunk): Promise<WorkerRunResult> {
-    const def = skills.get(name);
-    if (!def) return { ok: false, code: 'unknown-skill', message: `no skill "${name}" in this agent` };
     const ctl = new AbortController();
     runs.set(runId, ctl);
     try {
-      const output = await runSkill(def, input, { signal: ctl.signal, env, ...(onChunk ? { onChunk: (c) => onChunk(c) } : {}) });
+      // runSkill awaits what onChunk returns: a chunk crosses the bridge before the next is made.
+      const output = await local.run(name, input, { signal: ctl.signal, ...(onChunk ? { onChunk } : {}) });
       return { ok: true, output };
     } catch (err) {
       const e = err instanceof SkillError ? err : new SkillError('skill-failed', String(err));
@@ -48,6 +63,7 @@ const api: AgentWorkerApi = {
   cancel(runId, reason) {
     runs.get(runId)?.abort(reason ?? 'cancelled');
   },
+  channelStats: () => channels.stats(),
 };
 
 Comlink.expose(api);

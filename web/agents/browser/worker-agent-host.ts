@@ -11,17 +11,25 @@ export interface WorkerAgentHostOptions {
   env?: Record<string, string>;
 }
 
-interface RunningAgent {
+/** One agent's Worker, as the main thread drives it. */
+export interface RunningAgent {
   info: AgentInfo;
   worker: Worker;
   api: Comlink.Remote<AgentWorkerApi>;
+  /** Runs that came through the main thread and this bridge (calls on agent channels do not). */
+  bridgeRuns: number;
+}
+
+/** The browser's AgentHost plus its Workers (for handing them agent channels). */
+export interface WorkerAgentHost extends AgentHost {
+  readonly workers: readonly RunningAgent[];
 }
 
 /**
  * The browser's AgentHost: each agent runs in a module Web Worker and is driven over comlink
  * (a MessagePort bridge). Resolves once every worker has described its skills.
  */
-export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): Promise<AgentHost> {
+export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): Promise<WorkerAgentHost> {
   const env = opts.env ?? {};
   const probe = Comlink.proxy({ pageInfo: snapshotPage });
   const running: RunningAgent[] = await Promise.all(
@@ -30,7 +38,7 @@ export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): 
       const api = Comlink.wrap<AgentWorkerApi>(worker);
       try {
         const skills = await api.init(name, env, probe);
-        return { info: { name, skills, platform: 'browser' as const }, worker, api };
+        return { info: { name, skills, platform: 'browser' as const }, worker, api, bridgeRuns: 0 };
       } catch (err) {
         worker.terminate();
         throw err;
@@ -39,11 +47,13 @@ export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): 
   );
   let nextRun = 1;
   return {
+    workers: running,
     agents: () => running.map((a) => a.info),
     async run(skill, input, ctx) {
       const agent = running.find((a) => a.info.skills.some((s) => s.name === skill));
       if (!agent) throw new SkillError('unknown-skill', `this tab has no skill "${skill}"`);
       const runId = nextRun++;
+      agent.bridgeRuns++;
       const onAbort = () => void agent.api.cancel(runId, String(ctx.signal.reason ?? 'cancelled'));
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -62,26 +72,4 @@ export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): 
       }
     },
   };
-}
-
-/**
- * True when this browser can transfer an RTCDataChannel to a worker (Chromium can, Firefox
- * cannot). Feature detection only: the mesh core keeps channels on the main thread and agents
- * are reached over the MessagePort bridge either way.
- */
-export function canTransferDataChannel(): boolean {
-  let pc: RTCPeerConnection | undefined;
-  try {
-    pc = new RTCPeerConnection();
-    const dc = pc.createDataChannel('transfer-probe');
-    const { port1, port2 } = new MessageChannel();
-    port1.postMessage(dc, [dc as unknown as Transferable]);
-    port1.close();
-    port2.close();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    pc?.close();
-  }
 }

@@ -22,6 +22,24 @@ export interface PageProbe {
   pageInfo(): PageInfo;
 }
 
+/**
+ * Posted to an agent's Worker outside comlink (comlink ignores messages without its `type`): an
+ * agent channel to serve, transferred in the task that created it, or the end of a peer's link.
+ */
+export type AgentChannelHandoff =
+  | { tabmesh: 'agent-channel'; channel: RTCDataChannel; peerId: string; localId: string }
+  | { tabmesh: 'agent-channel-release'; peerId: string };
+
+/** What a Worker's agent channels have done so far. */
+export interface AgentChannelStats {
+  /** Channels being served now. */
+  open: number;
+  /** Channels received since the Worker started. */
+  adopted: number;
+  /** Skill runs (task-request, chat) served on them. */
+  runs: number;
+}
+
 /** What each agent worker exposes over comlink. */
 export interface AgentWorkerApi {
   /** Selects the agent's skills; `env` configures them (e.g. the llm endpoint). Returns their descriptions. */
@@ -33,4 +51,6 @@ export interface AgentWorkerApi {
   run(runId: number, skill: string, input: unknown, onChunk?: (chunk: unknown) => void | Promise<void>): Promise<WorkerRunResult>;
   /** Aborts a run; its result then resolves with code `cancelled`. */
   cancel(runId: number, reason?: string): void;
+  /** Counters of the agent channels this Worker serves itself. */
+  channelStats(): AgentChannelStats;
 }

@@ -1,5 +1,5 @@
 import type { AgentInfo } from '../../../server/protocol.ts';
-import { createMesh, MeshError, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
+import { createMesh, MeshError, type AgentChannelAdopter, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
 import { ApiError } from '../session/http.ts';
 import { createIdbPinStore } from '../session/pin-store.ts';
 import type { SignedIn } from '../session/session-state.ts';
@@ -47,15 +47,17 @@ async function registerAgents(session: SignedIn, agents: AgentInfo[]): Promise<v
  * Creates this tab's mesh peer with the browser's own WebRTC and WebSocket, joins in the
  * background (so the hub works, and queues chat, while the server is unreachable), registers the
  * tab's agents after every (re)join, and mirrors signaling, peers and links into signals.
+ * `agentChannels` gives agents DataChannels of their own on verified links (their Workers').
  * `onFatal` runs when the server refuses or revokes this device.
  */
-export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: MeshError) => void): MeshBinding {
+export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: MeshError) => void, agentChannels?: AgentChannelAdopter): MeshBinding {
   const self = session.identity.peerId;
   const mesh = createMesh({
     url: location.origin,
     platform: { RTCPeerConnection, WebSocket, fetch: globalThis.fetch.bind(globalThis), now: Date.now },
     getToken: () => session.tokens.getToken().catch((err: unknown) => Promise.reject(tokenError(err))),
     host,
+    ...(agentChannels ? { agentChannels } : {}),
     // The tab's own key (IndexedDB, non-extractable) proves it on every DataChannel; peers' keys are pinned.
     identity: session.identity,
     pins: createIdbPinStore(),

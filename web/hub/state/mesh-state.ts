@@ -22,8 +22,6 @@ export const signalingStatus = signal<SignalingStatus>('connecting');
 /** Peers connected to the signaling server right now. */
 export const livePeers = signal<Array<{ peerId: string; role: Role }>>([]);
 export const links = signal<Map<string, LinkView>>(new Map());
-/** Whether this browser could hand DataChannels to workers (shown, not required). */
-export const dataChannelTransfer = signal<boolean | undefined>(undefined);
 
 /** Counts of open links per tier: the "tier of this tab" summary in the header. */
 export const tierSummary = computed(() => {

@@ -1,9 +1,10 @@
-import { canTransferDataChannel, createWorkerAgentHost } from '../../agents/browser/worker-agent-host.ts';
+import { createWorkerAgentHost } from '../../agents/browser/worker-agent-host.ts';
+import { createWorkerChannelAdopter } from '../../agents/browser/worker-channel-adopter.ts';
 import type { AgentHost } from '../../mesh/agent-host.ts';
 import { endSession, type SignedIn } from '../session/session-state.ts';
 import { startChat, type ChatController } from './chat-state.ts';
 import { bindMesh, type MeshBinding } from './mesh-binding.ts';
-import { dataChannelTransfer } from './mesh-state.ts';
+import { trackAgentTransports } from './agent-transports.ts';
 import { createOutbox } from './outbox.ts';
 import type { CallTransport } from './task-state.ts';
 
@@ -21,9 +22,12 @@ export interface PeerRuntime {
  * `onTopologyChange` runs when peers or links change (the dashboard refreshes the control plane).
  */
 export async function startPeerRuntime(session: SignedIn, onTopologyChange: () => void): Promise<PeerRuntime> {
-  dataChannelTransfer.value = canTransferDataChannel();
   const agentHost = await createWorkerAgentHost();
-  const mesh: MeshBinding = bindMesh(session, agentHost, endSession);
+  // Each agent's Worker gets DataChannels of its own where the browser can transfer them.
+  let transports: ReturnType<typeof trackAgentTransports> | undefined;
+  const adopter = createWorkerChannelAdopter(agentHost.workers, () => transports?.refresh());
+  transports = trackAgentTransports(agentHost, adopter);
+  const mesh: MeshBinding = bindMesh(session, agentHost, endSession, adopter);
   const chat = await startChat(mesh.chat, createOutbox());
   const offRefresh = mesh.onTopologyChange(onTopologyChange);
   return {
@@ -33,6 +37,7 @@ export async function startPeerRuntime(session: SignedIn, onTopologyChange: () =
     agentHost,
     async stop() {
       offRefresh();
+      transports?.stop();
       chat.stop();
       await mesh.stop();
       await agentHost.close();

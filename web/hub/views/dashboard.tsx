@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AgentView } from '../../../server/protocol.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import { agents, controlError, startControlPolling, topology } from '../state/control-state.ts';
+import { agentTransports } from '../state/agent-transports.ts';
 import { links, livePeers } from '../state/mesh-state.ts';
 import { startPeerRuntime, type PeerRuntime } from '../state/peer-runtime.ts';
 import { ChatView } from './chat-view.tsx';
@@ -69,7 +70,7 @@ export function Dashboard(props: { session: SignedIn }) {
           <div class="grid two">
             <section class="panel"><h2>Topology</h2><TopologyGraph nodes={topology.value.nodes} edges={topology.value.edges} self={self} /></section>
             <section class="panel"><h2>Peers and agents</h2>
-              <PeerList rows={peerRows(agents.value, livePeers.value, self)} links={links.value} self={self} onChat={openChat} />
+              <PeerList rows={peerRows(agents.value, livePeers.value, self)} links={links.value} self={self} transports={agentTransports.value} onChat={openChat} />
             </section>
           </div>
         )}

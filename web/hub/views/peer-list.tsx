@@ -1,4 +1,5 @@
 import type { AgentView } from '../../../server/protocol.ts';
+import type { AgentTransportView } from '../state/agent-transports.ts';
 import type { LinkView } from '../state/mesh-state.ts';
 
 export interface PeerRow {
@@ -33,8 +34,20 @@ function LinkChip(props: { link: LinkView | undefined }) {
   );
 }
 
-/** Peers with their agents, skills and health, plus this tab's link to each. */
-export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>; self: string; onChat?: (a: AgentView) => void }) {
+/** How peers reach one of this tab's agents: its Worker's own DataChannels, or the main thread's bridge. */
+function TransportChip(props: { t: AgentTransportView | undefined }) {
+  const t = props.t;
+  if (!t) return null;
+  const label = t.transport === 'datachannel' ? '⇄ own DataChannels' : t.transport === 'bridge' ? '⇄ bridge' : '⇄ …';
+  const title = `${t.reason ? `${t.reason}. ` : ''}${t.channels} channel(s) open; ${t.channelRuns} call(s) served on them, ${t.bridgeRuns} through the main thread`;
+  return (
+    <span class="chip muted" data-testid="agent-transport" data-transport={t.transport} data-channels={t.channels}
+      data-channel-runs={t.channelRuns} data-bridge-runs={t.bridgeRuns} title={title}>{label}</span>
+  );
+}
+
+/** Peers with their agents, skills and health, plus this tab's link to each and how its own agents are reached. */
+export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>; self: string; transports?: Map<string, AgentTransportView>; onChat?: (a: AgentView) => void }) {
   if (!props.rows.length) return <p class="muted">No peers yet.</p>;
   return (
     <ul class="list" data-testid="peer-list">
@@ -51,6 +64,7 @@ export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>;
               <div class="row small">
                 <span class={`dot ${a.health}`} /> <span>{a.name}</span>
                 <span class="muted">{a.health} · {a.platform}{a.inFlight ? ` · ${a.inFlight} running` : ''}</span>
+                {r.peerId === props.self && <TransportChip t={props.transports?.get(a.name)} />}
                 {props.onChat && r.peerId !== props.self && <button class="ghost small" onClick={() => props.onChat!(a)}>Chat</button>}
               </div>
               <div class="skills">{a.skills.map((s) => <span key={s.name} class="chip" title={s.description}>{s.name}{s.streaming ? ' ⇶' : ''}</span>)}</div>

@@ -1,4 +1,5 @@
-import { dataChannelTransfer, links, signalingStatus, tierSummary } from '../state/mesh-state.ts';
+import { agentTransports } from '../state/agent-transports.ts';
+import { links, signalingStatus, tierSummary } from '../state/mesh-state.ts';
 import { online } from '../state/chat-state.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import { signOut } from '../session/session-state.ts';
@@ -11,6 +12,7 @@ export function StatusBar(props: { session: SignedIn }) {
   const t = tierSummary.value;
   const dot = status === 'online' ? 'active' : status === 'offline' ? 'offline' : 'stale';
   const best = t.direct ? 'direct' : t.relayed ? 'relayed' : t.fallback ? 'fallback' : undefined;
+  const transports = [...agentTransports.value.values()].map((a) => `${a.agent} via ${a.transport === 'datachannel' ? 'its own DataChannels' : a.transport === 'bridge' ? 'the MessagePort bridge' : '(no link yet)'}`);
   return (
     <header class="top">
       <span class="brand"><img src="/icons/icon.svg" alt="" /> tabmesh</span>
@@ -20,7 +22,7 @@ export function StatusBar(props: { session: SignedIn }) {
         {links.value.size > 0 && <span class="muted">{t.direct}·{t.relayed}·{t.fallback}</span>}
       </span>
       <span class="spacer" />
-      <span class="chip mono" data-testid="peer-id" title={`mesh ${props.session.mesh}, role ${props.session.role}${dataChannelTransfer.value ? ', DataChannel transfer supported' : ''}`}>
+      <span class="chip mono" data-testid="peer-id" title={`mesh ${props.session.mesh}, role ${props.session.role}${transports.length ? `; agents: ${transports.join(', ')}` : ''}`}>
         {props.session.identity.peerId}
       </span>
       {props.session.role === 'admin' && <span class="chip">admin</span>}
