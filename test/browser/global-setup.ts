@@ -8,5 +8,10 @@ import buildDist from '../helpers/global-setup.ts';
 export default function setup(): void {
   if (process.env.TABMESH_SKIP_BUILD === '1') return;
   buildDist();
-  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  // NODE_ENV=production as `npm install` builds it: Vitest sets `test`, which makes the Preact
+  // preset bundle preact/debug and the JS budget test would weigh a build nobody serves.
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
