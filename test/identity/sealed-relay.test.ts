@@ -31,8 +31,12 @@ describe('sealed relay: the fallback tier over a compromised signaling server', 
   it('carries calls the server can neither read nor tell apart', async () => {
     const { a, b } = await fallbackPair();
     const tap = tapRelay(a.id, b.id);
+    const verifiedByB = waitFor(b.mesh, 'identity', (e) => e.peerId === a.id);
     try {
       const out = await a.mesh.call(b.id, 'echo', { secret: 'the launch code is 0000' });
+      // The signed key exchange proved each end's key, as a link proof would have.
+      expect(await verifiedByB).toMatchObject({ status: 'verified', keyDerived: true, firstContact: true });
+      expect(a.mesh.links().find((l) => l.peerId === b.id)).toMatchObject({ tier: 'fallback', state: 'open', identity: 'verified' });
       expect(out).toMatchObject({ output: { secret: 'the launch code is 0000' }, tier: 'fallback' });
       expect(tap.seen.map((p) => p.type)).toEqual(['seal-hello', 'sealed']);
       const wire = JSON.stringify(tap.seen);

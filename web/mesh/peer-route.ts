@@ -38,8 +38,9 @@ export interface RouteInfo {
   /** DataChannel open to the peer's link proof verified, ms (the identity check's cost). */
   verifyMs: number | undefined;
   /**
-   * `verified`: messages go over a DataChannel whose peer proved its key; `refused`: the peer
-   * failed the link proof and is cut off; `unverified`: no DataChannel (the server carries it).
+   * `verified`: messages go over a DataChannel whose peer proved its key, or sealed through the
+   * server after its signed key exchange; `refused`: the peer failed a link proof or seal-hello
+   * and is cut off; `unverified`: nothing proved yet.
    */
   identity: 'verified' | 'unverified' | 'refused';
   /** Largest DataChannel `bufferedAmount` seen after a send (backpressure evidence), bytes. */
@@ -142,6 +143,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
     ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
     sendHello: (hello) => signaling.relay(peerId, hello),
+    onVerified: (verdict) => (events.emit('identity', verdict), changed()),
     onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
   });
   let inbound = Promise.resolve();
@@ -181,7 +183,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       sessions: link.sessions,
       openMs: link.openMs,
       verifyMs: link.verifyMs,
-      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' ? 'verified' : 'unverified',
+      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' || (r?.kind === 'relay' && seal.verified) ? 'verified' : 'unverified',
       maxBufferedAmount: stats.maxBufferedAmount,
       lastError,
       agentChannels: agents.ready,

@@ -18,6 +18,8 @@ export interface RelaySeal {
   open(payload: unknown): Promise<Uint8Array | undefined>;
   /** Forgets the session (the peer rejoined: it has a new ECDH key). */
   reset(): void;
+  /** True while a key exchange with a verified peer is in place. */
+  readonly verified: boolean;
 }
 
 /** This mesh's ephemeral ECDH key, made on first use and shared by every RelaySeal. */
@@ -57,6 +59,8 @@ export function createRelaySeal(o: {
   keys: SealKeys;
   clock: Clock;
   sendHello: (hello: SealHello) => Promise<void>;
+  /** The remote's hello verified and a new session key is in place (identity checked like a link proof's). */
+  onVerified?: (verdict: Extract<LinkVerdict, { ok: true }>) => void;
   /** A refused hello or frame (the server or someone else tampered): reported, never delivered. */
   onProblem: (code: 'seal-refused' | 'identity-failed', message: string, verdict?: LinkVerdict) => void;
   /** Waiting for the remote's hello this long fails `seal`, ms (default 5000). */
@@ -126,6 +130,7 @@ export function createRelaySeal(o: {
     if (session?.remoteEcdh !== h.payload.ecdh) {
       session = await derive(h.payload.ecdh);
       answered = 0;
+      o.onVerified?.(verdict);
       for (const wake of waiters.splice(0)) wake(session);
     }
     // Answer unless this already answers ours; bounded, so two ends never ping-pong.
@@ -169,6 +174,9 @@ export function createRelaySeal(o: {
       } catch {
         return void o.onProblem('seal-refused', `sealed frame ${n} does not decrypt (altered, or sealed for another session); dropped`);
       }
+    },
+    get verified() {
+      return session !== undefined;
     },
     reset() {
       session = undefined;
