@@ -11,3 +11,4 @@ export * from './protocol/control-plane.ts';
 export * from './protocol/base64.ts';
 export * from './protocol/identity.ts';
 export * from './protocol/link-proof.ts';
+export * from './protocol/mesh-envelope.ts';

@@ -1,5 +1,5 @@
 import { MeshError } from './errors.ts';
-import { encodeFrames, MAX_FRAME_BYTES, payloadPerFrame } from './framing.ts';
+import { encodeFrames, MAX_FRAME_BYTES, messageLength, payloadPerFrame, type MessageBytes } from './framing.ts';
 import type { Clock } from './platform.ts';
 
 /**
@@ -31,14 +31,15 @@ export interface SenderStats {
 
 export interface ChannelSender {
   /** Queues one encoded message; resolves once its last frame is handed to the channel. */
-  send(bytes: Uint8Array): Promise<void>;
+  send(bytes: MessageBytes): Promise<void>;
   /** Rejects everything queued with `err`; later sends reject too. */
   close(err: MeshError): void;
   readonly stats: SenderStats;
 }
 
 interface Item {
-  bytes: Uint8Array;
+  bytes: MessageBytes;
+  length: number;
   resolve(): void;
   reject(err: MeshError): void;
 }
@@ -95,7 +96,7 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
         if (!step.done) write(step.value);
         // Resolve as soon as the last frame is out, so a follow-up (a result after its chunks) queues behind it.
         if (step.done || (step.value[1]! & 0x02) !== 0) {
-          bulkBytes -= active.item.bytes.length;
+          bulkBytes -= active.item.length;
           active.item.resolve();
           active = undefined;
         }
@@ -123,13 +124,14 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
     send(bytes) {
       if (closed) return Promise.reject(closed);
       if (stats.queued >= maxQueued) return Promise.reject(new MeshError('backpressure', `more than ${maxQueued} messages queued on this link`));
-      const big = bytes.length > onePayload;
-      if (big && bulkBytes > 0 && bulkBytes + bytes.length > maxQueuedBytes) {
+      const length = messageLength(bytes);
+      const big = length > onePayload;
+      if (big && bulkBytes > 0 && bulkBytes + length > maxQueuedBytes) {
         return Promise.reject(new MeshError('backpressure', `more than ${maxQueuedBytes} bytes queued on this link`));
       }
       return new Promise<void>((resolve, reject) => {
-        const item = { bytes, resolve, reject };
-        if (big) (bulk.push(item), (bulkBytes += bytes.length));
+        const item = { bytes, length, resolve, reject };
+        if (big) (bulk.push(item), (bulkBytes += length));
         else control.push(item);
         stats.queued++;
         pump();

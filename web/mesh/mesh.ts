@@ -135,8 +135,8 @@ export function createMesh(opts: MeshOptions): Mesh {
     route.on('message', (raw) => router.receive(peerId, raw));
     route.on('identity', (v) => onIdentity(route, v));
     route.on('frame-error', (e) => {
-      router.replyError(peerId, undefined, e.code, e.message);
-      events.emit('error', { ...e, peerId });
+      router.replyError(peerId, e.raw, e.code, e.message);
+      events.emit('error', { code: e.code, message: e.message, peerId });
     });
     route.on('change', (info) => {
       if (routes.get(peerId) !== route) return;

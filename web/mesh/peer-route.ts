@@ -3,7 +3,8 @@ import { fromBase64, toBase64 } from '../../server/protocol/base64.ts';
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, decodeJson, encodeFrames, encodeJson } from './framing.ts';
+import { createReassembler, encodeFrames, messageLength, type MessageBytes } from './framing.ts';
+import { decodeMessage, encodeMessage } from './message-codec.ts';
 import type { SendReceipt } from './message-factory.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
@@ -47,9 +48,10 @@ export interface RouteInfo {
 }
 
 export interface PeerRouteEvents {
-  /** An inbound message (decoded JSON, not yet validated). */
+  /** An inbound message (decoded, binary values in place; not yet validated). */
   message: unknown;
-  'frame-error': { code: string; message: string };
+  /** `raw`: what could be decoded of a bad message, so the error reply can name its request. */
+  'frame-error': { code: string; message: string; raw?: unknown };
   /** Something about the route changed (state, tier, generation). */
   change: RouteInfo;
   /** The verdict on the peer's link proof for a new DataChannel. */
@@ -212,21 +214,22 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   link.on('identity', (v) => events.emit('identity', v));
 
   function deliver(bytes: Uint8Array): void {
-    const value = decodeJson(bytes);
-    if (value === undefined) events.emit('frame-error', { code: 'bad-message', message: 'message is not UTF-8 JSON' });
-    else events.emit('message', value);
+    const r = decodeMessage(bytes);
+    if (r.ok) events.emit('message', r.value);
+    else events.emit('frame-error', r);
   }
 
-  async function relay(msg: MeshMessage, bytes: Uint8Array): Promise<void> {
+  async function relay(msg: MeshMessage, bytes: MessageBytes, length: number): Promise<void> {
     const max = signaling.session?.limits.maxFrameBytes ?? 65_536;
-    if (bytes.length + RELAY_FRAME_OVERHEAD <= max) {
+    // A binary envelope cannot ride in a JSON frame: it always goes as framed base64.
+    if (bytes instanceof Uint8Array && length + RELAY_FRAME_OVERHEAD <= max) {
       await signaling.relay(peerId, msg);
     } else {
       // Too big for one server frame: the same framing, base64 inside `{ frame }` payloads.
       const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4));
       for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, { frame: toBase64(frame) });
     }
-    relayBytes.sent += bytes.length;
+    relayBytes.sent += length;
   }
 
   const self: PeerRoute = {
@@ -254,13 +257,14 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       link.connect();
     },
     async send(msg) {
-      let bytes: Uint8Array;
+      let bytes: MessageBytes;
       try {
-        bytes = encodeJson(msg);
+        bytes = encodeMessage(msg);
       } catch (err) {
-        throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`, { peerId });
+        throw err instanceof MeshError ? new MeshError(err.code, err.message, { peerId }) : err;
       }
-      if (bytes.length > o.maxMessageBytes) throw new MeshError('too-large', `message of ${bytes.length} bytes exceeds the ${o.maxMessageBytes}-byte limit`, { peerId });
+      const length = messageLength(bytes);
+      if (length > o.maxMessageBytes) throw new MeshError('too-large', `message of ${length} bytes exceeds the ${o.maxMessageBytes}-byte limit`, { peerId });
       lastUsed = clock.now();
       for (;;) {
         if (closed) throw closed;
@@ -273,8 +277,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         }
         if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
         try {
-          await (r.kind === 'dc' ? link.send(bytes) : relay(msg, bytes));
-          return { tier: r.tier, generation: r.generation, bytes: bytes.length };
+          await (r.kind === 'dc' ? link.send(bytes) : relay(msg, bytes, length));
+          return { tier: r.tier, generation: r.generation, bytes: length };
         } catch (err) {
           // The route died under this message: wait for the next one and send it again.
           if (!(err instanceof MeshError) || (err.code !== 'link-down' && err.code !== 'signaling-lost')) throw err;

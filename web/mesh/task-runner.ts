@@ -1,5 +1,6 @@
 import { TaskSchema, validate, type Task, type TaskUpdate } from '../../server/protocol.ts';
 import type { AgentHost } from './agent-host.ts';
+import { hasBinary } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
 import { errorPayload, untilAborted } from './skill-outcome.ts';
@@ -112,6 +113,9 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
 
   /** PATCHes the outcome; a result the server refuses as too large or malformed becomes a failure. */
   async function report(job: Job, update: TaskUpdate): Promise<void> {
+    if (update.state === 'completed' && hasBinary(update.output)) {
+      return report(job, { state: 'failed', error: { code: 'bad-output', message: 'the output holds binary values, which the task API (JSON) cannot carry; call the skill over the mesh instead' } });
+    }
     let body: string;
     try {
       body = JSON.stringify(update);
