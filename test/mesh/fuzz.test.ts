@@ -4,6 +4,7 @@ import { MeshMessageSchema, validate, type MeshMessage } from '../../server/prot
 import { toBase64 } from '../../server/protocol/base64.ts';
 import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/mesh/framing.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { encodeMessage } from '../../web/mesh/message-codec.ts';
 import { createMessageRouter } from '../../web/mesh/message-router.ts';
 import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
@@ -137,7 +138,15 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
     const friend = await startPeer(server, 'friend');
     const fuzzer = await joinWith(server.wsUrl, await getToken(server.url, AGENT_KEY, 'fuzzer'));
     await seesPeers(target.mesh, ['fuzzer', 'friend']);
-    const samples = fc.sample(fc.oneof(inbound, fc.uint8Array({ maxLength: 200 }).map((b) => ({ frame: toBase64(b) })), fc.string().map((s) => ({ frame: s }))), { numRuns: 300, seed: 42 });
+    // Binary envelopes (a request with bytes in its input), byte-flipped, each framed as the relay carries them.
+    const envelopes = fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.record({ at: fc.nat(), byte: fc.nat(255) }), { minLength: 1, maxLength: 4 }), fc.nat()).map(([bytes, flips, id]) => {
+      const parts = encodeMessage(makeMessage('fuzzer', 'target', 'task-request', { skill: 'echo', input: { bytes } }));
+      const flat = new Uint8Array((parts as Uint8Array[]).reduce((n, p) => n + p.length, 0));
+      (parts as Uint8Array[]).reduce((at, p) => (flat.set(p, at), at + p.length), 0);
+      for (const f of flips) flat[f.at % flat.length] = f.byte;
+      return { frame: toBase64([...encodeFrames(id, flat)][0]!) };
+    });
+    const samples = fc.sample(fc.oneof(inbound, envelopes, fc.uint8Array({ maxLength: 200 }).map((b) => ({ frame: toBase64(b) })), fc.string().map((s) => ({ frame: s }))), { numRuns: 400, seed: 42 });
     for (const payload of samples) fuzzer.send({ type: 'relay', to: 'target', payload: payload === undefined ? null : payload });
     fuzzer.send({ type: 'relay', to: 'target', payload: makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }) });
     const relayed: MeshMessage[] = [];

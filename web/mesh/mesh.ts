@@ -11,6 +11,7 @@ import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
 import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
+import { createSharedTimers } from './shared-timers.ts';
 import { createSignalingClient } from './signaling-client.ts';
 import { createTaskRunner, parseTask } from './task-runner.ts';
 
@@ -48,13 +49,15 @@ export function createMesh(opts: MeshOptions): Mesh {
     if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
     return route.send(msg);
   };
-  const pending = createPendingRequests(send, clock);
+  // Every call sets a timeout on both ends and nearly always clears it: one shared platform timer.
+  const callTimers = createSharedTimers(clock);
+  const pending = createPendingRequests(send, callTimers);
   const router = createMessageRouter({
     localId: () => localId ?? '',
     host: opts.host,
     send,
     pending,
-    clock,
+    clock: callTimers,
     ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
     onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
@@ -278,6 +281,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       }
       pending.failAll(err);
       router.stop();
+      callTimers.dispose();
       const reported = tasks.stop();
       for (const route of routes.values()) route.close(err);
       routes.clear();
