@@ -165,6 +165,14 @@ describe('message codec: binary values beside the JSON', () => {
     expect(frames.every((f) => f.length <= 1000)).toBe(true);
     const joined = flat(frames.map((f) => f.subarray(10)));
     expect(joined).toEqual(flat(parts));
+    // Into one scratch buffer (as the channel sender does): the same frames, when each is used at once.
+    const scratch = new Uint8Array(1000);
+    const copied: Uint8Array[] = [];
+    for (const f of encodeFrames(1, parts, 1000, scratch)) {
+      expect(f.buffer).toBe(scratch.buffer);
+      copied.push(f.slice());
+    }
+    expect(copied).toEqual(frames);
   });
 
   it('puts values back only where a null placeholder is', () => {

@@ -53,6 +53,9 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
   const maxQueued = opts.maxQueued ?? 1024;
   const maxQueuedBytes = opts.maxQueuedBytes ?? 128 * 1024 * 1024;
   const onePayload = payloadPerFrame(MAX_FRAME_BYTES);
+  // Every frame is built here and sent at once: RTCDataChannel.send copies what it is given
+  // (browsers, and libdatachannel's send(data, size)), so one buffer serves every frame.
+  const scratch = new Uint8Array(MAX_FRAME_BYTES);
   const control: Item[] = [];
   const bulk: Item[] = [];
   let active: { item: Item; frames: Generator<Uint8Array<ArrayBuffer>> } | undefined;
@@ -82,7 +85,7 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
         const c = control[0];
         if (c && buffered < high + headroom) {
           control.shift();
-          for (const frame of encodeFrames(nextMsgId(), c.bytes)) write(frame);
+          for (const frame of encodeFrames(nextMsgId(), c.bytes, MAX_FRAME_BYTES, scratch)) write(frame);
           c.resolve();
           continue;
         }
@@ -90,7 +93,7 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
         if (!active) {
           const next = bulk.shift();
           if (!next) break;
-          active = { item: next, frames: encodeFrames(nextMsgId(), next.bytes) };
+          active = { item: next, frames: encodeFrames(nextMsgId(), next.bytes, MAX_FRAME_BYTES, scratch) };
         }
         const step = active.frames.next();
         if (!step.done) write(step.value);

@@ -34,19 +34,24 @@ export function messageLength(message: MessageBytes): number {
 
 /**
  * Yields the frames of one message lazily, reading its parts in place: a 50 MB message never
- * exists twice in memory, and an envelope's attachments are never concatenated.
+ * exists twice in memory, and an envelope's attachments are never concatenated. With `scratch`
+ * (at least `frameBytes` long) every frame is written into it and is valid only until the next
+ * one is taken: for a consumer that copies each frame at once, which saves an allocation per
+ * frame (3,000 for 50 MB) and the garbage collection behind them.
  */
-export function* encodeFrames(msgId: number, message: MessageBytes, frameBytes = MAX_FRAME_BYTES): Generator<Uint8Array<ArrayBuffer>> {
+export function* encodeFrames(msgId: number, message: MessageBytes, frameBytes = MAX_FRAME_BYTES, scratch?: Uint8Array<ArrayBuffer>): Generator<Uint8Array<ArrayBuffer>> {
   const parts = message instanceof Uint8Array ? [message] : message;
   const total = messageLength(parts);
   const per = payloadPerFrame(frameBytes);
   let offset = 0;
   let part = 0;
   let inPart = 0;
+  const scratchView = scratch && new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
   do {
     const end = Math.min(total, offset + per);
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + end - offset);
-    const view = new DataView(frame.buffer);
+    const size = FRAME_HEADER_BYTES + end - offset;
+    const frame = scratch ? scratch.subarray(0, size) : new Uint8Array(size);
+    const view = scratchView ?? new DataView(frame.buffer);
     view.setUint8(0, FRAME_VERSION);
     view.setUint8(1, (offset === 0 ? FIRST : 0) | (end === total ? LAST : 0));
     view.setUint32(2, msgId >>> 0);
