@@ -12,3 +12,4 @@ export * from './protocol/base64.ts';
 export * from './protocol/identity.ts';
 export * from './protocol/link-proof.ts';
 export * from './protocol/sealed-relay.ts';
+export * from './protocol/mesh-envelope.ts';

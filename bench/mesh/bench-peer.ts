@@ -7,12 +7,12 @@ import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
 
 export const MESH_BENCH_KEY = 'bench-mesh-agent-key-0123456789';
 
-/** In-process skills: `echo` returns its input, `size` the length of a string input (bulk sink). */
+/** In-process skills: `echo` returns its input, `size` the length of a string or byte input (bulk sink). */
 export const benchHost: AgentHost = {
   agents: () => [{ name: 'bench', platform: 'node', skills: [{ name: 'echo' }, { name: 'size' }] }],
   async run(skill, input) {
     if (skill === 'echo') return input;
-    if (skill === 'size') return typeof input === 'string' ? input.length : -1;
+    if (skill === 'size') return typeof input === 'string' || input instanceof Uint8Array ? input.length : -1;
     throw Object.assign(new Error(`no skill "${skill}"`), { code: 'unknown-skill' });
   },
   close: async () => undefined,

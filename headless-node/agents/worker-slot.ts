@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Skill } from '../../server/protocol.ts';
 import { SkillError } from '../../web/mesh/agent-host.ts';
 import { asSkillError } from '../../web/agents/skills/run-skill.ts';
+import { transferring } from '../../web/agents/skills/transfer-input.ts';
 import type { SkillWorkerApi, SkillWorkerInit } from './worker-protocol.ts';
 
 export interface WorkerSlotOptions {
@@ -86,7 +87,7 @@ export class WorkerSlot {
       live.pending.set(callId, (err) => settle(() => reject(err)));
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       const chunkSink = ctx.onChunk && Comlink.proxy(async (chunk: unknown) => void (settled || ctx.onChunk!(chunk)));
-      live.remote.run(callId, skill, input, chunkSink).then(
+      live.remote.run(callId, skill, transferring(input), chunkSink).then(
         (outcome) => settle(() => (outcome.ok ? resolve(outcome.output) : reject(new SkillError(outcome.code, outcome.message)))),
         (err: unknown) => settle(() => reject(new SkillError('worker-crashed', `${skill}: ${(err as Error).message}`))),
       ).finally(() => this.finished(live, callId));

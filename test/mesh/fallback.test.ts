@@ -40,6 +40,17 @@ describe('fallback tier through the server', () => {
     console.log(`1 MiB round trip over the fallback tier: ${(performance.now() - t0).toFixed(0)} ms`);
   });
 
+  it('carries bytes over the relay exactly (a binary envelope as base64 frames)', async () => {
+    const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 255);
+    const small = new Uint8Array([0, 255]);
+    const r = await off.mesh.call('p2p-on', 'echo', { bytes, small }, { timeoutMs: 60_000 });
+    const out = r.output as { bytes: Uint8Array; small: Uint8Array };
+    expect(r.tier).toBe('fallback');
+    expect(out.bytes).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(out.bytes, bytes)).toBe(0);
+    expect([...out.small]).toEqual([0, 255]);
+  });
+
   it('falls back when no DataChannel opens within the connect timeout', async () => {
     // Relay-only ICE on both ends and no TURN server: no candidates, so no DataChannel, ever.
     const { createNodePlatform } = await import('../../headless-node/node-platform.ts');

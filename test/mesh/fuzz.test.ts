@@ -5,6 +5,7 @@ import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/m
 import { makeMessage } from '../../web/mesh/message-factory.ts';
 import { createLinkAuthenticator } from '../../web/mesh/link-identity.ts';
 import { createRelaySeal, createSealKeys } from '../../web/mesh/relay-seal.ts';
+import { decodeMessage, encodeMessage } from '../../web/mesh/message-codec.ts';
 import { createMessageRouter } from '../../web/mesh/message-router.ts';
 import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
@@ -161,7 +162,9 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
         const bytes = await seal.open(f.payload);
         const r = bytes && reassembler.push(bytes);
         if (!r || !r.ok || !r.message) continue;
-        const m = JSON.parse(new TextDecoder().decode(r.message)) as MeshMessage;
+        const d = decodeMessage(r.message);
+        if (!d.ok) throw new Error(`target sent an undecodable message: ${d.message}`);
+        const m = d.value as MeshMessage;
         relayed.push(m);
         if (m.type === 'pong') return relayed;
       }
@@ -172,6 +175,15 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
     for (const bytes of fc.sample(fc.uint8Array({ maxLength: 200 }), { numRuns: 100, seed: 43 })) {
       fuzzer.send({ type: 'relay', to: 'target', payload: await seal.seal(bytes) });
     }
+    // Binary envelopes (a request with bytes in its input), byte-flipped.
+    const envelopes = fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.record({ at: fc.nat(), byte: fc.nat(255) }), { minLength: 1, maxLength: 4 })).map(([bytes, flips]) => {
+      const parts = encodeMessage(makeMessage('fuzzer', 'target', 'task-request', { skill: 'echo', input: { bytes } }));
+      const flat = new Uint8Array((parts as Uint8Array[]).reduce((n, p) => n + p.length, 0));
+      (parts as Uint8Array[]).reduce((at, p) => (flat.set(p, at), at + p.length), 0);
+      for (const f of flips) flat[f.at % flat.length] = f.byte;
+      return flat;
+    });
+    for (const flat of fc.sample(envelopes, { numRuns: 100, seed: 44 })) await sendSealed(flat);
     await sendSealed(new TextEncoder().encode(JSON.stringify(makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }))));
     const relayed = await reply;
     expect(relayed.at(-1)).toMatchObject({ type: 'pong', from: 'target', to: 'fuzzer', payload: { sentAt: 7 } });

@@ -42,6 +42,17 @@ describe('checkInput', () => {
     expect(checkInput({ type: 'number' }, Number.POSITIVE_INFINITY)).toBe('input: must be number (got Infinity)');
   });
 
+  it('types bytes as binary, sizes them in bytes, and never walks them as objects', () => {
+    const bytes = new Uint8Array(5_000_000);
+    expect(checkInput({}, bytes)).toBeUndefined();
+    expect(checkInput({ type: 'binary', minLength: 1, maxLength: 5_000_000 }, bytes)).toBeUndefined();
+    expect(checkInput({ type: 'binary' }, new ArrayBuffer(3))).toBeUndefined();
+    expect(checkInput({ type: 'binary', maxLength: 4 }, new Uint8Array(5))).toBe('input: must be at most 4 bytes');
+    expect(checkInput({ type: 'object' }, bytes)).toBe('input: must be object (got binary)');
+    expect(checkInput({ type: 'object', properties: { img: { type: 'binary' } } }, { img: 'x' })).toBe('input.img: must be binary (got string)');
+    expect(checkInput({ additionalProperties: false }, bytes)).toBeUndefined();
+  });
+
   it('checks unknown properties against a schema-valued additionalProperties', () => {
     expect(checkInput({ type: 'object', additionalProperties: { type: 'number' } }, { a: 1, b: 'x' })).toBe('input.b: must be number (got string)');
   });
@@ -55,7 +66,7 @@ describe('checkSchema', () => {
 
   it.each([
     ['nope', 'inputSchema: must be an object'],
-    [{ type: 'str' }, 'inputSchema.type: must be one of string, number, integer, boolean, object, array, null'],
+    [{ type: 'str' }, 'inputSchema.type: must be one of string, number, integer, boolean, object, array, null, binary'],
     [{ properties: { a: { oneOf: [] } } }, 'inputSchema.properties.a.oneOf: unsupported keyword'],
     [{ maxLength: '3' }, 'inputSchema.maxLength: must be a number'],
     [{ required: [1] }, 'inputSchema.required: must be an array of property names'],

@@ -34,6 +34,22 @@ describe('runSkill', () => {
     expect(new Date(t.iso).getTime()).toBe(t.epochMs);
   });
 
+  it('keeps binary values and long strings in outputs and chunks as they are (they travel as raw bytes)', async () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const long = 'x'.repeat(70_000);
+    const out = (await runSkill(echoSkill, { bytes, list: [bytes.buffer], long, at: new Date(0) }, ctx())) as Record<string, unknown>;
+    expect(out.bytes).toBe(bytes);
+    expect((out.list as unknown[])[0]).toBe(bytes.buffer);
+    expect(out.long).toBe(long);
+    // Everything else still goes through JSON, as it will on the wire.
+    expect(out.at).toBe('1970-01-01T00:00:00.000Z');
+    expect(await runSkill(echoSkill, bytes, ctx())).toBe(bytes);
+    const chunks: unknown[] = [];
+    const binaryStream = defineSkill<unknown>({ name: 'bin', description: 'bytes out', inputSchema: {}, async *handler() { yield new Uint8Array([7]); } });
+    await runSkill(binaryStream, null, { ...ctx(), onChunk: (c) => void chunks.push(c) });
+    expect(chunks).toEqual([new Uint8Array([7])]);
+  });
+
   it('refuses input that does not match the schema, naming skill, field and rule', async () => {
     const err = await failure(runSkill(timeSkill, { timeZone: 1 }, ctx()));
     expect(err.code).toBe('bad-input');

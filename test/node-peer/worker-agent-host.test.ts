@@ -29,6 +29,21 @@ describe('worker_threads agent host', () => {
     expect(await h.run('sysinfo', {}, { signal: signal() })).toMatchObject({ node: process.version, cpus: expect.any(Number) });
   });
 
+  it('moves bytes into the worker by transfer and back intact', async () => {
+    const h = await host();
+    const bytes = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7) & 255);
+    const expected = bytes.slice();
+    const input = { bytes, buffer: expected.slice(0, 10).buffer, note: 'n' };
+    const out = (await h.run('echo', input, { signal: signal() })) as { bytes: Uint8Array; buffer: ArrayBuffer; note: string };
+    expect(out.bytes).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(out.bytes, expected)).toBe(0);
+    expect(out.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(out.buffer)]).toEqual([...expected.slice(0, 10)]);
+    expect(out.note).toBe('n');
+    // Transferred, not copied: the input (which came off the wire) now belongs to the worker.
+    expect(bytes.byteLength).toBe(0);
+  });
+
   it('streams chunks back in order before the result', async () => {
     const h = await host({ skillsModule: EXAMPLE });
     const events: unknown[] = [];

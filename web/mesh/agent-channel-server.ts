@@ -3,7 +3,8 @@ import { announcement } from './agent-channel-label.ts';
 import type { AgentHost } from './agent-host.ts';
 import { createChannelWire, type ChannelWireOptions } from './channel-wire.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
-import { encodeMessage, type MeshSend } from './message-factory.ts';
+import { encodeCheckedMessage } from './message-codec.ts';
+import type { MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
 import { createPendingRequests } from './pending-requests.ts';
 import type { Clock } from './platform.ts';
@@ -49,9 +50,9 @@ export function serveAgentChannel(o: AgentChannelServerOptions): AgentChannelSer
   let stopped = false;
 
   const send: MeshSend = async (_peerId, msg) => {
-    const bytes = encodeMessage(msg, maxMessageBytes);
+    const { bytes, length } = encodeCheckedMessage(msg, maxMessageBytes);
     await wire.send(bytes);
-    return { tier: 'direct', generation: `agent:${o.channel.label}`, bytes: bytes.length };
+    return { tier: 'direct', generation: `agent:${o.channel.label}`, bytes: length };
   };
   const counted: AgentHost = {
     agents: () => [o.agent],

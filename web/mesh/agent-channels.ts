@@ -2,6 +2,7 @@ import type { MeshMessage } from '../../server/protocol.ts';
 import { agentChannelLabel, agentOfLabel, readAnnouncement } from './agent-channel-label.ts';
 import { createChannelWire, type ChannelWire, type ChannelWireOptions } from './channel-wire.ts';
 import type { SendReceipt } from './message-factory.ts';
+import type { MessageBytes } from './framing.ts';
 import type { PeerLink } from './peer-link.ts';
 
 /**
@@ -53,7 +54,7 @@ export interface AgentChannels {
   /** Bumped whenever `ready` changes. */
   readonly version: number;
   /** Sends `msg` over the agent channel that serves it; undefined when none does (use the main channel). */
-  send(msg: MeshMessage, bytes: Uint8Array): Promise<SendReceipt> | undefined;
+  send(msg: MeshMessage, bytes: MessageBytes, length: number): Promise<SendReceipt> | undefined;
   /** Closes every agent channel of this link. */
   close(): void;
 }
@@ -205,14 +206,14 @@ export function createAgentChannels(o: AgentChannelsOptions): AgentChannels {
     get version() {
       return version;
     },
-    send(msg, bytes) {
+    send(msg, bytes, length) {
       const c = pick(msg);
       if (!c) return undefined;
       if (msg.type === 'task-request' || msg.type === 'chat') {
         sentVia.set(msg.id, c);
         if (sentVia.size > MAX_SENT) sentVia.delete(sentVia.keys().next().value!);
       }
-      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'direct', generation: `agent:${c.agent}:${c.epoch}`, bytes: bytes.length, agentChannel: c.agent }));
+      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'direct', generation: `agent:${c.agent}:${c.epoch}`, bytes: length, agentChannel: c.agent }));
     },
     close: closeAll,
   };

@@ -1,5 +1,5 @@
 import { MeshError } from './errors.ts';
-import { encodeFrames, MAX_FRAME_BYTES, payloadPerFrame } from './framing.ts';
+import { encodeFrames, MAX_FRAME_BYTES, messageLength, payloadPerFrame, type MessageBytes } from './framing.ts';
 import type { Clock } from './platform.ts';
 
 /**
@@ -31,14 +31,15 @@ export interface SenderStats {
 
 export interface ChannelSender {
   /** Queues one encoded message; resolves once its last frame is handed to the channel. */
-  send(bytes: Uint8Array): Promise<void>;
+  send(bytes: MessageBytes): Promise<void>;
   /** Rejects everything queued with `err`; later sends reject too. */
   close(err: MeshError): void;
   readonly stats: SenderStats;
 }
 
 interface Item {
-  bytes: Uint8Array;
+  bytes: MessageBytes;
+  length: number;
   resolve(): void;
   reject(err: MeshError): void;
 }
@@ -52,6 +53,9 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
   const maxQueued = opts.maxQueued ?? 1024;
   const maxQueuedBytes = opts.maxQueuedBytes ?? 128 * 1024 * 1024;
   const onePayload = payloadPerFrame(MAX_FRAME_BYTES);
+  // Every frame is built here and sent at once: RTCDataChannel.send copies what it is given
+  // (browsers, and libdatachannel's send(data, size)), so one buffer serves every frame.
+  const scratch = new Uint8Array(MAX_FRAME_BYTES);
   const control: Item[] = [];
   const bulk: Item[] = [];
   let active: { item: Item; frames: Generator<Uint8Array<ArrayBuffer>> } | undefined;
@@ -81,7 +85,7 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
         const c = control[0];
         if (c && buffered < high + headroom) {
           control.shift();
-          for (const frame of encodeFrames(nextMsgId(), c.bytes)) write(frame);
+          for (const frame of encodeFrames(nextMsgId(), c.bytes, MAX_FRAME_BYTES, scratch)) write(frame);
           c.resolve();
           continue;
         }
@@ -89,13 +93,13 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
         if (!active) {
           const next = bulk.shift();
           if (!next) break;
-          active = { item: next, frames: encodeFrames(nextMsgId(), next.bytes) };
+          active = { item: next, frames: encodeFrames(nextMsgId(), next.bytes, MAX_FRAME_BYTES, scratch) };
         }
         const step = active.frames.next();
         if (!step.done) write(step.value);
         // Resolve as soon as the last frame is out, so a follow-up (a result after its chunks) queues behind it.
         if (step.done || (step.value[1]! & 0x02) !== 0) {
-          bulkBytes -= active.item.bytes.length;
+          bulkBytes -= active.item.length;
           active.item.resolve();
           active = undefined;
         }
@@ -123,13 +127,14 @@ export function createChannelSender(dc: RTCDataChannel, clock: Clock, nextMsgId:
     send(bytes) {
       if (closed) return Promise.reject(closed);
       if (stats.queued >= maxQueued) return Promise.reject(new MeshError('backpressure', `more than ${maxQueued} messages queued on this link`));
-      const big = bytes.length > onePayload;
-      if (big && bulkBytes > 0 && bulkBytes + bytes.length > maxQueuedBytes) {
+      const length = messageLength(bytes);
+      const big = length > onePayload;
+      if (big && bulkBytes > 0 && bulkBytes + length > maxQueuedBytes) {
         return Promise.reject(new MeshError('backpressure', `more than ${maxQueuedBytes} bytes queued on this link`));
       }
       return new Promise<void>((resolve, reject) => {
-        const item = { bytes, resolve, reject };
-        if (big) (bulk.push(item), (bulkBytes += bytes.length));
+        const item = { bytes, length, resolve, reject };
+        if (big) (bulk.push(item), (bulkBytes += length));
         else control.push(item);
         stats.queued++;
         pump();

@@ -1,6 +1,7 @@
 import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, decodeJson, type ReassemblerOptions } from './framing.ts';
+import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
+import { decodeMessage } from './message-codec.ts';
 import type { Clock } from './platform.ts';
 
 /**
@@ -26,7 +27,7 @@ export interface ChannelWire {
   readonly channel: RTCDataChannel;
   readonly open: boolean;
   /** Sends one encoded message (rejects with `link-down` unless the channel is open). */
-  send(bytes: Uint8Array): Promise<void>;
+  send(bytes: MessageBytes): Promise<void>;
   /** Closes the channel; `onClose` runs. */
   close(): void;
   readonly bytesReceived: number;
@@ -64,9 +65,9 @@ export function createChannelWire(channel: RTCDataChannel, o: ChannelWireOptions
     const r = reassembler.push(new Uint8Array(ev.data));
     if (!r.ok) return o.onFrameError({ code: r.code, message: r.message });
     if (!r.message) return;
-    const value = decodeJson(r.message);
-    if (value === undefined) o.onFrameError({ code: 'bad-message', message: 'message is not UTF-8 JSON' });
-    else o.onMessage(value);
+    const d = decodeMessage(r.message);
+    if (d.ok) o.onMessage(d.value);
+    else o.onFrameError(d);
   };
   if (channel.readyState === 'open') queueMicrotask(opened);
   else if (channel.readyState === 'closed') queueMicrotask(ended);

@@ -21,22 +21,52 @@ const LAST = 0x02;
 /** Payload bytes that fit in one frame of `frameBytes`. */
 export const payloadPerFrame = (frameBytes = MAX_FRAME_BYTES) => frameBytes - FRAME_HEADER_BYTES;
 
-/** Yields the frames of one message lazily, so a 50 MB message never exists twice in memory. */
-export function* encodeFrames(msgId: number, bytes: Uint8Array, frameBytes = MAX_FRAME_BYTES): Generator<Uint8Array<ArrayBuffer>> {
+/** One message to frame: its bytes, or its parts in order (a binary envelope's header and attachments). */
+export type MessageBytes = Uint8Array | readonly Uint8Array[];
+
+/** Total length of a message's bytes. */
+export function messageLength(message: MessageBytes): number {
+  if (message instanceof Uint8Array) return message.length;
+  let n = 0;
+  for (const part of message) n += part.length;
+  return n;
+}
+
+/**
+ * Yields the frames of one message lazily, reading its parts in place: a 50 MB message never
+ * exists twice in memory, and an envelope's attachments are never concatenated. With `scratch`
+ * (at least `frameBytes` long) every frame is written into it and is valid only until the next
+ * one is taken: for a consumer that copies each frame at once, which saves an allocation per
+ * frame (3,000 for 50 MB) and the garbage collection behind them.
+ */
+export function* encodeFrames(msgId: number, message: MessageBytes, frameBytes = MAX_FRAME_BYTES, scratch?: Uint8Array<ArrayBuffer>): Generator<Uint8Array<ArrayBuffer>> {
+  const parts = message instanceof Uint8Array ? [message] : message;
+  const total = messageLength(parts);
   const per = payloadPerFrame(frameBytes);
   let offset = 0;
+  let part = 0;
+  let inPart = 0;
+  const scratchView = scratch && new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
   do {
-    const end = Math.min(bytes.length, offset + per);
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + end - offset);
-    const view = new DataView(frame.buffer);
+    const end = Math.min(total, offset + per);
+    const size = FRAME_HEADER_BYTES + end - offset;
+    const frame = scratch ? scratch.subarray(0, size) : new Uint8Array(size);
+    const view = scratchView ?? new DataView(frame.buffer);
     view.setUint8(0, FRAME_VERSION);
-    view.setUint8(1, (offset === 0 ? FIRST : 0) | (end === bytes.length ? LAST : 0));
+    view.setUint8(1, (offset === 0 ? FIRST : 0) | (end === total ? LAST : 0));
     view.setUint32(2, msgId >>> 0);
-    view.setUint32(6, bytes.length);
-    frame.set(bytes.subarray(offset, end), FRAME_HEADER_BYTES);
+    view.setUint32(6, total);
+    for (let at = FRAME_HEADER_BYTES; at < frame.length; ) {
+      const p = parts[part]!;
+      const n = Math.min(p.length - inPart, frame.length - at);
+      frame.set(inPart === 0 && n === p.length ? p : p.subarray(inPart, inPart + n), at);
+      at += n;
+      inPart += n;
+      if (inPart === p.length) (part++, (inPart = 0));
+    }
     yield frame;
     offset = end;
-  } while (offset < bytes.length);
+  } while (offset < total);
 }
 
 export interface ReassemblerOptions {

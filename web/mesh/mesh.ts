@@ -12,6 +12,7 @@ import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts
 import { createSealKeys } from './relay-seal.ts';
 import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
+import { createSharedTimers } from './shared-timers.ts';
 import { createSignalingClient } from './signaling-client.ts';
 import { createTaskRunner, parseTask } from './task-runner.ts';
 
@@ -49,13 +50,15 @@ export function createMesh(opts: MeshOptions): Mesh {
     if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
     return route.send(msg);
   };
-  const pending = createPendingRequests(send, clock);
+  // Every call sets a timeout on both ends and nearly always clears it: one shared platform timer.
+  const callTimers = createSharedTimers(clock);
+  const pending = createPendingRequests(send, callTimers);
   const router = createMessageRouter({
     localId: () => localId ?? '',
     host: opts.host,
     send,
     pending,
-    clock,
+    clock: callTimers,
     ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
     onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
@@ -141,8 +144,8 @@ export function createMesh(opts: MeshOptions): Mesh {
     route.on('identity', (v) => onIdentity(route, v));
     route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
     route.on('frame-error', (e) => {
-      router.replyError(peerId, undefined, e.code, e.message);
-      events.emit('error', { ...e, peerId });
+      router.replyError(peerId, e.raw, e.code, e.message);
+      events.emit('error', { code: e.code, message: e.message, peerId });
     });
     route.on('change', (info) => {
       if (routes.get(peerId) !== route) return;
@@ -285,6 +288,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       }
       pending.failAll(err);
       router.stop();
+      callTimers.dispose();
       const reported = tasks.stop();
       for (const route of routes.values()) route.close(err);
       routes.clear();

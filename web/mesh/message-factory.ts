@@ -1,6 +1,4 @@
 import type { MeshMessage, MeshMessageType, MeshPayload, Tier } from '../../server/protocol.ts';
-import { MeshError } from './errors.ts';
-import { encodeJson } from './framing.ts';
 import { randomId } from './platform.ts';
 
 /** What a successful send reports: the tier used, the route generation and the encoded size. */
@@ -16,6 +14,15 @@ export interface SendReceipt {
 /** Sends one MeshMessage to a peer over its best route; rejects only when it cannot be delivered. */
 export type MeshSend = (peerId: string, msg: MeshMessage) => Promise<SendReceipt>;
 
+// Message ids need only be unique per sender (the responder de-duplicates by sender and id), so
+// a random prefix per process and a counter do: no random draw per message. The prefix changes
+// on restart, so a restarted peer's ids never match what a responder remembers from before.
+const idPrefix = randomId(12);
+let idCounter = 0;
+
+/** A message id unique to this process: `<12 random chars>.<counter, base 36>`. */
+export const nextMessageId = (): string => `${idPrefix}.${(++idCounter).toString(36)}`;
+
 /** Builds a MeshMessage with a fresh id; `undefined` payload values become `null` (JSON has no undefined). */
 export function makeMessage<T extends MeshMessageType>(
   from: string,
@@ -24,17 +31,5 @@ export function makeMessage<T extends MeshMessageType>(
   payload: MeshPayload<T>,
   replyTo?: string,
 ): Extract<MeshMessage, { type: T }> {
-  return { v: 1, id: randomId(), type, from, to, payload, ...(replyTo === undefined ? {} : { replyTo }) } as Extract<MeshMessage, { type: T }>;
-}
-
-/** A MeshMessage as UTF-8 JSON bytes; MeshError `bad-message` (not JSON) or `too-large` (over `maxBytes`). */
-export function encodeMessage(msg: MeshMessage, maxBytes: number, peerId?: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = encodeJson(msg);
-  } catch (err) {
-    throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`, { ...(peerId ? { peerId } : {}) });
-  }
-  if (bytes.length > maxBytes) throw new MeshError('too-large', `message of ${bytes.length} bytes exceeds the ${maxBytes}-byte limit`, { ...(peerId ? { peerId } : {}) });
-  return bytes;
+  return { v: 1, id: nextMessageId(), type, from, to, payload, ...(replyTo === undefined ? {} : { replyTo }) } as Extract<MeshMessage, { type: T }>;
 }

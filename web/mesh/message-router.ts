@@ -6,7 +6,7 @@ import { makeMessage, type MeshSend } from './message-factory.ts';
 import type { PendingRequests } from './pending-requests.ts';
 import type { Clock } from './platform.ts';
 import { createRequestCache } from './request-cache.ts';
-import { errorPayload, untilAborted } from './skill-outcome.ts';
+import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
 
 /**
  * The responder side: validates every inbound MeshMessage with server/protocol.ts, answers
@@ -87,29 +87,31 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
       if (seen.final) void deliver(msg.from, seen.final);
       return;
     }
-    const controller = new AbortController();
-    cache.begin(msg.from, msg.id, controller);
-    const limit = Math.min(timeoutMs ?? maxTaskMs, maxTaskMs);
-    const timer = clock.set(() => controller.abort(new MeshError('timeout', `"${skill}" ran longer than ${limit} ms`)), limit);
-    const started = clock.now();
     let seq = 0;
     // Chunks go out strictly one after another, and the final only after the last chunk.
-    let tail: Promise<unknown> = Promise.resolve();
+    let tail: Promise<unknown> | undefined;
+    // Set right below; a skill may stream synchronously inside `host.run`, before it is.
+    let started: AbortableRun<unknown> | undefined;
     const onChunk = chunkOf && ((data: unknown) => {
-      if (controller.signal.aborted) return;
+      if (started?.aborted) return;
       const m = chunkOf(seq++, data ?? null);
-      tail = tail.then(() => deliver(msg.from, m));
+      tail = (tail ?? Promise.resolve()).then(() => deliver(msg.from, m));
     });
+    const startedAt = clock.now();
+    const run = (started = startAbortable((ctx) => host.run(skill, input, ctx), onChunk));
+    cache.begin(msg.from, msg.id, run.abort);
+    const limit = Math.min(timeoutMs ?? maxTaskMs, maxTaskMs);
+    const timer = clock.set(() => run.abort(new MeshError('timeout', `"${skill}" ran longer than ${limit} ms`)), limit);
     let final: MeshMessage;
     try {
-      const output = await untilAborted(host.run(skill, input, { signal: controller.signal, ...(onChunk ? { onChunk } : {}) }), controller.signal);
-      final = finalOf(output ?? null, seq, clock.now() - started);
+      const output = await run.result;
+      final = finalOf(output ?? null, seq, clock.now() - startedAt);
     } catch (err) {
       final = reply(msg, 'task-error', errorPayload(err));
     } finally {
       clock.clear(timer);
     }
-    await tail;
+    if (tail) await tail;
     const receipt = await o.send(msg.from, final).catch((err: unknown) => err);
     if (receipt instanceof MeshError && receipt.code === 'bad-message') {
       // The output could not be encoded (not JSON-serializable): tell the caller instead.
@@ -149,7 +151,7 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
         if (msg.replyTo === undefined) return;
         const seen = cache.get(peerId, msg.replyTo);
         const reason = msg.payload.reason ?? 'cancelled by the caller';
-        if (seen?.controller && !seen.final) seen.controller.abort(new MeshError('cancelled', reason));
+        if (seen?.abort && !seen.final) seen.abort(new MeshError('cancelled', reason));
         // A cancel that overtook its request: refuse the request when it arrives.
         else if (!seen) cache.finish(peerId, msg.replyTo, makeMessage(o.localId(), peerId, 'task-error', { code: 'cancelled', message: reason }, msg.replyTo));
         return;
@@ -174,11 +176,11 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
     replyError,
     running: (peerId) => cache.running(peerId).length,
     abortFrom(peerId, reason) {
-      for (const e of cache.running(peerId)) e.controller?.abort(new MeshError('peer-left', reason));
+      for (const e of cache.running(peerId)) e.abort?.(new MeshError('peer-left', reason));
       errorBuckets.delete(peerId);
     },
     stop() {
-      for (const e of cache.running()) e.controller?.abort(new MeshError('stopped', 'the mesh is stopping'));
+      for (const e of cache.running()) e.abort?.(new MeshError('stopped', 'the mesh is stopping'));
       cache.clear();
     },
   };

@@ -3,7 +3,7 @@ import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
 import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, type ReassemblerOptions } from './framing.ts';
+import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
 import { refusesPeer, startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
 import { randomId, type Clock, type MeshPlatform } from './platform.ts';
@@ -79,7 +79,7 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   /** Feeds an offer, answer or candidate from this remote peer. */
   handleSignal(frame: SignalFrame): void;
   /** Sends one encoded message over the DataChannel (rejects with `link-down` when not open). */
-  send(bytes: Uint8Array): Promise<void>;
+  send(bytes: MessageBytes): Promise<void>;
   /** Closes the connection quietly (no `state` event); the link can connect again later. */
   close(): void;
   /** Opens an extra DataChannel on this connection; only while `open` (the remote is verified). */

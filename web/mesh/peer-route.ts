@@ -3,8 +3,9 @@ import { createAgentChannels, type AgentChannelAdopter, type ChannelRefusal } fr
 import { createBackoff } from './backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, decodeJson, encodeFrames } from './framing.ts';
-import { encodeMessage, type SendReceipt } from './message-factory.ts';
+import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts';
+import { decodeMessage, encodeCheckedMessage } from './message-codec.ts';
+import type { SendReceipt } from './message-factory.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import { createRelaySeal, type SealKeys } from './relay-seal.ts';
@@ -52,9 +53,10 @@ export interface RouteInfo {
 }
 
 export interface PeerRouteEvents {
-  /** An inbound message (decoded JSON, not yet validated). */
+  /** An inbound message (decoded, binary values in place; not yet validated). */
   message: unknown;
-  'frame-error': { code: string; message: string };
+  /** `raw`: what could be decoded of a bad message, so the error reply can name its request. */
+  'frame-error': { code: string; message: string; raw?: unknown };
   /** Something about the route changed (state, tier, generation). */
   change: RouteInfo;
   /** The verdict on the peer's link proof for a new DataChannel, or on its sealed-relay key. */
@@ -248,17 +250,17 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   link.on('identity', (v) => events.emit('identity', v));
 
   function deliver(bytes: Uint8Array): void {
-    const value = decodeJson(bytes);
-    if (value === undefined) events.emit('frame-error', { code: 'bad-message', message: 'message is not UTF-8 JSON' });
-    else events.emit('message', value);
+    const r = decodeMessage(bytes);
+    if (r.ok) events.emit('message', r.value);
+    else events.emit('frame-error', r);
   }
 
-  async function relay(bytes: Uint8Array): Promise<void> {
+  async function relay(bytes: MessageBytes, length: number): Promise<void> {
     const max = signaling.session?.limits.maxFrameBytes ?? 65_536;
-    // The DataChannel framing, each frame sealed (base64 + the GCM tag) into one server frame.
+    // The DataChannel framing (binary envelopes included), each frame sealed (base64 + the GCM tag) into one server frame.
     const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4) - SEAL_OVERHEAD);
     for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, await seal.seal(frame));
-    relayBytes.sent += bytes.length;
+    relayBytes.sent += length;
   }
 
   const self: PeerRoute = {
@@ -286,7 +288,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       link.connect();
     },
     async send(msg) {
-      const bytes = encodeMessage(msg, o.maxMessageBytes, peerId);
+      const { bytes, length } = encodeCheckedMessage(msg, o.maxMessageBytes, peerId);
       lastUsed = clock.now();
       for (;;) {
         if (closed) throw closed;
@@ -299,11 +301,11 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         }
         if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
         // A request for an agent with a channel of its own goes there; if that fails, the main channel.
-        const own = r.kind === 'dc' ? await agents.send(msg, bytes)?.catch(() => undefined) : undefined;
+        const own = r.kind === 'dc' ? await agents.send(msg, bytes, length)?.catch(() => undefined) : undefined;
         if (own) return own;
         try {
-          await (r.kind === 'dc' ? link.send(bytes) : relay(bytes));
-          return { tier: r.tier, generation: r.generation, bytes: bytes.length };
+          await (r.kind === 'dc' ? link.send(bytes) : relay(bytes, length));
+          return { tier: r.tier, generation: r.generation, bytes: length };
         } catch (err) {
           // The route died under this message: wait for the next one and send it again.
           if (!(err instanceof MeshError) || (err.code !== 'link-down' && err.code !== 'signaling-lost')) throw err;

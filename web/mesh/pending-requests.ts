@@ -51,11 +51,13 @@ interface Entry {
   agentChannel: string | undefined;
   text: string;
   nextSeq: number;
-  stash: Map<number, { data: unknown; done: boolean }>;
+  /** Made on the first chunk: most requests get none. */
+  stash: Map<number, { data: unknown; done: boolean }> | undefined;
   unsubscribe(): void;
 }
 
 const MAX_STASH = 4096;
+const noop = () => undefined;
 const REPLIES: Record<RequestType, string[]> = {
   ping: ['pong'],
   'skill-query': ['skill-list'],
@@ -90,11 +92,12 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
 
   // Chunks can arrive out of order only across a route change; deliver them by seq.
   function chunk(e: Entry, seq: number, data: unknown, done: boolean, reply: MeshMessage): void {
-    if (seq < e.nextSeq || e.stash.has(seq)) return;
-    e.stash.set(seq, { data, done });
-    if (e.stash.size > MAX_STASH) return finish(e, new MeshError('bad-message', `more than ${MAX_STASH} chunks out of order`, { peerId: e.msg.to }), true);
-    for (let item = e.stash.get(e.nextSeq); item; item = e.stash.get(e.nextSeq)) {
-      e.stash.delete(e.nextSeq++);
+    const stash = (e.stash ??= new Map());
+    if (seq < e.nextSeq || stash.has(seq)) return;
+    stash.set(seq, { data, done });
+    if (stash.size > MAX_STASH) return finish(e, new MeshError('bad-message', `more than ${MAX_STASH} chunks out of order`, { peerId: e.msg.to }), true);
+    for (let item = stash.get(e.nextSeq); item; item = stash.get(e.nextSeq)) {
+      stash.delete(e.nextSeq++);
       if (e.msg.type === 'chat') e.text += String(item.data);
       try {
         if (e.msg.type !== 'chat' || item.data !== '') e.opts.onChunk?.(item.data);
@@ -110,8 +113,8 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       return new Promise<RequestOutcome>((resolve, reject) => {
         if (opts.signal?.aborted) return reject(new MeshError('cancelled', 'aborted before it was sent'));
         const e: Entry = {
-          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, agentChannel: undefined, text: '', nextSeq: 0, stash: new Map(),
-          timer: undefined, unsubscribe: () => undefined,
+          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, agentChannel: undefined, text: '', nextSeq: 0, stash: undefined,
+          timer: undefined, unsubscribe: noop,
         };
         entries.set(msg.id, e);
         e.timer = clock.set(() => finish(e, new MeshError('timeout', `no reply from ${msg.to} to ${msg.type} within ${opts.timeoutMs} ms`, { peerId: msg.to }), true), opts.timeoutMs);

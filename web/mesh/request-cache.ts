@@ -4,11 +4,13 @@ import type { Clock } from './platform.ts';
 /**
  * The responder's memory of recent requests, keyed by `from/id`, so a retransmitted request is
  * never run twice: while it runs a duplicate is ignored, afterwards its final reply is replayed.
- * Bounded by count and age; the oldest entries go first.
+ * Bounded by count and age; the oldest entries go first. One small object per request, reused
+ * from start to finish, so the 10 minutes of memory cost little to allocate and to collect.
  */
 export interface CachedRequest {
-  peerId: string;
-  controller: AbortController | undefined;
+  readonly peerId: string;
+  /** Aborts the run; undefined once it finished (or for a cancel that came first). */
+  abort: ((reason: unknown) => void) | undefined;
   final: MeshMessage | undefined;
   at: number;
 }
@@ -16,7 +18,7 @@ export interface CachedRequest {
 export interface RequestCache {
   get(peerId: string, id: string): CachedRequest | undefined;
   /** Marks a request as running. */
-  begin(peerId: string, id: string, controller: AbortController): void;
+  begin(peerId: string, id: string, abort: (reason: unknown) => void): void;
   /** Stores the final reply (replayed to retries until it ages out). */
   finish(peerId: string, id: string, final: MeshMessage): void;
   running(peerId?: string): CachedRequest[];
@@ -38,18 +40,23 @@ export function createRequestCache(clock: Clock, max = 4096, ttlMs = 600_000): R
 
   return {
     get: (peerId, id) => map.get(key(peerId, id)),
-    begin(peerId, id, controller) {
-      map.set(key(peerId, id), { peerId, controller, final: undefined, at: clock.now() });
+    begin(peerId, id, abort) {
+      map.set(key(peerId, id), { peerId, abort, final: undefined, at: clock.now() });
       prune();
     },
     finish(peerId, id, final) {
       const k = key(peerId, id);
+      const e = map.get(k) ?? { peerId, abort: undefined, final: undefined, at: 0 };
+      e.abort = undefined;
+      e.final = final;
+      e.at = clock.now();
+      // Re-inserted: the map stays in age order for `prune`.
       map.delete(k);
-      map.set(k, { peerId, controller: undefined, final, at: clock.now() });
+      map.set(k, e);
       prune();
     },
     running(peerId) {
-      return [...map.values()].filter((e) => e.controller && !e.final && (peerId === undefined || e.peerId === peerId));
+      return [...map.values()].filter((e) => e.abort && !e.final && (peerId === undefined || e.peerId === peerId));
     },
     clear() {
       map.clear();

@@ -15,12 +15,56 @@ export function errorPayload(err: unknown): { code: string; message: string } {
   return { code, message: String(typeof e?.message === 'string' ? e.message : err).slice(0, 4000) };
 }
 
-/** Rejects with the signal's reason as soon as it aborts, even if `p` ignores the signal. */
-export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+/** What `AgentHost.run` gets besides skill and input. */
+export interface RunContext {
+  readonly signal: AbortSignal;
+  onChunk?: (data: unknown) => void;
+}
+
+/** A skill run that can be cut short; see `startAbortable`. */
+export interface AbortableRun<T> {
+  /** The run's outcome; rejects with the abort reason the moment `abort` is called. */
+  readonly result: Promise<T>;
+  readonly aborted: boolean;
+  /** Aborts the skill's signal (if it ever asked for one) and stops waiting for it. Idempotent. */
+  abort(reason: unknown): void;
+}
+
+/**
+ * Starts `run`, handing it a context whose `signal` is made on first read: most skills never
+ * look at it, and an AbortController with its listener is the costliest allocation on the task
+ * path. The result stops waiting on abort even if the skill ignores its signal.
+ */
+export function startAbortable<T>(run: (ctx: RunContext) => Promise<T>, onChunk?: (data: unknown) => void): AbortableRun<T> {
+  let controller: AbortController | undefined;
+  let aborted = false;
+  let reason: unknown;
+  let reject!: (err: unknown) => void;
+  const ctx: RunContext = {
+    get signal(): AbortSignal {
+      if (!controller) {
+        controller = new AbortController();
+        if (aborted) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+  };
+  if (onChunk) ctx.onChunk = onChunk;
+  const result = new Promise<T>((resolve, fail) => {
+    reject = fail;
+    run(ctx).then(resolve, fail);
   });
+  return {
+    result,
+    get aborted() {
+      return aborted;
+    },
+    abort(why) {
+      if (aborted) return;
+      aborted = true;
+      reason = why;
+      controller?.abort(why);
+      reject(why);
+    },
+  };
 }

@@ -1,8 +1,9 @@
 import { TaskSchema, validate, type Task, type TaskUpdate } from '../../server/protocol.ts';
 import type { AgentHost } from './agent-host.ts';
+import { hasBinary } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
-import { errorPayload, untilAborted } from './skill-outcome.ts';
+import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
 
 /**
  * Runs the tasks the control plane assigns to this peer (`task-assigned` pushes on the
@@ -63,7 +64,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
   const attempts = o.reportAttempts ?? 4;
   const base = o.url.replace(/\/+$/, '');
   const queue: Job[] = [];
-  const active = new Map<string, AbortController>();
+  const active = new Map<string, AbortableRun<unknown>>();
   /** Runs and result reports under way, so `stop` can wait for them. */
   const work = new Set<Promise<void>>();
   // The server delivers an assignment once, but a sweep may re-push one it could not confirm.
@@ -88,12 +89,12 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
     const limit = Math.min(maxTaskMs, job.deadline - clock.elapsed());
     // Expired while queued: the server's sweeper marks it; nobody waits for a result any more.
     if (limit <= 0) return;
-    const controller = new AbortController();
-    active.set(task.id, controller);
-    const timer = clock.set(() => controller.abort(new MeshError('timeout', `"${task.skill}" ran longer than ${Math.round(limit)} ms`)), limit);
+    const run = startAbortable((ctx) => o.host.run(task.skill, task.input, ctx));
+    active.set(task.id, run);
+    const timer = clock.set(() => run.abort(new MeshError('timeout', `"${task.skill}" ran longer than ${Math.round(limit)} ms`)), limit);
     let update: TaskUpdate;
     try {
-      const output = await untilAborted(o.host.run(task.skill, task.input, { signal: controller.signal }), controller.signal);
+      const output = await run.result;
       update = { state: 'completed', output: output ?? null };
     } catch (err) {
       update = { state: 'failed', error: errorPayload(err) };
@@ -112,6 +113,9 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
 
   /** PATCHes the outcome; a result the server refuses as too large or malformed becomes a failure. */
   async function report(job: Job, update: TaskUpdate): Promise<void> {
+    if (update.state === 'completed' && hasBinary(update.output)) {
+      return report(job, { state: 'failed', error: { code: 'bad-output', message: 'the output holds binary values, which the task API (JSON) cannot carry; call the skill over the mesh instead' } });
+    }
     let body: string;
     try {
       body = JSON.stringify(update);
@@ -166,7 +170,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       stopped = true;
       const stopping = { state: 'failed' as const, error: { code: 'stopped', message: 'the peer is stopping' } };
       for (const job of queue.splice(0)) track(report(job, stopping));
-      for (const c of active.values()) c.abort(new MeshError('stopped', 'the peer is stopping'));
+      for (const run of active.values()) run.abort(new MeshError('stopped', 'the peer is stopping'));
       let timer: unknown;
       await Promise.race([Promise.allSettled([...work]), new Promise((r) => (timer = clock.set(() => r(undefined), graceMs)))]);
       clock.clear(timer);

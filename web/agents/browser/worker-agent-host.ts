@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { AgentInfo } from '../../../server/protocol.ts';
 import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
+import { transferring } from '../skills/transfer-input.ts';
 import { snapshotPage } from './page-probe.ts';
 import type { AgentWorkerApi } from './worker-api.ts';
 
@@ -58,7 +59,7 @@ export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): 
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       try {
         const onChunk = ctx.onChunk;
-        const result = await agent.api.run(runId, skill, input, onChunk ? Comlink.proxy((c: unknown) => onChunk(c)) : undefined);
+        const result = await agent.api.run(runId, skill, transferring(input), onChunk ? Comlink.proxy((c: unknown) => onChunk(c)) : undefined);
         if (!result.ok) throw new SkillError(result.code, result.message);
         return result.output;
       } finally {

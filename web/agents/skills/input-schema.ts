@@ -3,7 +3,8 @@
  * Workers and worker_threads alike, needs no code generation (CSP-safe, unlike ajv), and its
  * error messages name the field and the rule.
  */
-export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';
+/** JSON's types, plus `binary`: a `Uint8Array` or `ArrayBuffer` (it travels as raw bytes, see docs/protocol.md). */
+export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null' | 'binary';
 
 export interface InputSchema {
   type?: JsonType | JsonType[];
@@ -16,6 +17,7 @@ export interface InputSchema {
   enum?: unknown[];
   minimum?: number;
   maximum?: number;
+  /** Characters of a string, bytes of a binary value. */
   minLength?: number;
   maxLength?: number;
   minItems?: number;
@@ -24,7 +26,7 @@ export interface InputSchema {
   default?: unknown;
 }
 
-const TYPES: readonly JsonType[] = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'];
+const TYPES: readonly JsonType[] = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null', 'binary'];
 const NUMERIC_KEYS = ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems'] as const;
 const KNOWN_KEYS = new Set(['type', 'description', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'pattern', 'default', 'title', 'examples', ...NUMERIC_KEYS]);
 
@@ -35,7 +37,8 @@ function typeOf(value: unknown): JsonType | 'undefined' | 'other' {
     case 'string': return 'string';
     case 'boolean': return 'boolean';
     case 'number': return Number.isFinite(value) ? 'number' : 'other';
-    case 'object': return 'object';
+    // Bytes are never walked key by key (a 32 MB Uint8Array has 32 M of them).
+    case 'object': return value instanceof Uint8Array || value instanceof ArrayBuffer ? 'binary' : 'object';
     case 'undefined': return 'undefined';
     default: return 'other';
   }
@@ -115,6 +118,10 @@ export function checkInput(schema: InputSchema, value: unknown, path = 'input'):
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${path}: must be at least ${schema.minLength} characters`;
     if (schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: must be at most ${schema.maxLength} characters`;
     if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return `${path}: must match /${schema.pattern}/`;
+  }
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+    if (schema.minLength !== undefined && value.byteLength < schema.minLength) return `${path}: must be at least ${schema.minLength} bytes`;
+    if (schema.maxLength !== undefined && value.byteLength > schema.maxLength) return `${path}: must be at most ${schema.maxLength} bytes`;
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) return `${path}: must have at least ${schema.minItems} items`;

@@ -1,4 +1,6 @@
+import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../server/protocol.ts';
 import { SkillError } from '../../mesh/agent-host.ts';
+import { extractBinary, insertAt } from '../../mesh/binary-values.ts';
 import { checkInput } from './input-schema.ts';
 import type { SkillContext, SkillDefinition } from './skill-definition.ts';
 
@@ -63,17 +65,24 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }
 
-/** JSON is the wire format, so a value that does not survive JSON is refused here, by name. */
+/**
+ * JSON is the wire format, so a value that does not survive JSON is refused here, by name.
+ * Binary values (`Uint8Array`, `ArrayBuffer`) and long strings travel beside the JSON
+ * (web/mesh/message-codec.ts): they are kept as they are, not stringified.
+ */
 function toPlainData(def: SkillDefinition, value: unknown, what: 'output' | 'chunk'): unknown {
   if (value === undefined) return undefined;
+  const cut = extractBinary(value, ['value'], TEXT_ATTACHMENT_MIN_CHARS);
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(cut ? cut.value : value);
   } catch (err) {
     throw new SkillError('bad-output', `${def.name}: ${what} is not JSON-serialisable (${(err as Error).message})`);
   }
   if (text === undefined) throw new SkillError('bad-output', `${def.name}: ${what} is not JSON-serialisable (got ${typeof value})`);
-  return JSON.parse(text) as unknown;
+  const plain = { value: JSON.parse(text) as unknown };
+  for (const f of cut?.found ?? []) insertAt(plain, f.at, f.value);
+  return plain.value;
 }
 
 const ERROR_CODE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
