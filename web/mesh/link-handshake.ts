@@ -56,7 +56,7 @@ export function startLinkHandshake(o: {
   clock: Clock;
   /** No proof within this long is a (soft) `timeout` failure, ms. */
   timeoutMs: number;
-  /** Re-send our proof after this long without the remote's, ms (default min(1000, timeoutMs / 4)). */
+  /** First re-send of our proof after this long without the remote's, then twice as long each time, ms (default min(250, timeoutMs / 8)). */
   resendAfterMs?: number;
 }): LinkHandshake {
   let early: Uint8Array[] | undefined = [];
@@ -89,13 +89,14 @@ export function startLinkHandshake(o: {
   );
   const resend = () => void sent.then((ok) => (ok ? proof.then((bytes) => o.send(bytes)) : undefined)).catch(() => undefined);
 
-  const resendEvery = o.resendAfterMs ?? Math.min(1000, o.timeoutMs / 4);
+  // 250, 500, 1000 ms: a lost proof heals fast, a merely slow remote costs at most three extra proofs.
+  const firstResend = o.resendAfterMs ?? Math.min(250, o.timeoutMs / 8);
   let resendTimer = o.clock.set(function again() {
     if (proofSeen || settled || resends >= MAX_RESENDS) return;
     resends++;
     resend();
-    resendTimer = o.clock.set(again, resendEvery);
-  }, resendEvery);
+    resendTimer = o.clock.set(again, firstResend * 2 ** resends);
+  }, firstResend);
 
   function takeProof(message: unknown): void {
     proofSeen = true;
