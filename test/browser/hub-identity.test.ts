@@ -44,7 +44,11 @@ describe('peer identity between a tab and a headless Node peer', () => {
       expect(await chip.getAttribute('title')).toMatch(/fingerprint-mismatch.*someone is in the middle/);
       await node.waitForLine(new RegExp(`WARNING: refused peer ${tab.peerId}: identity check failed \\(fingerprint-mismatch\\)`), MESH_WAIT_MS);
       await tap.bridged;
-      expect(tap.messages.map((m) => m.type)).toEqual(['link-proof', 'link-proof']);
+      // Only link proofs crossed it: one each way, plus re-sends when one was slow to come (≤ 3 each way, answers included).
+      const types = tap.messages.map((m) => m.type);
+      expect(new Set(types)).toEqual(new Set(['link-proof']));
+      expect(types.length).toBeGreaterThanOrEqual(2);
+      expect(types.length).toBeLessThanOrEqual(2 + 12);
       expect(new Set(tap.messages.map((m) => m.from))).toEqual(new Set([tab.peerId, node.peerId]));
       expect(tap.relayed).toEqual([]);
       expect(tab.problems).toEqual([]);
