@@ -104,6 +104,35 @@ describe('link proof (real WebCrypto)', () => {
     expect(appAtA).toEqual(['{"late":1}']);
   });
 
+  it('on the end that received the channel, sends its proof only after the remote\'s first message, and before judging it', async () => {
+    // Chromium drops a send issued right after it announced the channel (docs/development.md).
+    const { a, b, atA, atB } = await pair();
+    const clock = clockOf(loopback());
+    const events: string[] = [];
+    const auth = authFor(b);
+    const verify = auth.verify.bind(auth);
+    const hs = startLinkHandshake({
+      auth: { ...auth, verify: (ctx, m) => (events.push('verify'), verify(ctx, m)) },
+      ctx: atB, clock, timeoutMs: 5000, resendAfterMs: 5000, waitForRemote: true,
+      send: async () => void events.push('send'),
+    });
+    // Our proof is signed and ready long before the remote's arrives, yet nothing goes out.
+    const proofA = encodeJson(await authFor(a).prove(atA));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual([]);
+    expect(hs.receive(proofA)).toBe(true);
+    expect(await hs.result).toMatchObject({ ok: true });
+    expect(events).toEqual(['send', 'verify']);
+
+    // No message at all: the held proof goes out at the first re-send time, then re-sends follow.
+    const sent: number[] = [];
+    const t0 = clock.elapsed();
+    const lonely = startLinkHandshake({ auth: authFor(b), ctx: atB, clock, timeoutMs: 5000, resendAfterMs: 20, waitForRemote: true, send: async () => void sent.push(clock.elapsed() - t0) });
+    await expect.poll(() => sent.length).toBe(2);
+    expect(sent[0]).toBeGreaterThanOrEqual(20);
+    lonely.cancel();
+  });
+
   it('answers a repeated proof a bounded number of times', async () => {
     const { a, b, atA, atB } = await pair();
     const clock = clockOf(loopback());

@@ -7,10 +7,12 @@ import type { Clock } from './platform.ts';
  * `link-proof` message as its proof, and hold every other message until the verdict and
  * `release()`, so nothing reaches the application from a peer that has not proved itself.
  *
- * A first message can be lost: libdatachannel fires `open` on the offering side before the
- * DCEP ACK, and a message the remote sends right after its DCEP OPEN sometimes never arrives.
- * So a side still waiting for the remote's proof re-sends its own, and a side that receives a
- * proof again answers with its own once more (a bounded number of times): either loss heals.
+ * Chromium silently drops a send on a channel it just announced through `datachannel` (its
+ * network thread still finds the channel not open: "Send failed INVALID_STATE", no exception, no
+ * close; docs/development.md). So the end that received the channel (`waitForRemote`) sends its
+ * proof only once the remote's first message arrived, which proves the channel open both ways.
+ * Any other loss heals too: a side still waiting for the remote's proof re-sends its own, and a
+ * side that receives a proof again answers with its own once more (a bounded number of times).
  */
 export interface LinkHandshake {
   /** Settles once: the verdict on the remote's proof (`timeout` when none came in time). */
@@ -58,6 +60,8 @@ export function startLinkHandshake(o: {
   timeoutMs: number;
   /** First re-send of our proof after this long without the remote's, then twice as long each time, ms (default min(250, timeoutMs / 8)). */
   resendAfterMs?: number;
+  /** Hold our proof until the remote's first message arrives, or until the first re-send time (the end that did not open the channel). */
+  waitForRemote?: boolean;
 }): LinkHandshake {
   let early: Uint8Array[] | undefined = [];
   let proofSeen = false;
@@ -79,7 +83,12 @@ export function startLinkHandshake(o: {
   // Ours goes out before we judge theirs, so a peer we refuse still gets to judge us: with a man in
   // the middle, both ends then see the mismatch instead of one seeing only a timeout.
   const proof = o.auth.prove(o.ctx).then((p) => encodeJson(p));
-  const sent = proof.then((bytes) => o.send(bytes)).then(
+  let started = !o.waitForRemote;
+  let start!: () => void;
+  const mayStart = new Promise<void>((resolve) => (start = resolve));
+  if (started) start();
+  const begin = () => void (started || ((started = true), start()));
+  const sent = Promise.all([proof, mayStart]).then(([bytes]) => o.send(bytes)).then(
     () => true,
     (err: unknown) => {
       // Our side cannot prove itself (no fingerprint, key gone): the remote would refuse us anyway.
@@ -90,11 +99,12 @@ export function startLinkHandshake(o: {
   const resend = () => void sent.then((ok) => (ok ? proof.then((bytes) => o.send(bytes)) : undefined)).catch(() => undefined);
 
   // 250, 500, 1000 ms: a lost proof heals fast, a merely slow remote costs at most three extra proofs.
+  // A held proof goes out at the first of these instead: the remote's first message was lost.
   const firstResend = o.resendAfterMs ?? Math.min(250, o.timeoutMs / 8);
   let resendTimer = o.clock.set(function again() {
     if (proofSeen || settled || resends >= MAX_RESENDS) return;
-    resends++;
-    resend();
+    if (started) (resends++, resend());
+    else begin();
     resendTimer = o.clock.set(again, firstResend * 2 ** resends);
   }, firstResend);
 
@@ -109,6 +119,7 @@ export function startLinkHandshake(o: {
   return {
     result,
     receive(bytes) {
+      begin();
       if (proofSeen && startsWithProofPrefix(bytes)) {
         // The remote saw no proof from us (ours was lost) and sent its own again: answer once more.
         if (answers++ < MAX_RESENDS) resend();

@@ -114,6 +114,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   let openMs: number | undefined;
   let verifyMs: number | undefined;
   let handshake: LinkHandshake | undefined;
+  let dcOpener = false;
   let tier: LinkTier | undefined;
   let sessions = 0;
   const totals = { sent: 0, received: 0, maxBuffered: 0 };
@@ -192,7 +193,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     me.ondatachannel = (e) => {
       if (pc !== me) return;
       if (e.channel.label !== 'tabmesh') events.emit('channel', e.channel);
-      else if (!dc) attach(e.channel);
+      else if (!dc) attach(e.channel, false);
     };
     connectTimer = clock.set(() => {
       if (pc === me && state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
@@ -291,8 +292,10 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     }
   }
 
-  function attach(channel: RTCDataChannel): void {
+  /** `opener`: we created the channel (else the remote did, and we received it via `datachannel`). */
+  function attach(channel: RTCDataChannel, opener: boolean): void {
     dc = channel;
+    dcOpener = opener;
     channel.binaryType = 'arraybuffer';
     channel.onopen = () => {
       if (dc === channel) void opened(channel);
@@ -321,7 +324,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     openMs = clock.now() - startedAt;
     // Both SDPs as this connection applied them: their fingerprints are what DTLS checked.
     const ctx = { localId: o.localId, remoteId: o.remoteId, localSdp: me.localDescription?.sdp, remoteSdp: me.remoteDescription?.sdp };
-    const hs = (handshake = startLinkHandshake({ auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs }));
+    // The end that received the channel sends its proof only after the opener's first message (Chromium drops earlier sends).
+    const hs = (handshake = startLinkHandshake({ auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs, waitForRemote: !dcOpener }));
     const verified = hs.result.then((v) => {
       if (handshake === hs) verifyMs = clock.elapsed() - openedAt;
       return v;
@@ -418,7 +422,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       const me = fresh(randomId());
       if (!me) return;
       try {
-        attach(me.createDataChannel('tabmesh', { ordered: true }));
+        attach(me.createDataChannel('tabmesh', { ordered: true }), true);
       } catch (err) {
         return down(`cannot create the DataChannel: ${describe(err)}`);
       }
