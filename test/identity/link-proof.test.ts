@@ -133,6 +133,25 @@ describe('link proof (real WebCrypto)', () => {
     lonely.cancel();
   });
 
+  it('makes its proof only once the remote description is applied (Chromium can open the channel before)', async () => {
+    const { a, b, atA, atB } = await pair();
+    const clock = clockOf(loopback());
+    const sent: Uint8Array[] = [];
+    let remoteSdp: string | undefined;
+    let described!: () => void;
+    const ready = new Promise<void>((r) => (described = r));
+    const ctx = { ...atB, get remoteSdp() { return remoteSdp; } };
+    const hs = startLinkHandshake({ auth: authFor(b), ctx, send: async (bytes) => void sent.push(bytes), clock, timeoutMs: 5000, ready });
+    hs.receive(encodeJson(await authFor(a).prove(atA)));
+    // Without the answer there is no remote fingerprint: nothing is made, sent or judged yet.
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([]);
+    remoteSdp = atB.remoteSdp;
+    described();
+    expect(await hs.result).toMatchObject({ ok: true });
+    expect(sent).toHaveLength(1);
+  });
+
   it('answers a repeated proof a bounded number of times', async () => {
     const { a, b, atA, atB } = await pair();
     const clock = clockOf(loopback());

@@ -62,6 +62,8 @@ export function startLinkHandshake(o: {
   resendAfterMs?: number;
   /** Hold our proof until the remote's first message arrives, or until the first re-send time (the end that did not open the channel). */
   waitForRemote?: boolean;
+  /** Settles when the connection's SDPs are both applied; the proof is made after it (default: now). */
+  ready?: Promise<void>;
 }): LinkHandshake {
   let early: Uint8Array[] | undefined = [];
   let proofSeen = false;
@@ -82,7 +84,7 @@ export function startLinkHandshake(o: {
 
   // Ours goes out before we judge theirs, so a peer we refuse still gets to judge us: with a man in
   // the middle, both ends then see the mismatch instead of one seeing only a timeout.
-  const proof = o.auth.prove(o.ctx).then((p) => encodeJson(p));
+  const proof = (o.ready ?? Promise.resolve()).then(() => o.auth.prove(o.ctx)).then((p) => encodeJson(p));
   let started = !o.waitForRemote;
   let start!: () => void;
   const mayStart = new Promise<void>((resolve) => (start = resolve));

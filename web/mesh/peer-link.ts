@@ -107,6 +107,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   let makingOffer = false;
   let awaitingAnswer = false;
   let gate: CandidateGate<CandidatePayload, RTCIceCandidateInit> | undefined;
+  /** Resolves once this connection's remote description is applied (the link proof needs its fingerprint). */
+  let described: { promise: Promise<void>; resolve: () => void } | undefined;
   let remoteCanRestart = false;
   let connectTimer: unknown;
   let graceTimer: unknown;
@@ -177,6 +179,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     sid = id;
     startedAt = clock.now();
     pc = me;
+    let resolveDescribed!: () => void;
+    described = { promise: new Promise<void>((r) => (resolveDescribed = r)), resolve: () => resolveDescribed() };
     gate = createCandidateGate(
       (payload: CandidatePayload) => o.signal({ type: 'candidate', to: o.remoteId, payload }),
       (init: RTCIceCandidateInit) => addCandidate(me, init),
@@ -226,6 +230,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   async function answer(me: RTCPeerConnection, sdp: string): Promise<void> {
     await me.setRemoteDescription({ type: 'offer', sdp });
     if (pc !== me) return;
+    described?.resolve();
     awaitingAnswer = false;
     gate?.openRemote();
     const local = await me.createAnswer();
@@ -269,6 +274,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       return;
     }
     if (pc !== me) return;
+    described?.resolve();
     gate?.openRemote();
     gate?.openLocal();
   }
@@ -323,9 +329,17 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     const openedAt = clock.elapsed();
     openMs = clock.now() - startedAt;
     // Both SDPs as this connection applied them: their fingerprints are what DTLS checked.
-    const ctx = { localId: o.localId, remoteId: o.remoteId, localSdp: me.localDescription?.sdp, remoteSdp: me.remoteDescription?.sdp };
+    // Read when used: Chromium can open the offerer's channel before the answer is applied.
+    const ctx = {
+      localId: o.localId, remoteId: o.remoteId,
+      get localSdp() { return me.localDescription?.sdp; },
+      get remoteSdp() { return me.remoteDescription?.sdp; },
+    };
     // The end that received the channel sends its proof only after the opener's first message (Chromium drops earlier sends).
-    const hs = (handshake = startLinkHandshake({ auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs, waitForRemote: !dcOpener }));
+    const hs = (handshake = startLinkHandshake({
+      auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs, waitForRemote: !dcOpener,
+      ...(me.remoteDescription || !described ? {} : { ready: described.promise }),
+    }));
     const verified = hs.result.then((v) => {
       if (handshake === hs) verifyMs = clock.elapsed() - openedAt;
       return v;
