@@ -4,7 +4,7 @@ import { encodeJson } from '../../web/mesh/framing.ts';
 import { startLinkHandshake } from '../../web/mesh/link-handshake.ts';
 import { createLinkAuthenticator, createMemoryPinStore, type LinkContext } from '../../web/mesh/link-identity.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
-import { clockOf } from '../../web/mesh/platform.ts';
+import { clockOf, type Clock } from '../../web/mesh/platform.ts';
 import { loopback } from './helpers/identity-peers.ts';
 
 /** An SDP with just the line the proof reads. */
@@ -18,6 +18,29 @@ async function pair() {
   const atA: LinkContext = { localId: a.peerId, remoteId: b.peerId, localSdp: FP.a, remoteSdp: FP.b };
   const atB: LinkContext = { localId: b.peerId, remoteId: a.peerId, localSdp: FP.b, remoteSdp: FP.a };
   return { a, b, atA, atB };
+}
+/** Timers that fire only when the test advances time (ms). */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let t = 0;
+  let next = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => t,
+    elapsed: () => t,
+    set: (fn, ms) => (timers.set(++next, { at: t + ms, fn }), next),
+    clear: (h) => void timers.delete(h as number),
+    advance(ms) {
+      const end = t + ms;
+      for (;;) {
+        const due = [...timers].filter(([, v]) => v.at <= end).sort((x, y) => x[1].at - y[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        t = due[1].at;
+        due[1].fn();
+      }
+      t = end;
+    },
+  };
 }
 const authFor = (identity: Identity, o: Parameters<typeof createLinkAuthenticator>[0] = {}) => createLinkAuthenticator({ identity, ...o });
 
@@ -125,11 +148,21 @@ describe('link proof (real WebCrypto)', () => {
     expect(events).toEqual(['send', 'verify']);
 
     // No message at all: the held proof goes out at the first re-send time, then re-sends follow.
+    const manual = manualClock();
     const sent: number[] = [];
-    const t0 = clock.elapsed();
-    const lonely = startLinkHandshake({ auth: authFor(b), ctx: atB, clock, timeoutMs: 5000, resendAfterMs: 20, waitForRemote: true, send: async () => void sent.push(clock.elapsed() - t0) });
-    await expect.poll(() => sent.length).toBe(2);
-    expect(sent[0]).toBeGreaterThanOrEqual(20);
+    const lonely = startLinkHandshake({ auth: authFor(b), ctx: atB, clock: manual, timeoutMs: 5000, resendAfterMs: 20, waitForRemote: true, send: async () => void sent.push(manual.now()) });
+    await new Promise((resolve) => setImmediate(resolve));
+    manual.advance(19);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
+    manual.advance(1);
+    await expect.poll(() => sent).toEqual([20]);
+    // Then the first re-send, one re-send interval later (not before).
+    manual.advance(19);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([20]);
+    manual.advance(1);
+    await expect.poll(() => sent).toEqual([20, 40]);
     lonely.cancel();
   });
 

@@ -9,6 +9,7 @@ import {
 import type { Identity } from '../../../server/protocol/identity.ts';
 import { loadIdentity } from './identity.ts';
 import { deviceLabel, missingFeatures } from './origin-check.ts';
+import { stopControlPolling } from '../state/control-state.ts';
 import { redeemCode, waitForApproval } from './pairing-client.ts';
 import { createTokenSource, type TokenSource } from './token-source.ts';
 
@@ -43,7 +44,9 @@ export async function boot(): Promise<void> {
   if (missing.length) return void (phase.value = { kind: 'insecure', missing });
   channel?.addEventListener('message', (e) => {
     // Another tab of this browser signed out: the credential is gone for us too.
-    if ((e.data as { type?: string }).type === 'signed-out') location.replace('/');
+    if ((e.data as { type?: string }).type !== 'signed-out') return;
+    stopControlPolling();
+    location.replace('/');
   });
   try {
     const intent = takeHashIntent();
@@ -83,6 +86,7 @@ export async function signOut(): Promise<void> {
   waiting?.abort();
   // Leaving `ready` first unmounts the dashboard, which stops the mesh and the polling.
   phase.value = { kind: 'signed-out' };
+  stopControlPolling();
   await forgetDevice();
   channel?.postMessage({ type: 'signed-out' });
   location.replace('/');
@@ -96,6 +100,7 @@ export async function endSession(err: { code: string; message: string }): Promis
   if (phase.value.kind !== 'ready') return;
   const stored = phase.value.session.credential;
   phase.value = { kind: 'signed-out', notice: rejectionText(err) };
+  stopControlPolling();
   if (stored.kind === 'device' || err.code === 'revoked') await forgetDevice();
 }
 

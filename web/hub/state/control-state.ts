@@ -40,6 +40,7 @@ export interface ControlPolling {
 export function startControlPolling(api: AuthedFetch, isAdmin: boolean, intervalMs = 3000): ControlPolling {
   let running: Promise<void> | undefined;
   let stopped = false;
+  const self: ControlPolling = { refresh: () => refresh(), stop: () => stop() };
   const once = async () => {
     try {
       const [a, t, k] = await Promise.all([
@@ -63,14 +64,24 @@ export function startControlPolling(api: AuthedFetch, isAdmin: boolean, interval
   const timer = setInterval(() => {
     if (!stopped && document.visibilityState === 'visible') void refresh();
   }, intervalMs);
-  void refresh();
-  return {
-    refresh,
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-    },
+  const stop = () => {
+    stopped = true;
+    clearInterval(timer);
+    active.delete(self);
   };
+  active.add(self);
+  void refresh();
+  return self;
+}
+
+const active = new Set<ControlPolling>();
+
+/**
+ * Stops every polling now. Sign-out calls it before it forgets the device, so a refresh that is
+ * still in flight cannot write the agent cache back after it was cleared.
+ */
+export function stopControlPolling(): void {
+  for (const p of [...active]) p.stop();
 }
 
 /** Reloads the approval queue and device list (admin only). */
