@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, sealHelloText, signText } from '../../server/protocol.ts';
+import { generateIdentity, sealHelloText, signText, type SealHello } from '../../server/protocol.ts';
+import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link-identity.ts';
+import { clockOf } from '../../web/mesh/platform.ts';
+import { createRelaySeal, createSealKeys } from '../../web/mesh/relay-seal.ts';
+import { loopback } from './helpers/identity-peers.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
 import { seesPeers, waitFor } from '../mesh/harness.ts';
 import { startKeyedPeer, useCompromisedServer } from './helpers/identity-peers.ts';
@@ -87,5 +91,34 @@ describe('sealed relay: the fallback tier over a compromised signaling server', 
     ctx.relay.inject(b.id, { type: 'relay', to: b.id, from: a.id, payload: { v: 1, type: 'seal-hello', from: a.id, to: b.id, payload } });
     expect(await refused).toMatchObject({ reason: 'id-mismatch' });
     expect(b.host.runs).toEqual([]);
+  });
+});
+
+describe('seal-hello checks', () => {
+  it('pins a plain-name peer\'s key only from a hello that key signed', async () => {
+    const alice = (await generateIdentity()).identity;
+    const mallory = (await generateIdentity()).identity;
+    const pins = createMemoryPinStore();
+    const problems: string[] = [];
+    const verified: string[] = [];
+    const seal = createRelaySeal({
+      localId: 'bob', remoteId: 'alice', auth: createLinkAuthenticator({ pins }), keys: createSealKeys(), clock: clockOf(loopback()),
+      sendHello: async () => undefined,
+      onVerified: (v) => void verified.push(v.identity.key),
+      onProblem: (code) => void problems.push(code),
+    });
+    const ecdh = (await createSealKeys().get()).raw;
+    const hello = async (key: typeof alice, signer: typeof alice): Promise<SealHello> => ({
+      v: 1, type: 'seal-hello', from: 'alice', to: 'bob',
+      payload: { identity: key.publicIdentity, ecdh, reply: false, signature: await signText(signer, sealHelloText('alice', 'bob', ecdh)) },
+    });
+    // Mallory presents her key in alice's name but cannot sign for it: refused, and nothing pinned.
+    expect(await seal.open(await hello(mallory, alice))).toBeUndefined();
+    expect(problems).toEqual(['seal-refused']);
+    expect(await pins.get('alice')).toBeUndefined();
+    // Alice's own signed hello is accepted and pins her key.
+    expect(await seal.open(await hello(alice, alice))).toBeUndefined();
+    expect(verified).toEqual([alice.publicIdentity.key]);
+    expect(await pins.get('alice')).toEqual(alice.publicIdentity);
   });
 });

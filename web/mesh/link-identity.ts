@@ -45,7 +45,7 @@ export interface LinkAuthenticator {
   prove(ctx: LinkContext): Promise<LinkProof>;
   /** Checks the remote's first message on the connection; never throws. */
   verify(ctx: LinkContext, message: unknown): Promise<LinkVerdict>;
-  /** Checks that `identity` may speak for `peerId` (key-derived id, pin) and pins it; never throws. */
+  /** Checks that `identity` may speak for `peerId` (key-derived id, pin) and pins it; call it only for a key that just signed. Never throws. */
   checkIdentity(peerId: string, identity: PublicIdentity): Promise<LinkVerdict>;
 }
 

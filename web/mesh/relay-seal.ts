@@ -122,11 +122,12 @@ export function createRelaySeal(o: {
     if (!checked.ok) return o.onProblem('seal-refused', `malformed seal-hello (${checked.message})`);
     const h = checked.value;
     if (h.from !== o.remoteId || h.to !== o.localId) return o.onProblem('seal-refused', `a seal-hello from "${h.from}" to "${h.to}" arrived as from "${o.remoteId}"`);
-    const verdict = await o.auth.checkIdentity(o.remoteId, h.payload.identity);
-    if (!verdict.ok) return o.onProblem('identity-failed', `seal-hello refused (${verdict.reason}): ${verdict.message}`, verdict);
+    // The signature first: checkIdentity pins a first-contact key, and only a key that signed may be pinned.
     if (!(await verifyText(h.payload.identity, sealHelloText(h.from, h.to, h.payload.ecdh), h.payload.signature))) {
       return o.onProblem('seal-refused', 'seal-hello signature does not verify with the key it presents');
     }
+    const verdict = await o.auth.checkIdentity(o.remoteId, h.payload.identity);
+    if (!verdict.ok) return o.onProblem('identity-failed', `seal-hello refused (${verdict.reason}): ${verdict.message}`, verdict);
     if (session?.remoteEcdh !== h.payload.ecdh) {
       session = await derive(h.payload.ecdh);
       answered = 0;
