@@ -86,10 +86,13 @@ export function startLinkHandshake(o: {
   // the middle, both ends then see the mismatch instead of one seeing only a timeout.
   const proof = (o.ready ?? Promise.resolve()).then(() => o.auth.prove(o.ctx)).then((p) => encodeJson(p));
   let started = !o.waitForRemote;
-  let start!: () => void;
-  const mayStart = new Promise<void>((resolve) => (start = resolve));
-  if (started) start();
-  const begin = () => void (started || ((started = true), start()));
+  let start = () => undefined as void;
+  const mayStart = started ? Promise.resolve() : new Promise<void>((resolve) => (start = resolve));
+  const begin = () => {
+    if (started) return;
+    started = true;
+    start();
+  };
   const sent = Promise.all([proof, mayStart]).then(([bytes]) => o.send(bytes)).then(
     () => true,
     (err: unknown) => {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createReassembler, decodeJson, type Reassembler } from '../../../web/mesh/framing.ts';
 import type { MeshPlatform } from '../../../web/mesh/platform.ts';
@@ -164,4 +165,17 @@ export function startDtlsMitm(relay: MaliciousRelay, o: { a: string; b?: string;
     }
   }
   return tap;
+}
+
+/**
+ * Asserts that nothing but link proofs crossed the man in the middle, from both `peers`, on any
+ * tier: one each way, plus re-sends when one was slow to come (at most 3 each way, answers included).
+ */
+export function expectOnlyLinkProofs(tap: MitmTap, peers: string[]): void {
+  const types = tap.messages.map((m) => m.type);
+  expect(new Set(types)).toEqual(new Set(['link-proof']));
+  expect(types.length).toBeGreaterThanOrEqual(2);
+  expect(types.length).toBeLessThanOrEqual(2 + 12);
+  expect(new Set(tap.messages.map((m) => m.from))).toEqual(new Set(peers));
+  expect(tap.relayed).toEqual([]);
 }

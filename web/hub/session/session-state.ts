@@ -81,12 +81,19 @@ export async function pairWithCode(code: string): Promise<void> {
   }
 }
 
+/**
+ * Leaves `ready`: the dashboard unmounts (stopping the mesh) on the next render, so the control
+ * polling stops now, before anything is forgotten; a refresh in flight then writes nothing back.
+ */
+function leaveReady(next: Phase): void {
+  phase.value = next;
+  stopControlPolling();
+}
+
 /** Forgets this device (credential, identity, outbox) in every tab of this browser. */
 export async function signOut(): Promise<void> {
   waiting?.abort();
-  // Leaving `ready` first unmounts the dashboard, which stops the mesh and the polling.
-  phase.value = { kind: 'signed-out' };
-  stopControlPolling();
+  leaveReady({ kind: 'signed-out' });
   await forgetDevice();
   channel?.postMessage({ type: 'signed-out' });
   location.replace('/');
@@ -99,8 +106,7 @@ export async function signOut(): Promise<void> {
 export async function endSession(err: { code: string; message: string }): Promise<void> {
   if (phase.value.kind !== 'ready') return;
   const stored = phase.value.session.credential;
-  phase.value = { kind: 'signed-out', notice: rejectionText(err) };
-  stopControlPolling();
+  leaveReady({ kind: 'signed-out', notice: rejectionText(err) });
   if (stored.kind === 'device' || err.code === 'revoked') await forgetDevice();
 }
 

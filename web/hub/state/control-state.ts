@@ -40,7 +40,6 @@ export interface ControlPolling {
 export function startControlPolling(api: AuthedFetch, isAdmin: boolean, intervalMs = 3000): ControlPolling {
   let running: Promise<void> | undefined;
   let stopped = false;
-  const self: ControlPolling = { refresh: () => refresh(), stop: () => stop() };
   const once = async () => {
     try {
       const [a, t, k] = await Promise.all([
@@ -64,10 +63,13 @@ export function startControlPolling(api: AuthedFetch, isAdmin: boolean, interval
   const timer = setInterval(() => {
     if (!stopped && document.visibilityState === 'visible') void refresh();
   }, intervalMs);
-  const stop = () => {
-    stopped = true;
-    clearInterval(timer);
-    active.delete(self);
+  const self: ControlPolling = {
+    refresh,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      active.delete(self);
+    },
   };
   active.add(self);
   void refresh();
