@@ -61,6 +61,8 @@ export interface SignalingClient extends Pick<Emitter<SignalingEvents>, 'on'> {
   relay(to: string, payload: unknown): Promise<void>;
 }
 
+// WebSocket.OPEN; read from the constant because injected socket classes may not expose statics.
+const OPEN = 1;
 const encoder = new TextEncoder();
 /** UTF-8 size check that skips encoding when even 3 bytes per code unit would fit. */
 const fitsIn = (text: string, max: number) => text.length * 3 <= max || encoder.encode(text).length <= max;
@@ -154,10 +156,12 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
   }
 
   function write(text: string): void {
+    // Chromium logs (not throws) on a send after the server's close frame; its close event reconnects.
+    if (ws?.readyState !== OPEN) return;
     try {
-      ws?.send(text);
+      ws.send(text);
     } catch {
-      // The socket is closing; its close event reconnects.
+      // Closed between the check and the send (Node's ws throws here).
     }
   }
 
