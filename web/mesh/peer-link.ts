@@ -1,17 +1,24 @@
-import type { ClientFrame } from '../../server/protocol.ts';
 import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
-import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
-import { createEmitter, type Emitter } from './emitter.ts';
+import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
-import { refusesPeer, startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
-import type { LinkAuthenticator } from './link-identity.ts';
-import { randomId, type Clock, type MeshPlatform } from './platform.ts';
+import { createLinkChannel, type LinkChannel } from './link-channel.ts';
+import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
+import type { PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
+import { randomId } from './platform.ts';
 import type { SignalFrame } from './signaling-client.ts';
-import { detectTier, type LinkTier } from './tier.ts';
+import type { LinkTier } from './tier.ts';
+
+export type { LinkStats, PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
+
+/** How long a refused peer's connection stays up (unread) so our link proof still reaches it, ms. */
+const REFUSED_LINGER_MS = 2000;
+
+type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
 
 /**
- * One RTCPeerConnection (and one ordered DataChannel, label "tabmesh") to one remote peer.
+ * Creates the link to one remote peer: one RTCPeerConnection at a time, and on it one ordered
+ * DataChannel "tabmesh" (link-channel.ts: framing and the link proof). Nothing happens until
+ * `connect()` or an offer arrives.
  *
  * Negotiation: perfect negotiation with the polite side fixed by peer-id order (the larger id is
  * polite). Each connection attempt has a session id (`sid`) carried on offer, answer and
@@ -23,85 +30,14 @@ import { detectTier, type LinkTier } from './tier.ts';
  * Trickle ICE goes through a CandidateGate (the node-datachannel race: there the offerer holds
  * its candidates until the answer is applied; `platform.holdCandidatesUntilAnswer`).
  */
-export type PeerLinkState = 'idle' | 'connecting' | 'open';
-
-export interface PeerLinkEvents {
-  /** Every transition; `reason` says why a link went idle (timeout, ICE failed, channel closed, ...). */
-  state: { state: PeerLinkState; reason?: string };
-  /** A complete inbound message (framing removed). */
-  message: Uint8Array;
-  /** A frame that broke the framing rules; the peer gets an `error` reply from the mesh. */
-  'frame-error': { code: string; message: string };
-  /** The verdict on the remote's link proof, before the link opens (or goes down on a failure). */
-  identity: HandshakeResult;
-  /** A DataChannel the remote opened with another label than "tabmesh" (agent-channels.ts judges it). */
-  channel: RTCDataChannel;
-}
-
-export interface PeerLinkOptions {
-  localId: string;
-  remoteId: string;
-  platform: MeshPlatform;
-  clock: Clock;
-  iceServers: () => RTCIceServer[];
-  /** Sends offer/answer/candidate frames through signaling. */
-  signal: (frame: Extract<ClientFrame, { type: 'offer' | 'answer' | 'candidate' }>) => void;
-  /** An attempt that has no open DataChannel after this long is abandoned (default 5 s). */
-  connectTimeoutMs?: number;
-  /** ICE `disconnected` for this long triggers restartIce or a fresh connection (default 4 s). */
-  disconnectGraceMs?: number;
-  reassembler?: ReassemblerOptions;
-  sender?: SenderOptions;
-  nextMsgId: () => number;
-  /** Signs our link proof and checks the remote's: the link opens only for a peer that proved itself. */
-  auth: LinkAuthenticator;
-}
-
-export interface LinkStats {
-  bytesSent: number;
-  bytesReceived: number;
-  maxBufferedAmount: number;
-}
-
-export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
-  readonly state: PeerLinkState;
-  readonly sessionId: string | undefined;
-  readonly tier: LinkTier | undefined;
-  /** Connections created so far (1 for a link that never had to reconnect). */
-  readonly sessions: number;
-  /** Time from starting the attempt to the DataChannel opening, for the current connection. */
-  readonly openMs: number | undefined;
-  /** Time from the DataChannel opening to the remote's link proof verified (the identity cost), ms. */
-  readonly verifyMs: number | undefined;
-  readonly stats: LinkStats;
-  /** Starts an attempt as the offerer unless one is already connecting or open. */
-  connect(): void;
-  /** Feeds an offer, answer or candidate from this remote peer. */
-  handleSignal(frame: SignalFrame): void;
-  /** Sends one encoded message over the DataChannel (rejects with `link-down` when not open). */
-  send(bytes: MessageBytes): Promise<void>;
-  /** Closes the connection quietly (no `state` event); the link can connect again later. */
-  close(): void;
-  /** Opens an extra DataChannel on this connection; only while `open` (the remote is verified). */
-  openChannel(label: string): RTCDataChannel | undefined;
-}
-
-/** How long a refused peer's connection stays up (unread) so our link proof still reaches it, ms. */
-const REFUSED_LINGER_MS = 2000;
-
-type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
-
-
-/** Creates the link; nothing happens until `connect()` or an offer arrives. */
 export function createPeerLink(o: PeerLinkOptions): PeerLink {
   const events = createEmitter<PeerLinkEvents>();
   const { clock } = o;
   const polite = o.localId > o.remoteId;
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
-  const reassembler = createReassembler(o.reassembler);
   let pc: RTCPeerConnection | undefined;
   let dc: RTCDataChannel | undefined;
-  let sender: ChannelSender | undefined;
+  let ch: LinkChannel | undefined;
   let sid: string | undefined;
   let state: PeerLinkState = 'idle';
   let makingOffer = false;
@@ -114,9 +50,6 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   let graceTimer: unknown;
   let startedAt = 0;
   let openMs: number | undefined;
-  let verifyMs: number | undefined;
-  let handshake: LinkHandshake | undefined;
-  let dcOpener = false;
   let tier: LinkTier | undefined;
   let sessions = 0;
   const totals = { sent: 0, received: 0, maxBuffered: 0 };
@@ -134,17 +67,17 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     clock.clear(connectTimer);
     clock.clear(graceTimer);
     connectTimer = graceTimer = undefined;
-    if (sender) {
-      totals.sent += sender.stats.bytesSent;
-      totals.maxBuffered = Math.max(totals.maxBuffered, sender.stats.maxBufferedAmount);
-      sender.close(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
+    if (ch) {
+      const s = ch.stats;
+      totals.sent += s.bytesSent;
+      totals.received += s.bytesReceived;
+      totals.maxBuffered = Math.max(totals.maxBuffered, s.maxBufferedAmount);
+      ch.dispose(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
     }
-    handshake?.cancel();
     const [oldPc, oldDc] = [pc, dc];
-    pc = dc = sender = sid = tier = openMs = verifyMs = handshake = undefined;
+    pc = dc = ch = sid = tier = openMs = undefined;
     makingOffer = awaitingAnswer = false;
     gate = undefined;
-    reassembler.clear();
     state = 'idle';
     const close = () => {
       try {
@@ -300,52 +233,26 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
 
   /** `opener`: we created the channel (else the remote did, and we received it via `datachannel`). */
   function attach(channel: RTCDataChannel, opener: boolean): void {
+    const me = pc!;
     dc = channel;
-    dcOpener = opener;
-    channel.binaryType = 'arraybuffer';
-    channel.onopen = () => {
-      if (dc === channel) void opened(channel);
-    };
-    channel.onclose = () => {
-      if (dc === channel) down('DataChannel closed');
-    };
-    channel.onmessage = (ev: MessageEvent) => {
-      if (dc !== channel) return;
-      // node-datachannel can deliver the answerer's first messages before its `open` event: a
-      // message proves the channel open, and the first one is the remote's link proof.
-      if (!sender) void opened(channel);
-      onData(ev.data);
-    };
-    if (channel.readyState === 'open') void opened(channel);
+    const mine: LinkChannel = (ch = createLinkChannel({
+      channel, opener, pc: me, described: described?.promise,
+      localId: o.localId, remoteId: o.remoteId, auth: o.auth, clock, nextMsgId: o.nextMsgId,
+      ...(o.sender ? { sender: o.sender } : {}), ...(o.reassembler ? { reassembler: o.reassembler } : {}),
+      proofTimeoutMs: connectTimeoutMs,
+      onOpen() {
+        clock.clear(connectTimer);
+        connectTimer = undefined;
+        openMs = clock.now() - startedAt;
+      },
+      onVerdict: (verdict, detected) => judged(mine, verdict, detected),
+      onMessage: (bytes) => events.emit('message', bytes),
+      onFrameError: (e) => events.emit('frame-error', e),
+      onClose: () => down('DataChannel closed'),
+    }));
   }
 
-  async function opened(channel: RTCDataChannel): Promise<void> {
-    const me = pc;
-    // node-datachannel hands the answerer an already-open channel and then fires `open` as well.
-    if (state === 'open' || sender || !me) return;
-    clock.clear(connectTimer);
-    connectTimer = undefined;
-    const out = (sender = createChannelSender(channel, clock, o.nextMsgId, o.sender));
-    const openedAt = clock.elapsed();
-    openMs = clock.now() - startedAt;
-    // Both SDPs as this connection applied them: their fingerprints are what DTLS checked.
-    // Read when used: Chromium can open the offerer's channel before the answer is applied.
-    const ctx = {
-      localId: o.localId, remoteId: o.remoteId,
-      get localSdp() { return me.localDescription?.sdp; },
-      get remoteSdp() { return me.remoteDescription?.sdp; },
-    };
-    // The end that received the channel sends its proof only after the opener's first message (Chromium drops earlier sends).
-    const hs = (handshake = startLinkHandshake({
-      auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: connectTimeoutMs, waitForRemote: !dcOpener,
-      ...(me.remoteDescription || !described ? {} : { ready: described.promise }),
-    }));
-    const verified = hs.result.then((v) => {
-      if (handshake === hs) verifyMs = clock.elapsed() - openedAt;
-      return v;
-    });
-    const [detected, verdict] = await Promise.all([detectTier(me), verified]);
-    if (pc !== me || dc !== channel || handshake !== hs) return;
+  function judged(mine: LinkChannel, verdict: HandshakeResult, detected: LinkTier): void {
     if (refusesPeer(verdict)) {
       // Nothing more is read or sent, but the transport stays up a moment: our proof (already
       // sent) must still reach the remote so that it, too, can judge the connection.
@@ -354,24 +261,12 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       return setState('idle', `identity check failed (${verdict.reason}): ${verdict.message}`);
     }
     events.emit('identity', verdict);
-    if (pc !== me) return;
+    if (ch !== mine) return;
     if (!verdict.ok) return down(`identity check failed (${verdict.reason}): ${verdict.message}`);
     tier = detected;
     setState('open');
     // What the peer sent right after its proof, held until now, in order.
-    for (const bytes of hs.release()) if (pc === me) events.emit('message', bytes);
-  }
-
-  function onData(data: unknown): void {
-    if (!(data instanceof ArrayBuffer)) {
-      events.emit('frame-error', { code: 'bad-frame', message: 'only binary frames are part of the protocol' });
-      return;
-    }
-    totals.received += data.byteLength;
-    const r = reassembler.push(new Uint8Array(data));
-    if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
-    // Nothing reaches the application before the peer proved itself (the handshake holds it).
-    else if (r.message && !handshake?.receive(r.message) && state === 'open') events.emit('message', r.message);
+    if (ch === mine) mine.deliver();
   }
 
   function onIceState(s: RTCIceConnectionState): void {
@@ -422,13 +317,14 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       return openMs;
     },
     get verifyMs() {
-      return verifyMs;
+      return ch?.verifyMs;
     },
     get stats() {
+      const s = ch?.stats;
       return {
-        bytesSent: totals.sent + (sender?.stats.bytesSent ?? 0),
-        bytesReceived: totals.received,
-        maxBufferedAmount: Math.max(totals.maxBuffered, sender?.stats.maxBufferedAmount ?? 0),
+        bytesSent: totals.sent + (s?.bytesSent ?? 0),
+        bytesReceived: totals.received + (s?.bytesReceived ?? 0),
+        maxBufferedAmount: Math.max(totals.maxBuffered, s?.maxBufferedAmount ?? 0),
       };
     },
     connect() {
@@ -448,8 +344,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       else if (frame.type === 'candidate') onRemoteCandidate(frame.payload);
     },
     send(bytes) {
-      if (state !== 'open' || !sender) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
-      return sender.send(bytes);
+      if (state !== 'open' || !ch) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
+      return ch.send(bytes);
     },
     close() {
       teardown();

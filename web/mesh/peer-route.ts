@@ -1,114 +1,15 @@
-import type { MeshMessage, Tier } from '../../server/protocol.ts';
-import { createAgentChannels, type AgentChannelAdopter, type ChannelRefusal } from './agent-channels.ts';
+import type { Tier } from '../../server/protocol.ts';
+import { createAgentChannels } from './agent-channels.ts';
 import { createBackoff } from './backoff.ts';
-import { createEmitter, type Emitter } from './emitter.ts';
+import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts';
 import { decodeMessage, encodeCheckedMessage } from './message-codec.ts';
-import type { SendReceipt } from './message-factory.ts';
-import type { HandshakeResult } from './link-handshake.ts';
-import { createPeerLink, type PeerLink, type PeerLinkOptions } from './peer-link.ts';
-import { createRelaySeal, type SealKeys } from './relay-seal.ts';
-import type { LinkVerdict } from './link-identity.ts';
-import type { Clock } from './platform.ts';
-import type { SignalFrame, SignalingClient } from './signaling-client.ts';
+import { createPeerLink, type PeerLink } from './peer-link.ts';
+import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
+import { createRelaySeal } from './relay-seal.ts';
 
-/**
- * Everything the mesh knows about reaching one remote peer: its PeerLink (DataChannel) and the
- * tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
- * connection attempt runs they wait (up to the connect timeout); when p2p failed, is disabled on
- * either side, or the link cap refused it, they go through the server in `relay` frames. A failed
- * link is retried in the background with full-jitter backoff (1 s .. 30 s).
- */
-export type RouteState = 'connecting' | 'open' | 'closed';
-
-export interface RouteInfo {
-  peerId: string;
-  /** LinkSchema state: `open` means messages flow, on any tier. */
-  state: RouteState;
-  tier: Tier;
-  rttMs: number | undefined;
-  bytesSent: number;
-  bytesReceived: number;
-  /** Current RTCPeerConnection's session id (undefined on the fallback tier). */
-  sessionId: string | undefined;
-  /** RTCPeerConnections created for this peer so far. */
-  sessions: number;
-  /** DataChannel setup time of the current connection, ms. */
-  openMs: number | undefined;
-  /** DataChannel open to the peer's link proof verified, ms (the identity check's cost). */
-  verifyMs: number | undefined;
-  /**
-   * `verified`: messages go over a DataChannel whose peer proved its key, or sealed through the
-   * server after its signed key exchange; `refused`: the peer failed a link proof or seal-hello
-   * and is cut off; `unverified`: nothing proved yet.
-   */
-  identity: 'verified' | 'unverified' | 'refused';
-  /** Largest DataChannel `bufferedAmount` seen after a send (backpressure evidence), bytes. */
-  maxBufferedAmount: number;
-  /** Why the last DataChannel attempt or connection ended (timeout, ICE failed, bye, ...). */
-  lastError: string | undefined;
-  /** The peer's agents reachable over a DataChannel of their own on this link (agent channels). */
-  agentChannels: string[];
-}
-
-export interface PeerRouteEvents {
-  /** An inbound message (decoded, binary values in place; not yet validated). */
-  message: unknown;
-  /** `raw`: what could be decoded of a bad message, so the error reply can name its request. */
-  'frame-error': { code: string; message: string; raw?: unknown };
-  /** Something about the route changed (state, tier, generation). */
-  change: RouteInfo;
-  /** The verdict on the peer's link proof for a new DataChannel, or on its sealed-relay key. */
-  identity: HandshakeResult | LinkVerdict;
-  /** A DataChannel the peer opened was closed unused (unknown label, unverified link, ...). */
-  'channel-refused': { label: string; reason: ChannelRefusal; message: string };
-}
-
-export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'signal'> {
-  peerId: string;
-  signaling: SignalingClient;
-  /** Local p2p switch; false = every message to this peer goes through the server. */
-  p2p: boolean;
-  maxMessageBytes: number;
-  /** Counter bumped by the mesh on every new signaling session (relay generation). */
-  relaySession: () => number;
-  /** Asks the mesh for a connection slot (per-peer connection cap). */
-  acquireSlot: (route: PeerRoute) => boolean;
-  retry?: { baseMs?: number; maxMs?: number };
-  /** This mesh's ECDH key for sealing fallback-tier frames. */
-  sealKeys: SealKeys;
-  /** Hosts our agents' own channels on this link once it is verified (browser: their Workers). */
-  adopter?: AgentChannelAdopter;
-}
-
-export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
-  readonly peerId: string;
-  readonly link: PeerLink;
-  readonly info: RouteInfo;
-  /** Generation of the usable route, or undefined while there is none. */
-  readonly generation: string | undefined;
-  /** Last time a message was sent to this peer (for the cap's LRU eviction). */
-  readonly lastUsed: number;
-  rttMs: number | undefined;
-  /** Whether the peer is in the signaling server's peer list. */
-  present: boolean;
-  /** Why the route was closed (`peer-left`, `identity-failed`, `stopped`), undefined while usable. */
-  readonly error: MeshError | undefined;
-  /** Starts a DataChannel unless one is up, p2p is off, or no slot is free. */
-  connect(): void;
-  send(msg: MeshMessage): Promise<SendReceipt>;
-  handleSignal(frame: SignalFrame): void;
-  handleRelay(payload: unknown): void;
-  /** The signaling session changed (up or down): wake waiting messages. */
-  signalingChanged(): void;
-  /** The peer (re)joined the server: forget its old relay partials and "p2p disabled" verdict. */
-  rejoined(): void;
-  /** Gives the slot back (cap eviction): close the DataChannel, use the fallback tier for a while. */
-  evict(): void;
-  /** The peer is gone: rejects waiting messages with `err`, closes the link. */
-  close(err: MeshError): void;
-}
+export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
 
 const MAX_WAITING = 1024;
 const RELAY_FRAME_OVERHEAD = 256;
@@ -117,7 +18,13 @@ const SEAL_OVERHEAD = 64;
 /** After the link cap refused or evicted this peer, p2p is tried again only on traffic after this long. */
 const CAP_RETRY_MS = 60_000;
 
-/** Creates the route for `peerId`. */
+/**
+ * Creates the route for `peerId`: everything the mesh knows about reaching one remote peer: its PeerLink (DataChannel) and the
+ * tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
+ * connection attempt runs they wait (up to the connect timeout); when p2p failed, is disabled on
+ * either side, or the link cap refused it, they go through the server in `relay` frames. A failed
+ * link is retried in the background with full-jitter backoff (1 s .. 30 s).
+ */
 export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const events = createEmitter<PeerRouteEvents>();
   const { clock, signaling, peerId } = o;
