@@ -76,6 +76,9 @@ describe('hub resilience', () => {
   it('keeps chat typed while offline in the outbox, across a reload, and sends it on reconnect', async () => {
     const server = await serve();
     const [a, b] = await linkedPair(server);
+    // The service worker must have precached the shell before the network goes, as for any PWA
+    // (seen once: offline within a second of the first load, the reload failed).
+    await a.page.evaluate(async () => void (await navigator.serviceWorker.ready));
 
     await a.context.setOffline(true);
     await chatTo(a.page, b.peerId, 'typed offline');
