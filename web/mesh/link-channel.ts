@@ -1,6 +1,7 @@
-import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
+import type { SenderOptions } from './channel-sender.ts';
+import { createFramedChannel } from './channel-wire.ts';
 import { MeshError } from './errors.ts';
-import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
+import type { MessageBytes, ReassemblerOptions } from './framing.ts';
 import { startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
 import type { Clock } from './platform.ts';
@@ -32,10 +33,11 @@ export interface LinkChannelOptions {
 }
 
 export interface LinkChannel {
+  readonly channel: RTCDataChannel;
   /** Time from the channel opening to the remote's proof verified, ms. */
   readonly verifyMs: number | undefined;
   readonly stats: { bytesSent: number; bytesReceived: number; maxBufferedAmount: number };
-  /** Sends one encoded message; rejects before the channel opened. */
+  /** Sends one encoded message; rejects with `link-down` unless the channel is open. */
   send(bytes: MessageBytes): Promise<void>;
   /** The link is open: hands over what the peer sent right after its proof, then every later message. */
   deliver(): void;
@@ -44,37 +46,33 @@ export interface LinkChannel {
 }
 
 /**
- * The "tabmesh" DataChannel of one connection: framing both ways, and the link proof before
- * anything reaches the application. Its owner (peer-link.ts) decides what a verdict means.
+ * The "tabmesh" DataChannel of one connection: the mesh framing (channel-wire.ts), and the link
+ * proof before anything reaches the application. Its owner (peer-link.ts) decides what a verdict
+ * means.
  */
 export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
   const { channel, clock } = o;
-  const reassembler = createReassembler(o.reassembler);
-  let sender: ChannelSender | undefined;
   let handshake: LinkHandshake | undefined;
   let verifyMs: number | undefined;
-  let received = 0;
   let live = false;
   let disposed = false;
 
-  channel.binaryType = 'arraybuffer';
-  channel.onopen = () => void opened();
-  channel.onclose = () => {
-    if (!disposed) o.onClose();
-  };
-  channel.onmessage = (ev: MessageEvent) => {
-    if (disposed) return;
-    // node-datachannel can deliver the answerer's first messages before its `open` event: a
-    // message proves the channel open, and the first one is the remote's link proof.
-    if (!sender) void opened();
-    onData(ev.data);
-  };
-  if (channel.readyState === 'open') void opened();
+  const wire = createFramedChannel(channel, {
+    clock, nextMsgId: o.nextMsgId,
+    ...(o.sender ? { sender: o.sender } : {}), ...(o.reassembler ? { reassembler: o.reassembler } : {}),
+    // node-datachannel can deliver the answerer's first messages before its `open` event; the
+    // wire opens on the first message, and that message is the remote's link proof.
+    onOpen: () => void opened(),
+    // Nothing reaches the application before the peer proved itself (the handshake holds it).
+    onBytes: (bytes) => {
+      if (!handshake?.receive(bytes) && live) o.onMessage(bytes);
+    },
+    onFrameError: o.onFrameError,
+    onClose: o.onClose,
+    linkDown: () => new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }),
+  });
 
   async function opened(): Promise<void> {
-    // node-datachannel hands the answerer an already-open channel and then fires `open` as well.
-    if (disposed || sender) return;
-    const out = (sender = createChannelSender(channel, clock, o.nextMsgId, o.sender));
     const openedAt = clock.elapsed();
     o.onOpen();
     const { pc } = o;
@@ -87,7 +85,7 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
     };
     // The end that received the channel sends its proof only after the opener's first message (Chromium drops earlier sends).
     const hs = (handshake = startLinkHandshake({
-      auth: o.auth, ctx, send: (b) => out.send(b), clock, timeoutMs: o.proofTimeoutMs, waitForRemote: !o.opener,
+      auth: o.auth, ctx, send: (b) => wire.send(b), clock, timeoutMs: o.proofTimeoutMs, waitForRemote: !o.opener,
       ...(pc.remoteDescription || !o.described ? {} : { ready: o.described }),
     }));
     const verified = hs.result.then((v) => {
@@ -98,25 +96,15 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
     if (!disposed) o.onVerdict(verdict, tier);
   }
 
-  function onData(data: unknown): void {
-    if (!(data instanceof ArrayBuffer)) return o.onFrameError({ code: 'bad-frame', message: 'only binary frames are part of the protocol' });
-    received += data.byteLength;
-    const r = reassembler.push(new Uint8Array(data));
-    if (!r.ok) o.onFrameError({ code: r.code, message: r.message });
-    // Nothing reaches the application before the peer proved itself (the handshake holds it).
-    else if (r.message && !handshake?.receive(r.message) && live) o.onMessage(r.message);
-  }
-
   return {
+    channel,
     get verifyMs() {
       return verifyMs;
     },
     get stats() {
-      return { bytesSent: sender?.stats.bytesSent ?? 0, bytesReceived: received, maxBufferedAmount: sender?.stats.maxBufferedAmount ?? 0 };
+      return wire.stats;
     },
-    send(bytes) {
-      return sender ? sender.send(bytes) : Promise.reject(new MeshError('link-down', `the DataChannel to ${o.remoteId} is not open`, { peerId: o.remoteId }));
-    },
+    send: (bytes) => wire.send(bytes),
     deliver() {
       if (disposed || live || !handshake) return;
       live = true;
@@ -125,10 +113,8 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
     dispose(err) {
       if (disposed) return;
       disposed = true;
-      channel.onopen = channel.onclose = channel.onmessage = null;
-      sender?.close(err);
+      wire.detach(err);
       handshake?.cancel();
-      reassembler.clear();
     },
   };
 }

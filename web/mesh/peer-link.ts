@@ -36,7 +36,6 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   const polite = o.localId > o.remoteId;
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
   let pc: RTCPeerConnection | undefined;
-  let dc: RTCDataChannel | undefined;
   let ch: LinkChannel | undefined;
   let sid: string | undefined;
   let state: PeerLinkState = 'idle';
@@ -74,8 +73,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       totals.maxBuffered = Math.max(totals.maxBuffered, s.maxBufferedAmount);
       ch.dispose(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
     }
-    const [oldPc, oldDc] = [pc, dc];
-    pc = dc = ch = sid = tier = openMs = undefined;
+    const [oldPc, oldDc] = [pc, ch?.channel];
+    pc = ch = sid = tier = openMs = undefined;
     makingOffer = awaitingAnswer = false;
     gate = undefined;
     state = 'idle';
@@ -130,7 +129,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     me.ondatachannel = (e) => {
       if (pc !== me) return;
       if (e.channel.label !== 'tabmesh') events.emit('channel', e.channel);
-      else if (!dc) attach(e.channel, false);
+      else if (!ch) attach(e.channel, false);
     };
     connectTimer = clock.set(() => {
       if (pc === me && state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
@@ -234,7 +233,6 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   /** `opener`: we created the channel (else the remote did, and we received it via `datachannel`). */
   function attach(channel: RTCDataChannel, opener: boolean): void {
     const me = pc!;
-    dc = channel;
     const mine: LinkChannel = (ch = createLinkChannel({
       channel, opener, pc: me, described: described?.promise,
       localId: o.localId, remoteId: o.remoteId, auth: o.auth, clock, nextMsgId: o.nextMsgId,
@@ -266,7 +264,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     tier = detected;
     setState('open');
     // What the peer sent right after its proof, held until now, in order.
-    if (ch === mine) mine.deliver();
+    mine.deliver();
   }
 
   function onIceState(s: RTCIceConnectionState): void {

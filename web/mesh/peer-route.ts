@@ -19,8 +19,8 @@ const SEAL_OVERHEAD = 64;
 const CAP_RETRY_MS = 60_000;
 
 /**
- * Creates the route for `peerId`: everything the mesh knows about reaching one remote peer: its PeerLink (DataChannel) and the
- * tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
+ * Creates the route for `peerId`, everything the mesh knows about reaching that peer: its
+ * PeerLink (DataChannel) and the tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
  * connection attempt runs they wait (up to the connect timeout); when p2p failed, is disabled on
  * either side, or the link cap refused it, they go through the server in `relay` frames. A failed
  * link is retried in the background with full-jitter backoff (1 s .. 30 s).

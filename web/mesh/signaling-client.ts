@@ -157,12 +157,8 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
 
   function write(text: string): void {
     // Chromium logs (not throws) on a send after the server's close frame; its close event reconnects.
-    if (ws?.readyState !== OPEN) return;
-    try {
-      ws.send(text);
-    } catch {
-      // Closed between the check and the send (Node's ws throws here).
-    }
+    // Once OPEN, send() throws on no platform (browsers, Node's ws and Deno throw only while CONNECTING).
+    if (ws?.readyState === OPEN) ws.send(text);
   }
 
   function detach(socket: WebSocket): void {
