@@ -49,8 +49,12 @@ export interface TabmeshServer {
   setReadiness(state: Readiness): void;
   /** One pass of the background work: offline detection, agent removal, task expiry/assignment. */
   sweep(): Promise<void>;
-  /** Closes sockets with 1001 and releases timers; the entry closes its listener. */
-  shutdown(): Promise<void>;
+  /**
+   * Closes sockets with 1001 and stops timers at once; closes the store only after `drained`
+   * settles (the entry's listener has answered its last request), so no late request reads a
+   * closed store (the memory store forgets everything on close: it would answer "no agents").
+   */
+  shutdown(drained?: Promise<unknown>): Promise<void>;
 }
 
 /** The caller's address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
@@ -141,9 +145,10 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   return {
     app, hub, metrics, store, registry, tasks, pairing, sweep,
     setReadiness: (s) => void (readiness = s),
-    async shutdown() {
+    async shutdown(drained) {
       clearInterval(timer);
       hub.closeAll(CloseCode.goingAway, 'server shutting down');
+      await drained;
       await cluster?.close();
       await store.close();
     },

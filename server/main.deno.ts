@@ -83,11 +83,10 @@ const stop = () => {
   server.setReadiness('draining');
   // Past the hard timeout the process exits anyway (code 1), whatever is still open.
   setTimeout(() => Deno.exit(1), Math.max(100, config.shutdownTimeoutMs - 500));
-  const released = Promise.resolve(server.shutdown()).catch((err: unknown) => logger.error('shutdown failed', { err }));
   // Give clients a moment to answer the close handshake, then cut what is left (as Node does):
   // a client that reset mid-upgrade leaves a connection http.shutdown() would wait on forever.
   const drained = Promise.race([http?.shutdown(), new Promise((resolve) => setTimeout(resolve, 1000))]);
-  void Promise.all([released, drained]).then(() => Deno.exit(0));
+  void Promise.resolve(server.shutdown(drained)).catch((err: unknown) => logger.error('shutdown failed', { err })).then(() => Deno.exit(0));
 };
 Deno.addSignalListener('SIGTERM', stop);
 Deno.addSignalListener('SIGINT', stop);

@@ -105,7 +105,7 @@ export async function startNodeServer(
     server.setReadiness('draining');
     logger.info('shutting down');
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-    const released = Promise.resolve(server.shutdown()).catch((err: unknown) => logger.error('shutdown failed', { err }));
+    const released = Promise.resolve(server.shutdown(httpClosed)).catch((err: unknown) => logger.error('shutdown failed', { err }));
     // Give clients a moment to answer the close handshake, then cut what is left.
     setTimeout(() => {
       for (const ws of wss.clients) ws.terminate();

@@ -38,6 +38,24 @@ describe('GET /health and /ready', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('keeps the store until the listener has drained: a late request still sees the registry', async () => {
+    const t = await createTestApp();
+    const a = await t.token('peer-a');
+    const agent = { name: 'echoer', platform: 'node', skills: [{ name: 'echo', description: 'echoes' }] };
+    expect((await t.call('POST', '/api/agents', { token: a, body: agent })).status).toBe(201);
+    let drain!: () => void;
+    const drained = new Promise<void>((resolve) => (drain = resolve));
+    t.server.setReadiness('draining');
+    const done = t.server.shutdown(drained);
+    // A request the listener accepted before it closed: the memory store would answer "no agents".
+    const late = await t.call('GET', '/api/agents', { token: a });
+    expect(late.body.agents.map((x: { id: string }) => x.id)).toEqual(['peer-a:echoer']);
+    drain();
+    await done;
+  });
+});
+
 describe('GET /metrics', () => {
   it('refuses without credentials (401), with an agent JWT or agent key (403) and an unknown key (401)', async () => {
     const t = await createTestApp();
