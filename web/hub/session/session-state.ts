@@ -27,6 +27,7 @@ export type Phase =
   | { kind: 'starting' }
   | { kind: 'insecure'; missing: string[] }
   | { kind: 'signed-out'; notice?: string }
+  | { kind: 'signing-out' }
   | { kind: 'waiting-approval'; name: string; peerId: string }
   | { kind: 'ready'; session: SignedIn }
   | { kind: 'failed'; message: string };
@@ -93,7 +94,9 @@ function leaveReady(next: Phase): void {
 /** Forgets this device (credential, identity, outbox) in every tab of this browser. */
 export async function signOut(): Promise<void> {
   waiting?.abort();
-  leaveReady({ kind: 'signed-out' });
+  // Not 'signed-out': the join screen belongs to the fresh page location.replace loads, so
+  // nobody acts on a join screen that a navigation is about to discard.
+  leaveReady({ kind: 'signing-out' });
   await forgetDevice();
   channel?.postMessage({ type: 'signed-out' });
   location.replace('/');

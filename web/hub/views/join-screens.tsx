@@ -15,6 +15,11 @@ export function StartingScreen() {
   return <Screen title="Starting"><p class="row"><span class="spinner" /> Loading this tab's identity…</p></Screen>;
 }
 
+/** Shown while sign-out forgets this device, until the page reloads onto the join screen. */
+export function SigningOutScreen() {
+  return <Screen title="Signing out"><p class="row"><span class="spinner" /> Forgetting this device…</p></Screen>;
+}
+
 /** Shown on plain-http LAN origins, where browsers withhold what a peer needs. */
 export function InsecureScreen(props: { missing: string[] }) {
   const port = location.port ? `:${location.port}` : '';
