@@ -5,7 +5,9 @@ export type ServerTarget =
   /** tabmesh: tokens from `POST <tokenUrl>/api/token`; client i uses apiKeys[floor(i / peersPerKey) % length]. */
   | { kind: 'tabmesh'; url: string; tokenUrl: string; apiKeys: string[]; peersPerKey: number }
   /** peerjs-server: `/peerjs?key=peerjs&id=…&token=…`. */
-  | { kind: 'peerjs'; url: string };
+  | { kind: 'peerjs'; url: string }
+  /** The bare ws relay (bench/signaling/bare-relay-entry.ts): `/?id=…`, tabmesh frames. */
+  | { kind: 'bare'; url: string };
 
 export interface ConnectArgs {
   target: ServerTarget;

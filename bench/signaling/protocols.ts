@@ -62,9 +62,24 @@ function open(url: string, id: string, accepted: (first: string) => boolean, hel
   });
 }
 
+/** tabmesh's frames as the load sends them (`{type, to, payload}`) and as a relay stamps them (`from`). */
+const tabmeshFrames: Pick<SignalingProtocol, 'framesTo' | 'classify' | 'verify'> = {
+  framesTo: (to) => SIGNAL_STEPS.map((s) => JSON.stringify(
+    s.kind === 'sdp'
+      ? { type: 'offer', to, payload: { sdp: s.sdp } }
+      : { type: 'candidate', to, payload: { candidate: s.candidate, sdpMid: s.sdpMid, sdpMLineIndex: s.sdpMLineIndex } },
+  )),
+  classify(data) {
+    const c = typeInitial(data);
+    return c === 'o' || c === 'c' ? 'relayed' : c === 'p' ? 'ignored' : 'refused';
+  },
+  verify: (received, sent, from, to) => isRelayOf(received, sent, { from, to }),
+};
+
 function tabmeshProtocol(target: Extract<ServerTarget, { kind: 'tabmesh' }>): SignalingProtocol {
   const wsUrl = `${target.url.replace(/^http/, 'ws')}/ws`;
   return {
+    ...tabmeshFrames,
     async credential(id, index) {
       const key = target.apiKeys[Math.floor(index / target.peersPerKey) % target.apiKeys.length]!;
       const res = await fetch(`${target.tokenUrl}/api/token`, {
@@ -75,16 +90,15 @@ function tabmeshProtocol(target: Extract<ServerTarget, { kind: 'tabmesh' }>): Si
     },
     connect: (id, token) =>
       open(wsUrl, id, (first) => first.startsWith('{"type":"welcome"'), (ws) => ws.send(JSON.stringify({ type: 'hello', token }))),
-    framesTo: (to) => SIGNAL_STEPS.map((s) => JSON.stringify(
-      s.kind === 'sdp'
-        ? { type: 'offer', to, payload: { sdp: s.sdp } }
-        : { type: 'candidate', to, payload: { candidate: s.candidate, sdpMid: s.sdpMid, sdpMLineIndex: s.sdpMLineIndex } },
-    )),
-    classify(data) {
-      const c = typeInitial(data);
-      return c === 'o' || c === 'c' ? 'relayed' : c === 'p' ? 'ignored' : 'refused';
-    },
-    verify: (received, sent, from, to) => isRelayOf(received, sent, { from, to }),
+  };
+}
+
+function bareProtocol(target: Extract<ServerTarget, { kind: 'bare' }>): SignalingProtocol {
+  const base = `${target.url.replace(/^http/, 'ws')}/?id=`;
+  return {
+    ...tabmeshFrames,
+    credential: async () => '',
+    connect: (id) => open(base + encodeURIComponent(id), id, (first) => first === '{"type":"welcome"}'),
   };
 }
 
@@ -110,5 +124,6 @@ function peerjsProtocol(target: Extract<ServerTarget, { kind: 'peerjs' }>): Sign
 
 /** The client protocol for `target`. */
 export function protocolFor(target: ServerTarget): SignalingProtocol {
-  return target.kind === 'tabmesh' ? tabmeshProtocol(target) : peerjsProtocol(target);
+  if (target.kind === 'tabmesh') return tabmeshProtocol(target);
+  return target.kind === 'peerjs' ? peerjsProtocol(target) : bareProtocol(target);
 }

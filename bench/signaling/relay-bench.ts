@@ -3,7 +3,10 @@ import type { ConnectResult, RelayResult } from './load-types.ts';
 import { windowFor, type SignalingPlan } from './plan.ts';
 import { startServer, type ServerKind, type ServerUnderTest } from './servers.ts';
 
+/** The servers measured for idle memory: the product and its baseline. */
 export const SERVER_KINDS: ServerKind[] = ['tabmesh', 'peerjs'];
+/** Relay also measures the bare ws relay: the floor any Node + ws relay pays per frame. */
+export const RELAY_KINDS: ServerKind[] = [...SERVER_KINDS, 'bare'];
 
 /** Per server and client count: every round's result and the best (highest-throughput) one. */
 export type RelayResults = Record<ServerKind, Record<number, { best: RelayResult; rounds: RelayResult[] }>>;
@@ -17,7 +20,7 @@ export async function measureRelay(loader: NodeChild, plan: SignalingPlan, log: 
   const servers: ServerUnderTest[] = [];
   const runs = new Map<string, RelayResult[]>();
   try {
-    for (const kind of SERVER_KINDS) servers.push(await startServer(kind, { meshes: 1, maxPeers: maxClients, fdLimit: maxClients + 1024 }));
+    for (const kind of RELAY_KINDS) servers.push(await startServer(kind, { meshes: 1, maxPeers: maxClients, fdLimit: maxClients + 1024 }));
     for (let round = 0; round < plan.rounds; round++) {
       for (const clients of plan.clientCounts) {
         for (const server of round % 2 ? [...servers].reverse() : servers) {
@@ -39,7 +42,7 @@ export async function measureRelay(loader: NodeChild, plan: SignalingPlan, log: 
     await Promise.all(servers.map((s) => s.stop()));
   }
   const out = {} as RelayResults;
-  for (const kind of SERVER_KINDS) {
+  for (const kind of RELAY_KINDS) {
     out[kind] = {};
     for (const clients of plan.clientCounts) {
       const rounds = runs.get(`${kind}/${clients}`)!;

@@ -7,7 +7,7 @@ import { ROOT, startNodeChild, type NodeChild } from '../lib/child-process.ts';
 import type { MemorySample } from '../lib/memory-probe.ts';
 import type { ServerTarget } from './load-types.ts';
 
-export type ServerKind = 'tabmesh' | 'peerjs';
+export type ServerKind = 'tabmesh' | 'peerjs' | 'bare';
 
 /** A server process under test, with the memory probe preloaded. */
 export interface ServerUnderTest {
@@ -88,5 +88,13 @@ export async function startPeerjs(opts: ServerOptions): Promise<ServerUnderTest>
   return { kind: 'peerjs', pid: child.pid, memory: probeOf(child), target: () => ({ kind: 'peerjs', url }), stop: () => child.stop() };
 }
 
+/** Starts the bare ws relay (bench/signaling/bare-relay-entry.ts), the floor for any Node + ws relay. */
+export async function startBare(opts: ServerOptions): Promise<ServerUnderTest> {
+  const { child, url } = await launch('dist/bench/signaling/bare-relay-entry.js', { PORT: '0' }, opts.fdLimit);
+  return { kind: 'bare', pid: child.pid, memory: probeOf(child), target: () => ({ kind: 'bare', url }), stop: () => child.stop() };
+}
+
+const STARTERS: Record<ServerKind, (opts: ServerOptions) => Promise<ServerUnderTest>> = { tabmesh: startTabmesh, peerjs: startPeerjs, bare: startBare };
+
 /** Starts a server of `kind`. */
-export const startServer = (kind: ServerKind, opts: ServerOptions) => (kind === 'tabmesh' ? startTabmesh : startPeerjs)(opts);
+export const startServer = (kind: ServerKind, opts: ServerOptions) => STARTERS[kind](opts);
