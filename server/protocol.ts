@@ -6,6 +6,7 @@ export * from './protocol/common.ts';
 export * from './protocol/validate.ts';
 export * from './protocol/http.ts';
 export * from './protocol/frames.ts';
+export * from './protocol/hot-frames.ts';
 export * from './protocol/mesh-messages.ts';
 export * from './protocol/control-plane.ts';
 export * from './protocol/base64.ts';

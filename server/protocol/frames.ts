@@ -8,7 +8,10 @@ import { IdentityFailureSchema } from './link-proof.ts';
  * present, must equal the token's subject (the server stamps it either way).
  */
 
-const MAX_SDP = 60_000;
+/** Field limits of the negotiation frames, shared with the hot-path check in hot-frames.ts. */
+export const NEGOTIATION_LIMITS = { sdp: 60_000, sid: 64, candidate: 1024, sdpMid: 64, sdpMLineIndex: 1024 } as const;
+export const SID_PATTERN = /^[A-Za-z0-9_-]+$/;
+const L = NEGOTIATION_LIMITS;
 const to = PeerIdSchema;
 const from = v.optional(PeerIdSchema);
 
@@ -19,18 +22,18 @@ export const AuthFrameSchema = v.object({ type: v.literal('auth'), token: text(4
  * Connection-attempt id: one per RTCPeerConnection, chosen by the offerer, echoed on the answer
  * and every candidate so a peer can drop negotiation frames of a connection it already replaced.
  */
-const sid = v.optional(v.pipe(text(64), v.regex(/^[A-Za-z0-9_-]+$/, 'must be A-Z a-z 0-9 _ -')));
+const sid = v.optional(v.pipe(text(L.sid), v.regex(SID_PATTERN, 'must be A-Z a-z 0-9 _ -')));
 export const SdpPayloadSchema = v.object({
-  sdp: text(MAX_SDP),
+  sdp: text(L.sdp),
   sid,
   /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
   iceRestart: v.optional(v.boolean('must be a boolean')),
 });
 export const CandidatePayloadSchema = v.nullable(
   v.object({
-    candidate: v.pipe(v.string('must be a string'), v.maxLength(1024, 'must be at most 1024 characters')),
-    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
-    sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(1024))),
+    candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
+    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
+    sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(L.sdpMLineIndex))),
     sid,
   }),
 );

@@ -2,7 +2,7 @@ import { TokenError } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
 import {
-  ClientFrameSchema, CloseCode, parseJson, validate,
+  acceptNegotiationFrame, ClientFrameSchema, CloseCode, parseJson, validate,
   type ClientFrame, type IceServer, type PeerSummary, type RelayedFrame, type ServerFrame, type TokenClaims,
 } from '../protocol.ts';
 import type { ClusterLink } from './cluster.ts';
@@ -97,7 +97,9 @@ export class PeerConnection implements Connection {
     try {
       const json = parseJson(data);
       if (json === undefined) return this.refuse('bad-json', 'frame is not valid JSON');
-      const parsed = validate(ClientFrameSchema, json);
+      // Offers, answers and candidates skip valibot; anything else (or invalid) goes through it.
+      const hot = acceptNegotiationFrame(json);
+      const parsed = hot ? { ok: true as const, value: hot } : validate(ClientFrameSchema, json);
       if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
       this.handle(parsed.value, data);
     } catch (err) {
