@@ -1,4 +1,4 @@
-import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role, type Tier } from '../../server/protocol.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../server/protocol.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
@@ -7,10 +7,11 @@ import { createLinkAuthenticator } from './link-identity.ts';
 import { createLinkReporter } from './link-reporter.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
+import { createMeshCalls } from './mesh-calls.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
 import { createSealKeys } from './relay-seal.ts';
-import { createPendingRequests, type RequestMessage, type RequestOptions } from './pending-requests.ts';
+import { createPendingRequests } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSharedTimers } from './shared-timers.ts';
 import { createSignalingClient } from './signaling-client.ts';
@@ -258,13 +259,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     events.emit('fatal', err);
   });
 
-  function request(peerId: string, msg: RequestMessage, o: RequestOptions) {
-    if (!localId) return Promise.reject(new MeshError('not-started', 'call start() first'));
-    if (!routes.has(peerId)) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
-    return pending.start(msg, o);
-  }
-  const tierOf = (peerId: string, t: Tier | undefined): Tier => t ?? routes.get(peerId)?.info.tier ?? 'fallback';
-  const viaAgent = (out: { agentChannel: string | undefined }) => (out.agentChannel === undefined ? {} : { agentChannel: out.agentChannel });
+  const calls = createMeshCalls({ clock, pending, routes, localId: () => localId });
 
   const mesh: Mesh = {
     on: events.on,
@@ -318,33 +313,7 @@ export function createMesh(opts: MeshOptions): Mesh {
         done(route.info);
       });
     },
-    async call(peerId, skill, input, o = {}) {
-      const t0 = clock.elapsed();
-      const timeoutMs = o.timeoutMs ?? 60_000;
-      const msg = makeMessage(localId ?? '', peerId, 'task-request', { skill, input: input ?? null, timeoutMs, ...(o.stream ? { stream: true } : {}) });
-      const out = await request(peerId, msg, { timeoutMs, ...(o.onChunk ? { onChunk: o.onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      const output = out.reply.type === 'task-result' ? out.reply.payload.output : undefined;
-      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
-    },
-    async ping(peerId, o = {}) {
-      const t0 = clock.elapsed();
-      const out = await request(peerId, makeMessage(localId ?? '', peerId, 'ping', { sentAt: clock.now() }), { timeoutMs: o.timeoutMs ?? 5000 });
-      const rttMs = clock.elapsed() - t0;
-      const route = routes.get(peerId);
-      if (route) route.rttMs = rttMs;
-      return { rttMs, peerId, tier: tierOf(peerId, out.tier) };
-    },
-    async chat(peerId, text, o = {}) {
-      const t0 = clock.elapsed();
-      const msg = makeMessage(localId ?? '', peerId, 'chat', { text, ...(o.agent ? { agent: o.agent } : {}) });
-      const onChunk = o.onChunk ? (d: unknown) => o.onChunk!(String(d)) : undefined;
-      const out = await request(peerId, msg, { timeoutMs: o.timeoutMs ?? 120_000, ...(onChunk ? { onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
-    },
-    async skills(peerId, o = {}) {
-      const out = await request(peerId, makeMessage(localId ?? '', peerId, 'skill-query', {}), { timeoutMs: o.timeoutMs ?? 10_000 });
-      return out.reply.type === 'skill-list' ? out.reply.payload.agents : [];
-    },
+    ...calls,
     setStatus(status) {
       for (const route of routes.values()) {
         if (route.info.state === 'open') void send(route.peerId, makeMessage(localId ?? '', route.peerId, 'status', status)).catch(() => undefined);
