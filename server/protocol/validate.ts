@@ -47,3 +47,23 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * True when a validator's `output` kept every key of `input`: valibot objects drop unknown keys,
+ * so equal key counts all the way down mean nothing was stripped and the input's own text may
+ * stand for the output. Slots passed through untouched (`v.unknown()`) are the same reference.
+ */
+export function keptEveryKey(output: unknown, input: unknown): boolean {
+  if (output === input || typeof output !== 'object' || output === null) return true;
+  if (typeof input !== 'object' || input === null) return false;
+  if (Array.isArray(output)) return Array.isArray(input) && output.length === input.length && output.every((o, i) => keptEveryKey(o, input[i]));
+  let inputKeys = 0;
+  for (const k in input) if (Object.hasOwn(input, k)) inputKeys++;
+  let outputKeys = 0;
+  for (const k in output) {
+    if (!Object.hasOwn(output, k)) continue;
+    outputKeys++;
+    if (!keptEveryKey((output as Record<string, unknown>)[k], (input as Record<string, unknown>)[k])) return false;
+  }
+  return inputKeys === outputKeys;
+}

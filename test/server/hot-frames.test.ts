@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
-  acceptNegotiationFrame, AnswerFrameSchema, CandidateFrameSchema, ClientFrameSchema, NEGOTIATION_LIMITS as L, OfferFrameSchema,
+  acceptNegotiationFrame, AnswerFrameSchema, CandidateFrameSchema, ClientFrameSchema, keptEveryKey, NEGOTIATION_LIMITS as L, OfferFrameSchema,
 } from '../../server/protocol.ts';
 import { arbitraryFor, jsonValue, nearMissValue, pathsOf, withAt } from './support/schema-arbitrary.ts';
 
@@ -92,3 +92,21 @@ describe('acceptNegotiationFrame (the relay hot path)', () => {
     expect(accepted).toBeGreaterThan(10);
   });
 });
+
+describe('keptEveryKey (may the sender\'s own text be relayed?)', () => {
+  it('is true exactly when the schema dropped nothing, at any depth', () => {
+    fc.assert(fc.property(fc.oneof(negotiation, mutated, arbitraryFor(ClientFrameSchema).map(roundTrip)), (json) => {
+      const out = schemaOutput(json);
+      if (out === undefined) return;
+      // Dropping nothing means the output serialises to the same value as the input.
+      expect(keptEveryKey(out, json)).toBe(JSON.stringify(sortKeys(out)) === JSON.stringify(sortKeys(json)));
+    }), RUNS);
+  });
+});
+
+/** `x` with every object's keys in sorted order, so JSON text compares values only. */
+function sortKeys(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(sortKeys);
+  if (typeof x !== 'object' || x === null) return x;
+  return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sortKeys((x as Record<string, unknown>)[k])]));
+}

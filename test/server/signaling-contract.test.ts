@@ -24,6 +24,24 @@ describe.each<Runtime>(['node', 'deno'])('signaling contract on %s', (runtime) =
     a.close();
   });
 
+  it('relays only what the validators know: unknown keys, at the top or inside the payload, never travel', async () => {
+    const a = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `u-${runtime}`));
+    const b = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `v-${runtime}`));
+    const to = `v-${runtime}`;
+    const from = `u-${runtime}`;
+    a.send({ type: 'candidate', to, payload: { candidate: 'c', sdpMid: '0' }, note: 'x'.repeat(1000) });
+    expect(await b.next('candidate')).toEqual({ type: 'candidate', to, from, payload: { candidate: 'c', sdpMid: '0' } });
+    a.send({ type: 'answer', to, payload: { sdp: 'v=0', sid: 's1', extra: { nested: true } } });
+    expect(await b.next('answer')).toEqual({ type: 'answer', to, from, payload: { sdp: 'v=0', sid: 's1' } });
+    a.send({ type: 'bye', to, payload: { reason: 'done', why: 'because' }, __proto__x: 1 });
+    expect(await b.next('bye')).toEqual({ type: 'bye', to, from, payload: { reason: 'done' } });
+    // A frame with nothing unknown still arrives whole (the fast path that forwards the sender's text).
+    a.send({ type: 'offer', to, payload: { sdp: 'v=0', sid: 's2', iceRestart: true } });
+    expect(await b.next('offer')).toEqual({ type: 'offer', to, from, payload: { sdp: 'v=0', sid: 's2', iceRestart: true } });
+    a.close();
+    b.close();
+  });
+
   it('refuses a forged from with an error frame naming the rule', async () => {
     const a = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `f-${runtime}`));
     a.send({ type: 'offer', to: 'x', from: 'someone-else', payload: { sdp: 'v=0' } });
