@@ -38,10 +38,10 @@ const servers = [];
 for (const k of kinds) servers.push(k === 'deno' ? await startDeno() : await startServer(k, { meshes: 1, maxPeers: 1000, fdLimit: 8000 }));
 for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) for (const n of counts) for (const s of servers) {
   await loader.call('prepare', { target: s.target(n), count: n, idPrefix: `r${round}-${n}-${s.kind}` });
-  await loader.call('connect');
+  const connected = await loader.call('connect');
   const r = await loader.call('relay', { window: windowFor(FULL_PLAN, n), warmupMs: 1000, durationMs: Number(process.env.DURATION ?? 3000), serverPid: s.pid });
   await loader.call('disconnect');
-  console.log(`${s.kind.padEnd(8)} ${String(n).padStart(4)} clients: ${Math.round(r.framesPerSec)} f/s, ${Math.round(r.framesPerServerCpuSecond)} f/cpu-s, cpu ${Math.round(r.serverCpuPercent)}%, load ${Math.round(r.loaderCpuPercent)}%, p50 ${r.latencyMs.p50.toFixed(2)}`);
+  console.log(`${s.kind.padEnd(8)} ${String(n).padStart(4)} clients: ${Math.round(r.framesPerSec)} f/s, ${Math.round(r.framesPerServerCpuSecond)} f/cpu-s, cpu ${Math.round(r.serverCpuPercent)}%, load ${Math.round(r.loaderCpuPercent)}%, p50 ${r.latencyMs.p50.toFixed(2)}, joined in ${connected.seconds.toFixed(2)} s`);
 }
 for (const s of servers) await s.stop();
 await loader.stop();

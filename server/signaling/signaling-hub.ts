@@ -101,7 +101,11 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
   };
   const send = (socket: SocketLike, frame: ServerFrame) => sendText(socket, JSON.stringify(frame));
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
-    for (const c of meshes.get(mesh)?.values() ?? []) if (c.session?.peerId !== except) send(c.socket, frame);
+    const peers = meshes.get(mesh);
+    if (!peers) return;
+    // Serialised once, not once per receiver: a burst of joins is quadratic in frames already.
+    const text = JSON.stringify(frame);
+    for (const c of peers.values()) if (c.session?.peerId !== except) sendText(c.socket, text);
   };
   const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
   const limits = { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh };
