@@ -3,12 +3,8 @@
 // deno = the tabmesh Deno entry), COUNTS (2,50,500), ROUNDS (2), DURATION (ms, 3000).
 // BENCH_SERVER_NODE_ARGS passes node flags to the Node servers (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startNodeChild } from '../dist/bench/lib/child-process.js';
-import { BENCH_RATE_LIMIT, PINNED_CPUS, startServer } from '../dist/bench/signaling/servers.js';
+import { PINNED_CPUS, startServer, tabmeshBenchConfig } from '../dist/bench/signaling/servers.js';
 import { windowFor, FULL_PLAN } from '../dist/bench/signaling/plan.js';
 
 const counts = (process.env.COUNTS ?? '2,50,500').split(',').map(Number);
@@ -16,22 +12,16 @@ const kinds = (process.env.KINDS ?? 'tabmesh,peerjs,bare').split(',');
 const loader = (await startNodeChild({ script: 'dist/bench/signaling/load-client.js', fdLimit: 8000, cpu: PINNED_CPUS?.load })).child;
 
 async function startDeno() {
-  const key = `bench-0-${randomBytes(12).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'tabmesh-deno-bench-'));
-  const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', TABMESH_DATA_DIR: dataDir,
-    TABMESH_API_KEYS: `agent:${key}:bench-0`, TABMESH_JWT_SECRET: randomBytes(32).toString('hex'), TABMESH_TOKEN_TTL_SECONDS: '3600',
-    TABMESH_RATE_LIMIT_PER_SEC: String(BENCH_RATE_LIMIT), TABMESH_MAX_PEERS_PER_MESH: '1000',
-  };
+  const { env, apiKeys, removeDataDir } = tabmeshBenchConfig({ meshes: 1, maxPeers: 1000 });
   const deno = ['node_modules/.bin/deno', 'run', '-A', 'server/main.deno.ts'];
   const argv = PINNED_CPUS ? ['taskset', '-c', String(PINNED_CPUS.server), ...deno] : deno;
-  const proc = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((res) => { let out = ''; proc.stdout.on('data', (d) => { out += d; const m = /listening on https?:\/\/[^:\s]+:(\d+)/.exec(out); if (m) res(m[1]); }); });
   const url = `http://127.0.0.1:${port}`;
-  return { kind: 'deno', pid: proc.pid, target: (n) => ({ kind: 'tabmesh', url, tokenUrl: url, apiKeys: [key], peersPerKey: n }), stop: async () => {
+  return { kind: 'deno', pid: proc.pid, target: (n) => ({ kind: 'tabmesh', url, tokenUrl: url, apiKeys, peersPerKey: n }), stop: async () => {
     proc.kill('SIGTERM');
     await new Promise((res) => proc.once('exit', res));
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
   } };
 }
 const servers = [];

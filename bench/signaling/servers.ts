@@ -58,8 +58,8 @@ async function launch(script: string, env: Record<string, string>, fdLimit: numb
 
 const probeOf = (child: NodeChild) => (samples?: number) => child.call<MemorySample[]>('memory', { samples }, 60_000);
 
-/** Starts the compiled Node entry (dist/server/main.node.js) on a random loopback port. */
-export async function startTabmesh(opts: ServerOptions): Promise<ServerUnderTest> {
+/** A tabmesh configuration for a benchmark: fresh data dir, one agent key per mesh, no rate limit in the way. */
+export function tabmeshBenchConfig(opts: Pick<ServerOptions, 'meshes' | 'maxPeers'>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tabmesh-bench-'));
   const keys = Array.from({ length: opts.meshes }, (_, i) => ({ key: `bench-${i}-${randomBytes(12).toString('hex')}`, mesh: `bench-${i}` }));
   const env = {
@@ -70,14 +70,20 @@ export async function startTabmesh(opts: ServerOptions): Promise<ServerUnderTest
     TABMESH_RATE_LIMIT_PER_SEC: String(BENCH_RATE_LIMIT),
     TABMESH_MAX_PEERS_PER_MESH: String(opts.maxPeers),
   };
+  return { env, apiKeys: keys.map((k) => k.key), removeDataDir: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/** Starts the compiled Node entry (dist/server/main.node.js) on a random loopback port. */
+export async function startTabmesh(opts: ServerOptions): Promise<ServerUnderTest> {
+  const { env, apiKeys, removeDataDir } = tabmeshBenchConfig(opts);
   const main = await launch('dist/server/main.node.js', env, opts.fdLimit);
   const issuer = opts.separateTokenIssuer ? await launch('dist/server/main.node.js', env, 1024, true) : main;
   return {
     kind: 'tabmesh', pid: main.child.pid, memory: probeOf(main.child),
-    target: (peersPerMesh) => ({ kind: 'tabmesh', url: main.url, tokenUrl: issuer.url, apiKeys: keys.map((k) => k.key), peersPerKey: peersPerMesh }),
+    target: (peersPerMesh) => ({ kind: 'tabmesh', url: main.url, tokenUrl: issuer.url, apiKeys, peersPerKey: peersPerMesh }),
     async stop() {
       await Promise.all([main.child.stop(), issuer.child.stop()]);
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
     },
   };
 }

@@ -98,10 +98,13 @@ export class PeerConnection implements Connection {
       const json = parseJson(data);
       if (json === undefined) return this.refuse('bad-json', 'frame is not valid JSON');
       // Offers, answers and candidates skip valibot; anything else (or invalid) goes through it.
-      const hot = acceptNegotiationFrame(json);
-      const parsed = hot ? { ok: true as const, value: hot } : validate(ClientFrameSchema, json);
-      if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
-      this.handle(parsed.value, data, json);
+      let frame: ClientFrame | undefined = acceptNegotiationFrame(json);
+      if (!frame) {
+        const parsed = validate(ClientFrameSchema, json);
+        if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
+        frame = parsed.value;
+      }
+      this.handle(frame, data, json);
     } catch (err) {
       // A bug must cost one frame, not the process.
       this.core.logger.error('frame handler failed', { err, peerId: this.session?.peerId });
