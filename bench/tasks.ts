@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { BenchContext, BenchResult } from './lib/bench-types.ts';
 import { startNodeChild } from './lib/child-process.ts';
 import { summarize } from './lib/stats.ts';
+import { fetchTokenResponse, idFor } from '../test/helpers/test-identity.ts';
 
 const ADMIN = 'bench-admin-key-0123456789';
 
@@ -37,10 +38,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   });
   const url = `http://127.0.0.1:${match![1]}`;
   try {
-    const token = async (peerId: string) => {
-      const r = await fetch(`${url}/api/token`, { method: 'POST', headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }) });
-      return ((await r.json()) as { token: string }).token;
-    };
+    const token = async (name: string) => (await fetchTokenResponse(url, ADMIN, name)).token;
     const [agentToken, subToken] = [await token('echo-agent'), await token('submitter')];
     const agent = await joinSocket(`${url.replace('http', 'ws')}/ws`, agentToken);
     const submitter = await joinSocket(`${url.replace('http', 'ws')}/ws`, subToken);
@@ -68,7 +66,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       t = performance.now();
       await new Promise<void>((resolve) => {
         pendingRelay = resolve;
-        submitter.ws.send(JSON.stringify({ type: 'relay', to: 'echo-agent', payload: { i } }));
+        submitter.ws.send(JSON.stringify({ type: 'relay', to: idFor('echo-agent'), payload: { i } }));
       });
       relay.push(performance.now() - t);
 

@@ -7,6 +7,7 @@ import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts'
 import { withoutDataChannelTransfer } from '../../test/browser/helpers/no-transfer.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { generateIdentity } from '../../server/protocol.ts';
 import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
 import { summarize } from '../lib/stats.ts';
 import { ADMIN, newTab, startHubServer } from './hub-server.ts';
@@ -50,10 +51,12 @@ export async function measureAgentChannels(ctx: BenchContext): Promise<BenchResu
     const bridgeContext = await browser.newContext();
     await withoutDataChannelTransfer(bridgeContext);
     const bridged = await newTab(browser, server.url, bridgeContext);
+    const { identity } = await generateIdentity();
     node = createMesh({
       url: server.url,
       platform: createNodePlatform({ bindAddress: inNetns ? '10.99.0.1' : '0.0.0.0' }),
-      getToken: apiKeyTokenSource({ url: server.url, key: ADMIN, peerId: 'bench-caller', fetch }),
+      identity,
+      getToken: apiKeyTokenSource({ url: server.url, key: ADMIN, fetch, identity }),
       host: createEmptyAgentHost(),
       linkReportMs: 600_000,
     });

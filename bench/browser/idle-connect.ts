@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { generateIdentity } from '../../server/protocol.ts';
 import { seesPeer } from '../mesh/bench-peer.ts';
 import { bundleMeshCore, harness, openMeshPage, type ConnectFailure, type ConnectSample } from './mesh-page.ts';
 
@@ -25,12 +26,14 @@ export interface IdleSamples {
   failures: { tabTab: string[]; tabNode: string[]; nodeTab: string[] };
 }
 
-/** A Node mesh peer in this process, not connecting to anyone until asked. */
-async function startNodeMesh(url: string, key: string, peerId: string, bindAddress: string): Promise<Mesh> {
+/** A Node mesh peer in this process with a fresh key, not connecting to anyone until asked. */
+async function startNodeMesh(url: string, key: string, bindAddress: string): Promise<Mesh> {
+  const { identity } = await generateIdentity();
   const mesh = createMesh({
     url,
     platform: createNodePlatform({ bindAddress }),
-    getToken: apiKeyTokenSource({ url, key, peerId, fetch }),
+    identity,
+    getToken: apiKeyTokenSource({ url, key, fetch, identity }),
     host: { agents: () => [], run: () => Promise.reject(new Error('no skills here')), close: () => Promise.resolve() },
     autoConnect: false,
     linkReportMs: 600_000,
@@ -66,22 +69,20 @@ export async function measureIdleConnect(o: {
   };
   for (let i = 0; i < o.n; i++) {
     o.log(`idle connect() tab→tab, tab→node, node→tab ${i + 1}/${o.n}`);
-    const [ida, idb] = [`bench-idle-a${i}`, `bench-idle-b${i}`];
-    await a.start(o.url, o.key, ida);
-    await b.start(o.url, o.key, idb);
+    const ida = await a.start(o.url, o.key);
+    const idb = await b.start(o.url, o.key);
     await a.seePeer(ida, idb);
     if (keep('tabTab', await a.connect(ida, idb))) out.tabTabAnswerer.push(await b.linkOpenMs(idb, ida));
     await Promise.all([a.stop(ida), b.stop(idb)]);
 
-    const idc = `bench-idle-c${i}`;
-    await a.start(o.url, o.key, idc);
+    const idc = await a.start(o.url, o.key);
     await a.seePeer(idc, o.nodePeerId);
     keep('tabNode', await a.connect(idc, o.nodePeerId));
     await a.stop(idc);
 
-    const [idn, idd] = [`bench-idle-n${i}`, `bench-idle-d${i}`];
-    await b.start(o.url, o.key, idd);
-    const node = await startNodeMesh(o.url, o.key, idn, o.bindAddress);
+    const idd = await b.start(o.url, o.key);
+    const node = await startNodeMesh(o.url, o.key, o.bindAddress);
+    const idn = node.peerId!;
     try {
       await seesPeer(node, idd);
       if (keep('nodeTab', await nodeConnect(node, idd))) out.nodeTabAnswerer.push(await b.linkOpenMs(idd, idn));

@@ -25,7 +25,8 @@ export interface ConnectFailure { failed: string }
 
 /** What the bench page exposes as `globalThis.bench` (installed by `installHarness`). */
 interface PageHarness {
-  start(url: string, key: string, peerId: string): Promise<void>;
+  /** Starts a mesh peer with a fresh key made in the page; resolves with its (key-derived) peer id. */
+  start(url: string, key: string): Promise<string>;
   seePeer(peerId: string, remote: string): Promise<void>;
   connect(peerId: string, remote: string): Promise<ConnectSample | ConnectFailure>;
   linkOpenMs(peerId: string, remote: string): Promise<number>;
@@ -45,7 +46,7 @@ export async function bundleMeshCore(): Promise<string> {
 /** Runs in the page: mesh peers keyed by peer id, browser globals as the platform (as the hub does). */
 function installHarness(): void {
   const g = globalThis as PageGlobals;
-  const { createMesh, apiKeyTokenSource } = g.tabmesh;
+  const { createMesh, apiKeyTokenSource, generateIdentity } = g.tabmesh;
   const meshes = new Map<string, MeshCore.Mesh>();
   const get = (id: string) => meshes.get(id) ?? Promise.reject(new Error(`no mesh ${id}`));
   const noAgents: MeshCore.AgentHost = {
@@ -63,18 +64,22 @@ function installHarness(): void {
     });
   };
   g.bench = {
-    async start(url, key, peerId) {
+    async start(url, key) {
       const fetch = globalThis.fetch.bind(globalThis);
+      const { identity } = await generateIdentity();
+      const peerId = identity.peerId;
       const mesh = createMesh({
         url,
         platform: { RTCPeerConnection, WebSocket, fetch, now: Date.now },
-        getToken: apiKeyTokenSource({ url, key, peerId, fetch }),
+        identity,
+        getToken: apiKeyTokenSource({ url, key, fetch, identity }),
         host: noAgents,
         autoConnect: false,
         linkReportMs: 600_000,
       });
       meshes.set(peerId, mesh);
       await mesh.start();
+      return peerId;
     },
     async seePeer(peerId, remote) {
       const mesh = await get(peerId);

@@ -2,6 +2,7 @@ import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import { createMesh, type Mesh, type MeshOptions } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { identityFor, idFor } from '../../test/helpers/test-identity.ts';
 
 /** The mesh benchmark's peers: real meshes on loopback node-datachannel, joined to the bench server. */
 
@@ -18,12 +19,14 @@ export const benchHost: AgentHost = {
   close: async () => undefined,
 };
 
-/** Starts a mesh peer `peerId` on 127.0.0.1 and waits for its first welcome. */
-export async function startBenchMesh(url: string, peerId: string, opts: Partial<MeshOptions> = {}): Promise<Mesh> {
+/** Starts a mesh peer on 127.0.0.1 as the key identity derived from `name` (its id: `idFor(name)`) and waits for its first welcome. */
+export async function startBenchMesh(url: string, name: string, opts: Partial<MeshOptions> = {}): Promise<Mesh> {
+  const identity = await identityFor(name);
   const mesh = createMesh({
     url,
     platform: createNodePlatform({ bindAddress: '127.0.0.1' }),
-    getToken: apiKeyTokenSource({ url, key: MESH_BENCH_KEY, peerId, fetch }),
+    identity,
+    getToken: apiKeyTokenSource({ url, key: MESH_BENCH_KEY, fetch, identity }),
     host: benchHost,
     // Link reports are not what is measured here; keep them out of the way.
     linkReportMs: 600_000,
@@ -33,8 +36,9 @@ export async function startBenchMesh(url: string, peerId: string, opts: Partial<
   return mesh;
 }
 
-/** Resolves when `mesh` has an open DataChannel to every peer in `others`; rejects after `timeoutMs`. */
-export function allLinksOpen(mesh: Mesh, others: string[], timeoutMs: number): Promise<void> {
+/** Resolves when `mesh` has an open DataChannel to every peer in `names` (ids or names, see `idFor`); rejects after `timeoutMs`. */
+export function allLinksOpen(mesh: Mesh, names: string[], timeoutMs: number): Promise<void> {
+  const others = names.map(idFor);
   const done = () => others.every((id) => mesh.links().some((l) => l.peerId === id && l.state === 'open' && l.tier !== 'fallback'));
   if (done()) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -49,8 +53,9 @@ export function allLinksOpen(mesh: Mesh, others: string[], timeoutMs: number): P
   });
 }
 
-/** Resolves once `mesh` sees `peerId` on the signaling server (needed before a fallback-tier call). */
-export function seesPeer(mesh: Mesh, peerId: string, timeoutMs = 10_000): Promise<void> {
+/** Resolves once `mesh` sees the peer `name` (an id or a name) on the signaling server (needed before a fallback-tier call). */
+export function seesPeer(mesh: Mesh, name: string, timeoutMs = 10_000): Promise<void> {
+  const peerId = idFor(name);
   if (mesh.peers().some((p) => p.peerId === peerId && p.present)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (off(), reject(new Error(`${mesh.peerId} never saw ${peerId} join`))), timeoutMs);

@@ -1,6 +1,7 @@
 import type { BenchContext, BenchRow } from '../lib/bench-types.ts';
 import { connectBarePair, type BarePair } from '../lib/bare-rtc-pair.ts';
 import { summarize } from '../lib/stats.ts';
+import { idFor } from '../../test/helpers/test-identity.ts';
 import { allLinksOpen, startBenchMesh } from './bench-peer.ts';
 import { rateRow } from './mesh-rows.ts';
 
@@ -60,7 +61,7 @@ export async function measureBulk(ctx: BenchContext, url: string, bytes: number,
     const mb = bytes / 1e6;
     const viaMesh = async (input: string | Uint8Array) => {
       const t = performance.now();
-      const res = await a.call('bulk-b', 'size', input, { timeoutMs: 120_000 });
+      const res = await a.call(idFor('bulk-b'), 'size', input, { timeoutMs: 120_000 });
       if (res.output !== bytes || res.tier !== 'direct') throw new Error(`bulk call returned ${String(res.output)} on ${res.tier}`);
       return mb / ((performance.now() - t) / 1000);
     };

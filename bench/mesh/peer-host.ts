@@ -1,6 +1,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { Mesh } from '../../web/mesh/mesh.ts';
 import { serveRpc } from '../lib/ipc-rpc.ts';
+import { idFor } from '../../test/helpers/test-identity.ts';
 import { allLinksOpen, startBenchMesh } from './bench-peer.ts';
 
 /**
@@ -15,7 +16,7 @@ serveRpc({
   async join(args: { url: string; ids: string[]; all: string[]; timeoutMs: number }) {
     const t0 = performance.now();
     meshes = await Promise.all(args.ids.map((id) => startBenchMesh(args.url, id)));
-    await Promise.all(meshes.map((m) => allLinksOpen(m, args.all.filter((id) => id !== m.peerId), args.timeoutMs)));
+    await Promise.all(meshes.map((m) => allLinksOpen(m, args.all.map(idFor).filter((id) => id !== m.peerId), args.timeoutMs)));
     const elapsedMs = performance.now() - t0;
     const openMs = meshes.flatMap((m) => m.links().map((l) => l.openMs ?? NaN));
     const sessions = meshes.flatMap((m) => m.links().map((l) => l.sessions));

@@ -3,6 +3,7 @@ import type { Mesh } from '../../web/mesh/mesh.ts';
 import type { BenchContext, BenchRow } from '../lib/bench-types.ts';
 import { connectBarePair, echoRoundTrip } from '../lib/bare-rtc-pair.ts';
 import { summarize } from '../lib/stats.ts';
+import { idFor } from '../../test/helpers/test-identity.ts';
 import { allLinksOpen, seesPeer, startBenchMesh } from './bench-peer.ts';
 import { latencyRow } from './mesh-rows.ts';
 
@@ -50,10 +51,10 @@ export async function measureRoundTrips(ctx: BenchContext, url: string, n: numbe
     await allLinksOpen(a, ['rtt-b', 'rtt-worker'], 15_000);
 
     ctx.log(`echo over the mesh ×${n} after ${warmup} (measured too)`);
-    const echoCold = await sample(warmup, 0, (i) => a.call('rtt-b', 'echo', input(i)));
-    const echo = await sample(n, 0, (i) => a.call('rtt-b', 'echo', input(i)));
-    const ping = await sample(n, warmup, () => a.ping('rtt-b'));
-    const worker = await sample(n, warmup, (i) => a.call('rtt-worker', 'echo', input(i)));
+    const echoCold = await sample(warmup, 0, (i) => a.call(idFor('rtt-b'), 'echo', input(i)));
+    const echo = await sample(n, 0, (i) => a.call(idFor('rtt-b'), 'echo', input(i)));
+    const ping = await sample(n, warmup, () => a.ping(idFor('rtt-b')));
+    const worker = await sample(n, warmup, (i) => a.call(idFor('rtt-worker'), 'echo', input(i)));
 
     ctx.log(`bare DataChannel echo ×${n}`);
     const pair = await connectBarePair({ bindAddress: '127.0.0.1' });
@@ -64,7 +65,7 @@ export async function measureRoundTrips(ctx: BenchContext, url: string, n: numbe
     const fa = await start('rtt-fallback-a', { p2p: false });
     await start('rtt-fallback-b', { p2p: false });
     await seesPeer(fa, 'rtt-fallback-b');
-    const viaServer = (i: number) => fa.call('rtt-fallback-b', 'echo', input(i)).then((r) => {
+    const viaServer = (i: number) => fa.call(idFor('rtt-fallback-b'), 'echo', input(i)).then((r) => {
       if (r.tier !== 'fallback') throw new Error(`expected the fallback tier, got ${r.tier}`);
     });
     // Spaced below the per-socket rate limit: latency. Back to back: the client's pacing sets the pace.

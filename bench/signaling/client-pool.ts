@@ -1,3 +1,4 @@
+import { idFor } from '../../test/helpers/test-identity.ts';
 import type { ConnectArgs } from './load-types.ts';
 import type { BenchClient, SignalingProtocol } from './protocols.ts';
 
@@ -23,9 +24,12 @@ export interface PreparedClients {
   concurrency: number;
 }
 
-/** Fetches a credential for each of `args.count` clients (ids `<idPrefix>-<i>`). */
+/**
+ * Fetches a credential for each of `args.count` clients: ids are the key-derived ids of the names
+ * `<idPrefix>-<i>` (tabmesh issues tokens for nothing else), the same ids for every server compared.
+ */
 export async function prepareClients(protocol: SignalingProtocol, args: ConnectArgs): Promise<PreparedClients> {
-  const ids = Array.from({ length: args.count }, (_, i) => `${args.idPrefix}-${i}`);
+  const ids = Array.from({ length: args.count }, (_, i) => idFor(`${args.idPrefix}-${i}`));
   const credentials: string[] = [];
   const concurrency = args.concurrency ?? 64;
   await forEachLimited(ids.length, concurrency, async (i) => void (credentials[i] = await protocol.credential(ids[i]!, i)));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import WebSocket from 'ws';
+import { fetchTokenResponse } from '../../test/helpers/test-identity.ts';
 import type { ServerTarget } from './load-types.ts';
 import { SIGNAL_STEPS } from './payloads.ts';
 
@@ -82,11 +83,7 @@ function tabmeshProtocol(target: Extract<ServerTarget, { kind: 'tabmesh' }>): Si
     ...tabmeshFrames,
     async credential(id, index) {
       const key = target.apiKeys[Math.floor(index / target.peersPerKey) % target.apiKeys.length]!;
-      const res = await fetch(`${target.tokenUrl}/api/token`, {
-        method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ peerId: id }),
-      });
-      if (!res.ok) throw new Error(`token for ${id}: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { token: string }).token;
+      return (await fetchTokenResponse(target.tokenUrl, key, id)).token;
     },
     connect: (id, token) =>
       open(wsUrl, id, (first) => first.startsWith('{"type":"welcome"'), (ws) => ws.send(JSON.stringify({ type: 'hello', token }))),

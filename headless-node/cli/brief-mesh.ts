@@ -15,7 +15,7 @@ export async function withBriefMesh<T>(
   opts: { platform: MeshPlatform; p2p: boolean; target: string },
   fn: (mesh: Mesh) => Promise<T>,
 ): Promise<T> {
-  const mesh = createMesh({ url: session.url, platform: opts.platform, getToken: () => session.tokens.getToken(), host: createEmptyAgentHost(), p2p: opts.p2p, autoConnect: false });
+  const mesh = createMesh({ url: session.url, platform: opts.platform, identity: session.identity, getToken: () => session.tokens.getToken(), host: createEmptyAgentHost(), p2p: opts.p2p, autoConnect: false });
   traceMesh(mesh);
   try {
     const joined = await mesh.start().catch((err: unknown) => {

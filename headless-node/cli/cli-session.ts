@@ -1,31 +1,32 @@
-import { randomId } from '../../web/mesh/platform.ts';
+import { generateIdentity, type Identity } from '../../server/protocol.ts';
 import { ApiError } from '../../web/hub/session/http.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import { createNodeTokenSource, type NodeTokenSource } from '../session/token-source.ts';
 import { CliError, EXIT } from './command-line.ts';
 
-/** A short-lived CLI identity (call, ping, peers): an ephemeral peer id and its tokens. */
+/** A short-lived CLI identity (call, ping, peers): an ephemeral key, the peer id it stands for, and its tokens. */
 export interface CliSession {
   url: string;
   peerId: string;
+  /** The key behind `peerId`; the mesh proves it on every DataChannel. */
+  identity: Identity;
   tokens: NodeTokenSource;
   controlPlane: ControlPlaneClient;
 }
 
-/** A fresh peer id for one CLI invocation: `cli-` + 10 random URL-safe chars. */
-export const ephemeralPeerId = (): string => `cli-${randomId(10).replace(/^[_-]/, 'x')}`;
-
 /**
  * Exchanges the credential for a first token so a wrong key or an unreachable server fails at
- * once with exit code 3 and a plain message.
+ * once with exit code 3 and a plain message. A one-shot command has no data dir to keep a key in,
+ * so it makes a key for this run only (kept in memory): its peer id is that key's `k…` id.
  */
-export async function openCliSession(url: string, secret: string, peerId = ephemeralPeerId()): Promise<CliSession> {
-  const tokens = createNodeTokenSource({ url, secret, peerId });
+export async function openCliSession(url: string, secret: string, identity?: Identity): Promise<CliSession> {
+  const own = identity ?? (await generateIdentity(false)).identity;
+  const tokens = createNodeTokenSource({ url, secret, identity: own });
   await tokens.getToken().catch((err: unknown) => {
     throw connectionError(url, err);
   });
-  return { url, peerId, tokens, controlPlane: createControlPlaneClient(url, () => tokens.getToken()) };
+  return { url, peerId: own.peerId, identity: own, tokens, controlPlane: createControlPlaneClient(url, () => tokens.getToken()) };
 }
 
 /** Maps token-exchange and HTTP failures to a CliError with exit code 3 (connection/auth). */

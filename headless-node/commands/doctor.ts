@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { EXIT, intFlag, runCommand, UsageError, type CommandSpec } from '../cli/command-line.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readCredential, readServerUrl } from '../cli/connection-options.ts';
@@ -6,6 +5,7 @@ import { skip, type CheckResult } from '../doctor/check-result.ts';
 import { checkNodeDatachannel, checkNodeVersion, releaseNodeDatachannel } from '../doctor/environment-checks.ts';
 import { checkIceServers } from '../doctor/ice-checks.ts';
 import { checkHealth, checkIceConfig, checkSignaling, checkToken } from '../doctor/server-checks.ts';
+import { generateIdentity } from '../../server/protocol.ts';
 
 const spec = {
   name: 'doctor',
@@ -36,7 +36,7 @@ async function runChecks(url: URL, key: string | undefined, bindAddress: string 
   emit(health);
   if (health.status === 'fail') return emit(skip('token, signaling and ICE checks: the server is not reachable'));
   if (!key) return emit(skip('token, signaling and ICE checks: no --key or --token given'));
-  const { result, token } = await checkToken(url, key, `doctor-${randomBytes(4).toString('hex')}`, timeoutMs);
+  const { result, token } = await checkToken(url, key, (await generateIdentity(false)).identity, timeoutMs);
   emit(result);
   if (!token) return emit(skip('signaling and ICE checks: no token'));
   emit(await checkSignaling(url, token, timeoutMs));

@@ -83,7 +83,7 @@ export async function run(args: string[]): Promise<number> {
     try {
       const context = { url, name, values, env, dir, signal: shutdown.signal, log };
       let credential = await resolveNodeCredential(context);
-      let tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId, identity });
+      let tokens = createNodeTokenSource({ url, secret: credential.secret, identity });
       try {
         await firstToken(url, tokens, shutdown.signal, log);
       } catch (err) {
@@ -93,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
         log('the saved device token was refused (revoked?); pairing again with --code');
         dir.remove(CREDENTIAL_FILE);
         credential = await resolveNodeCredential(context);
-        tokens = createNodeTokenSource({ url, secret: credential.secret, peerId: identity.peerId, identity });
+        tokens = createNodeTokenSource({ url, secret: credential.secret, identity });
         await firstToken(url, tokens, shutdown.signal, log);
       }
       const pins = createFilePinStore(dir, log);

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import WebSocket from 'ws';
-import { ClientConfigResponseSchema, HealthResponseSchema, TokenResponseSchema, type IceServer } from '../../server/protocol.ts';
+import { ClientConfigResponseSchema, HealthResponseSchema, tokenProof, TokenResponseSchema, type IceServer, type Identity } from '../../server/protocol.ts';
 import { VERSION } from '../../server/version.ts';
 import { elapsed, fail, ok, warn, type CheckResult } from './check-result.ts';
 
@@ -56,11 +56,19 @@ export async function checkHealth(base: URL, timeoutMs: number): Promise<CheckRe
   }
 }
 
-/** POST /api/token with the key; returns the JWT for the later checks. */
-export async function checkToken(base: URL, key: string, peerId: string, timeoutMs: number): Promise<{ result: CheckResult; token?: string }> {
-  const { status, body } = await getJson(endpoint(base, 'api/token'), {
-    method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }),
-  }, timeoutMs);
+/**
+ * POST /api/token/nonce, then POST /api/token with the key and a proof signed by `identity` (a key
+ * made for this run: every token is for a key-derived id); returns the JWT for the later checks.
+ */
+export async function checkToken(base: URL, key: string, identity: Identity, timeoutMs: number): Promise<{ result: CheckResult; token?: string }> {
+  const headers = { 'x-api-key': key, 'content-type': 'application/json' };
+  const nonce = await getJson(endpoint(base, 'api/token/nonce'), { method: 'POST', headers }, timeoutMs);
+  const nonceValue = (nonce.body as { nonce?: unknown } | undefined)?.nonce;
+  const { status, body } = nonce.status === 200 && typeof nonceValue === 'string'
+    ? await getJson(endpoint(base, 'api/token'), {
+      method: 'POST', headers, body: JSON.stringify({ peerId: identity.peerId, identity: await tokenProof(identity, nonceValue) }),
+    }, timeoutMs)
+    : nonce;
   const parsed = v.safeParse(TokenResponseSchema, body);
   if (status === 200 && parsed.success) {
     return { result: ok(`key accepted: role ${parsed.output.role} in mesh "${parsed.output.mesh}"`), token: parsed.output.token };
@@ -69,7 +77,7 @@ export async function checkToken(base: URL, key: string, peerId: string, timeout
     return { result: fail(`the server refused the key (401: ${errorMessage(body)})`, 'pass the key the server was given in TABMESH_API_KEYS (or the admin key it printed on first start) with --key') };
   }
   if (status === 403) return { result: fail(`the key was revoked (403: ${errorMessage(body)})`, 'ask an admin for a new key or pair again with `tabmesh node --code …`') };
-  return { result: fail(`POST /api/token answered HTTP ${status}: ${errorMessage(body)}`) };
+  return { result: fail(`POST /api/token${nonce.status === 200 ? '' : '/nonce'} answered HTTP ${status}: ${errorMessage(body)}`) };
 }
 
 /** GET /api/config: the ICE servers this peer would use. */

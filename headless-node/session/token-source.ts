@@ -10,12 +10,12 @@ export interface NodeTokenSource {
 }
 
 /**
- * Exchanges an API key or device token for JWTs at `POST /api/token`; with `identity`, every
- * exchange also proves the key behind the (key-derived) peer id by signing a fresh server nonce.
+ * Exchanges an API key or device token for JWTs at `POST /api/token` for `identity.peerId`; every
+ * exchange proves the key behind that (key-derived) id by signing a fresh server nonce.
  * A refused credential (401/403) becomes a non-retryable MeshError so the mesh stops instead of
  * retrying forever.
  */
-export function createNodeTokenSource(opts: { url: string; secret: string; peerId: string; identity?: Identity }): NodeTokenSource {
+export function createNodeTokenSource(opts: { url: string; secret: string; identity: Identity }): NodeTokenSource {
   let current: TokenResponse | undefined;
   // Reusing a token only in its first half of life means the signaling client's own early
   // refresh (shortly before expiry) always receives a fresh one.
@@ -25,11 +25,9 @@ export function createNodeTokenSource(opts: { url: string; secret: string; peerI
     try {
       const issuedAt = Date.now();
       const headers = { 'x-api-key': opts.secret };
-      const identity = opts.identity
-        ? await tokenProof(opts.identity, (await requestJson<{ nonce: string }>(`${opts.url}/api/token/nonce`, { method: 'POST', headers })).nonce)
-        : undefined;
+      const { nonce } = await requestJson<{ nonce: string }>(`${opts.url}/api/token/nonce`, { method: 'POST', headers });
       current = await requestJson<TokenResponse>(`${opts.url}/api/token`, {
-        method: 'POST', headers, json: { peerId: opts.peerId, ...(identity ? { identity } : {}) },
+        method: 'POST', headers, json: { peerId: opts.identity.peerId, identity: await tokenProof(opts.identity, nonce) },
       });
       reuseUntil = issuedAt + (current.expiresAt - issuedAt) / 2;
       return current.token;

@@ -2,12 +2,12 @@ import type { Hono } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { KEY_PEER_ID_PATTERN, peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../protocol.ts';
+import { peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../protocol.ts';
 import type { Credential, CredentialVerifier } from './credentials.ts';
 import type { NonceService } from './nonces.ts';
 import type { TokenService } from './tokens.ts';
 
-/** `POST /api/token/nonce` and `POST /api/token`: credential (+ optional key proof) → JWT. */
+/** `POST /api/token/nonce` and `POST /api/token`: credential + proof of the peer id's key → JWT. */
 export function mountTokenRoutes(
   api: Hono<AuthEnv>,
   deps: { tokens: TokenService; nonces: NonceService; verifyCredential: CredentialVerifier; isRevoked(cid: string): Promise<boolean> },
@@ -29,21 +29,17 @@ export function mountTokenRoutes(
     // Credential first: an unknown caller learns nothing about what a valid body looks like.
     const cred = await credential(c.req.header('x-api-key'));
     const body = await readJson(c, TokenRequestSchema, 4096);
+    // The schema already refused plain names and a missing proof: a token's subject is always a key's id.
     const proof = body.identity;
-    if (!proof && KEY_PEER_ID_PATTERN.test(body.peerId)) {
-      throw new HttpError(400, 'identity-required', 'identity: required for a key-derived peer id (k + 32 hex)');
+    if ((await peerIdForKey(proof.publicKey)) !== body.peerId) {
+      throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
     }
-    if (proof) {
-      if ((await peerIdForKey(proof.publicKey)) !== body.peerId) {
-        throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
-      }
-      if (!(await deps.nonces.consume(proof.nonce))) throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
-      if (!(await verifyText(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature))) {
-        throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');
-      }
+    if (!(await deps.nonces.consume(proof.nonce))) throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
+    if (!(await verifyText(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature))) {
+      throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');
     }
     const issued = await deps.tokens.issue({ sub: body.peerId, role: cred.role, mesh: cred.mesh, cid: cred.cid });
-    const res: TokenResponse = { ...issued, peerId: body.peerId, role: cred.role, mesh: cred.mesh, verified: proof !== undefined };
+    const res: TokenResponse = { ...issued, peerId: body.peerId, role: cred.role, mesh: cred.mesh, verified: true };
     return c.json(res);
   });
 }

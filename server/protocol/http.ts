@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { IceServerSchema, MeshSchema, PeerIdSchema, RoleSchema } from './common.ts';
-import { PublicIdentitySchema, SignatureSchema } from './identity.ts';
+import { KEY_PEER_ID_PATTERN, PublicIdentitySchema, SignatureSchema } from './identity.ts';
 
 /** Proof that the caller holds the key its (key-derived) peer id stands for. */
 export const IdentityProofSchema = v.object({
@@ -11,11 +11,17 @@ export const IdentityProofSchema = v.object({
   signature: SignatureSchema,
 });
 
+/** A peer id a token can be issued for: only ids derived from a key, never a chosen name. */
+export const KeyPeerIdSchema = v.pipe(
+  v.string('must be a string'),
+  v.regex(KEY_PEER_ID_PATTERN, 'must be a key-derived peer id ("k" + 32 hex: SHA-256 of identity.publicKey); names like "pi-kitchen" are display names, not peer ids'),
+);
+
 /**
  * `POST /api/token` body; the credential travels in the `X-API-Key` header, never the body.
- * Key-derived ids (`k` + 32 hex) require `identity`; plain names are accepted unverified.
+ * Every peer id is key-derived and proven by `identity` (docs/protocol.md "Changes").
  */
-export const TokenRequestSchema = v.object({ peerId: PeerIdSchema, identity: v.optional(IdentityProofSchema) });
+export const TokenRequestSchema = v.object({ peerId: KeyPeerIdSchema, identity: IdentityProofSchema });
 export type TokenRequest = v.InferOutput<typeof TokenRequestSchema>;
 
 export const TokenResponseSchema = v.object({
@@ -24,7 +30,7 @@ export const TokenResponseSchema = v.object({
   peerId: PeerIdSchema,
   role: RoleSchema,
   mesh: MeshSchema,
-  /** True when the peer proved it holds the key behind its id. */
+  /** True when the peer proved it holds the key behind its id: always, since every token needs the proof (kept for older clients). */
   verified: v.boolean(),
 });
 export type TokenResponse = v.InferOutput<typeof TokenResponseSchema>;

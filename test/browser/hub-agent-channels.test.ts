@@ -4,6 +4,7 @@ import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.t
 import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { identityFor } from '../helpers/test-identity.ts';
 import { agentChannelsOf, nextError, recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
@@ -25,7 +26,8 @@ beforeAll(async () => {
   node = createMesh({
     url: suite.server.url,
     platform: (platform = recordingPlatform({}, nodeBindAddress())),
-    getToken: apiKeyTokenSource({ url: suite.server.url, key: ADMIN_KEY, peerId: 'channel-caller', fetch }),
+    identity: await identityFor('channel-caller'),
+    getToken: apiKeyTokenSource({ url: suite.server.url, key: ADMIN_KEY, fetch, identity: await identityFor('channel-caller') }),
     host: createEmptyAgentHost(),
   });
   await node.start();

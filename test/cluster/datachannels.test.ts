@@ -3,6 +3,7 @@ import type { TopologyEdge, TopologyNode } from '../../server/protocol.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';
 import { linksOpen, seesPeers, startPeer, stopPeers, type TestPeer } from '../mesh/harness.ts';
 import { getJson, localPeerCount, startCluster, type TestCluster } from './cluster-harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -29,13 +30,13 @@ describe('Node mesh peers on different instances', () => {
     // n2 and n3 joined on B after n1 on A: the offers, answers and candidates to n1 crossed Redis.
     await Promise.all(ps.map((p) => linksOpen(p.mesh, ps.filter((q) => q !== p).map((q) => q.id), 'direct')));
 
-    expect(await n1.mesh.call('n2', 'echo', { across: 'A→B' })).toMatchObject({ output: { across: 'A→B' }, tier: 'direct' });
+    expect(await n1.mesh.call(idFor('n2'), 'echo', { across: 'A→B' })).toMatchObject({ output: { across: 'A→B' }, tier: 'direct' });
     const chunks: unknown[] = [];
-    const streamed = await n3.mesh.call('n1', 'stream', { n: 5 }, { stream: true, onChunk: (c) => chunks.push(c) });
+    const streamed = await n3.mesh.call(idFor('n1'), 'stream', { n: 5 }, { stream: true, onChunk: (c) => chunks.push(c) });
     expect(streamed).toMatchObject({ output: { chunks: 5 }, tier: 'direct' });
     expect(chunks).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
     const big = 'x'.repeat(300_000);
-    expect(await n2.mesh.call('n1', 'size', big)).toMatchObject({ output: 300_000, tier: 'direct' });
+    expect(await n2.mesh.call(idFor('n1'), 'size', big)).toMatchObject({ output: 300_000, tier: 'direct' });
     expect(n1.host.runs).toEqual(['stream', 'size']);
 
     // Every instance answers with the same topology: all peers, and the three links with RTTs.
@@ -46,10 +47,11 @@ describe('Node mesh peers on different instances', () => {
     }, 15_000, 'a complete topology on instance A');
     const fromB = await getJson<Topology>(b, '/api/topology');
     expect(fromB.nodes.sort(byPeer)).toEqual(fromA.nodes.sort(byPeer));
-    expect(fromA.nodes.map((n) => [n.peerId, n.connected])).toEqual([['n1', true], ['n2', true], ['n3', true]]);
+    expect(fromA.nodes.map((n) => [n.peerId, n.connected])).toEqual([idFor('n1'), idFor('n2'), idFor('n3')].sort().map((id) => [id, true]));
     const shape = (t: Topology) => t.edges.map((e) => ({ pair: pair(e), state: e.state, tier: e.tier })).sort((x, y) => x.pair.localeCompare(y.pair));
     expect(shape(fromB)).toEqual(shape(fromA));
-    expect(shape(fromA)).toEqual(['n1|n2', 'n1|n3', 'n2|n3'].map((p) => ({ pair: p, state: 'open', tier: 'direct' })));
+    const pairs = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']].map((names) => names.map(idFor).sort().join('|')).sort((x, y) => x.localeCompare(y));
+    expect(shape(fromA)).toEqual(pairs.map((p) => ({ pair: p, state: 'open', tier: 'direct' })));
     for (const e of fromA.edges) expect(e.rttMs).toBeGreaterThan(0);
   });
 
@@ -57,10 +59,10 @@ describe('Node mesh peers on different instances', () => {
     const [a, b] = cluster.servers as [typeof cluster.servers[0], typeof cluster.servers[0]];
     const f1 = await startPeer(a, 'f1', { p2p: false });
     await startPeer(b, 'f2', { p2p: false });
-    await seesPeers(f1.mesh, ['f2']);
-    expect(await f1.mesh.call('f2', 'echo', 'via the server')).toMatchObject({ output: 'via the server', tier: 'fallback' });
+    await seesPeers(f1.mesh, [idFor('f2')]);
+    expect(await f1.mesh.call(idFor('f2'), 'echo', 'via the server')).toMatchObject({ output: 'via the server', tier: 'fallback' });
     const big = 'y'.repeat(100_000);
-    expect(await f1.mesh.call('f2', 'size', big)).toMatchObject({ output: 100_000, tier: 'fallback' });
-    expect(f1.mesh.links().find((l) => l.peerId === 'f2')).toMatchObject({ state: 'open', tier: 'fallback', sessions: 0 });
+    expect(await f1.mesh.call(idFor('f2'), 'size', big)).toMatchObject({ output: 100_000, tier: 'fallback' });
+    expect(f1.mesh.links().find((l) => l.peerId === idFor('f2'))).toMatchObject({ state: 'open', tier: 'fallback', sessions: 0 });
   });
 });

@@ -4,6 +4,7 @@ import { startTcpBalancer, type TcpBalancer } from '../helpers/tcp-balancer.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';
 import { linksOpen, startPeer, stopPeers, waitFor, type TestPeer } from '../mesh/harness.ts';
 import { getJson, localPeerCount, startCluster, type TestCluster } from './cluster-harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 let cluster: TestCluster;
 let lb: TcpBalancer;
@@ -12,7 +13,7 @@ beforeAll(async () => {
   cluster = await startCluster(3);
   lb = await startTcpBalancer(cluster.servers.map((s) => s.port));
   // Every peer knows only the balancer's URL (tokens, signaling), as behind a real load balancer.
-  for (const id of ['f1', 'f2', 'f3', 'f4']) ps.push(await startPeer({ url: lb.url }, id));
+  for (const id of [idFor('f1'), idFor('f2'), idFor('f3'), idFor('f4')]) ps.push(await startPeer({ url: lb.url }, id));
   await Promise.all(ps.map((p) => linksOpen(p.mesh, ps.filter((q) => q !== p).map((q) => q.id), 'direct')));
 });
 afterAll(async () => {
@@ -110,11 +111,11 @@ describe('an instance dies behind a load balancer', () => {
     expect((await Promise.all(cluster.servers.map(localPeerCount))).reduce((a, b) => a + b)).toBe(4);
     // Both survivors list every peer, and new signaling works: a newcomer links up with all four.
     for (const s of cluster.servers) {
-      await poll(async () => (await getJson<{ peers: Array<{ peerId: string }> }>(s, '/api/peers')).peers.filter((p) => p.peerId.startsWith('f')).length === 4, 10_000, 'peers listed');
+      await poll(async () => (await getJson<{ peers: Array<{ peerId: string }> }>(s, '/api/peers')).peers.filter((p) => ps.some((x) => x.id === p.peerId)).length === 4, 10_000, 'peers listed');
     }
     const late = await startPeer({ url: lb.url }, 'f5');
     await linksOpen(late.mesh, ps.map((p) => p.id), 'direct');
-    expect((await late.mesh.call('f1', 'echo', 'hi')).tier).toBe('direct');
+    expect((await late.mesh.call(idFor('f1'), 'echo', 'hi')).tier).toBe('direct');
     ps.push(late);
     // The next test compares link sessions before and after: let every far end see f5's link open too.
     await poll(() => ps.every((p) => p.mesh.links().every((l) => l.state === 'open')), 10_000, 'every link open on both ends');

@@ -3,6 +3,7 @@ import { api, getToken, startServer, type ServerProcess } from '../helpers/serve
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { joinWith, openSocket } from '../helpers/ws-client.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const KEY = 'cluster-admin-key-0123456789';
 const env = (redis: RedisProcess) => ({
@@ -27,22 +28,22 @@ describe('several server instances on one Redis', () => {
   it('peers on different instances see each other and relay signaling', async () => {
     const a = await joinWith(s[0]!.wsUrl, await getToken(s[0]!.url, KEY, 'a'));
     const b = await joinWith(s[1]!.wsUrl, await getToken(s[1]!.url, KEY, 'b'));
-    expect(await a.next('peer-joined')).toMatchObject({ peer: { peerId: 'b' } });
-    expect((b.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toEqual(['a']);
+    expect(await a.next('peer-joined')).toMatchObject({ peer: { peerId: idFor('b') } });
+    expect((b.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toEqual([idFor('a')]);
     const c = await joinWith(s[2]!.wsUrl, await getToken(s[2]!.url, KEY, 'c'));
-    expect((c.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId).sort()).toEqual(['a', 'b']);
-    a.send({ type: 'offer', to: 'c', payload: { sdp: 'v=0 from a' } });
-    expect(await c.next('offer')).toMatchObject({ from: 'a', payload: { sdp: 'v=0 from a' } });
-    c.send({ type: 'answer', to: 'a', payload: { sdp: 'v=0 from c' } });
-    expect(await a.next('answer')).toMatchObject({ from: 'c' });
+    expect((c.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId).sort()).toEqual([idFor('a'), idFor('b')].sort());
+    a.send({ type: 'offer', to: idFor('c'), payload: { sdp: 'v=0 from a' } });
+    expect(await c.next('offer')).toMatchObject({ from: idFor('a'), payload: { sdp: 'v=0 from a' } });
+    c.send({ type: 'answer', to: idFor('a'), payload: { sdp: 'v=0 from c' } });
+    expect(await a.next('answer')).toMatchObject({ from: idFor('c') });
     // One peer id, one live socket, across the whole cluster.
     const dup = await openSocket(s[2]!.wsUrl);
     dup.send({ type: 'hello', token: await getToken(s[2]!.url, KEY, 'a') });
     expect((await dup.closed).code).toBe(4409);
     const peers = (await api(s[2]!, 'GET', '/api/peers', { token: await getToken(s[2]!.url, KEY, 'observer') })).body.peers;
-    expect(peers.map((p: { peerId: string }) => p.peerId).sort()).toEqual(['a', 'b', 'c']);
+    expect(peers.map((p: { peerId: string }) => p.peerId).sort()).toEqual([idFor('a'), idFor('b'), idFor('c')].sort());
     b.close();
-    expect(await c.next('peer-left')).toEqual({ type: 'peer-left', peerId: 'b' });
+    expect(await c.next('peer-left')).toEqual({ type: 'peer-left', peerId: idFor('b') });
     a.close();
     c.close();
   });
@@ -67,7 +68,7 @@ describe('several server instances on one Redis', () => {
     const subTok = await getToken(s[1]!.url, KEY, 'submitter');
     const sub = await joinWith(s[1]!.wsUrl, subTok);
     const created = (await api(s[1]!, 'POST', '/api/tasks', { token: subTok, body: { skill: 'echo', input: 42, requestId: 'x1' } })).body.task;
-    expect(created.targetPeer).toBe('agent-x');
+    expect(created.targetPeer).toBe(idFor('agent-x'));
     expect(((await agent.next('task-assigned')).payload as { id: string }).id).toBe(created.id);
     await api(s[2]!, 'PATCH', `/api/tasks/${created.id}`, { token: agentTok, body: { state: 'completed', output: 42 } });
     expect((await sub.next('task-updated')).payload).toMatchObject({ id: created.id, state: 'completed', output: 42 });
@@ -83,10 +84,10 @@ describe('several server instances on one Redis', () => {
     const victim = await startServer({ env: env(redis) });
     const doomed = await joinWith(victim.wsUrl, await getToken(victim.url, KEY, 'doomed'));
     const watcher = await joinWith(s[0]!.wsUrl, await getToken(s[0]!.url, KEY, 'watcher'));
-    expect((watcher.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toContain('doomed');
+    expect((watcher.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toContain(idFor('doomed'));
     await victim.stop('SIGKILL');
     void doomed.closed;
-    expect(await watcher.next('peer-left', 20_000)).toEqual({ type: 'peer-left', peerId: 'doomed' });
+    expect(await watcher.next('peer-left', 20_000)).toEqual({ type: 'peer-left', peerId: idFor('doomed') });
 
     const admin0 = await getToken(s[0]!.url, KEY, 'admin-0');
     await redis.stop();
@@ -102,7 +103,7 @@ describe('several server instances on one Redis', () => {
     expect(after.status).toBe(201);
     // Signaling across instances works again once presence is re-announced.
     const late = await joinWith(s[2]!.wsUrl, await getToken(s[2]!.url, KEY, 'late'));
-    expect((await watcher.next('peer-joined', 10_000))).toMatchObject({ peer: { peerId: 'late' } });
+    expect((await watcher.next('peer-joined', 10_000))).toMatchObject({ peer: { peerId: idFor('late') } });
     late.close();
     watcher.close();
   }, 60_000);

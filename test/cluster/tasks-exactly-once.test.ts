@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../server/protocol.ts';
 import { getToken, type ServerProcess } from '../helpers/server-process.ts';
+import { idFor } from '../helpers/test-identity.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';
 import { joinWith, type TestSocket } from '../helpers/ws-client.ts';
 import { AGENT_KEY } from '../mesh/harness.ts';
@@ -74,7 +75,7 @@ async function startAgent(home: number, id: string): Promise<Agent> {
     const task = frame.payload;
     agent.runs.set(task.id, (agent.runs.get(task.id) ?? 0) + 1);
     // 409 task-finished means an earlier attempt whose answer was lost did complete it.
-    void retry(++turn, (srv) => call(srv, 'PATCH', `/api/tasks/${task.id}`, token, { state: 'completed', output: { by: id, input: task.input } }),
+    void retry(++turn, (srv) => call(srv, 'PATCH', `/api/tasks/${task.id}`, token, { state: 'completed', output: { by: idFor(id), input: task.input } }),
       (r) => r.status === 200 || (r.status === 409 && r.body?.error?.code === 'task-finished'), `complete ${task.id}`);
   });
   return agent;

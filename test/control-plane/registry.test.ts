@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, createTestApp, type TestApp } from '../helpers/in-process.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const echoAgent = { name: 'echoer', platform: 'node', skills: [{ name: 'echo', description: 'echoes' }] };
 
@@ -14,15 +15,15 @@ describe('registry and health', () => {
   it('registers, lists, gets and deletes agents', async () => {
     const reg = await t.call('POST', '/api/agents', { token: a, body: echoAgent });
     expect(reg.status).toBe(201);
-    expect(reg.body.agent).toMatchObject({ id: 'peer-a:echoer', peerId: 'peer-a', health: 'active', capabilities: [] });
+    expect(reg.body.agent).toMatchObject({ id: `${idFor('peer-a')}:echoer`, peerId: idFor('peer-a'), health: 'active', capabilities: [] });
     const list = await t.call('GET', '/api/agents?skill=echo', { token: a });
-    expect(list.body.agents.map((x: { id: string }) => x.id)).toEqual(['peer-a:echoer']);
+    expect(list.body.agents.map((x: { id: string }) => x.id)).toEqual([`${idFor('peer-a')}:echoer`]);
     expect((await t.call('GET', '/api/agents?skill=nope', { token: a })).body.agents).toEqual([]);
-    expect((await t.call('GET', '/api/agents/peer-a:echoer', { token: a })).body.agent.name).toBe('echoer');
+    expect((await t.call('GET', `/api/agents/${idFor('peer-a')}:echoer`, { token: a })).body.agent.name).toBe('echoer');
     const other = await t.token('peer-b');
-    expect((await t.call('DELETE', '/api/agents/peer-a:echoer', { token: other })).status).toBe(403);
-    expect((await t.call('DELETE', '/api/agents/peer-a:echoer', { token: a })).status).toBe(204);
-    expect((await t.call('GET', '/api/agents/peer-a:echoer', { token: a })).status).toBe(404);
+    expect((await t.call('DELETE', `/api/agents/${idFor('peer-a')}:echoer`, { token: other })).status).toBe(403);
+    expect((await t.call('DELETE', `/api/agents/${idFor('peer-a')}:echoer`, { token: a })).status).toBe(204);
+    expect((await t.call('GET', `/api/agents/${idFor('peer-a')}:echoer`, { token: a })).status).toBe(404);
   });
 
   it('refuses bad registrations with 400 naming the field, and no token with 401', async () => {
@@ -39,7 +40,7 @@ describe('registry and health', () => {
   it('derives active → stale → offline from heartbeats on an injectable clock', async () => {
     await t.call('POST', '/api/agents', { token: a, body: echoAgent });
     // Tokens live 300 s; take a fresh one per look so the clock jumps do not expire it.
-    const health = async () => (await t.call('GET', '/api/agents/peer-a:echoer', { token: await t.token('observer') })).body.agent.health;
+    const health = async () => (await t.call('GET', `/api/agents/${idFor('peer-a')}:echoer`, { token: await t.token('observer') })).body.agent.health;
     t.clock.advance(89_000);
     expect(await health()).toBe('active');
     t.clock.advance(2_000);
@@ -51,7 +52,7 @@ describe('registry and health', () => {
     await t.server.sweep();
     t.clock.advance(600_001);
     await t.server.sweep();
-    expect((await t.call('GET', '/api/agents/peer-a:echoer', { token: await t.token('observer') })).status).toBe(404);
+    expect((await t.call('GET', `/api/agents/${idFor('peer-a')}:echoer`, { token: await t.token('observer') })).status).toBe(404);
   });
 
   it('routes by skill only to connected, active agents; 404 names the skill when none', async () => {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { attachFakePeer } from '../helpers/fake-socket.ts';
 import { createTestApp, type TestApp } from '../helpers/in-process.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const agent = { name: 'worker', platform: 'node', skills: [{ name: 'echo' }] };
 
@@ -20,7 +21,7 @@ describe('tasks', () => {
     await t.call('POST', '/api/agents', { token: worker, body: agent });
     const sub = await t.call('POST', '/api/tasks', { token: submitter, body: { skill: 'echo', input: { x: 1 }, requestId: 'r1' } });
     expect(sub.status).toBe(201);
-    expect(sub.body.task).toMatchObject({ state: 'assigned', agentId: 'wrk:worker', targetPeer: 'wrk' });
+    expect(sub.body.task).toMatchObject({ state: 'assigned', agentId: `${idFor('wrk')}:worker`, targetPeer: idFor('wrk') });
     const assigned = await w.next('task-assigned');
     expect(assigned.payload).toMatchObject({ id: sub.body.task.id, input: { x: 1 } });
     // Only the assignee may finish it.

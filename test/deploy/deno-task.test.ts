@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { joinWith } from '../helpers/ws-client.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const key = `agent-${randomBytes(12).toString('hex')}`;
 let server: ServerProcess;
@@ -25,7 +26,7 @@ describe('`deno task start` (the documented Deno way)', () => {
 
   test('signals: a peer joins over the WebSocket', async () => {
     const socket = await joinWith(server.wsUrl, await getToken(server.url, key, 'deno-task-peer'));
-    expect(socket.welcome).toMatchObject({ type: 'welcome', peerId: 'deno-task-peer' });
+    expect(socket.welcome).toMatchObject({ type: 'welcome', peerId: idFor('deno-task-peer') });
     socket.close();
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type Runtime, type ServerProcess } from '../helpers/server-process.ts';
 import { joinWith } from '../helpers/ws-client.ts';
+import { idFor, tokenRequestFor } from '../helpers/test-identity.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tabmesh-tls-'));
 const certFile = join(dir, 'cert.pem');
@@ -82,14 +83,16 @@ describe.each<Runtime>(['node', 'deno'])('built-in TLS on the %s entry', (runtim
   });
 
   test('signaling works over WSS: token over HTTPS, then hello/welcome', async () => {
-    const token = await httpsRequest(`${server.url}/api/token`, {
-      method: 'POST', headers: { 'x-api-key': agentKey, 'content-type': 'application/json' }, body: JSON.stringify({ peerId: `tls-${runtime}` }),
-    });
+    const headers = { 'x-api-key': agentKey, 'content-type': 'application/json' };
+    const nonce = await httpsRequest(`${server.url}/api/token/nonce`, { method: 'POST', headers });
+    expect(nonce.status).toBe(200);
+    const body = await tokenRequestFor(`tls-${runtime}`, (JSON.parse(nonce.body) as { nonce: string }).nonce);
+    const token = await httpsRequest(`${server.url}/api/token`, { method: 'POST', headers, body: JSON.stringify(body) });
     expect(token.status).toBe(200);
     expect(server.wsUrl).toBe(`wss://127.0.0.1:${server.port}/ws`);
     const socket = await joinWith(server.wsUrl, (JSON.parse(token.body) as { token: string }).token, { ca });
     try {
-      expect(socket.welcome).toMatchObject({ type: 'welcome', peerId: `tls-${runtime}` });
+      expect(socket.welcome).toMatchObject({ type: 'welcome', peerId: idFor(`tls-${runtime}`) });
     } finally {
       socket.close();
     }

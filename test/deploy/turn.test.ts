@@ -8,6 +8,7 @@ import type { IceServer, TopologyEdge } from '../../server/protocol.ts';
 import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli, startNodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const secret = randomBytes(24).toString('base64url');
 const agentKey = `agent-${randomBytes(12).toString('hex')}`;
@@ -39,17 +40,17 @@ const RELAY_ONLY = { iceTransportPolicy: 'relay', bindAddress: '127.0.0.1' } as 
 describe('relayed tier through a real coturn', () => {
   test('/api/config hands out coturn REST credentials that expire after the TTL', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const [turn] = await iceServersOf('peer-config');
+    const [turn] = await iceServersOf(idFor('peer-config'));
     expect(turn!.urls).toEqual([coturn.turnUrl]);
     const [expiry, peer] = turn!.username!.split(':');
-    expect(peer).toBe('peer-config');
+    expect(peer).toBe(idFor('peer-config'));
     expect(Number(expiry)).toBeGreaterThanOrEqual(before + TTL);
     expect(Number(expiry)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + TTL);
     expect(turn!.credential).toBe(await turnCredential(secret, turn!.username!));
   });
 
   test('two relay-only node-datachannel peers open a DataChannel through coturn', async () => {
-    const [iceA, iceB] = await Promise.all([iceServersOf('peer-a'), iceServersOf('peer-b')]);
+    const [iceA, iceB] = await Promise.all([iceServersOf(idFor('peer-a')), iceServersOf(idFor('peer-b'))]);
     // Each side authenticates with its own credentials, as two separate peers would.
     const pair = await connectBarePair({ ...RELAY_ONLY, iceServers: forNode(iceA), iceServersB: forNode(iceB), timeoutMs: 15_000 });
     try {
@@ -60,7 +61,7 @@ describe('relayed tier through a real coturn', () => {
         expect(selected?.remote).toMatchObject({ type: 'relay', address: coturn.relayIp });
       }
       // coturn granted both peers allocations under their own REST usernames and relayed between them.
-      for (const peer of ['peer-a', 'peer-b']) {
+      for (const peer of [idFor('peer-a'), idFor('peer-b')]) {
         await coturn.waitForLog(new RegExp(`user <\\d+:${peer}>: incoming packet ALLOCATE processed, success`));
         await coturn.waitForLog(new RegExp(`user <\\d+:${peer}>: incoming packet (CREATE_PERMISSION|CHANNEL_BIND) processed, success`));
       }

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../server/config.ts';
 import { createTabmeshServer, type TabmeshServer } from '../../server/create-server.ts';
 import { createLogger } from '../../server/ops/logger.ts';
+import { tokenRequestFor } from './test-identity.ts';
 
 export const ADMIN_KEY = 'admin-key-0123456789abcdef';
 export const AGENT_KEY = 'agent-key-0123456789abcdef';
@@ -8,8 +9,8 @@ export const AGENT_KEY = 'agent-key-0123456789abcdef';
 export interface TestApp {
   server: TabmeshServer;
   clock: { now: number; advance(ms: number): void };
-  /** A JWT for `peerId` via the real POST /api/token route. */
-  token(peerId: string, key?: string): Promise<string>;
+  /** A JWT for the identity derived from `name` (peer id `idFor(name)`) via the real nonce + POST /api/token routes. */
+  token(name: string, key?: string): Promise<string>;
   /** Calls the app in-process (`app.request`) and returns status + parsed JSON. */
   call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
 }
@@ -33,8 +34,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   };
   return {
     server, clock, call,
-    async token(peerId, key = AGENT_KEY) {
-      const r = await call('POST', '/api/token', { body: { peerId }, headers: { 'x-api-key': key } });
+    async token(name, key = AGENT_KEY) {
+      const n = await call('POST', '/api/token/nonce', { headers: { 'x-api-key': key } });
+      if (n.status !== 200) throw new Error(`token nonce: ${n.status} ${JSON.stringify(n.body)}`);
+      const r = await call('POST', '/api/token', { body: await tokenRequestFor(name, n.body.nonce as string), headers: { 'x-api-key': key } });
       if (r.status !== 200) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body.token as string;
     },

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchTokenResponse } from './test-identity.ts';
 
 export type Runtime = 'node' | 'deno';
 
@@ -68,13 +69,12 @@ export async function startServer(opts: {
   };
 }
 
-/** Exchanges an API key (or device token) for a JWT via `POST /api/token`. */
-export async function getToken(url: string, key: string, peerId: string): Promise<string> {
-  const res = await fetch(`${url}/api/token`, {
-    method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }),
-  });
-  if (!res.ok) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
+/**
+ * Exchanges an API key (or device token) for a JWT via `POST /api/token`, proving the key of the
+ * identity derived from `name` (test/helpers/test-identity.ts): the token's peer id is `idFor(name)`.
+ */
+export async function getToken(url: string, key: string, name: string): Promise<string> {
+  return (await fetchTokenResponse(url, key, name)).token;
 }
 
 /** Calls a running server over real HTTP; returns the status and the parsed JSON body (if any). */

@@ -21,11 +21,12 @@ describe('identity proof at token time', () => {
     }
   });
 
-  it('refuses a key-derived id without proof, another key, a bad signature, and unknown nonces', async () => {
+  it('refuses an id without proof, another key, a bad signature, and unknown nonces', async () => {
     const t = await createTestApp();
     const { identity } = await generateIdentity();
     const { identity: other } = await generateIdentity();
-    expect((await t.call('POST', '/api/token', { headers, body: { peerId: identity.peerId } })).body.error.code).toBe('identity-required');
+    const bare = await t.call('POST', '/api/token', { headers, body: { peerId: identity.peerId } });
+    expect([bare.status, bare.body.error.code, bare.body.error.message]).toEqual([400, 'invalid-body', 'identity: is required']);
     const nonce = async () => (await t.call('POST', '/api/token/nonce', { headers })).body.nonce as string;
     const n1 = await nonce();
     const swapped = await t.call('POST', '/api/token', {
@@ -43,7 +44,14 @@ describe('identity proof at token time', () => {
     });
     expect(unknown.body.error.code).toBe('bad-nonce');
     expect((await t.call('POST', '/api/token/nonce', {})).status).toBe(401);
-    // Plain names stay allowed, marked unverified.
-    expect((await t.call('POST', '/api/token', { headers, body: { peerId: 'plain-name' } })).body.verified).toBe(false);
+    // A plain name gets no token at all, with or without a proof made for it.
+    const plain = await t.call('POST', '/api/token', { headers, body: { peerId: 'plain-name' } });
+    expect([plain.status, plain.body.error.code]).toEqual([400, 'invalid-body']);
+    expect(plain.body.error.message).toMatch(/^peerId: must be a key-derived peer id/);
+    const n3 = await nonce();
+    const named = await t.call('POST', '/api/token', {
+      headers, body: { peerId: 'plain-name', identity: { publicKey: identity.publicIdentity, nonce: n3, signature: await signText(identity, tokenProofText(n3, 'plain-name')) } },
+    });
+    expect([named.status, named.body.error.code]).toEqual([400, 'invalid-body']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linksOpen, seesPeers, startPeer, useMeshServer, type TestPeer } from './harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const env = useMeshServer();
 
@@ -18,7 +19,7 @@ function expectAgreedLinks(ps: TestPeer[]): void {
 describe('five Node peers', () => {
   it('form a full mesh on join and call each other directly', async () => {
     const ps: TestPeer[] = [];
-    for (const id of ['p1', 'p2', 'p3', 'p4', 'p5']) ps.push(await startPeer(env.server, id));
+    for (const id of [idFor('p1'), idFor('p2'), idFor('p3'), idFor('p4'), idFor('p5')]) ps.push(await startPeer(env.server, id));
     const ids = ps.map((p) => p.id);
     await Promise.all(ps.map((p) => linksOpen(p.mesh, ids.filter((i) => i !== p.id), 'direct')));
     expectAgreedLinks(ps);
@@ -31,7 +32,7 @@ describe('five Node peers', () => {
   });
 
   it('survives glare: every peer offers to every other at the same moment', async () => {
-    const ids = ['g1', 'g2', 'g3', 'g4', 'g5'];
+    const ids = [idFor('g1'), idFor('g2'), idFor('g3'), idFor('g4'), idFor('g5')];
     const ps = await Promise.all(ids.map((id) => startPeer(env.server, id, { autoConnect: false })));
     // Everyone knows everyone before anyone offers, so all ten pairs offer from both ends at once.
     await Promise.all(ps.map((p) => seesPeers(p.mesh, ids.filter((i) => i !== p.id))));

@@ -13,6 +13,7 @@ import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { getToken, type ServerProcess } from '../helpers/server-process.ts';
 import { joinWith } from '../helpers/ws-client.ts';
 import { AGENT_KEY, echoHost, seesPeers, startMeshServer, startPeer, stopPeers } from './harness.ts';
+import { identityFor, idFor } from '../helpers/test-identity.ts';
 
 const TYPES = ['ping', 'pong', 'skill-query', 'skill-list', 'task-request', 'task-chunk', 'task-result', 'task-error', 'chat', 'chat-chunk', 'status', 'cancel', 'error'];
 const junk = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined));
@@ -138,21 +139,21 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
     const target = await startPeer(server, 'target');
     const friend = await startPeer(server, 'friend');
     const fuzzer = await joinWith(server.wsUrl, await getToken(server.url, AGENT_KEY, 'fuzzer'));
-    await seesPeers(target.mesh, ['fuzzer', 'friend']);
+    await seesPeers(target.mesh, [idFor('fuzzer'), idFor('friend')]);
     // The fuzzer speaks the sealed relay itself (the same code as a peer), so its garbage reaches
     // past the seal into framing, validation and every handler, as a misbehaving peer's would.
     const seal = createRelaySeal({
-      localId: 'fuzzer', remoteId: 'target', auth: createLinkAuthenticator(), keys: createSealKeys(), clock: clockOf(createNodePlatform()),
-      sendHello: async (hello) => fuzzer.send({ type: 'relay', to: 'target', payload: hello }),
+      localId: idFor('fuzzer'), remoteId: idFor('target'), auth: createLinkAuthenticator({ identity: identityFor('fuzzer') }), keys: createSealKeys(), clock: clockOf(createNodePlatform()),
+      sendHello: async (hello) => fuzzer.send({ type: 'relay', to: idFor('target'), payload: hello }),
       onProblem: (code, message) => { throw new Error(`fuzzer: ${code}: ${message}`); },
     });
     let msgId = 0;
     const sendSealed = async (bytes: Uint8Array) => {
-      for (const frame of encodeFrames(++msgId, bytes, 16 * 1024)) fuzzer.send({ type: 'relay', to: 'target', payload: await seal.seal(frame) });
+      for (const frame of encodeFrames(++msgId, bytes, 16 * 1024)) fuzzer.send({ type: 'relay', to: idFor('target'), payload: await seal.seal(frame) });
     };
     // Unsealed garbage (what a server could inject) first, then sealed garbage: messages and raw frames.
     for (const payload of fc.sample(fc.oneof(inbound, fc.string().map((t) => ({ frame: t }))), { numRuns: 30, seed: 41 })) {
-      fuzzer.send({ type: 'relay', to: 'target', payload: payload === undefined ? null : payload });
+      fuzzer.send({ type: 'relay', to: idFor('target'), payload: payload === undefined ? null : payload });
     }
     const reply = (async () => {
       const relayed: MeshMessage[] = [];
@@ -173,20 +174,20 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
       await sendSealed(new TextEncoder().encode(JSON.stringify(message) ?? 'undefined'));
     }
     for (const bytes of fc.sample(fc.uint8Array({ maxLength: 200 }), { numRuns: 100, seed: 43 })) {
-      fuzzer.send({ type: 'relay', to: 'target', payload: await seal.seal(bytes) });
+      fuzzer.send({ type: 'relay', to: idFor('target'), payload: await seal.seal(bytes) });
     }
     // Binary envelopes (a request with bytes in its input), byte-flipped.
     const envelopes = fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.record({ at: fc.nat(), byte: fc.nat(255) }), { minLength: 1, maxLength: 4 })).map(([bytes, flips]) => {
-      const parts = encodeMessage(makeMessage('fuzzer', 'target', 'task-request', { skill: 'echo', input: { bytes } }));
+      const parts = encodeMessage(makeMessage(idFor('fuzzer'), idFor('target'), 'task-request', { skill: 'echo', input: { bytes } }));
       const flat = new Uint8Array((parts as Uint8Array[]).reduce((n, p) => n + p.length, 0));
       (parts as Uint8Array[]).reduce((at, p) => (flat.set(p, at), at + p.length), 0);
       for (const f of flips) flat[f.at % flat.length] = f.byte;
       return flat;
     });
     for (const flat of fc.sample(envelopes, { numRuns: 100, seed: 44 })) await sendSealed(flat);
-    await sendSealed(new TextEncoder().encode(JSON.stringify(makeMessage('fuzzer', 'target', 'ping', { sentAt: 7 }))));
+    await sendSealed(new TextEncoder().encode(JSON.stringify(makeMessage(idFor('fuzzer'), idFor('target'), 'ping', { sentAt: 7 }))));
     const relayed = await reply;
-    expect(relayed.at(-1)).toMatchObject({ type: 'pong', from: 'target', to: 'fuzzer', payload: { sentAt: 7 } });
+    expect(relayed.at(-1)).toMatchObject({ type: 'pong', from: idFor('target'), to: idFor('fuzzer'), payload: { sentAt: 7 } });
     const errors = relayed.filter((m) => m.type === 'error');
     for (const e of errors) expect(validate(MeshMessageSchema, e).ok).toBe(true);
     // Each unsealed payload was refused before any handler saw it; sealed garbage got past the
@@ -195,7 +196,7 @@ describe('fuzz over the wire: garbage relayed to a live peer', () => {
     expect(sealRefused).toHaveLength(30);
     expect(errors.length - sealRefused.length).toBeGreaterThan(10);
     expect(fuzzer.frames.some((f) => f.type === 'error')).toBe(false);
-    expect((await friend.mesh.call('target', 'echo', 'still here')).output).toBe('still here');
+    expect((await friend.mesh.call(idFor('target'), 'echo', 'still here')).output).toBe('still here');
     fuzzer.close();
   });
 });

@@ -4,6 +4,7 @@ import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import { createMesh, type Mesh, type MeshEvents, type MeshOptions } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { identityFor, idFor, nameOf } from '../helpers/test-identity.ts';
 
 export const AGENT_KEY = 'agent-key-for-mesh-tests-0001';
 const JWT_SECRET = 'mesh-tests-jwt-secret-0123456789abcdef';
@@ -83,14 +84,21 @@ export interface TestPeer {
 
 const peers = new Set<Mesh>();
 
-/** Starts a mesh peer on loopback-only node-datachannel, joined to `server`. */
-export async function startPeer(server: { url: string }, id: string, opts: Partial<MeshOptions> = {}): Promise<TestPeer> {
-  const host = echoHost(`${id}-agent`);
+/**
+ * Starts a mesh peer on loopback-only node-datachannel, joined to `server`, as the identity derived
+ * from `name` (test/helpers/test-identity.ts): its id is `idFor(name)`, its agent `<name>-agent`.
+ * With `opts.identity`, that key (and its id) instead.
+ */
+export async function startPeer(server: { url: string }, name: string, opts: Partial<MeshOptions> = {}): Promise<TestPeer> {
+  const host = echoHost(`${nameOf(idFor(name))}-agent`);
   const platform = createNodePlatform({ bindAddress: '127.0.0.1' });
+  const identity = opts.identity ? await opts.identity : await identityFor(name);
+  const id = identity.peerId;
   const mesh = createMesh({
     url: server.url,
     platform,
-    getToken: apiKeyTokenSource({ url: server.url, key: AGENT_KEY, peerId: id, fetch }),
+    identity,
+    getToken: apiKeyTokenSource({ url: server.url, key: AGENT_KEY, fetch, identity }),
     host,
     reconnect: { baseMs: 100, maxMs: 1000 },
     ...opts,
@@ -119,14 +127,16 @@ export function waitFor<K extends keyof MeshEvents>(
   });
 }
 
-/** Waits until `mesh` has an open link to every id in `others` (on any tier unless `tier` is given). */
-export function linksOpen(mesh: Mesh, others: string[], tier?: string, timeoutMs = 15_000): Promise<unknown> {
+/** Waits until `mesh` has an open link to every peer in `names` (ids or names, see `idFor`) (on any tier unless `tier` is given). */
+export function linksOpen(mesh: Mesh, names: string[], tier?: string, timeoutMs = 15_000): Promise<unknown> {
+  const others = names.map(idFor);
   const ok = () => others.every((id) => mesh.links().some((l) => l.peerId === id && l.state === 'open' && (!tier || l.tier === tier)));
   return waitFor(mesh, 'link', () => ok(), timeoutMs, ok);
 }
 
-/** Waits until `mesh` sees every id in `ids` present on the signaling server. */
-export function seesPeers(mesh: Mesh, ids: string[], timeoutMs = 10_000): Promise<unknown> {
+/** Waits until `mesh` sees every peer in `names` (ids or names) present on the signaling server. */
+export function seesPeers(mesh: Mesh, names: string[], timeoutMs = 10_000): Promise<unknown> {
+  const ids = names.map(idFor);
   const ok = () => ids.every((id) => mesh.peers().some((p) => p.peerId === id && p.present));
   return waitFor(mesh, 'peer-joined', () => ok(), timeoutMs, ok);
 }

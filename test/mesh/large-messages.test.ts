@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_KEY, linksOpen, startPeer, useMeshServer, type TestPeer } from './harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const MB = 1024 * 1024;
 const FIXTURE = new URL('./fixtures/peer-process.mjs', import.meta.url).pathname;
@@ -22,7 +23,7 @@ describe('large messages over a DataChannel', () => {
     a = await startPeer(env.server, 'sender');
     // The receiver runs in its own process so each side's memory is measured alone.
     receiver = spawn(process.execPath, [FIXTURE, env.server.url, AGENT_KEY, 'receiver'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await linksOpen(a.mesh, ['receiver'], 'direct', 20_000);
+    await linksOpen(a.mesh, [idFor('receiver')], 'direct', 20_000);
   });
   afterAll(() => void receiver?.kill('SIGKILL'));
 
@@ -32,25 +33,25 @@ describe('large messages over a DataChannel', () => {
    * instead of queueing behind 50 MB, so every ping has to finish before the call does.
    */
   async function bulkWithPings(skill: string, payload: string | Uint8Array) {
-    const farBefore = ((await a.mesh.call('receiver', 'memory', 'reset')).output as { rss: number }).rss;
+    const farBefore = ((await a.mesh.call(idFor('receiver'), 'memory', 'reset')).output as { rss: number }).rss;
     gc();
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     const t0 = performance.now();
     let bigDone = false;
-    const big = a.mesh.call('receiver', skill, payload, { timeoutMs: 120_000 }).then((r) => ((bigDone = true), r));
+    const big = a.mesh.call(idFor('receiver'), skill, payload, { timeoutMs: 120_000 }).then((r) => ((bigDone = true), r));
     const pings: Array<{ rtt: number; duringBulk: boolean }> = [];
     for (let i = 0; i < 5; i++) {
-      const p = await a.mesh.ping('receiver');
+      const p = await a.mesh.ping(idFor('receiver'));
       pings.push({ rtt: p.rttMs, duringBulk: !bigDone });
     }
     const { output } = await big;
     const ms = performance.now() - t0;
     clearInterval(sampler);
     expect(pings.every((p) => p.duringBulk)).toBe(true);
-    const far = (await a.mesh.call('receiver', 'memory', null)).output as { peak: number };
-    const link = a.mesh.links().find((l) => l.peerId === 'receiver')!;
+    const far = (await a.mesh.call(idFor('receiver'), 'memory', null)).output as { peak: number };
+    const link = a.mesh.links().find((l) => l.peerId === idFor('receiver'))!;
     const senderGrowth = (peak - before) / MB;
     const receiverGrowth = (far.peak - farBefore) / MB;
     console.log(
@@ -96,8 +97,8 @@ describe('large messages over a DataChannel', () => {
     const buffer = randomBytes(1000).buffer;
     const long = 'ü€'.repeat(100_000);
     const input = { name: 'blob', bytes, parts: [buffer, { long }], n: 1 };
-    expect((await a.mesh.call('receiver', 'digest', bytes)).output).toBe(sha256(bytes));
-    const out = (await a.mesh.call('receiver', 'echo', input)).output as typeof input;
+    expect((await a.mesh.call(idFor('receiver'), 'digest', bytes)).output).toBe(sha256(bytes));
+    const out = (await a.mesh.call(idFor('receiver'), 'echo', input)).output as typeof input;
     expect(out.bytes).toBeInstanceOf(Uint8Array);
     expect(sha256(out.bytes)).toBe(sha256(bytes));
     expect(out.parts[0]).toBeInstanceOf(ArrayBuffer);
@@ -111,17 +112,17 @@ describe('large messages over a DataChannel', () => {
   it('refuses a malformed attachment with a clear error reply, and keeps serving', async () => {
     // A toJSON that hides the placeholder: the envelope then names a place that is not there.
     const input = { data: new Uint8Array([1, 2, 3]), toJSON: () => ({}) };
-    await expect(a.mesh.call('receiver', 'echo', input, { timeoutMs: 10_000 })).rejects.toMatchObject({
+    await expect(a.mesh.call(idFor('receiver'), 'echo', input, { timeoutMs: 10_000 })).rejects.toMatchObject({
       code: 'bad-message', remote: true, message: expect.stringMatching(/att\[0\]\.at: payload\.input\.data does not exist/),
     });
-    expect((await a.mesh.call('receiver', 'size', new Uint8Array(10))).output).toBe(10);
+    expect((await a.mesh.call(idFor('receiver'), 'size', new Uint8Array(10))).output).toBe(10);
   });
 
   it('refuses a message over the size limit with a clear error', async () => {
     const small = await startPeer(env.server, 'small-limit', { maxMessageBytes: 64 * 1024 });
-    await linksOpen(small.mesh, ['receiver'], 'direct');
-    await expect(small.mesh.call('receiver', 'size', 'q'.repeat(100 * 1024))).rejects.toMatchObject({ code: 'too-large' });
-    expect((await small.mesh.call('receiver', 'size', 'q'.repeat(1000))).output).toBe(1000);
-    await expect(small.mesh.call('receiver', 'size', new Uint8Array(100 * 1024))).rejects.toMatchObject({ code: 'too-large' });
+    await linksOpen(small.mesh, [idFor('receiver')], 'direct');
+    await expect(small.mesh.call(idFor('receiver'), 'size', 'q'.repeat(100 * 1024))).rejects.toMatchObject({ code: 'too-large' });
+    expect((await small.mesh.call(idFor('receiver'), 'size', 'q'.repeat(1000))).output).toBe(1000);
+    await expect(small.mesh.call(idFor('receiver'), 'size', new Uint8Array(100 * 1024))).rejects.toMatchObject({ code: 'too-large' });
   });
 });

@@ -4,6 +4,7 @@ import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 import type { ServerProcess } from '../helpers/server-process.ts';
 import { linksOpen, startMeshServer, startPeer, stopPeers } from './harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 describe('relayed tier through a real coturn', () => {
   const secret = randomBytes(24).toString('base64url');
@@ -24,11 +25,11 @@ describe('relayed tier through a real coturn', () => {
     const relayOnly = { platform: createNodePlatform({ bindAddress: '127.0.0.1', iceTransportPolicy: 'relay' }), connectTimeoutMs: 15_000 };
     const a = await startPeer(server, 'turn-a', relayOnly);
     const b = await startPeer(server, 'turn-b', relayOnly);
-    await linksOpen(a.mesh, ['turn-b'], 'relayed', 20_000);
-    await linksOpen(b.mesh, ['turn-a'], 'relayed', 20_000);
-    const r = await a.mesh.call('turn-b', 'echo', 'through coturn');
+    await linksOpen(a.mesh, [idFor('turn-b')], 'relayed', 20_000);
+    await linksOpen(b.mesh, [idFor('turn-a')], 'relayed', 20_000);
+    const r = await a.mesh.call(idFor('turn-b'), 'echo', 'through coturn');
     expect(r).toMatchObject({ output: 'through coturn', tier: 'relayed' });
-    const { rttMs } = await b.mesh.ping('turn-a');
+    const { rttMs } = await b.mesh.ping(idFor('turn-a'));
     console.log(`relayed tier: open ${a.mesh.links()[0]!.openMs} ms, ping ${rttMs.toFixed(2)} ms`);
   });
 });

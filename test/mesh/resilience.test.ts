@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { createSignalingClient } from '../../web/mesh/signaling-client.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { identityFor } from '../helpers/test-identity.ts';
 import { AGENT_KEY, linksOpen, startMeshServer, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const FIXTURE = new URL('./fixtures/peer-process.mjs', import.meta.url).pathname;
 const env = useMeshServer();
@@ -12,7 +14,7 @@ const sessionsOf = (p: TestPeer) => Object.fromEntries(p.mesh.links().map((l) =>
 
 describe('mesh resilience', () => {
   it('keeps DataChannels through a server kill and restart, then rejoins without renegotiating', async () => {
-    const ps = await Promise.all(['r1', 'r2', 'r3'].map((id) => startPeer(env.server, id)));
+    const ps = await Promise.all([idFor('r1'), idFor('r2'), idFor('r3')].map((id) => startPeer(env.server, id)));
     await Promise.all(ps.map((p) => linksOpen(p.mesh, ps.filter((q) => q !== p).map((q) => q.id), 'direct')));
     const before = ps.map(sessionsOf);
     const down = ps.map((p) => waitFor(p.mesh, 'signaling', (s) => s.state === 'connecting'));
@@ -35,9 +37,9 @@ describe('mesh resilience', () => {
     await Promise.all(ps.map((p) => waitFor(p.mesh, 'peer-joined', allPresent(p), 10_000, allPresent(p))));
     expect(ps.map(sessionsOf)).toEqual(before);
     const late = await startPeer(env.server, 'r4');
-    await linksOpen(late.mesh, ['r1', 'r2', 'r3'], 'direct');
-    expect((await late.mesh.call('r1', 'echo', 'hi')).tier).toBe('direct');
-    expect(ps.map((p) => Object.fromEntries(Object.entries(sessionsOf(p)).filter(([k]) => k !== 'r4')))).toEqual(before);
+    await linksOpen(late.mesh, [idFor('r1'), idFor('r2'), idFor('r3')], 'direct');
+    expect((await late.mesh.call(idFor('r1'), 'echo', 'hi')).tier).toBe('direct');
+    expect(ps.map((p) => Object.fromEntries(Object.entries(sessionsOf(p)).filter(([k]) => k !== idFor('r4'))))).toEqual(before);
   });
 
   it('fails pending calls with a clear error when a peer process is killed', async () => {
@@ -46,19 +48,19 @@ describe('mesh resilience', () => {
     const stderr: string[] = [];
     child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
     try {
-      await linksOpen(watcher.mesh, ['victim'], 'direct', 20_000);
-      expect((await watcher.mesh.call('victim', 'echo', 'alive?')).output).toBe('alive?');
-      const pending = watcher.mesh.call('victim', 'hang', null, { timeoutMs: 60_000 }).catch((e: unknown) => e);
-      const left = waitFor(watcher.mesh, 'peer-left', (e) => e.peerId === 'victim');
+      await linksOpen(watcher.mesh, [idFor('victim')], 'direct', 20_000);
+      expect((await watcher.mesh.call(idFor('victim'), 'echo', 'alive?')).output).toBe('alive?');
+      const pending = watcher.mesh.call(idFor('victim'), 'hang', null, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const left = waitFor(watcher.mesh, 'peer-left', (e) => e.peerId === idFor('victim'));
       const t0 = performance.now();
       child.kill('SIGKILL');
       const err = await pending;
       const ms = performance.now() - t0;
-      expect(err).toMatchObject({ name: 'MeshError', code: 'peer-left', peerId: 'victim' });
-      expect((err as Error).message).toContain('victim');
+      expect(err).toMatchObject({ name: 'MeshError', code: 'peer-left', peerId: idFor('victim') });
+      expect((err as Error).message).toContain(idFor('victim'));
       await left;
-      expect(watcher.mesh.links().some((l) => l.peerId === 'victim')).toBe(false);
-      await expect(watcher.mesh.call('victim', 'echo', 1)).rejects.toMatchObject({ code: 'unknown-peer' });
+      expect(watcher.mesh.links().some((l) => l.peerId === idFor('victim'))).toBe(false);
+      await expect(watcher.mesh.call(idFor('victim'), 'echo', 1)).rejects.toMatchObject({ code: 'unknown-peer' });
       console.log(`killed peer: pending call failed after ${ms.toFixed(0)} ms`);
     } finally {
       child.kill('SIGKILL');
@@ -69,7 +71,7 @@ describe('mesh resilience', () => {
   it('refreshes its token over the open socket before expiry', async () => {
     const short = await startMeshServer({ TABMESH_TOKEN_TTL_SECONDS: '30' });
     let tokens = 0;
-    const fetchToken = apiKeyTokenSource({ url: short.url, key: AGENT_KEY, peerId: 'refresher', fetch });
+    const fetchToken = apiKeyTokenSource({ url: short.url, key: AGENT_KEY, fetch, identity: await identityFor('refresher') });
     const client = createSignalingClient({
       url: short.wsUrl,
       platform: createNodePlatform(),

@@ -8,6 +8,7 @@ import { loadNodeIdentity } from '../../headless-node/session/node-identity.ts';
 import { createNodeTokenSource } from '../../headless-node/session/token-source.ts';
 import { createControlPlaneClient } from '../../headless-node/session/control-plane-client.ts';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { identityFor, idFor } from '../helpers/test-identity.ts';
 
 let server: ServerProcess;
 let admin: string;
@@ -54,7 +55,7 @@ describe('node session: identity, pairing, tokens, control plane', () => {
     expect(mode(join(dir.path, 'credential.json'))).toBe(0o600);
 
     const identity = await loadNodeIdentity(dir);
-    const tokens = createNodeTokenSource({ url: server.url, secret: saved.deviceToken, peerId: identity.peerId, identity });
+    const tokens = createNodeTokenSource({ url: server.url, secret: saved.deviceToken, identity });
     const jwt = await tokens.getToken();
     expect(await tokens.getToken()).toBe(jwt);
     expect(tokens.last()).toMatchObject({ peerId: identity.peerId, role: 'agent', mesh: 'default' });
@@ -72,18 +73,18 @@ describe('node session: identity, pairing, tokens, control plane', () => {
   });
 
   it('turns a refused credential into a non-retryable error', async () => {
-    const tokens = createNodeTokenSource({ url: server.url, secret: 'not-a-real-key-123', peerId: 'node-x' });
+    const tokens = createNodeTokenSource({ url: server.url, secret: 'not-a-real-key-123', identity: await identityFor('node-x') });
     const err = (await tokens.getToken().catch((e: unknown) => e)) as { code: string; retryable: boolean; message: string };
     expect([err.code, err.retryable]).toEqual(['unauthorized', false]);
     expect(err.message).toMatch(/^the server refused the credential/);
   });
 
   it('registers an agent and routes a skill to it', async () => {
-    const tokens = createNodeTokenSource({ url: server.url, secret: server.adminKey!, peerId: 'node-cp-test' });
+    const tokens = createNodeTokenSource({ url: server.url, secret: server.adminKey!, identity: await identityFor('node-cp-test') });
     const cp = createControlPlaneClient(server.url, () => tokens.getToken());
     expect(await cp.route('word-count')).toBeUndefined();
     const agent = await cp.registerAgent({ name: 'cp', platform: 'node', capabilities: [], skills: [{ name: 'word-count', description: 'd' }] });
-    expect(agent.id).toBe('node-cp-test:cp');
+    expect(agent.id).toBe(`${idFor('node-cp-test')}:cp`);
     expect((await cp.agents()).map((a) => a.id)).toContain(agent.id);
     await cp.deleteAgent(agent.id);
     expect((await cp.agents()).map((a) => a.id)).not.toContain(agent.id);

@@ -6,6 +6,7 @@ import { requireAuth, type AuthEnv } from '../../server/http/auth-middleware.ts'
 import { HttpError } from '../../server/http/http-error.ts';
 import { ADMIN_KEY, AGENT_KEY, createTestApp } from '../helpers/in-process.ts';
 import { attachFakePeer } from '../helpers/fake-socket.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const MESH_B_KEY = 'agent-key-mesh-b-0123456789';
 
@@ -72,7 +73,7 @@ describe('GET /api/whoami, /api/peers, /api/config', () => {
     const t = await createTestApp();
     const r = await t.call('GET', '/api/whoami', { token: await t.token('laptop') });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ sub: 'laptop', role: 'agent', mesh: 'default', exp: Math.floor(t.clock.now / 1000) + 300 });
+    expect(r.body).toMatchObject({ sub: idFor('laptop'), role: 'agent', mesh: 'default', exp: Math.floor(t.clock.now / 1000) + 300 });
     expect(r.body.cid).toMatch(/^key-/);
   });
 
@@ -82,10 +83,10 @@ describe('GET /api/whoami, /api/peers, /api/config', () => {
     await attachFakePeer(t.server, await t.token('a2', ADMIN_KEY));
     await attachFakePeer(t.server, await t.token('b1', MESH_B_KEY));
     const inDefault = await t.call('GET', '/api/peers', { token: await t.token('observer') });
-    expect(inDefault.body.peers.map((p: { peerId: string }) => p.peerId).sort()).toEqual(['a1', 'a2']);
-    expect(inDefault.body.peers.find((p: { peerId: string }) => p.peerId === 'a2')).toEqual({ peerId: 'a2', role: 'admin', joinedAt: t.clock.now });
+    expect(inDefault.body.peers.map((p: { peerId: string }) => p.peerId).sort()).toEqual([idFor('a1'), idFor('a2')].sort());
+    expect(inDefault.body.peers.find((p: { peerId: string }) => p.peerId === idFor('a2'))).toEqual({ peerId: idFor('a2'), role: 'admin', joinedAt: t.clock.now });
     const inB = await t.call('GET', '/api/peers', { token: await t.token('observer-b', MESH_B_KEY) });
-    expect(inB.body).toEqual({ peers: [{ peerId: 'b1', role: 'agent', joinedAt: t.clock.now }] });
+    expect(inB.body).toEqual({ peers: [{ peerId: idFor('b1'), role: 'agent', joinedAt: t.clock.now }] });
   });
 
   it('/api/config has no ICE servers by default (never a public STUN server) and the limits', async () => {
@@ -104,7 +105,7 @@ describe('GET /api/whoami, /api/peers, /api/config', () => {
     });
     const r = await t.call('GET', '/api/config', { token: await t.token('pi-1') });
     const expiry = Math.floor(t.clock.now / 1000) + 600;
-    const username = `${expiry}:pi-1`;
+    const username = `${expiry}:${idFor('pi-1')}`;
     expect(r.body.iceServers).toEqual([
       { urls: ['stun:127.0.0.1:3478'] },
       {
@@ -115,7 +116,7 @@ describe('GET /api/whoami, /api/peers, /api/config', () => {
     ]);
     // Each peer gets its own username, so a leaked credential names its peer.
     const other = await t.call('GET', '/api/config', { token: await t.token('pi-2') });
-    expect(other.body.iceServers[1].username).toBe(`${expiry}:pi-2`);
+    expect(other.body.iceServers[1].username).toBe(`${expiry}:${idFor('pi-2')}`);
   });
 });
 

@@ -5,6 +5,7 @@ import { createLogger } from '../../server/ops/logger.ts';
 import { createMemoryStore } from '../../server/store/memory-store.ts';
 import { ADMIN_KEY, AGENT_KEY, createTestApp } from '../helpers/in-process.ts';
 import { parsePrometheus, sampleValue } from './support/prometheus.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 describe('GET /health and /ready', () => {
   it('/health answers 200 with status, version and uptime, without a token', async () => {
@@ -50,7 +51,7 @@ describe('shutdown', () => {
     const done = t.server.shutdown(drained);
     // A request the listener accepted before it closed: the memory store would answer "no agents".
     const late = await t.call('GET', '/api/agents', { token: a });
-    expect(late.body.agents.map((x: { id: string }) => x.id)).toEqual(['peer-a:echoer']);
+    expect(late.body.agents.map((x: { id: string }) => x.id)).toEqual([`${idFor('peer-a')}:echoer`]);
     drain();
     await done;
   });

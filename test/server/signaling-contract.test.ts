@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getToken, startServer, type Runtime, type ServerProcess } from '../helpers/server-process.ts';
 import { joinWith, openSocket } from '../helpers/ws-client.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 // One contract suite, run against both runtime entries as real processes.
 describe.each<Runtime>(['node', 'deno'])('signaling contract on %s', (runtime) => {
@@ -15,20 +16,20 @@ describe.each<Runtime>(['node', 'deno'])('signaling contract on %s', (runtime) =
   it('relays an offer between two peers of one mesh with from stamped', async () => {
     const a = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `a-${runtime}`));
     const b = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `b-${runtime}`));
-    expect(await a.next('peer-joined')).toMatchObject({ peer: { peerId: `b-${runtime}` } });
-    expect((b.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toContain(`a-${runtime}`);
-    a.send({ type: 'offer', to: `b-${runtime}`, payload: { sdp: 'v=0' } });
-    expect(await b.next('offer')).toEqual({ type: 'offer', to: `b-${runtime}`, from: `a-${runtime}`, payload: { sdp: 'v=0' } });
+    expect(await a.next('peer-joined')).toMatchObject({ peer: { peerId: idFor(`b-${runtime}`) } });
+    expect((b.welcome.peers as Array<{ peerId: string }>).map((p) => p.peerId)).toContain(idFor(`a-${runtime}`));
+    a.send({ type: 'offer', to: idFor(`b-${runtime}`), payload: { sdp: 'v=0' } });
+    expect(await b.next('offer')).toEqual({ type: 'offer', to: idFor(`b-${runtime}`), from: idFor(`a-${runtime}`), payload: { sdp: 'v=0' } });
     b.close();
-    expect(await a.next('peer-left')).toEqual({ type: 'peer-left', peerId: `b-${runtime}` });
+    expect(await a.next('peer-left')).toEqual({ type: 'peer-left', peerId: idFor(`b-${runtime}`) });
     a.close();
   });
 
   it('relays only what the validators know: unknown keys, at the top or inside the payload, never travel', async () => {
     const a = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `u-${runtime}`));
     const b = await joinWith(server.wsUrl, await getToken(server.url, server.adminKey!, `v-${runtime}`));
-    const to = `v-${runtime}`;
-    const from = `u-${runtime}`;
+    const to = idFor(`v-${runtime}`);
+    const from = idFor(`u-${runtime}`);
     a.send({ type: 'candidate', to, payload: { candidate: 'c', sdpMid: '0' }, note: 'x'.repeat(1000) });
     expect(await b.next('candidate')).toEqual({ type: 'candidate', to, from, payload: { candidate: 'c', sdpMid: '0' } });
     a.send({ type: 'answer', to, payload: { sdp: 'v=0', sid: 's1', extra: { nested: true } } });

@@ -5,6 +5,7 @@ import { getToken, startServer, type Runtime } from '../helpers/server-process.t
 import type { TestSocket } from '../helpers/ws-client.ts';
 import { wireActions } from './support/frame-fuzz.ts';
 import { barrier, join, record, serverForSuite } from './support/signaling.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const ADMIN = 'admin-key-fuzz-0123456789';
 const BETA = 'agent-key-fuzz-beta-0123456789';
@@ -44,7 +45,7 @@ describe.each<Runtime>(['node', 'deno'])('fuzzing a real %s process', (runtime) 
     const observer = await join(server, BETA, 'observer');
     const seen = record(observer);
     const tokens = await Promise.all(['x1', 'x2', 'x3'].map((id) => getToken(server.url, ADMIN, id)));
-    const actions = fc.sample(wireActions({ peerIds: ['f0', 'f1', 'observer', 'nobody'], tokens: [...tokens, 'not-a-token'], maxFrameBytes: 4096 }), 400);
+    const actions = fc.sample(wireActions({ peerIds: ['f0', 'f1', idFor('observer'), 'nobody'], tokens: [...tokens, 'not-a-token'], maxFrameBytes: 4096 }), 400);
     let generation = 0;
     const fresh = async () => join(server, ADMIN, `f${generation++ % 2}-${generation}`).catch(() => undefined);
     let senders: Array<TestSocket | undefined> = [await fresh(), await fresh()];
@@ -62,7 +63,7 @@ describe.each<Runtime>(['node', 'deno'])('fuzzing a real %s process', (runtime) 
     await barrier(p, q);
     const betaPeer = await join(server, BETA, 'beta-2');
     await barrier(betaPeer, observer);
-    expect(seen.filter((f) => !(f.type === 'relay' && f.from === 'beta-2'))).toEqual([{ type: 'peer-joined', peer: expect.objectContaining({ peerId: 'beta-2' }) }]);
+    expect(seen.filter((f) => !(f.type === 'relay' && f.from === idFor('beta-2')))).toEqual([{ type: 'peer-joined', peer: expect.objectContaining({ peerId: idFor('beta-2') }) }]);
     for (const s of [observer, p, q, betaPeer, ...senders]) s?.close();
   });
 

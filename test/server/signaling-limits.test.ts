@@ -3,6 +3,7 @@ import { getToken, type Runtime } from '../helpers/server-process.ts';
 import { openSocket } from '../helpers/ws-client.ts';
 import { scrape, sampleValue } from './support/prometheus.ts';
 import { barrier, frameOfSize, join, record, serverForSuite } from './support/signaling.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 // One key per mesh so each test has a mesh of its own (2 peers max per mesh here).
 const KEYS = {
@@ -30,25 +31,25 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
     const b1 = await join(server, KEYS.b, 'b1');
     expect(b1.welcome).toMatchObject({ mesh: 'b', peers: [] });
     const a2 = await join(server, KEYS.default, 'a2');
-    expect(a2.welcome.peers).toEqual([expect.objectContaining({ peerId: 'a1' })]);
+    expect(a2.welcome.peers).toEqual([expect.objectContaining({ peerId: idFor('a1') })]);
 
-    for (const type of ['offer', 'answer']) b1.send({ type, to: 'a1', payload: { sdp: 'v=0' } });
-    b1.send({ type: 'candidate', to: 'a1', payload: null });
-    b1.send({ type: 'relay', to: 'a2', payload: { hi: 1 } });
-    b1.send({ type: 'bye', to: 'a1' });
+    for (const type of ['offer', 'answer']) b1.send({ type, to: idFor('a1'), payload: { sdp: 'v=0' } });
+    b1.send({ type: 'candidate', to: idFor('a1'), payload: null });
+    b1.send({ type: 'relay', to: idFor('a2'), payload: { hi: 1 } });
+    b1.send({ type: 'bye', to: idFor('a1') });
     for (let i = 0; i < 5; i++) expect(await b1.next('error')).toMatchObject({ code: 'unknown-peer', message: expect.stringMatching(/is not in this mesh/) });
-    b1.send({ type: 'offer', to: 'b2', from: 'a1', payload: { sdp: 'v=0' } });
+    b1.send({ type: 'offer', to: idFor('b2'), from: idFor('a1'), payload: { sdp: 'v=0' } });
     expect(await b1.next('error')).toMatchObject({ code: 'forged-from' });
 
     const peersOfB = await fetch(`${server.url}/api/peers`, { headers: { authorization: `Bearer ${await getToken(server.url, KEYS.b, 'b-observer')}` } });
-    expect(((await peersOfB.json()) as { peers: Array<{ peerId: string }> }).peers.map((p) => p.peerId)).toEqual(['b1']);
+    expect(((await peersOfB.json()) as { peers: Array<{ peerId: string }> }).peers.map((p) => p.peerId)).toEqual([idFor('b1')]);
 
     b1.close();
     await b1.closed;
     await barrier(a2, a1);
     // a1 heard about a2 only: nothing of b1 (joined, left, frames) ever reached it.
-    expect(a1Log.filter((f) => f.type !== 'relay')).toEqual([{ type: 'peer-joined', peer: expect.objectContaining({ peerId: 'a2' }) }]);
-    expect(JSON.stringify(a1Log)).not.toContain('b1');
+    expect(a1Log.filter((f) => f.type !== 'relay')).toEqual([{ type: 'peer-joined', peer: expect.objectContaining({ peerId: idFor('a2') }) }]);
+    expect(JSON.stringify(a1Log)).not.toContain(idFor('b1'));
     a1.close();
     a2.close();
   });
@@ -56,9 +57,9 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
   it('closes with 1009 on a text or binary frame over TABMESH_MAX_FRAME_BYTES, relays one at the limit', async () => {
     const s1 = await join(server, KEYS.size, 's1');
     const s2 = await join(server, KEYS.size, 's2');
-    s1.sendRaw(frameOfSize('s2', 2048));
+    s1.sendRaw(frameOfSize(idFor('s2'), 2048));
     expect(((await s2.next<{ payload: { pad: string } }>('relay')).payload.pad.length)).toBeGreaterThan(1900);
-    s1.sendRaw(frameOfSize('s2', 2049));
+    s1.sendRaw(frameOfSize(idFor('s2'), 2049));
     expect((await s1.closed).code).toBe(1009);
     s2.sendRaw(Buffer.alloc(4096, 1));
     expect((await s2.closed).code).toBe(1009);
@@ -73,7 +74,7 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
     f2.close();
     await f1.next('peer-left');
     const f3 = await join(server, KEYS.full, 'f3');
-    expect(f3.welcome.peers).toEqual([expect.objectContaining({ peerId: 'f1' })]);
+    expect(f3.welcome.peers).toEqual([expect.objectContaining({ peerId: idFor('f1') })]);
     f1.close();
     f3.close();
   });
@@ -83,7 +84,7 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
     const r2 = await join(server, KEYS.rate, 'r2');
     const delivered = record(r2);
     // Burst is 2 × 20 frames (the hello took one): the rest of 60 is dropped, and the sender is told once.
-    for (let i = 0; i < 60; i++) r1.send({ type: 'relay', to: 'r2', payload: { i } });
+    for (let i = 0; i < 60; i++) r1.send({ type: 'relay', to: idFor('r2'), payload: { i } });
     expect(await r1.next('error')).toEqual({ type: 'error', code: 'rate-limited', message: 'more than 20 frames/s; frame dropped' });
     for (let i = 0; i < 1000; i++) r1.send({ type: 'heartbeat' });
     const closed = await r1.closed;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startServer, type Runtime } from '../helpers/server-process.ts';
 import { joinWith, openSocket } from '../helpers/ws-client.ts';
 import { issueToken, join, pings, serverForSuite } from './support/signaling.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const KEY = 'admin-key-session-0123456789';
 // TABMESH_TOKEN_TTL_SECONDS' floor is 5 s precisely so that expiry is observable here.
@@ -52,14 +53,14 @@ describe.each<Runtime>(['node', 'deno'])('signaling sessions on %s', (runtime) =
     const other = await join(server, KEY, `other-${runtime}`);
     // Node pings every TABMESH_IDLE_TIMEOUT_MS / 3, Deno every half of it: 4 pings outlast the timeout either way.
     await pings(live, 4);
-    other.send({ type: 'relay', to: `live-${runtime}`, payload: { still: 'here' } });
-    expect(await live.next('relay')).toMatchObject({ from: `other-${runtime}`, payload: { still: 'here' } });
+    other.send({ type: 'relay', to: idFor(`live-${runtime}`), payload: { still: 'here' } });
+    expect(await live.next('relay')).toMatchObject({ from: idFor(`other-${runtime}`), payload: { still: 'here' } });
 
     const dead = await join(server, KEY, `dead-${runtime}`, { autoPong: false });
     const closed = await dead.closed;
     // Node's hub closes 4408; Deno's own idleTimeout closes 1001 ("No response from ping frame.").
     expect(closed.code).toBe(runtime === 'node' ? 4408 : 1001);
-    expect(await live.next('peer-left')).toEqual({ type: 'peer-left', peerId: `dead-${runtime}` });
+    expect(await live.next('peer-left')).toEqual({ type: 'peer-left', peerId: idFor(`dead-${runtime}`) });
     expect(live.ws.readyState).toBe(live.ws.OPEN);
     live.close();
     other.close();

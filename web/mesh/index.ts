@@ -13,8 +13,11 @@ export type { AgentHost } from './agent-host.ts';
 export { MeshError } from './errors.ts';
 /** The runtime objects the core needs (the browser passes globals; headless-node/node-platform.ts builds Node's). */
 export type { MeshPlatform } from './platform.ts';
-/** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`. */
+/** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`, proving the peer's key. */
 export { apiKeyTokenSource } from './token-source.ts';
+/** A peer's key: its id is the key's hash (pass the same identity to createMesh and apiKeyTokenSource). */
+export { generateIdentity } from '../../server/protocol/identity.ts';
+export type { Identity } from '../../server/protocol/identity.ts';
 /** The signaling client on its own (hello/welcome, presence, relay, token refresh, reconnect). */
 export { createSignalingClient } from './signaling-client.ts';
 export type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling-client.ts';

@@ -4,10 +4,15 @@ import { MeshError } from './errors.ts';
 /**
  * A `getToken` for createMesh: exchanges an API key or device token for a short-lived JWT via
  * `POST /api/token` (the credential in `X-API-Key`, never in a URL). A 401/403 is final
- * (`retryable: false`); network errors and 5xx are retried by the signaling client. With
- * `identity`, each exchange signs a fresh nonce from `POST /api/token/nonce` (required for `k…` ids).
+ * (`retryable: false`); network errors and 5xx are retried by the signaling client. Each exchange
+ * signs a fresh nonce from `POST /api/token/nonce` with `identity`: the token is for the id its key
+ * stands for (`identity.peerId`), the only kind of id the server issues tokens for. Pass the same
+ * identity to createMesh. `peerId`, when given, must be that id (older callers passed a name).
  */
-export function apiKeyTokenSource(o: { url: string; key: string; peerId: string; fetch: typeof fetch; identity?: Identity }): () => Promise<string> {
+export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof fetch; identity: Identity; peerId?: string }): () => Promise<string> {
+  if (o.peerId !== undefined && o.peerId !== o.identity.peerId) {
+    throw new MeshError('identity-mismatch', `apiKeyTokenSource: peerId "${o.peerId}" is not the id of the identity key ("${o.identity.peerId}"); peer ids are derived from keys, leave peerId out`, { retryable: false });
+  }
   const endpoint = `${o.url.replace(/\/+$/, '')}/api/token`;
   const headers = { 'x-api-key': o.key, 'content-type': 'application/json' };
   const post = async (url: string, body?: unknown): Promise<unknown> => {
@@ -26,13 +31,10 @@ export function apiKeyTokenSource(o: { url: string; key: string; peerId: string;
     return json;
   };
   return async () => {
-    let identity: Awaited<ReturnType<typeof tokenProof>> | undefined;
-    if (o.identity) {
-      const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
-      if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
-      identity = await tokenProof(o.identity, nonce);
-    }
-    const parsed = validate(TokenResponseSchema, await post(endpoint, { peerId: o.peerId, ...(identity ? { identity } : {}) }));
+    const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
+    if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
+    const identity = await tokenProof(o.identity, nonce);
+    const parsed = validate(TokenResponseSchema, await post(endpoint, { peerId: o.identity.peerId, identity }));
     if (!parsed.ok) throw new MeshError('token-failed', `POST ${endpoint}: unexpected response (${parsed.message})`);
     return parsed.value.token;
   };

@@ -32,7 +32,7 @@ export async function startKeyedPeer(url: string, opts: Partial<MeshOptions> = {
   const identity = key ?? (await generateIdentity()).identity;
   return startPeer({ url }, identity.peerId, {
     identity,
-    getToken: apiKeyTokenSource({ url, key: AGENT_KEY, peerId: identity.peerId, fetch, identity }),
+    getToken: apiKeyTokenSource({ url, key: AGENT_KEY, fetch, identity }),
     autoConnect: false,
     ...opts,
   });

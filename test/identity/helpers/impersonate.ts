@@ -31,3 +31,19 @@ export function impersonate(o: { victim: string; impostor: string; claim?: boole
     },
   };
 }
+
+/**
+ * A server that calls peer `id` by a chosen `name` instead of its key-derived id: everyone,
+ * the peer itself included, sees `name`; frames addressed to `name` reach the peer. Only a
+ * compromised (or pre-key-id) server can do this, since the real one issues tokens for key ids only.
+ */
+export function renamePeer(o: { id: string; name: string }): Hook {
+  const swap = (f: Frame, a: string, b: string): Frame | undefined => {
+    const text = JSON.stringify(f);
+    return text.includes(`"${a}"`) ? (JSON.parse(text.split(`"${a}"`).join(`"${b}"`)) as Frame) : undefined;
+  };
+  return {
+    up: (_from, f) => swap(f, o.name, o.id),
+    down: (_to, f) => swap(f, o.id, o.name),
+  };
+}

@@ -23,7 +23,7 @@ export interface Hook {
 export interface MaliciousRelay {
   /** Base URL to give peers and tabs instead of the real server's. */
   url: string;
-  /** Adds an attack; returns its removal. */
+  /** Adds an attack (on top of those already added: see `apply`); returns its removal. */
   use(hook: Hook): () => void;
   /** Sends `frame` to client `peerId` as if the server had (false when it is not connected). */
   inject(peerId: string, frame: Frame): boolean;
@@ -59,10 +59,13 @@ export async function startMaliciousRelay(upstream: string): Promise<MaliciousRe
     wss.handleUpgrade(req, socket, head, (down) => accept(down));
   });
 
-  const apply = (pick: (h: Hook) => HookResult, frame: Frame): Frame | null => {
+  // Hooks stack like layers: the last one added sits closest to the clients, so it sees frames
+  // from clients first and frames to clients last; each hook gets what the previous one made.
+  const apply = (order: 'up' | 'down', pick: (h: Hook, f: Frame) => HookResult, frame: Frame): Frame | null => {
     let out: Frame = frame;
-    for (const h of hooks) {
-      const r = pick(h);
+    const layers = order === 'down' ? [...hooks] : [...hooks].reverse();
+    for (const h of layers) {
+      const r = pick(h, out);
       if (r === null) return null;
       if (r) out = r;
     }
@@ -77,7 +80,7 @@ export async function startMaliciousRelay(upstream: string): Promise<MaliciousRe
     down.on('message', (data) => {
       const text = data.toString();
       const frame = parse(text);
-      const out = frame && c.peerId ? apply((h) => h.up?.(c.peerId!, frame), frame) : frame;
+      const out = frame && c.peerId ? apply('up', (h, f) => h.up?.(c.peerId!, f), frame) : frame;
       if (out === null) return;
       const sendText = out === frame || !out ? text : JSON.stringify(out);
       if (up.readyState === WebSocket.OPEN) up.send(sendText);
@@ -87,7 +90,7 @@ export async function startMaliciousRelay(upstream: string): Promise<MaliciousRe
       const text = data.toString();
       const frame = parse(text);
       if (frame?.type === 'welcome' && typeof frame.peerId === 'string') c.peerId = frame.peerId;
-      const out = frame && c.peerId ? apply((h) => h.down?.(c.peerId!, frame), frame) : frame;
+      const out = frame && c.peerId ? apply('down', (h, f) => h.down?.(c.peerId!, f), frame) : frame;
       if (out === null) return;
       if (down.readyState === WebSocket.OPEN) down.send(out === frame || !out ? text : JSON.stringify(out));
     });

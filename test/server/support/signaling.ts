@@ -2,12 +2,13 @@ import { afterAll, beforeAll } from 'vitest';
 import type WebSocket from 'ws';
 import { getToken, startServer, type Runtime, type ServerProcess } from '../../helpers/server-process.ts';
 import { joinWith, type TestSocket } from '../../helpers/ws-client.ts';
+import { fetchTokenResponse } from '../../helpers/test-identity.ts';
 
 export type Frame = Record<string, unknown>;
 
-/** Gets a token for `peerId` with `key` and joins the mesh over a real socket. */
-export async function join(server: ServerProcess, key: string, peerId: string, options?: WebSocket.ClientOptions) {
-  return joinWith(server.wsUrl, await getToken(server.url, key, peerId), options);
+/** Gets a token for the identity derived from `name` (its id: `idFor(name)`) and joins the mesh over a real socket. */
+export async function join(server: ServerProcess, key: string, name: string, options?: WebSocket.ClientOptions) {
+  return joinWith(server.wsUrl, await getToken(server.url, key, name), options);
 }
 
 /** Every frame `socket` receives from now on, consumed by `next()` or not. */
@@ -38,13 +39,9 @@ export function frameOfSize(to: string, bytes: number): string {
   return JSON.stringify({ type: 'relay', to, payload: { pad: 'x'.repeat(bytes - empty.length) } });
 }
 
-/** `POST /api/token` with the whole answer (token and expiresAt). */
-export async function issueToken(server: ServerProcess, key: string, peerId: string): Promise<{ token: string; expiresAt: number }> {
-  const res = await fetch(`${server.url}/api/token`, {
-    method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }),
-  });
-  if (!res.ok) throw new Error(`token request failed: ${res.status}`);
-  return (await res.json()) as { token: string; expiresAt: number };
+/** `POST /api/token` with the whole answer (token and expiresAt) for the identity derived from `name`. */
+export async function issueToken(server: ServerProcess, key: string, name: string): Promise<{ token: string; expiresAt: number }> {
+  return fetchTokenResponse(server.url, key, name);
 }
 
 /** Resolves once `socket` has received `count` protocol-level pings. */
