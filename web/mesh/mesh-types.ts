@@ -26,13 +26,13 @@ export interface MeshOptions {
   agentChannels?: AgentChannelAdopter;
   /**
    * This peer's identity key, proved on every DataChannel (docs/architecture.md "Peer identity").
-   * Required for a key-derived peer id (`k…`, the token's subject); without one a fresh key is
-   * made for this mesh object's life (fine for plain-name ids that are not pinned elsewhere).
+   * Pass the key the token source proves (the token's subject is its `k…` id); without one a fresh
+   * key is made for this mesh object's life, which matches no token the server issues.
    */
   identity?: Identity | Promise<Identity>;
   /** Keys of peers talked to before (browser: IndexedDB, Node: a 0600 file). Default: in memory. */
   pins?: PinStore;
-  /** A pinned plain-name id showing another key: `refuse` (default) or `warn` and re-pin. */
+  /** A pinned plain-name id (only a compromised or older server hands those out) showing another key: `refuse` (default) or `warn` and re-pin. */
   pinPolicy?: PinPolicy;
   /** false: never open DataChannels; everything goes through the server (tier 3). Default true. */
   p2p?: boolean;
