@@ -4,7 +4,7 @@ import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.t
 import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
-import { identityFor } from '../helpers/test-identity.ts';
+import { identityFor, idFor } from '../helpers/test-identity.ts';
 import { agentChannelsOf, nextError, recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
@@ -59,8 +59,8 @@ describe('agent channels: DataChannels handed to the agents\' Workers', () => {
       [() => raw.send('text, not a frame'), 'bad-frame', /binary/],
       [() => raw.send(new Uint8Array([1, 3, 0])), 'bad-frame', /header/],
       [() => raw.send(frame('{ nope')), 'bad-message', /JSON/],
-      [() => raw.send(frame({ v: 1, id: 'b1', type: 'task-request', from: 'channel-caller', to: tab.peerId, payload: { skill: 'echo', input: 1, timeoutMs: -1 } })), 'bad-message', /payload\.timeoutMs/],
-      [() => raw.send(frame({ v: 1, id: 'b2', type: 'chat', from: 'channel-caller', to: 'someone-else', payload: { text: 'hi' } })), 'bad-message', /^to: must be this peer/],
+      [() => raw.send(frame({ v: 1, id: 'b1', type: 'task-request', from: idFor('channel-caller'), to: tab.peerId, payload: { skill: 'echo', input: 1, timeoutMs: -1 } })), 'bad-message', /payload\.timeoutMs/],
+      [() => raw.send(frame({ v: 1, id: 'b2', type: 'chat', from: idFor('channel-caller'), to: 'someone-else', payload: { text: 'hi' } })), 'bad-message', /^to: must be this peer/],
     ];
     for (const [send, code, message] of bad) {
       const reply = nextError(node, code, MESH_WAIT_MS);
