@@ -1,4 +1,5 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,36 @@ describe('node session: identity, pairing, tokens, control plane', () => {
     const jwt = await tokens.getToken();
     expect(await tokens.getToken()).toBe(jwt);
     expect(tokens.last()).toMatchObject({ peerId: identity.peerId, role: 'agent', mesh: 'default' });
+  });
+
+  it('keeps a device paired before key-derived ids working: same device token, the key\'s id, no new pairing', async () => {
+    // A data dir as older versions left it: a saved device token and identity.json with a `node-…` id.
+    const dir = openDataDir(mkdtempSync(join(tmpdir(), 'tabmesh-node-')));
+    const { code } = await adminApi<{ code: string }>('/pairing/codes', { method: 'POST', body: '{}' });
+    const pairing = pairDevice({ url: server.url, code, name: 'pi-old', dir, signal: new AbortController().signal, log: () => undefined });
+    await expect.poll(() => pendingRequest('pi-old')).toBeTruthy();
+    await adminApi(`/pairing/requests/${(await pendingRequest('pi-old'))!.id}/approve`, { method: 'POST', body: '{}' });
+    const saved = await pairing;
+    const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const legacyId = 'node-abcdefghijklmnop';
+    writeFileSync(join(dir.path, 'identity.json'), JSON.stringify({
+      peerId: legacyId, publicKey: await webcrypto.subtle.exportKey('jwk', keys.publicKey),
+      privateKey: await webcrypto.subtle.exportKey('jwk', keys.privateKey), createdAt: '2026-01-01T00:00:00.000Z',
+    }), { mode: 0o600 });
+
+    // The old name is no identity any more: the server refuses a token for it, naming the rule.
+    const byName = await fetch(`${server.url}/api/token`, {
+      method: 'POST', headers: { 'x-api-key': saved.deviceToken, 'content-type': 'application/json' }, body: JSON.stringify({ peerId: legacyId }),
+    });
+    expect(byName.status).toBe(400);
+    expect(((await byName.json()) as { error: { message: string } }).error.message).toMatch(/^peerId: must be a key-derived peer id/);
+    // What `tabmesh node` does on start: the same key moves to its own id, and the same device token works.
+    const identity = await loadNodeIdentity(dir);
+    expect(identity.peerId).toMatch(/^k[0-9a-f]{32}$/);
+    expect(savedCredential(dir, server.url)?.deviceToken).toBe(saved.deviceToken);
+    const tokens = createNodeTokenSource({ url: server.url, secret: saved.deviceToken, identity });
+    await tokens.getToken();
+    expect(tokens.last()).toMatchObject({ peerId: identity.peerId, role: 'agent', verified: true });
   });
 
   it('reports a rejected pairing and a refused code clearly', async () => {
