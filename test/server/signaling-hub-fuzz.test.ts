@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerFrameSchema, validate } from '../../server/protocol.ts';
 import { wireActions } from './support/frame-fuzz.ts';
 import { createHubHarness, type FakePeer } from './support/hub-harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 const encoder = new TextEncoder();
 
@@ -14,7 +15,7 @@ describe('signaling hub frame handler under fuzzing', () => {
       await keyring.token('a1', 'alpha'), await keyring.token('a3', 'alpha'), await keyring.token('a4', 'alpha', 'admin'),
       // Only ids already live in beta: a hello with them is a duplicate, a refresh with them a mismatch.
       await keyring.token('b1', 'beta'), await keyring.token('b2', 'beta'),
-      (await keyring.tokens.issue({ sub: 'a5', role: 'agent', mesh: 'alpha', cid: 'c' })).token.replace(/.$/, 'x'),
+      (await keyring.tokens.issue({ sub: idFor('a5'), role: 'agent', mesh: 'alpha', cid: 'c' })).token.replace(/.$/, 'x'),
     ];
     const limits = fc.record({ rateLimitPerSec: fc.constantFrom(2, 1000), maxFrameBytes: fc.constantFrom(1024, 65_536) });
     const scenario = limits.chain((l) =>
@@ -22,7 +23,7 @@ describe('signaling hub frame handler under fuzzing', () => {
         fc.constant(l),
         // Senders 0 and 1 are the joined alpha peers, 2 and 3 fresh sockets; live targets are the likeliest.
         fc.array(
-          fc.tuple(fc.constantFrom(0, 0, 1, 1, 2, 3), wireActions({ peerIds: ['a1', 'a2', 'a1', 'a2', 'a3', 'b1', 'b2', 'nobody'], tokens, maxFrameBytes: l.maxFrameBytes })),
+          fc.tuple(fc.constantFrom(0, 0, 1, 1, 2, 3), wireActions({ peerIds: [idFor('a1'), idFor('a2'), idFor('a1'), idFor('a2'), idFor('a3'), idFor('b1'), idFor('b2'), 'nobody'], tokens, maxFrameBytes: l.maxFrameBytes })),
           { minLength: 1, maxLength: 16 },
         ),
       ),
@@ -53,7 +54,7 @@ describe('signaling hub frame handler under fuzzing', () => {
         expect(b1.frames.slice(betaSeen[0])).toEqual([]);
         expect(b2.frames.slice(betaSeen[1])).toEqual([]);
         expect([b1.closed, b2.closed]).toEqual([undefined, undefined]);
-        expect(h.hub.peers('beta').map((p) => p.peerId).sort()).toEqual(['b1', 'b2']);
+        expect(h.hub.peers('beta').map((p) => p.peerId).sort()).toEqual([idFor('b1'), idFor('b2')].sort());
         // Mesh alpha: unique ids, every listed peer is open, every frame sent is a valid server frame.
         const alpha = h.hub.peers('alpha').map((p) => p.peerId);
         expect(new Set(alpha).size).toBe(alpha.length);
@@ -61,7 +62,7 @@ describe('signaling hub frame handler under fuzzing', () => {
           for (const f of s.frames.slice(alphaSeen.get(s))) {
             const r = validate(ServerFrameSchema, f);
             if (!r.ok) throw new Error(`server sent an invalid frame (${r.message}): ${JSON.stringify(f).slice(0, 200)}`);
-            if ('from' in f) expect(['a1', 'a2', 'a3', 'a4']).toContain(f.from);
+            if ('from' in f) expect([idFor('a1'), idFor('a2'), idFor('a3'), idFor('a4')]).toContain(f.from);
             if ('from' in f) reached.relayed += 1;
             if (f.type === 'error') reached.errors += 1;
             if (f.type === 'welcome') reached.joined += 1;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../../server/protocol.ts';
 import { createFrameGate } from '../../server/signaling/frame-gate.ts';
 import { createHubHarness } from './support/hub-harness.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 /**
  * An ICE lookup hook that holds every join until `release()`; `reached(n)` resolves once `n`
@@ -35,9 +36,9 @@ describe('signaling hub joins', () => {
     await lookup.reached(2);
     lookup.release();
     await Promise.all([a.next('welcome'), b.next('welcome')]);
-    expect(h.hub.peers('fresh').map((p) => p.peerId).sort()).toEqual(['a', 'b']);
-    a.send({ type: 'relay', to: 'b', payload: 1 });
-    expect(await b.next('relay')).toMatchObject({ from: 'a', payload: 1 });
+    expect(h.hub.peers('fresh').map((p) => p.peerId).sort()).toEqual([idFor('a'), idFor('b')].sort());
+    a.send({ type: 'relay', to: idFor('b'), payload: 1 });
+    expect(await b.next('relay')).toMatchObject({ from: idFor('a'), payload: 1 });
     a.socket.close(1000, 'bye');
     await b.next('peer-left');
     expect(h.metrics.peers.get()).toBe(1);
@@ -101,8 +102,8 @@ describe('signaling hub survives failing control-plane hooks', () => {
     expect(a.welcome.iceServers).toEqual([]);
     const b = await h.joinAs('b');
     b.send({ type: 'heartbeat', payload: { load: 1 } });
-    b.send({ type: 'link-report', payload: { links: [{ peer: 'a', state: 'open', tier: 'direct' }] } });
-    b.send({ type: 'relay', to: 'a', payload: 'still relaying' });
+    b.send({ type: 'link-report', payload: { links: [{ peer: idFor('a'), state: 'open', tier: 'direct' }] } });
+    b.send({ type: 'relay', to: idFor('a'), payload: 'still relaying' });
     expect(await a.next('relay')).toMatchObject({ payload: 'still relaying' });
     b.socket.close(1000, 'bye');
     await a.next('peer-left');
@@ -152,7 +153,7 @@ describe('signaling hub lifecycle', () => {
     const p = h.connect({ closeThrowsOverBytes: 123 });
     p.send({ type: 'hello', token: await h.token('kicked') });
     await p.next('welcome');
-    expect(h.hub.kick('default', 'kicked', CloseCode.revoked, 'ü'.repeat(100))).toBe(true);
+    expect(h.hub.kick('default', idFor('kicked'), CloseCode.revoked, 'ü'.repeat(100))).toBe(true);
     expect(p.closed?.code).toBe(CloseCode.revoked);
     expect(new TextEncoder().encode(p.closed!.reason).byteLength).toBeLessThanOrEqual(123);
   });

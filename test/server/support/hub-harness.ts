@@ -4,6 +4,7 @@ import { createServerMetrics } from '../../../server/ops/server-metrics.ts';
 import type { Role } from '../../../server/protocol.ts';
 import { createSignalingHub, type HubOptions } from '../../../server/signaling/signaling-hub.ts';
 import type { Connection, SocketLike } from '../../../server/signaling/socket.ts';
+import { idFor } from '../../helpers/test-identity.ts';
 
 export type Frame = Record<string, any>;
 
@@ -103,13 +104,14 @@ export function createHubHarness(overrides: Partial<HubOptions> = {}) {
     return peer;
   };
 
-  const token = async (peerId: string, mesh = 'default', role: Role = 'agent') =>
-    (await tokens.issue({ sub: peerId, role, mesh, cid: `cid-${peerId}` })).token;
+  /** A JWT as the server issues it: for the key-derived id of `name` (see test/helpers/test-identity.ts). */
+  const token = async (name: string, mesh = 'default', role: Role = 'agent') =>
+    (await tokens.issue({ sub: idFor(name), role, mesh, cid: `cid-${name}` })).token;
 
   /** Connects, says hello and waits for welcome. */
-  const joinAs = async (peerId: string, mesh = 'default', opts: { ping?: boolean; role?: Role } = {}) => {
+  const joinAs = async (name: string, mesh = 'default', opts: { ping?: boolean; role?: Role } = {}) => {
     const peer = connect(opts);
-    peer.send({ type: 'hello', token: await token(peerId, mesh, opts.role) });
+    peer.send({ type: 'hello', token: await token(name, mesh, opts.role) });
     const welcome = await Promise.race([peer.next('welcome'), peer.whenClosed().then((c) => { throw new Error(`closed ${c.code} ${c.reason}`); })]);
     return Object.assign(peer, { welcome });
   };
