@@ -10,6 +10,10 @@ import { MeshError } from './errors.ts';
  * identity to createMesh. `peerId`, when given, must be that id (older callers passed a name).
  */
 export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof fetch; identity: Identity; peerId?: string }): () => Promise<string> {
+  // Plain-JS callers of the browser library get a rule, not "cannot read properties of undefined".
+  if (!o.identity?.peerId || !o.identity.privateKey) {
+    throw new MeshError('identity-required', 'apiKeyTokenSource: identity is required (every peer id is derived from a key: pass `(await generateIdentity()).identity`, and the same identity to createMesh)', { retryable: false });
+  }
   if (o.peerId !== undefined && o.peerId !== o.identity.peerId) {
     throw new MeshError('identity-mismatch', `apiKeyTokenSource: peerId "${o.peerId}" is not the id of the identity key ("${o.identity.peerId}"); peer ids are derived from keys, leave peerId out`, { retryable: false });
   }
