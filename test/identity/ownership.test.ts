@@ -86,6 +86,19 @@ describe('peer A acting on peer B\'s objects', () => {
       socketA.send({ type: 'relay', to: B, from: B, payload: { pretending: true } });
       expect(await socketA.next('error')).toMatchObject({ code: 'forged-from' });
       expect(socketB.ws.readyState).toBe(socketB.ws.OPEN);
+
+      // B goes offline; A still cannot occupy B's id, so B comes back without a 4409.
+      socketB.close();
+      expect(await socketA.next('peer-left')).toEqual({ type: 'peer-left', peerId: B });
+      const a = await identityFor('owner-test-a');
+      const { nonce } = (await api(server, 'POST', '/api/token/nonce', { headers: { 'x-api-key': KEY } })).body as { nonce: string };
+      const squat = await api(server, 'POST', '/api/token', {
+        headers: { 'x-api-key': KEY }, body: { peerId: B, identity: { publicKey: a.publicIdentity, nonce, signature: await signText(a, tokenProofText(nonce, B)) } },
+      });
+      expect(squat.status).toBe(400);
+      socketB = await joinWith(server.wsUrl, await getToken(server.url, KEY, 'owner-test-b'));
+      expect(socketB.welcome.peerId).toBe(B);
+      expect(await socketA.next('peer-joined')).toMatchObject({ peer: { peerId: B } });
     } finally {
       socketA.close();
     }
