@@ -6,6 +6,7 @@ import { createApp, type Readiness } from './app.ts';
 import type { Secrets } from './bootstrap-secrets.ts';
 import type { Config } from './config.ts';
 import type { AuthEnv } from './http/auth-middleware.ts';
+import { clientAddress } from './http/client-address.ts';
 import { iceServersFor } from './ice-config.ts';
 import type { Logger } from './ops/logger.ts';
 import { createServerMetrics, type ServerMetrics } from './ops/server-metrics.ts';
@@ -57,8 +58,8 @@ export interface TabmeshServer {
   shutdown(drained?: Promise<unknown>): Promise<void>;
 }
 
-/** The caller's address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
-function clientIp(c: Context): string {
+/** The socket's remote address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
+function peerAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? 'unknown';
 }
@@ -66,6 +67,7 @@ function clientIp(c: Context): string {
 /** Composition root shared by both runtime entries: wires config, store, auth, hub and routes. */
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
+  const clientIp = (c: Context) => clientAddress(peerAddress(c), c.req.raw.headers, config.trustProxy);
   const now = deps.now ?? Date.now;
   const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
   const metrics = createServerMetrics();
