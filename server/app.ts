@@ -37,6 +37,8 @@ export interface AppDeps {
   serveHub?: MiddlewareHandler;
   /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
+  /** Runs before every route that takes an `X-API-Key` (throttles unknown keys per client). */
+  keyThrottle?: MiddlewareHandler;
 }
 
 /** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
@@ -73,7 +75,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     if (deps.storeHealthy && !(await deps.storeHealthy())) return c.json({ status: 'store-unavailable' }, 503);
     return c.json({ status: 'ready' });
   });
-  app.get('/metrics', async (c, next) => {
+  const keyThrottle: MiddlewareHandler = deps.keyThrottle ?? ((_c, next) => next());
+  app.get('/metrics', keyThrottle, async (c, next) => {
     // Scrapers cannot refresh short-lived JWTs, so an admin API key is accepted here as well.
     const key = c.req.header('x-api-key');
     if (key) {
@@ -89,6 +92,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
 
   const api = new Hono<AuthEnv>();
+  api.use('/token', keyThrottle);
+  api.use('/token/nonce', keyThrottle);
   mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
   api.get('/peers', auth(), (c) => c.json({ peers: deps.hub.peers(c.var.auth.mesh) }));

@@ -2,6 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
 import { createNonceService } from './auth/nonces.ts';
 import { createTokenService } from './auth/tokens.ts';
+import { unknownKeyThrottle } from './auth/unknown-key-throttle.ts';
 import { createApp, type Readiness } from './app.ts';
 import type { Secrets } from './bootstrap-secrets.ts';
 import type { Config } from './config.ts';
@@ -121,6 +122,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
+    keyThrottle: unknownKeyThrottle(store, clientIp),
     mount: (api, auth) => {
       mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });

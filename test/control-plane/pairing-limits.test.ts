@@ -1,27 +1,15 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PAIRING_LIMITS, createPairingService } from '../../server/pairing/pairing-service.ts';
 import { PAIRING_CODE_SPACE } from '../../server/pairing/redeem-limits.ts';
 import { createMemoryStore } from '../../server/store/memory-store.ts';
+import { requestFrom } from '../helpers/http-from.ts';
 import { keyedToken } from '../helpers/keyed-token.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 const ADMIN = 'admin-key-pairing-limits-0001';
 
-/** POSTs JSON from a chosen local address (127.0.0.x: every loopback address is ours). */
-function postFrom(server: ServerProcess, localAddress: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = request(`${server.url}${path}`, {
-      method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)), ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const postFrom = (server: ServerProcess, localAddress: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  requestFrom(`${server.url}${path}`, localAddress, 'POST', body, headers);
 
 /** The i-th of a deterministic sequence of 6-digit codes, skipping the real ones. */
 const wrong = (real: string | string[], i: number) => {
