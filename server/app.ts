@@ -17,6 +17,13 @@ import { StoreUnavailableError } from './store/store.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
 
+/**
+ * Refusals of `POST /api/token` where the caller could not prove the key behind a peer id: the
+ * server checked these itself, so they feed `tabmesh_identity_failures_total` (what peers report
+ * about each other goes to a separate, unverified series).
+ */
+const KEY_PROOF_FAILURES = new Set(['identity-required', 'identity-mismatch', 'bad-nonce', 'bad-signature']);
+
 export interface AppDeps {
   config: Config;
   logger: Logger;
@@ -56,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.onError((err, c) => {
     if (err instanceof HttpError) {
       metrics.rejections.inc({ reason: `http-${err.status}` });
+      if (KEY_PROOF_FAILURES.has(err.code) && c.req.path === '/api/token') metrics.identityFailures.inc({ reason: err.code });
       return c.json(err.body(), err.status);
     }
     if (err instanceof StoreUnavailableError) {
