@@ -104,7 +104,12 @@ export class PeerConnection implements Connection {
       let frame: ClientFrame | undefined = acceptNegotiationFrame(json);
       if (!frame) {
         const parsed = validate(ClientFrameSchema, json);
-        if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
+        if (!parsed.ok) {
+          // A hello the server cannot read (token empty, over 4096 chars, not a string) is an
+          // authentication failure the client can act on, not a frame to wait out until 4408.
+          if (this.state === 'hello' && refOf(json) === 'hello') return this.shut(CloseCode.unauthorized, `hello: ${parsed.message}`);
+          return this.refuse('bad-frame', parsed.message, refOf(json));
+        }
         frame = parsed.value;
       }
       this.handle(frame, data, json);
