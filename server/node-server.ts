@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createTabmeshServer } from './create-server.ts';
 import { clientAddress } from './http/client-address.ts';
+import { FORBIDDEN_ORIGIN_MESSAGE, websocketOriginAllowed } from './http/websocket-origin.ts';
 import { serveHub } from './hub-static.ts';
 import { createLogger } from './ops/logger.ts';
 import { banner, startupOrExit } from './startup.ts';
@@ -95,6 +96,12 @@ export async function startNodeServer(
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!websocketOriginAllowed(req.headers.origin, req.headers.host, config)) {
+      server.metrics.rejections.inc({ reason: 'http-403' });
+      const body = JSON.stringify({ error: { code: 'forbidden-origin', message: FORBIDDEN_ORIGIN_MESSAGE } });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     const headers = { get: (name: string) => nodeHeader(req, name) };
