@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { CredentialVerifier } from './auth/credentials.ts';
@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { requireAuth, type AuthEnv } from './http/auth-middleware.ts';
 import { HttpError } from './http/http-error.ts';
 import { requestMetrics } from './http/request-metrics.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
 import type { IceServer } from './protocol.ts';
@@ -46,6 +47,8 @@ export interface AppDeps {
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
   /** Runs before every route that takes an `X-API-Key` (throttles unknown keys per client). */
   keyThrottle?: MiddlewareHandler;
+  /** Whether a request arrived over HTTPS (HSTS is sent only then); defaults to the URL's scheme. */
+  isHttps?: (c: Context) => boolean;
 }
 
 /** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
@@ -55,7 +58,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const auth = (roles?: Array<'admin' | 'agent'>) => requireAuth(tokens, deps.isRevoked, roles);
 
   app.use('*', requestMetrics(metrics, deps.now));
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false }));
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false, strictTransportSecurity: false }));
+  app.use('*', securityHeaders(deps.isHttps ?? ((c) => c.req.url.startsWith('https:'))));
   if (config.corsOrigins.length) {
     app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key'], maxAge: 600 }));
   }

@@ -7,7 +7,7 @@ import { createApp, type Readiness } from './app.ts';
 import type { Secrets } from './bootstrap-secrets.ts';
 import type { Config } from './config.ts';
 import type { AuthEnv } from './http/auth-middleware.ts';
-import { clientAddress } from './http/client-address.ts';
+import { arrivedOverHttps, clientAddress } from './http/client-address.ts';
 import { iceServersFor } from './ice-config.ts';
 import type { Logger } from './ops/logger.ts';
 import { createServerMetrics, type ServerMetrics } from './ops/server-metrics.ts';
@@ -123,6 +123,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
     keyThrottle: unknownKeyThrottle(store, clientIp),
+    isHttps: (c) => arrivedOverHttps(c.req.url, peerAddress(c), c.req.raw.headers, config.trustProxy),
     mount: (api, auth) => {
       mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });

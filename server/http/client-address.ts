@@ -127,3 +127,17 @@ export function ipBytes(address: string): Uint8Array | undefined {
   });
   return out;
 }
+
+/**
+ * True when the request reached us over HTTPS: our own TLS (`url` is https:), or a trusted proxy
+ * that says so in `X-Forwarded-Proto` / `Forwarded: proto=` (the value the nearest proxy wrote).
+ */
+export function arrivedOverHttps(url: string, peer: string, headers: { get(name: string): string | null | undefined }, trust: TrustProxy): boolean {
+  if (url.startsWith('https:')) return true;
+  if (trust.kind === 'none' || (trust.kind === 'cidrs' && !inRanges(normalise(peer), trust.ranges))) return false;
+  const rfc = headers.get('forwarded');
+  const proto = rfc
+    ? /(?:^|;)\s*proto=("?)([a-z]+)\1/i.exec(rfc.split(',').at(-1) ?? '')?.[2]
+    : headers.get('x-forwarded-proto')?.split(',').at(-1)?.trim();
+  return proto?.toLowerCase() === 'https';
+}
