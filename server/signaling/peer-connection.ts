@@ -172,6 +172,8 @@ export class PeerConnection implements Connection {
     }
     const s = this.session!;
     if ('from' in frame && frame.from !== undefined && frame.from !== s.peerId) {
+      // The server saw this itself (unlike link-report claims): an attack signal nobody can forge.
+      this.core.metrics.identityFailures.inc({ reason: 'forged-from' });
       return this.refuse('forged-from', `from must be your own peer id "${s.peerId}"`, frame.type);
     }
     switch (frame.type) {

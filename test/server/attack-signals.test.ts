@@ -37,6 +37,9 @@ describe('attack signals: what the server saw vs what peers say', () => {
     for (let i = 0; i < 10; i++) report();
     expect(total(t, PEER_SAID)).toBe(REPORTS_BURST);
     expect(total(t, SERVER_SEEN)).toBe(0);
+    // What the server checks itself does count there: a frame in another peer's name.
+    peer.send({ type: 'heartbeat', from: 'k' + 'f'.repeat(32) });
+    expect(sampleValue(parsePrometheus(t.server.metrics.registry.render()).samples, SERVER_SEEN, { reason: 'forged-from' })).toBe(1);
     // Reconnecting with the same id does not refill the budget.
     peer.conn.closed();
     peer = await attachFakePeer(t.server, mallory.token);
