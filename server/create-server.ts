@@ -68,7 +68,15 @@ function peerAddress(c: Context): string {
 /** Composition root shared by both runtime entries: wires config, store, auth, hub and routes. */
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
-  const clientIp = (c: Context) => clientAddress(peerAddress(c), c.req.raw.headers, config.trustProxy);
+  let proxyHinted = false;
+  const clientIp = (c: Context) => {
+    if (config.trustProxy.kind === 'none' && !proxyHinted && (c.req.header('x-forwarded-for') || c.req.header('forwarded'))) {
+      // Once per process: behind a proxy every client would otherwise share one limit.
+      proxyHinted = true;
+      logger.warn('requests carry X-Forwarded-For/Forwarded but TABMESH_TRUST_PROXY is not set: per-client limits count the proxy as one client (docs/operations.md, Client address)');
+    }
+    return clientAddress(peerAddress(c), c.req.raw.headers, config.trustProxy);
+  };
   const now = deps.now ?? Date.now;
   const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
   const metrics = createServerMetrics();

@@ -80,6 +80,8 @@ describe('pairing brute force against a real server', () => {
       spoofed.push((await postFrom(server, '127.0.1.1', '/api/pairing/redeem', { code: '000000', name: 'x' }, { 'x-forwarded-for': `198.51.100.${i}` })).status);
     }
     expect(spoofed).toEqual([404, 404, 404, 404, 404, 429]);
+    // The operator is told once that a proxy seems to be in front and is not trusted.
+    expect(server.stderr.filter((l) => l.includes('TABMESH_TRUST_PROXY is not set'))).toHaveLength(1);
 
     // Trusted proxy at 127.0.0.1: the client is the address it forwards, so 60 clients behind
     // one proxy each get their own limit, and the holder is not locked out by them.
@@ -94,5 +96,6 @@ describe('pairing brute force against a real server', () => {
     }
     const holder = await postFrom(proxied, '127.0.0.1', '/api/pairing/redeem', { code, name: 'holder' }, { 'x-forwarded-for': '192.0.2.77' });
     expect(holder).toMatchObject({ status: 201, body: { status: 'pending' } });
+    expect(proxied.stderr.filter((l) => l.includes('TABMESH_TRUST_PROXY'))).toEqual([]);
   });
 });
