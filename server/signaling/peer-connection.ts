@@ -7,7 +7,7 @@ import {
 } from '../protocol.ts';
 import type { ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
-import type { createReportLimiter } from './report-limiter.ts';
+import type { ReportedFailures } from './reported-failures.ts';
 import type { HubHooks, HubOptions, PeerSession } from './signaling-hub.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
@@ -29,8 +29,8 @@ export interface HubCore {
   sendText(socket: SocketLike, text: string): void;
   broadcast(mesh: string, except: string, frame: ServerFrame): void;
   summary(s: PeerSession): PeerSummary;
-  /** Caps peer-reported identity failures per reporter. */
-  readonly reportLimiter: ReturnType<typeof createReportLimiter>;
+  /** Counts peer-reported identity failures, capped per reporter. */
+  readonly reportedFailures: ReportedFailures;
 }
 
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
@@ -184,21 +184,11 @@ export class PeerConnection implements Connection {
       case 'heartbeat':
         return this.core.guard('onHeartbeat hook', () => this.core.hooks.onHeartbeat?.(s, frame.payload?.load));
       case 'link-report':
-        this.countReportedFailures(s, frame.payload.identityFailures ?? []);
+        this.core.reportedFailures.count(s, frame.payload.identityFailures ?? []);
         return this.core.guard('onLinkReport hook', () => this.core.hooks.onLinkReport?.(s, frame.payload.links));
       default:
         return this.relay(frame, raw, json);
     }
-  }
-
-  /** Peers' own word, so a separate series from what the server saw, capped per reporter. */
-  countReportedFailures(s: PeerSession, failures: ReadonlyArray<{ reason: string; peer?: string }>) {
-    if (failures.length === 0) return;
-    const n = this.core.reportLimiter.admit(`${s.mesh}/${s.peerId}`, failures.length);
-    if (n === 0) return;
-    const counted = failures.slice(0, n);
-    for (const f of counted) this.core.metrics.peerReportedIdentityFailures.inc({ reason: f.reason });
-    this.core.logger.info('peer reported identity failures', { peerId: s.peerId, mesh: s.mesh, refused: counted.map((f) => `${f.peer ?? '?'}:${f.reason}`) });
   }
 
   /** Async work started by a frame: an unexpected failure closes this socket (1011), nothing else. */

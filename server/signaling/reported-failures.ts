@@ -1,3 +1,5 @@
+import type { Logger } from '../ops/logger.ts';
+import type { ServerMetrics } from '../ops/server-metrics.ts';
 import { createTokenBucket } from './token-bucket.ts';
 
 /** Peer-reported identity failures counted per reporting peer id: a burst of 10, then 1 a minute. */
@@ -28,6 +30,25 @@ export function createReportLimiter(now: () => number) {
       let n = 0;
       while (n < wanted && entry.bucket.take()) n += 1;
       return n;
+    },
+  };
+}
+
+export interface ReportedFailures {
+  /** Counts what `reporter` says it refused (link-report `identityFailures`), within its budget. */
+  count(reporter: { mesh: string; peerId: string }, failures: ReadonlyArray<{ reason: string; peer?: string }>): void;
+}
+
+/** Peers' own word: a separate series from what the server checked itself, capped per reporter. */
+export function createReportedFailures(metrics: ServerMetrics, logger: Logger, now: () => number): ReportedFailures {
+  const limiter = createReportLimiter(now);
+  return {
+    count(reporter, failures) {
+      if (failures.length === 0) return;
+      const counted = failures.slice(0, limiter.admit(`${reporter.mesh}/${reporter.peerId}`, failures.length));
+      if (counted.length === 0) return;
+      for (const f of counted) metrics.peerReportedIdentityFailures.inc({ reason: f.reason });
+      logger.info('peer reported identity failures', { peerId: reporter.peerId, mesh: reporter.mesh, refused: counted.map((f) => `${f.peer ?? '?'}:${f.reason}`) });
     },
   };
 }
