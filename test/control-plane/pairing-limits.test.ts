@@ -4,7 +4,7 @@ import { PAIRING_CODE_SPACE } from '../../server/pairing/redeem-limits.ts';
 import { createMemoryStore } from '../../server/store/memory-store.ts';
 import { requestFrom } from '../helpers/http-from.ts';
 import { keyedToken } from '../helpers/keyed-token.ts';
-import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { startServer, type Runtime, type ServerProcess } from '../helpers/server-process.ts';
 
 const ADMIN = 'admin-key-pairing-limits-0001';
 
@@ -44,13 +44,13 @@ describe('pairing attempt limits: per code and per address, no shared bucket', (
   });
 });
 
-describe('pairing brute force against a real server', () => {
+describe.each<Runtime>(['node', 'deno'])('pairing brute force against a real server (%s)', (runtime) => {
   let server: ServerProcess;
   let proxied: ServerProcess;
   beforeAll(async () => {
     const env = { TABMESH_API_KEYS: `admin:${ADMIN}` };
-    [server, proxied] = await Promise.all([startServer({ env }), startServer({ env: { ...env, TABMESH_TRUST_PROXY: '127.0.0.1/32' } })]);
-  });
+    [server, proxied] = await Promise.all([startServer({ runtime, env }), startServer({ runtime, env: { ...env, TABMESH_TRUST_PROXY: '127.0.0.1/32' } })]);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all([server?.stop(), proxied?.stop()]);
   });
