@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { AgentView, Skill, Tier } from '../../server/protocol.ts';
+import type { Skill, Tier } from '../../server/protocol.ts';
 import type { PingResult } from '../../web/mesh/mesh.ts';
 import type { RouteInfo } from '../../web/mesh/peer-route.ts';
 import { LocalApiError } from './errors.ts';
 import { createLineSplitter, parseJsonLine, toJsonLine } from './json-lines.ts';
-import type { PeerRow } from './mesh-ops.ts';
+import type { ListedAgent, PeerRow } from './mesh-ops.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './protocol.ts';
 import { localApiSocketPath } from './socket-file.ts';
 
 export { LocalApiError, localApiSocketPath };
-export type { PeerRow };
+export type { ListedAgent, PeerRow };
 
 /** A finished call: `tier` is `local` when the skill ran on the node itself. */
 export interface LocalCallResult { output: unknown; peerId: string; tier: Tier | 'local'; ms: number }
@@ -26,7 +26,7 @@ export interface LocalApiClient {
   ping(peer: string, opts?: { timeoutMs?: number }): Promise<PingResult>;
   connect(peer: string, opts?: { timeoutMs?: number }): Promise<RouteInfo>;
   peers(): Promise<{ peers: PeerRow[]; source: 'server' | 'node' }>;
-  agents(): Promise<{ agents: AgentView[]; source: 'server' | 'node' }>;
+  agents(): Promise<{ agents: ListedAgent[]; source: 'server' | 'node' }>;
   links(): Promise<{ links: RouteInfo[] }>;
   /** Offers `skills` to the mesh as agent `agent`, served by `handler` until unregister or close. */
   register(agent: string, skills: Skill[], handler: LocalSkillHandler): Promise<{ agent: string; skills: string[]; announced: boolean }>;

@@ -1,4 +1,4 @@
-import type { AgentView, PeerSummary } from '../../server/protocol.ts';
+import type { AgentView } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import type { Mesh } from '../../web/mesh/mesh.ts';
 import { ApiError } from '../../web/hub/session/http.ts';
@@ -26,32 +26,34 @@ export interface PeerRow {
 
 type Op<K extends LocalRequest['op']> = Extract<LocalRequest, { op: K }>;
 
-/** How long a listing waits for the server before answering from the node's own view. */
-const SERVER_WAIT_MS = 3000;
+/** How long a listing waits for the server (or a peer's skill list) before doing without it. */
+const WAIT_MS = 3000;
+
+/** An agent as listed: the registry's full view, or what a peer told us over its link. */
+export type ListedAgent = Pick<AgentView, 'id' | 'peerId' | 'name' | 'skills' | 'platform' | 'health'> & Partial<AgentView>;
 
 /**
- * The requests that talk to the mesh. The registry's view of agents is cached so `peers` and
- * `agents` still answer (from the node's own view, `source: "node"`) while the server is down.
+ * The requests that talk to the mesh. `peers` and `agents` ask the server; while it is down they
+ * answer from the node's own view (`source: "node"`): the peers it has links to, each asked for
+ * its skills over the DataChannel.
  */
 export function createMeshOps(ctx: LocalApiContext) {
-  let lastAgents: AgentView[] = [];
-  const fromServer = async <T>(get: () => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError(0, 'timeout', `no answer in ${SERVER_WAIT_MS} ms`)), SERVER_WAIT_MS);
-    });
-    try {
-      return await Promise.race([get(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  const fromServer = <T>(get: () => Promise<T>): Promise<T> => within(get(), () => new ApiError(0, 'timeout', `no answer in ${WAIT_MS} ms`));
+  const nodeView = async (): Promise<{ peers: Array<{ peerId: string; role: string | undefined }>; agents: ListedAgent[] }> => {
+    const linked = ctx.mesh.peers().filter((p) => p.present || p.link.state === 'open');
+    const asked = await Promise.all(linked.map(async (p) => ({
+      peerId: p.peerId,
+      agents: await ctx.mesh.skills(p.peerId, { timeoutMs: WAIT_MS }).catch(() => []),
+    })));
+    const mine = { peerId: ctx.peerId, agents: ctx.host.agents() };
+    const agents = [mine, ...asked].flatMap(({ peerId, agents }) => agents.map((a) => ({ id: `${peerId}:${a.name}`, peerId, name: a.name, skills: a.skills, platform: a.platform, health: 'active' as const })));
+    return { peers: [{ peerId: ctx.peerId, role: 'agent' }, ...linked.map((p) => ({ peerId: p.peerId, role: p.role }))], agents };
   };
-  const agents = async (): Promise<{ agents: AgentView[]; source: 'server' | 'node' }> => {
+  const agents = async (): Promise<{ agents: ListedAgent[]; source: 'server' | 'node' }> => {
     try {
-      lastAgents = await fromServer(() => ctx.controlPlane.agents());
-      return { agents: lastAgents, source: 'server' };
+      return { agents: await fromServer(() => ctx.controlPlane.agents()), source: 'server' };
     } catch {
-      return { agents: lastAgents, source: 'node' };
+      return { agents: (await nodeView()).agents, source: 'node' };
     }
   };
 
@@ -69,23 +71,37 @@ export function createMeshOps(ctx: LocalApiContext) {
     links: () => ({ links: ctx.mesh.links() }),
     agents,
     async peers(): Promise<{ peers: PeerRow[]; source: 'server' | 'node' }> {
-      const listed = await agents();
-      let peers: Array<Pick<PeerSummary, 'peerId'> & { role: string | undefined; joinedAt: number | undefined }>;
-      let source = listed.source;
+      let listed: { peers: Array<{ peerId: string; role: string | undefined; joinedAt?: number }>; agents: ListedAgent[] };
+      let source: 'server' | 'node' = 'server';
       try {
-        peers = await fromServer(() => ctx.controlPlane.peers());
+        listed = await fromServer(async () => {
+          const [peers, agents] = await Promise.all([ctx.controlPlane.peers(), ctx.controlPlane.agents()]);
+          return { peers, agents };
+        });
       } catch {
         source = 'node';
-        const self = { peerId: ctx.peerId, role: 'agent', joinedAt: undefined };
-        peers = [self, ...ctx.mesh.peers().filter((p) => p.present).map((p) => ({ peerId: p.peerId, role: p.role, joinedAt: undefined }))];
+        listed = await nodeView();
       }
-      const rows = peers.map((p) => ({
+      const rows = listed.peers.map((p) => ({
         peerId: p.peerId, role: p.role, joinedAt: p.joinedAt,
         agents: listed.agents.filter((a) => a.peerId === p.peerId).map((a) => ({ id: a.id, name: a.name, health: a.health, skills: a.skills.map((s) => s.name) })),
       }));
       return { peers: rows, source };
     },
   };
+}
+
+/** `work`, or the error `late()` makes once WAIT_MS passed. */
+async function within<T>(work: Promise<T>, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), WAIT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Routing by skill name, as `tabmesh call` without --to does: the server picks an active agent. */
