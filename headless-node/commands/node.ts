@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
     checkCredentialFlags(values);
     const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
     const workers = intFlag('workers', values.workers, 1, 1, 16);
-    const platform = meshPlatformFrom(values, env);
+    const platform = await meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
     const tcpPort = values['local-api-port'] === undefined ? undefined : intFlag('local-api-port', values['local-api-port'], 0, 0, 65535);
@@ -81,7 +81,6 @@ export async function run(args: string[]): Promise<number> {
       .catch((err: unknown) => {
         throw err instanceof SocketClaimError ? new CliError(err.message, EXIT.usage) : err;
       });
-    if (localApi) log(`local API on ${localApi.socketPath}${localApi.tcpPort === undefined ? '' : ` and 127.0.0.1:${localApi.tcpPort}`}`);
     const identity = await loadNodeIdentity(dir);
     const workerHost = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
       .catch(async (err: unknown) => {
@@ -118,7 +117,11 @@ export async function run(args: string[]): Promise<number> {
       const pins = createFilePinStore(dir, log);
       return await runNode({
         url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal,
-        onJoined: (j) => localApi?.attach({ ...j, host }),
+        onJoined: (j) => {
+          if (!localApi) return;
+          localApi.attach({ ...j, host });
+          log(`local API on ${localApi.socketPath}${localApi.tcpPort === undefined ? '' : ` and 127.0.0.1:${localApi.tcpPort}`}`);
+        },
       });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
-import { openCliSession } from '../cli/cli-session.ts';
-import { describeMeshFailure, withBriefMesh } from '../cli/brief-mesh.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { describeNodeFailure, RUNNING_NODE_HELP, RUNNING_NODE_OPTIONS, runningNodeFor } from '../cli/running-node.ts';
@@ -59,7 +57,9 @@ export async function run(args: string[]): Promise<number> {
       }
     }
     const { url, secret } = readConnection(values, process.env);
-    const platform = meshPlatformFrom(values, process.env);
+    const platform = await meshPlatformFrom(values, process.env);
+    // The one-shot path's modules load only here: a call through a running node starts faster without them.
+    const [{ openCliSession }, { describeMeshFailure, withBriefMesh }] = await Promise.all([import('../cli/cli-session.ts'), import('../cli/brief-mesh.ts')]);
     const session = await openCliSession(url, secret);
     return withBriefMesh(session, { platform, p2p: !values['no-p2p'], target: peer }, (mesh) => pingLoop(opts, {
       connect: () => mesh.connect(peer, { timeoutMs: Math.max(timeoutMs, 10_000) }).catch((err: unknown) => {

@@ -5,10 +5,9 @@ import type { Skill, Tier } from '../../server/protocol.ts';
 import type { PingResult } from '../../web/mesh/mesh.ts';
 import type { RouteInfo } from '../../web/mesh/peer-route.ts';
 import { LocalApiError } from './errors.ts';
-import { createLineSplitter, parseJsonLine, toJsonLine } from './json-lines.ts';
+import { createLineSplitter, DEFAULT_MAX_LINE_BYTES, parseJsonLine, toJsonLine } from './json-lines.ts';
 import type { ListedAgent, PeerRow } from './mesh-ops.ts';
-import { DEFAULT_MAX_LINE_BYTES } from './protocol.ts';
-import { localApiSocketPath } from './socket-file.ts';
+import { localApiSocketPath, TCP_INFO_FILE } from './socket-file.ts';
 
 export { LocalApiError, localApiSocketPath };
 export type { ListedAgent, PeerRow };
@@ -56,7 +55,7 @@ export async function connectLocalApi(target: LocalApiTarget): Promise<LocalApiC
 /** The TCP port and token a node started with `--local-api-port` wrote into its data dir. */
 export function readTcpTarget(dataDir: string): { host: string; port: number; token: string } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dataDir, 'local-api.json'), 'utf8')) as { host: string; port: number; token: string };
+    return JSON.parse(readFileSync(join(dataDir, TCP_INFO_FILE), 'utf8')) as { host: string; port: number; token: string };
   } catch {
     return undefined;
   }

@@ -33,8 +33,7 @@ export const LOCAL_API_ERRORS = {
 } as const;
 export type LocalApiErrorCode = keyof typeof LOCAL_API_ERRORS;
 
-/** Longest line either side accepts, bytes (a larger payload belongs in a file or a stream of chunks). */
-export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+export { DEFAULT_MAX_LINE_BYTES } from './json-lines.ts';
 
 const RequestId = v.union([
   v.pipe(v.string('must be a string or an integer'), v.minLength(1, 'must not be empty'), v.maxLength(64, 'must be at most 64 characters')),

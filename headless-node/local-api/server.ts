@@ -6,10 +6,8 @@ import type { DataDir } from '../session/data-dir.ts';
 import { serveConnection } from './connection.ts';
 import type { LocalApiContext } from './mesh-ops.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './protocol.ts';
-import { claimSocket, localApiSocketPath, SocketClaimError } from './socket-file.ts';
+import { claimSocket, localApiSocketPath, SocketClaimError, TCP_INFO_FILE } from './socket-file.ts';
 
-/** Where a TCP local API is announced (in the data dir, 0600): clients read the port and token here. */
-export const TCP_INFO_FILE = 'local-api.json';
 
 export interface LocalApiServerOptions {
   dir: DataDir;

@@ -7,6 +7,9 @@ export const SOCKET_NAME = 'node.sock';
 /** sun_path holds 108 bytes on Linux (104 on macOS) including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 103;
 
+/** Where a node started with --local-api-port announces its TCP port and token (0600). */
+export const TCP_INFO_FILE = 'local-api.json';
+
 export const localApiSocketPath = (dataDir: string): string => join(dataDir, SOCKET_NAME);
 
 /** Another node already serves this data dir, or the socket cannot be made safely. */
