@@ -3,6 +3,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLocalApi, readTcpTarget } from '../../headless-node/local-api/client.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli, startNodePeer, type NodePeer } from './helpers/tabmesh-cli.ts';
 
@@ -142,5 +143,30 @@ describe('local API errors', () => {
       await again.stop();
     }
     expect(existsSync(join(crashy.dataDir, 'node.sock'))).toBe(false);
+  });
+
+  it('serves TCP on 127.0.0.1 only to a client that sends the token from local-api.json first', async () => {
+    const tcp = await startNodePeer({ url: server.url, key: KEY, name: 'tcp', args: ['--skills', 'echo', '--local-api-port', '0'] });
+    try {
+      const target = readTcpTarget(tcp.dataDir)!;
+      expect(target).toMatchObject({ host: '127.0.0.1', port: expect.any(Number), token: expect.stringMatching(/^tml_/) });
+      expect(statSync(join(tcp.dataDir, 'local-api.json')).mode & 0o777).toBe(0o600);
+
+      const intruder = connect(target.port, '127.0.0.1');
+      sockets.push(intruder);
+      let said = '';
+      intruder.setEncoding('utf8').on('data', (d: string) => (said += d));
+      intruder.write('{"id":1,"op":"info"}\n');
+      await new Promise((resolve) => intruder.once('close', resolve));
+      expect(said).toBe('{"id":1,"ok":false,"error":{"code":"unauthorized","message":"send {\\"op\\":\\"auth\\",\\"token\\":…} first with the token from local-api.json in the data dir"}}\n');
+
+      const api = await connectLocalApi(target);
+      expect(api.peerId).toBe(tcp.peerId);
+      expect((await api.call('echo', 'over tcp')).output).toBe('over tcp');
+      api.close();
+    } finally {
+      await tcp.stop();
+    }
+    expect(existsSync(join(tcp.dataDir, 'local-api.json'))).toBe(false);
   });
 });
