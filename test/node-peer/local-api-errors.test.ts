@@ -76,6 +76,10 @@ describe('local API errors', () => {
     expect(await c.next()).toEqual({ id: 'r5', ok: false, error: { code: 'bad-request', message: 'skills: must list at least one skill' } });
     c.send(`{"id":6,"op":"call","skill":"echo","input":"${'x'.repeat(9 * 1024 * 1024)}"}`);
     expect(await c.next()).toMatchObject({ id: null, ok: false, error: { code: 'too-large', message: expect.stringContaining('8388608 bytes') } });
+    c.send('{"id":"same","op":"call","skill":"nope-never","peer":"%s","timeoutMs":60000}'.replace('%s', back.peerId));
+    c.send('{"id":"same","op":"info"}');
+    const [first, second] = [await c.next(), await c.next()];
+    expect([first, second]).toContainEqual({ id: 'same', ok: false, error: { code: 'duplicate-id', message: 'id: "same" is still running on this connection; use a new id per request' } });
     c.send('{"op":"result","call":"c999","output":1}');
     expect(await c.next()).toMatchObject({ id: null, ok: false, error: { code: 'unknown-call' } });
     c.send('{"id":7,"op":"call","skill":"echo","input":"still here"}');

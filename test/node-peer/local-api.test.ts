@@ -102,4 +102,24 @@ describe('the node\'s local API', () => {
     const caller = await client(back);
     expect((await caller.call('dup', null, { peer: front.peerId })).output).toBe('second');
   });
+
+  it('cancels a call by AbortSignal: the caller gets cancelled, the process serving it gets a cancel event', async () => {
+    const served = await client(front);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const cancelled = new Promise<unknown>((resolve) => {
+      void served.register('slowpoke', [{ name: 'slow' }], (_skill, _input, ctx) => {
+        started();
+        ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason));
+        return new Promise(() => undefined);
+      });
+    });
+    const caller = await client(back);
+    const abort = new AbortController();
+    const call = codeOf(caller.call('slow', null, { peer: front.peerId, signal: abort.signal, timeoutMs: 120_000 }));
+    await running;
+    abort.abort();
+    expect(await call).toBe('cancelled');
+    expect(await cancelled).toMatchObject({ code: 'cancelled' });
+  });
 });
