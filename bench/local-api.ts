@@ -10,10 +10,10 @@ import { summarize } from './lib/stats.ts';
 const KEY = 'bench-agent-key-0123456789';
 const BIN = join(ROOT, 'bin/tabmesh.js');
 
-/** Runs `tabmesh …args`; resolves with the wall time, rejects on a non-zero exit. */
-function cli(args: string[]): Promise<number> {
+/** Runs `tabmesh …args` (or bare `node` args); resolves with the wall time, rejects on a non-zero exit. */
+function cli(args: string[], bare = false): Promise<number> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, bare ? args : [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => proc.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`tabmesh ${args[0]} exited ${code}: ${stderr}`)))));
@@ -80,7 +80,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       viaNodeApi.push(performance.now() - t0);
     }
     const processStart: number[] = [];
-    for (let i = 0; i < Math.min(cliN, 20); i++) processStart.push(await cli(['call', '--help']));
+    const nodeStart: number[] = [];
+    for (let i = 0; i < Math.min(cliN, 30); i++) {
+      processStart.push(await cli(['call', '--help']));
+      nodeStart.push(await cli(['-e', '0'], true));
+    }
 
     ctx.log(`skill served by a local-API process vs in the worker thread, x${skillN} each`);
     const served = await connectLocalApi(target.dataDir);
@@ -103,17 +107,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('tabmesh call, one-shot join', 'CLI process wall time', oneShot),
         row('tabmesh call --data-dir (running node)', 'CLI process wall time', viaNodeCli),
         row('tabmesh call --help', 'CLI process start alone', processStart),
+        row('node -e 0', 'bare Node start (the floor)', nodeStart),
         row('local API: connect, call, close', 'in a running client', viaNodeApi),
         row('remote call, skill in node worker thread', 'caller round trip', inWorker),
         row('remote call, skill in a local-API process', 'caller round trip', viaLocalApi),
       ],
       notes: [
         `Target: a \`tabmesh node --skills echo\` on loopback (direct DataChannel); callers ask it for echo of ${input}.`,
-        'CLI rows include starting Node and loading the CLI (the `--help` row is that cost alone); the local-API row is the call itself as a program using headless-node/local-api/client.ts (or Python) sees it.',
+        'CLI rows include starting Node and loading the CLI (the `--help` row is that cost alone, `node -e 0` the floor no CLI written in JS can beat); the local-API row is the call itself as a program using headless-node/local-api/client.ts (or Python) sees it.',
         `A skill served through the local API adds ${Math.round(added * 1000) / 1000} ms p50 over the same echo in the node's worker thread (target < 1 ms).`,
         'Browser-tab target not measured here (bench/browser.ts covers tab links).',
       ],
-      details: { oneShot, viaNodeCli, viaNodeApi, processStart, inWorker, viaLocalApi },
+      details: { oneShot, viaNodeCli, viaNodeApi, processStart, nodeStart, inWorker, viaLocalApi },
     };
   } finally {
     await Promise.all([front.stop(), target.stop()]);
