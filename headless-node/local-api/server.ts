@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Skill } from '../../server/protocol.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
 import type { DataDir } from '../session/data-dir.ts';
 import { serveConnection } from './connection.ts';
 import type { LocalApiContext } from './mesh-ops.ts';
@@ -37,15 +38,27 @@ export async function startLocalApiServer(o: LocalApiServerOptions): Promise<Loc
   let ctx: LocalApiContext | undefined;
   const sockets = new Set<Socket>();
   const maxLineBytes = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // Agents whose DELETE did not reach the server: the registry would show them active as long as
+  // this node heartbeats, so the removal is retried once signaling is back.
+  const unannounced = new Set<string>();
   const announce = async (name: string, skills: Skill[] | undefined): Promise<boolean> => {
     if (!ctx) return false;
+    if (skills) unannounced.delete(name);
     try {
       if (skills) await ctx.controlPlane.registerAgent({ name, skills, platform: 'node', capabilities: [] });
       else await ctx.controlPlane.deleteAgent(`${ctx.peerId}:${name}`);
       return true;
     } catch (err) {
+      if (!skills && err instanceof ApiError && err.status === 404) return true;
+      if (!skills) unannounced.add(name);
       o.log(`local API: could not ${skills ? 'register' : 'deregister'} agent "${name}" with the server: ${(err as Error).message}`);
       return false;
+    }
+  };
+  const retryRemovals = () => {
+    for (const name of unannounced) {
+      unannounced.delete(name);
+      void announce(name, undefined);
     }
   };
   const make = (token?: string): Server => createServer((socket) => {
@@ -80,6 +93,9 @@ export async function startLocalApiServer(o: LocalApiServerOptions): Promise<Loc
     tcpPort,
     attach(c) {
       ctx = c;
+      c.mesh.on('signaling', (e) => {
+        if (e.state === 'open' && e.resumed) retryRemovals();
+      });
     },
     async close() {
       const closing = [unix, ...(tcp ? [tcp] : [])].map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
