@@ -54,8 +54,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
 ${MESH_HELP}
   --quiet                log only errors
 
-Exit codes: 0 stopped by a signal, 2 bad flags or skills module, 3 server unreachable at a
-pairing step or credential refused/revoked.`,
+Exit codes: 0 stopped by a signal, 2 bad flags or skills module, or another node already runs
+on the data dir, 3 server unreachable at a pairing step or credential refused/revoked.`,
 } satisfies CommandSpecShape;
 
 /** `tabmesh node`: a long-running headless peer. */

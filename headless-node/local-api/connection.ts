@@ -40,8 +40,6 @@ export function serveConnection(socket: Socket, o: ConnectionOptions): void {
   const running = new Map<RequestIdValue, AbortController>();
   const agents = new Set<string>();
   const forwarded = new Map<string, ForwardedCall>();
-  const ops = new WeakMap<LocalApiContext, ReturnType<typeof createMeshOps>>();
-  const opsFor = (ctx: LocalApiContext) => ops.get(ctx) ?? (ops.set(ctx, createMeshOps(ctx)), ops.get(ctx)!);
 
   const send = (line: NodeLine) => {
     if (!closed) socket.write(toJsonLine(line));
@@ -95,7 +93,7 @@ export function serveConnection(socket: Socket, o: ConnectionOptions): void {
   }
 
   async function handle(ctx: LocalApiContext, r: Exclude<LocalRequest, { op: 'cancel' | 'auth' }>, signal: AbortSignal): Promise<unknown> {
-    const mesh = opsFor(ctx);
+    const mesh = createMeshOps(ctx);
     switch (r.op) {
       case 'call': return mesh.call(r, signal, (chunk) => send({ id: r.id, chunk }));
       case 'ping': return mesh.ping(r);
