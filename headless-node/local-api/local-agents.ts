@@ -1,4 +1,5 @@
 import type { AgentInfo, Skill } from '../../server/protocol.ts';
+import { checkInput, checkSchema, type InputSchema } from '../../web/agents/skills/input-schema.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import { LocalApiError } from './errors.ts';
 
@@ -23,16 +24,23 @@ export function createDynamicAgentHost(base: AgentHost): DynamicAgentHost {
   const baseSkills = (): Set<string> => new Set(base.agents().flatMap((a) => a.skills.map((s) => s.name)));
   return {
     agents: () => [...base.agents(), ...[...local.values()].map((l) => l.info)],
-    run(skill, input, ctx) {
+    async run(skill, input, ctx) {
       const name = owner.get(skill);
       if (name === undefined) return base.run(skill, input, ctx);
-      return local.get(name)!.run(skill, input, ctx);
+      const entry = local.get(name)!;
+      // Checked here as run-skill.ts checks worker skills: the process only sees input its schema allows.
+      const schema = entry.info.skills.find((s) => s.name === skill)!.inputSchema;
+      const problem = schema === undefined ? undefined : checkInput(schema as InputSchema, input);
+      if (problem) throw new SkillError('bad-input', `${skill}: ${problem}`);
+      return entry.run(skill, input, ctx);
     },
     add(name, skills, run) {
       if (local.has(name) || base.agents().some((a) => a.name === name)) throw new LocalApiError('agent-taken', `agent: "${name}" already runs on this node; pick another name`);
       const seen = new Set<string>();
       const builtin = baseSkills();
-      for (const s of skills) {
+      for (const [i, s] of skills.entries()) {
+        const schemaProblem = s.inputSchema === undefined ? undefined : checkSchema(s.inputSchema, `skills[${i}].inputSchema`);
+        if (schemaProblem) throw new LocalApiError('bad-request', schemaProblem);
         if (seen.has(s.name)) throw new LocalApiError('bad-request', `skills: "${s.name}" is listed twice`);
         seen.add(s.name);
         const taken = owner.get(s.name) ?? (builtin.has(s.name) ? 'the node itself' : undefined);

@@ -21,6 +21,7 @@ export const LOCAL_API_ERRORS = {
   'unknown-peer': 'the peer is not in the mesh',
   'no-agent': 'no active agent offers the skill',
   'unknown-skill': 'the peer offers no such skill',
+  'bad-input': 'the input does not match the skill\'s inputSchema (what a remote caller sees)',
   'skill-taken': 'another agent on this node already serves a skill of that name',
   'agent-taken': 'an agent of that name already runs on this node',
   'not-registered': 'this connection registered no agent of that name',

@@ -113,6 +113,23 @@ describe('local API errors', () => {
     expect(await caller.next()).toEqual({ id: 1, ok: false, error: { code: 'out-of-paper', message: 'the printer is empty' } });
   });
 
+  it('checks registered input schemas, and remote input against them before the process sees it', async () => {
+    const server = await raw(front.dataDir);
+    server.send(JSON.stringify({ id: 1, op: 'register', agent: 'typed', skills: [{ name: 'typed', inputSchema: { type: 'text' } }] }));
+    expect(await server.next()).toMatchObject({ id: 1, ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^skills\[0\]\.inputSchema\.type: must be one of string, /) } });
+    server.send(JSON.stringify({ id: 2, op: 'register', agent: 'typed', skills: [{ name: 'typed', inputSchema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } }] }));
+    expect(await server.next()).toMatchObject({ id: 2, ok: true });
+    const caller = await raw(back.dataDir);
+    caller.send(JSON.stringify({ id: 1, op: 'call', skill: 'typed', peer: front.peerId, input: { n: 'one' } }));
+    expect(await caller.next()).toEqual({ id: 1, ok: false, error: { code: 'bad-input', message: 'typed: input.n: must be integer (got string)' } });
+    caller.send(JSON.stringify({ id: 2, op: 'call', skill: 'typed', peer: front.peerId, input: { n: 1 } }));
+    // The first line the process gets is the valid call: the bad one never reached it.
+    const call = await server.next();
+    expect(call).toMatchObject({ event: 'call', skill: 'typed', input: { n: 1 } });
+    server.send(JSON.stringify({ op: 'result', call: call.call, output: 'ok' }));
+    expect(await caller.next()).toMatchObject({ id: 2, ok: true, result: { output: 'ok' } });
+  });
+
   it('keeps the socket private: 0600 in a 0700 dir, and another user cannot connect', async () => {
     const sock = join(front.dataDir, 'node.sock');
     expect(lstatSync(sock).isSocket()).toBe(true);
