@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLocalApi } from '../../headless-node/local-api/client.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli, startNodePeer, type NodePeer } from './helpers/tabmesh-cli.ts';
 
@@ -39,6 +40,22 @@ describe('call, ping and peers through a running node (--data-dir)', () => {
     const { peers } = JSON.parse(listed.stdout) as { peers: Array<{ peerId: string; joinedAt?: number; agents: Array<{ name: string }> }> };
     expect(peers.map((p) => p.peerId).sort()).toEqual([front.peerId, back.peerId].sort());
     expect(peers.every((p) => typeof p.joinedAt === 'number')).toBe(true);
+  });
+
+  it('stream chunks in order, printed as the one-shot path prints them', async () => {
+    const words = await connectLocalApi(back.dataDir);
+    try {
+      await words.register('words', [{ name: 'words', streaming: true }], (_skill, input, ctx) => {
+        for (const w of String(input).split(' ')) ctx.onChunk?.(w);
+        return 'done';
+      });
+      const streamed = await runCli(['call', '--data-dir', front.dataDir, '--skill', 'words', '--to', back.peerId, '--input', '"a b c"', '--stream', '--json']);
+      expect(streamed.code, streamed.stderr).toBe(0);
+      const lines = streamed.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(lines).toEqual([{ chunk: 'a' }, { chunk: 'b' }, { chunk: 'c' }, { result: 'done', peer: back.peerId, tier: 'direct', ms: expect.any(Number) }]);
+    } finally {
+      words.close();
+    }
   });
 
   it('--one-shot joins as a throw-away peer even when a node runs there', async () => {
