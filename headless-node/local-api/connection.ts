@@ -61,7 +61,9 @@ export function serveConnection(socket: Socket, o: ConnectionOptions): void {
         return hello();
       }
       fail(id, 'unauthorized', 'send {"op":"auth","token":…} first with the token from local-api.json in the data dir');
-      return void socket.end();
+      socket.end();
+      closed = true;
+      return;
     }
     if (typeof op === 'string' && ANSWER_OPS.has(op)) return onAnswer(msg);
     if (typeof op !== 'string' || !REQUEST_OPS.has(op)) return fail(id, 'unknown-op', `op: must be one of ${[...REQUEST_OPS].join(', ')}, or an answer (${[...ANSWER_OPS].join(', ')})`);

@@ -41,7 +41,16 @@ export async function startLocalApiServer(o: LocalApiServerOptions): Promise<Loc
   // Agents whose DELETE did not reach the server: the registry would show them active as long as
   // this node heartbeats, so the removal is retried once signaling is back.
   const unannounced = new Set<string>();
-  const announce = async (name: string, skills: Skill[] | undefined): Promise<boolean> => {
+  // One chain per agent name: a DELETE for a process that left right after registering must not
+  // overtake its POST (the registry would keep the agent).
+  const chains = new Map<string, Promise<boolean>>();
+  const announce = (name: string, skills: Skill[] | undefined): Promise<boolean> => {
+    const next = (chains.get(name) ?? Promise.resolve(true)).then(() => tellServer(name, skills));
+    chains.set(name, next);
+    void next.then(() => chains.get(name) === next && chains.delete(name));
+    return next;
+  };
+  const tellServer = async (name: string, skills: Skill[] | undefined): Promise<boolean> => {
     if (!ctx) return false;
     if (skills) unannounced.delete(name);
     try {
