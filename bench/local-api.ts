@@ -1,44 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectLocalApi } from '../headless-node/local-api/client.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
-import { ROOT, startNodeChild } from './lib/child-process.ts';
+import { startNodeChild } from './lib/child-process.ts';
 import { summarize } from './lib/stats.ts';
+import { startTabmeshNode, timeCli as cli } from './lib/tabmesh-cli.ts';
 
 const KEY = 'bench-agent-key-0123456789';
-const BIN = join(ROOT, 'bin/tabmesh.js');
 
-/** Runs `tabmesh …args` (or bare `node` args); resolves with the wall time, rejects on a non-zero exit. */
-function cli(args: string[], bare = false): Promise<number> {
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, bare ? args : [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => proc.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`tabmesh ${args[0]} exited ${code}: ${stderr}`)))));
-}
-
-/** A running `tabmesh node`; resolves with its peer id once joined. */
-async function startNode(url: string, name: string, skills: string) {
-  const dataDir = mkdtempSync(join(tmpdir(), `tm-bench-${name}-`));
-  const proc = spawn(process.execPath, [BIN, 'node', '--url', url, '--key', KEY, '--name', name, '--skills', skills, '--data-dir', dataDir, '--bind-address', '127.0.0.1'], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const peerId = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node ${name} did not join: ${out}`)), 30_000);
-    const onData = (d: string) => {
-      out += d;
-      const m = /joined mesh "[^"]+" as (\S+)/.exec(out);
-      if (m) (clearTimeout(timer), resolve(m[1]!));
-    };
-    proc.stdout.setEncoding('utf8').on('data', onData);
-    proc.stderr.setEncoding('utf8').on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`node ${name} exited ${code}: ${out}`)));
-  });
-  return { peerId, dataDir, stop: () => new Promise<void>((resolve) => (proc.once('exit', () => resolve()), proc.kill('SIGTERM'))) };
-}
-
-const row = (path: string, what: string, ms: number[]): BenchRow => {
+export const row = (path: string, what: string, ms: number[]): BenchRow => {
   const s = summarize(ms);
   return { path, measured: what, n: s.count, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max };
 };
@@ -56,7 +27,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     readyPattern: /listening on https?:\/\/[^:]+:(\d+)/,
   });
   const url = `http://127.0.0.1:${match![1]}`;
-  const [front, target] = await Promise.all([startNode(url, 'front', 'echo'), startNode(url, 'target', 'echo')]);
+  const node = (name: string) => startTabmeshNode({ url, key: KEY, name, skills: 'echo', bindAddress: '127.0.0.1' });
+  const [front, target] = await Promise.all([node('front'), node('target')]);
   try {
     const input = JSON.stringify({ text: 'hello' });
     const base = ['call', '--skill', 'echo', '--to', target.peerId, '--input', input];

@@ -13,4 +13,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'agent-channels': () => import('./agent-channels.ts'),
   mesh: () => import('./mesh.ts'),
   'local-api': () => import('./local-api.ts'),
+  'local-api-tab': () => import('./local-api-tab.ts'),
 };
