@@ -88,7 +88,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         `Target: a \`tabmesh node --skills echo\` on loopback (direct DataChannel); callers ask it for echo of ${input}.`,
         'CLI rows include starting Node and loading the CLI (the `--help` row is that cost alone, `node -e 0` the floor no CLI written in JS can beat); the local-API row is the call itself as a program using headless-node/local-api/client.ts (or Python) sees it.',
         `A skill served through the local API adds ${Math.round(added * 1000) / 1000} ms p50 over the same echo in the node's worker thread (target < 1 ms).`,
-        'Browser-tab target not measured here (bench/browser.ts covers tab links).',
+        'A hub tab as the target: npm run bench -- local-api-tab.',
       ],
       details: { oneShot, viaNodeCli, viaNodeApi, processStart, nodeStart, inWorker, viaLocalApi },
     };
