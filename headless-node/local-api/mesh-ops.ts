@@ -47,7 +47,8 @@ export function createMeshOps(ctx: LocalApiContext) {
     })));
     const mine = { peerId: ctx.peerId, agents: ctx.host.agents() };
     const agents = [mine, ...asked].flatMap(({ peerId, agents }) => agents.map((a) => ({ id: `${peerId}:${a.name}`, peerId, name: a.name, skills: a.skills, platform: a.platform, health: 'active' as const })));
-    return { peers: [{ peerId: ctx.peerId, role: 'agent' }, ...linked.map((p) => ({ peerId: p.peerId, role: p.role }))], agents };
+    // Our own role is in our token, which this view does without.
+    return { peers: [{ peerId: ctx.peerId, role: undefined }, ...linked.map((p) => ({ peerId: p.peerId, role: p.role }))], agents };
   };
   const agents = async (): Promise<{ agents: ListedAgent[]; source: 'server' | 'node' }> => {
     try {
