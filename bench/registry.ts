@@ -13,4 +13,6 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   browser: () => import('./browser.ts'),
   'agent-channels': () => import('./agent-channels.ts'),
   mesh: () => import('./mesh.ts'),
+  'local-api': () => import('./local-api.ts'),
+  'local-api-tab': () => import('./local-api-tab.ts'),
 };

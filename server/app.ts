@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { CredentialVerifier } from './auth/credentials.ts';
@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { requireAuth, type AuthEnv } from './http/auth-middleware.ts';
 import { HttpError } from './http/http-error.ts';
 import { requestMetrics } from './http/request-metrics.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
 import type { IceServer } from './protocol.ts';
@@ -16,6 +17,13 @@ import type { SignalingHub } from './signaling/signaling-hub.ts';
 import { StoreUnavailableError } from './store/store.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
+
+/**
+ * Refusals of `POST /api/token` where the caller could not prove the key behind a peer id: the
+ * server checked these itself, so they feed `tabmesh_identity_failures_total` (what peers report
+ * about each other goes to a separate, unverified series).
+ */
+const KEY_PROOF_FAILURES = new Set(['identity-required', 'identity-mismatch', 'bad-nonce', 'bad-signature']);
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +45,10 @@ export interface AppDeps {
   serveHub?: MiddlewareHandler;
   /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
+  /** Runs before every route that takes an `X-API-Key` (throttles unknown keys per client). */
+  keyThrottle?: MiddlewareHandler;
+  /** Whether a request arrived over HTTPS (HSTS is sent only then); defaults to the URL's scheme. */
+  isHttps?: (c: Context) => boolean;
 }
 
 /** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
@@ -46,7 +58,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const auth = (roles?: Array<'admin' | 'agent'>) => requireAuth(tokens, deps.isRevoked, roles);
 
   app.use('*', requestMetrics(metrics, deps.now));
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false }));
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false, strictTransportSecurity: false }));
+  app.use('*', securityHeaders(deps.isHttps ?? ((c) => c.req.url.startsWith('https:'))));
   if (config.corsOrigins.length) {
     app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key'], maxAge: 600 }));
   }
@@ -54,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.onError((err, c) => {
     if (err instanceof HttpError) {
       metrics.rejections.inc({ reason: `http-${err.status}` });
+      if (KEY_PROOF_FAILURES.has(err.code) && c.req.path === '/api/token') metrics.identityFailures.inc({ reason: err.code });
       return c.json(err.body(), err.status);
     }
     if (err instanceof StoreUnavailableError) {
@@ -73,7 +87,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     if (deps.storeHealthy && !(await deps.storeHealthy())) return c.json({ status: 'store-unavailable' }, 503);
     return c.json({ status: 'ready' });
   });
-  app.get('/metrics', async (c, next) => {
+  const keyThrottle: MiddlewareHandler = deps.keyThrottle ?? ((_c, next) => next());
+  app.get('/metrics', keyThrottle, async (c, next) => {
     // Scrapers cannot refresh short-lived JWTs, so an admin API key is accepted here as well.
     const key = c.req.header('x-api-key');
     if (key) {
@@ -89,6 +104,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
 
   const api = new Hono<AuthEnv>();
+  api.use('/token', keyThrottle);
+  api.use('/token/nonce', keyThrottle);
   mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
   api.get('/peers', auth(), (c) => c.json({ peers: deps.hub.peers(c.var.auth.mesh) }));

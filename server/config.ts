@@ -1,3 +1,4 @@
+import { parseTrustProxy, TRUST_PROXY_RULE, type TrustProxy } from './http/client-address.ts';
 import type { Role } from './protocol.ts';
 
 /** A bad environment value: names the variable and the rule so the operator can fix it. */
@@ -42,6 +43,8 @@ export interface Config {
   tlsKeyFile: string | undefined;
   redisUrl: string | undefined;
   hubDir: string | undefined;
+  /** Whose `Forwarded` / `X-Forwarded-For` to believe for the client address (none by default). */
+  trustProxy: TrustProxy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -132,6 +135,8 @@ export function loadConfig(env: Env): Config {
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
     throw new ConfigError(tlsCertFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with the other TLS_*_FILE', '');
   }
+  const trustProxy = parseTrustProxy(env.TABMESH_TRUST_PROXY);
+  if (!trustProxy) throw new ConfigError('TABMESH_TRUST_PROXY', TRUST_PROXY_RULE, env.TABMESH_TRUST_PROXY ?? '');
   return {
     port: int(env, 'PORT', 8787, 0, 65535),
     host,
@@ -157,5 +162,6 @@ export function loadConfig(env: Env): Config {
     tlsKeyFile,
     redisUrl,
     hubDir: opt(env, 'TABMESH_HUB_DIR'),
+    trustProxy,
   };
 }

@@ -2,10 +2,12 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
 import { createNonceService } from './auth/nonces.ts';
 import { createTokenService } from './auth/tokens.ts';
+import { unknownKeyThrottle } from './auth/unknown-key-throttle.ts';
 import { createApp, type Readiness } from './app.ts';
 import type { Secrets } from './bootstrap-secrets.ts';
 import type { Config } from './config.ts';
 import type { AuthEnv } from './http/auth-middleware.ts';
+import { arrivedOverHttps, clientAddress } from './http/client-address.ts';
 import { iceServersFor } from './ice-config.ts';
 import type { Logger } from './ops/logger.ts';
 import { createServerMetrics, type ServerMetrics } from './ops/server-metrics.ts';
@@ -57,8 +59,8 @@ export interface TabmeshServer {
   shutdown(drained?: Promise<unknown>): Promise<void>;
 }
 
-/** The caller's address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
-function clientIp(c: Context): string {
+/** The socket's remote address as the runtime saw it (Node: env.incoming; Deno: env.remoteAddr). */
+function peerAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? 'unknown';
 }
@@ -66,6 +68,15 @@ function clientIp(c: Context): string {
 /** Composition root shared by both runtime entries: wires config, store, auth, hub and routes. */
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
+  let proxyHinted = false;
+  const clientIp = (c: Context) => {
+    if (config.trustProxy.kind === 'none' && !proxyHinted && (c.req.header('x-forwarded-for') || c.req.header('forwarded'))) {
+      // Once per process: behind a proxy every client would otherwise share one limit.
+      proxyHinted = true;
+      logger.warn('requests carry X-Forwarded-For/Forwarded but TABMESH_TRUST_PROXY is not set: per-client limits count the proxy as one client (docs/operations.md, Client address)');
+    }
+    return clientAddress(peerAddress(c), c.req.raw.headers, config.trustProxy);
+  };
   const now = deps.now ?? Date.now;
   const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
   const metrics = createServerMetrics();
@@ -119,6 +130,8 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
+    keyThrottle: unknownKeyThrottle(store, clientIp),
+    isHttps: (c) => arrivedOverHttps(c.req.url, peerAddress(c), c.req.raw.headers, config.trustProxy),
     mount: (api, auth) => {
       mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });

@@ -1,5 +1,7 @@
 // Deno entry: Deno.serve + Deno.upgradeWebSocket around the same Hono app.
 import { createTabmeshServer } from './create-server.ts';
+import { clientAddress } from './http/client-address.ts';
+import { FORBIDDEN_ORIGIN_MESSAGE, websocketOriginAllowed } from './http/websocket-origin.ts';
 import { serveHub } from './hub-static.ts';
 import { createLogger } from './ops/logger.ts';
 import { banner, startupOrExit } from './startup.ts';
@@ -40,8 +42,12 @@ function handle(req: Request, info: ServeInfo): Response | Promise<Response> {
   if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') return server.app.fetch(req, info);
   // Like the Node entry: WebSocket upgrades exist on /ws only.
   if (new URL(req.url).pathname !== '/ws') return refuse(404, 'not-found', 'WebSocket upgrades are served on /ws only');
+  if (!websocketOriginAllowed(req.headers.get('origin'), req.headers.get('host'), config)) {
+    server.metrics.rejections.inc({ reason: 'http-403' });
+    return refuse(403, 'forbidden-origin', FORBIDDEN_ORIGIN_MESSAGE);
+  }
   // remoteAddr is unreadable once the request is upgraded, so read it first.
-  const remoteAddress = info.remoteAddr.hostname;
+  const remoteAddress = clientAddress(info.remoteAddr.hostname, req.headers, config.trustProxy);
   let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
   try {
     // Deno pings and drops dead peers itself (idleTimeout), so the adapter has no ping().

@@ -5,9 +5,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createTabmeshServer } from './create-server.ts';
+import { clientAddress } from './http/client-address.ts';
+import { FORBIDDEN_ORIGIN_MESSAGE, websocketOriginAllowed } from './http/websocket-origin.ts';
 import { serveHub } from './hub-static.ts';
 import { createLogger } from './ops/logger.ts';
 import { banner, startupOrExit } from './startup.ts';
+
+/** One request header as a string (repeated headers joined, as fetch's Headers does). */
+function nodeHeader(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
 
 function destroySocket(this: Duplex): void {
   this.destroy();
@@ -90,7 +98,14 @@ export async function startNodeServer(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    if (!websocketOriginAllowed(req.headers.origin, req.headers.host, config)) {
+      server.metrics.rejections.inc({ reason: 'http-403' });
+      const body = JSON.stringify({ error: { code: 'forbidden-origin', message: FORBIDDEN_ORIGIN_MESSAGE } });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    const headers = { get: (name: string) => nodeHeader(req, name) };
+    const remoteAddress = clientAddress(req.socket.remoteAddress ?? 'unknown', headers, config.trustProxy);
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, socket, remoteAddress));
   });
   const port = await listening.catch((err: Error) => {

@@ -5,6 +5,7 @@ import type { BenchContext, BenchResult } from '../lib/bench-types.ts';
 const measures: Record<string, () => Promise<(ctx: BenchContext) => Promise<BenchResult>>> = {
   browser: async () => (await import('./measure.ts')).measureBrowser,
   'agent-channels': async () => (await import('./agent-channel-calls.ts')).measureAgentChannels,
+  'local-api-tab': async () => (await import('./local-api-tab.ts')).measureLocalApiTab,
 };
 const name = process.argv[2] ?? 'browser';
 const measure = measures[name];

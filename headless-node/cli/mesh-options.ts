@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { createNodePlatform } from '../node-platform.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';
 import { UsageError } from './command-line.ts';
 
@@ -14,10 +13,15 @@ export const MESH_HELP = `  --no-p2p           open no DataChannels: every messa
   --bind-address IP  local address for WebRTC (ICE) sockets, e.g. 127.0.0.1 (env TABMESH_BIND_ADDRESS)
   --relay-only       use only TURN relay candidates (tests the relayed tier)`;
 
-/** The Node platform for the mesh from --bind-address / --relay-only (or TABMESH_BIND_ADDRESS). */
-export function meshPlatformFrom(values: { 'bind-address'?: string; 'relay-only'?: boolean }, env: Readonly<Record<string, string | undefined>>): MeshPlatform {
+/**
+ * The Node platform for the mesh from --bind-address / --relay-only (or TABMESH_BIND_ADDRESS).
+ * Loaded on demand: node-datachannel's native module is most of a CLI start, and a call through a
+ * running node (--data-dir) never needs it.
+ */
+export async function meshPlatformFrom(values: { 'bind-address'?: string; 'relay-only'?: boolean }, env: Readonly<Record<string, string | undefined>>): Promise<MeshPlatform> {
   const bindAddress = values['bind-address'] ?? env.TABMESH_BIND_ADDRESS;
   if (bindAddress !== undefined && !isIP(bindAddress)) throw new UsageError(`--bind-address must be an IP address (got "${bindAddress}")`);
+  const { createNodePlatform } = await import('../node-platform.ts');
   return createNodePlatform({
     ...(bindAddress ? { bindAddress } : {}),
     ...(values['relay-only'] ? { iceTransportPolicy: 'relay' as const } : {}),

@@ -4,10 +4,10 @@ import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import type { PinStore } from '../../web/mesh/link-identity.ts';
 import { createBackoff } from '../../web/mesh/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
-import { createMesh } from '../../web/mesh/mesh.ts';
+import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';
 import { ApiError } from '../../web/hub/session/http.ts';
-import { createControlPlaneClient } from '../session/control-plane-client.ts';
+import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import type { NodeTokenSource } from '../session/token-source.ts';
 import { EXIT } from './command-line.ts';
 import { connectionError } from './cli-session.ts';
@@ -27,6 +27,8 @@ export interface NodeRuntimeOptions {
   signal: AbortSignal;
   /** Longest wait for deregistration on shutdown, ms (default 2000). */
   deregisterTimeoutMs?: number;
+  /** Called once the mesh is joined (the local API starts serving from here). */
+  onJoined?: (joined: { mesh: Mesh; peerId: string; meshName: string; controlPlane: ControlPlaneClient }) => void;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
     if (!joined) return fatal ? EXIT.connection : EXIT.ok;
     peerId = joined.peerId;
     await registerOrWarn();
+    o.onJoined?.({ mesh, peerId, meshName: joined.mesh, controlPlane });
     const agents = o.host.agents().map((a) => `agent "${a.name}" serving ${a.skills.map((s) => s.name).join(', ')}`).join('; ');
     console.log(`joined mesh "${joined.mesh}" as ${peerId} (${o.p2p ? 'peer-to-peer' : 'no p2p: fallback tier only'}); ${agents}`);
     await stopped;

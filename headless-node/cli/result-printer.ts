@@ -1,4 +1,4 @@
-import { toBase64 } from '../../server/protocol.ts';
+import { binaryAsBase64 } from '../local-api/json-lines.ts';
 
 /** What `call` reports about a finished task. */
 export interface CallReport {
@@ -38,9 +38,4 @@ export function createStreamPrinter(opts: { json: boolean }): { chunk(data: unkn
       process.stderr.write(`(${report.peer} · ${report.tier} · ${report.ms} ms)\n`);
     },
   };
-}
-
-function binaryAsBase64(_key: string, value: unknown): unknown {
-  if (value instanceof ArrayBuffer) return { $base64: toBase64(new Uint8Array(value)) };
-  return value instanceof Uint8Array ? { $base64: toBase64(value) } : value;
 }

@@ -8,6 +8,8 @@ import { checkCredentialFlags, resolveNodeCredential } from '../cli/node-credent
 import { firstToken, runNode } from '../cli/node-runtime.ts';
 import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
 import { CREDENTIAL_FILE } from '../session/device-pairing.ts';
+import { createDynamicAgentHost } from '../local-api/local-agents.ts';
+import { SocketClaimError, startLocalApiServer } from '../local-api/server.ts';
 import { loadNodeIdentity } from '../session/node-identity.ts';
 import { createFilePinStore } from '../session/pin-file.ts';
 import { createNodeTokenSource } from '../session/token-source.ts';
@@ -23,6 +25,8 @@ const spec = {
     'skills-module': { type: 'string' },
     'data-dir': { type: 'string' },
     workers: { type: 'string' },
+    'local-api-port': { type: 'string' },
+    'no-local-api': { type: 'boolean' },
     quiet: { type: 'boolean' },
   },
   help: `usage: tabmesh node --url URL (--key KEY | --code CODE | --token TOKEN) --name NAME [options]
@@ -43,11 +47,15 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
   --data-dir DIR         identity key, pinned peer keys and device token, kept private
                          (default ~/.tabmesh/nodes/NAME)
   --workers N            skill worker threads, 1-16 (default 1)
+  --local-api-port PORT  also serve the local API on 127.0.0.1:PORT (0: any free port) with a
+                         token, written with the port to local-api.json in the data dir
+                         (docs/local-api.md); the Unix socket DATA_DIR/node.sock is always served
+  --no-local-api         serve no local API (then call/ping/peers --data-dir join one-shot)
 ${MESH_HELP}
   --quiet                log only errors
 
-Exit codes: 0 stopped by a signal, 2 bad flags or skills module, 3 server unreachable at a
-pairing step or credential refused/revoked.`,
+Exit codes: 0 stopped by a signal, 2 bad flags or skills module, or another node already runs
+on the data dir, 3 server unreachable at a pairing step or credential refused/revoked.`,
 } satisfies CommandSpecShape;
 
 /** `tabmesh node`: a long-running headless peer. */
@@ -61,15 +69,25 @@ export async function run(args: string[]): Promise<number> {
     checkCredentialFlags(values);
     const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
     const workers = intFlag('workers', values.workers, 1, 1, 16);
-    const platform = meshPlatformFrom(values, env);
+    const platform = await meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
+    const tcpPort = values['local-api-port'] === undefined ? undefined : intFlag('local-api-port', values['local-api-port'], 0, 0, 65535);
+    if (tcpPort !== undefined && values['no-local-api']) throw new UsageError('give either --local-api-port or --no-local-api, not both');
+
     const dir = openDataDir(values['data-dir'] ?? defaultDataDir(name));
-    const identity = await loadNodeIdentity(dir);
-    const host = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
+    // First: the socket is the one-node-per-data-dir lock, so a second node stops before joining.
+    const localApi = values['no-local-api'] ? undefined : await startLocalApiServer({ dir, log, ...(tcpPort === undefined ? {} : { tcpPort }) })
       .catch((err: unknown) => {
+        throw err instanceof SocketClaimError ? new CliError(err.message, EXIT.usage) : err;
+      });
+    const identity = await loadNodeIdentity(dir);
+    const workerHost = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
+      .catch(async (err: unknown) => {
+        await localApi?.close();
         throw err instanceof SkillLoadError ? new UsageError(err.message) : err;
       });
+    const host = createDynamicAgentHost(workerHost);
 
     const shutdown = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -97,7 +115,14 @@ export async function run(args: string[]): Promise<number> {
         await firstToken(url, tokens, shutdown.signal, log);
       }
       const pins = createFilePinStore(dir, log);
-      return await runNode({ url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal });
+      return await runNode({
+        url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal,
+        onJoined: (j) => {
+          if (!localApi) return;
+          localApi.attach({ ...j, host });
+          log(`local API on ${localApi.socketPath}${localApi.tcpPort === undefined ? '' : ` and 127.0.0.1:${localApi.tcpPort}`}`);
+        },
+      });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
       if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;
@@ -105,6 +130,7 @@ export async function run(args: string[]): Promise<number> {
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      await localApi?.close();
       await host.close();
     }
   });

@@ -10,6 +10,7 @@ export interface ServerMetrics {
   httpSeconds: Histogram;
   frameSeconds: Histogram;
   identityFailures: Counter;
+  peerReportedIdentityFailures: Counter;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -26,6 +27,10 @@ export function createServerMetrics(): ServerMetrics {
     httpRequests: registry.counter('tabmesh_http_requests_total', 'HTTP requests by route, method and status'),
     httpSeconds: registry.histogram('tabmesh_http_request_duration_seconds', 'HTTP request latency by route', LATENCY_BUCKETS),
     frameSeconds: registry.histogram('tabmesh_frame_handle_seconds', 'Time to validate and route one signaling frame', LATENCY_BUCKETS),
-    identityFailures: registry.counter('tabmesh_identity_failures_total', 'Peers refused for failing the DataChannel link proof, by reason (as reported by the refusing peer)'),
+    identityFailures: registry.counter('tabmesh_identity_failures_total', 'Identity proofs the server itself refused (POST /api/token key proof), by reason'),
+    peerReportedIdentityFailures: registry.counter(
+      'tabmesh_peer_reported_identity_failures_total',
+      'Link-proof failures peers say they saw (link-report), by reason; unverified, rate-limited per reporter',
+    ),
   };
 }

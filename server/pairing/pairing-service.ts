@@ -4,18 +4,16 @@ import type { DeviceView, PairingRequestView, PairingStatus, Role } from '../pro
 import { INVITE_CODE_PATTERN } from '../protocol.ts';
 import type { Store } from '../store/store.ts';
 import { randomBase32, randomPairingCode, randomSecret } from './codes.ts';
+import { createRedeemLimits, type RedeemLimits } from './redeem-limits.ts';
 
-export interface PairingLimits {
+export interface PairingLimits extends RedeemLimits {
   /** Pairing code lifetime, ms (5 min). */
   codeTtlMs: number;
-  /** Redemptions per client IP per minute (5). */
-  perIpPerMinute: number;
-  /** Failed redemptions per mesh-wide minute before all guessing is refused (30): 6 digits stay unguessable. */
-  failuresPerMinute: number;
   /** How long a request waits for approval, ms (1 h). */
   requestTtlMs: number;
 }
-export const DEFAULT_PAIRING_LIMITS: PairingLimits = { codeTtlMs: 300_000, perIpPerMinute: 5, failuresPerMinute: 30, requestTtlMs: 3_600_000 };
+/** 1000 attempts per code: a guesser's chance against one code over its life is 1000 / 10^6 = 0.1 %. */
+export const DEFAULT_PAIRING_LIMITS: PairingLimits = { codeTtlMs: 300_000, perAddressPerMinute: 5, attemptsPerCode: 1000, requestTtlMs: 3_600_000 };
 
 interface CodeRecord { code: string; mesh: string; role: Role; kind: 'code' | 'invite'; autoApprove: boolean; expiresAt: number }
 interface RequestRecord extends PairingRequestView { secretHash: string }
@@ -50,6 +48,7 @@ export function createPairingService(opts: {
 }): PairingService {
   const { store, now } = opts;
   const limits = { ...DEFAULT_PAIRING_LIMITS, ...opts.limits };
+  const guard = createRedeemLimits(store, now, limits);
   const strip = ({ secretHash: _s, ...view }: RequestRecord): PairingRequestView => view;
   const stripDevice = ({ tokenHash: _t, ...view }: DeviceRecord): DeviceView => view;
   const changed = (id: string) => store.publish(`pairing:${id}`, 'changed');
@@ -78,16 +77,12 @@ export function createPairingService(opts: {
       return { code, expiresAt };
     },
     async redeem(code, name, ip) {
-      if ((await store.incr('pair-ip', ip, 60_000)) > limits.perIpPerMinute) {
-        throw new HttpError(429, 'too-many-attempts', `at most ${limits.perIpPerMinute} pairing attempts per minute from one address`);
-      }
-      if (((await store.get<number>('pair-fail', 'all')) ?? 0) >= limits.failuresPerMinute) {
-        throw new HttpError(429, 'too-many-attempts', 'too many failed pairing attempts; try again in a minute');
-      }
+      await guard.admit(ip);
       const record = await store.get<CodeRecord>('pair-code', code);
+      if (!(await guard.charge(code))) throw guard.exhaustedError();
       // Single use: deleting via swap means two devices racing for one code cannot both win.
       if (!record || !(await store.swap('pair-code', code, record, undefined))) {
-        await store.incr('pair-fail', 'all', 60_000);
+        if (await guard.exhausted(code)) throw guard.exhaustedError();
         throw new HttpError(404, 'invalid-code', 'this code is unknown, expired or already used');
       }
       const secret = randomSecret();

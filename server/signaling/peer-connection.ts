@@ -7,6 +7,7 @@ import {
 } from '../protocol.ts';
 import type { ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
+import type { ReportedFailures } from './reported-failures.ts';
 import type { HubHooks, HubOptions, PeerSession } from './signaling-hub.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
@@ -28,6 +29,8 @@ export interface HubCore {
   sendText(socket: SocketLike, text: string): void;
   broadcast(mesh: string, except: string, frame: ServerFrame): void;
   summary(s: PeerSession): PeerSummary;
+  /** Counts peer-reported identity failures, capped per reporter. */
+  readonly reportedFailures: ReportedFailures;
 }
 
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
@@ -101,7 +104,12 @@ export class PeerConnection implements Connection {
       let frame: ClientFrame | undefined = acceptNegotiationFrame(json);
       if (!frame) {
         const parsed = validate(ClientFrameSchema, json);
-        if (!parsed.ok) return this.refuse('bad-frame', parsed.message, refOf(json));
+        if (!parsed.ok) {
+          // A hello the server cannot read (token empty, over 4096 chars, not a string) is an
+          // authentication failure the client can act on, not a frame to wait out until 4408.
+          if (this.state === 'hello' && refOf(json) === 'hello') return this.shut(CloseCode.unauthorized, `hello: ${parsed.message}`);
+          return this.refuse('bad-frame', parsed.message, refOf(json));
+        }
         frame = parsed.value;
       }
       this.handle(frame, data, json);
@@ -164,6 +172,8 @@ export class PeerConnection implements Connection {
     }
     const s = this.session!;
     if ('from' in frame && frame.from !== undefined && frame.from !== s.peerId) {
+      // The server saw this itself (unlike link-report claims): an attack signal nobody can forge.
+      this.core.metrics.identityFailures.inc({ reason: 'forged-from' });
       return this.refuse('forged-from', `from must be your own peer id "${s.peerId}"`, frame.type);
     }
     switch (frame.type) {
@@ -174,7 +184,7 @@ export class PeerConnection implements Connection {
       case 'heartbeat':
         return this.core.guard('onHeartbeat hook', () => this.core.hooks.onHeartbeat?.(s, frame.payload?.load));
       case 'link-report':
-        for (const f of frame.payload.identityFailures ?? []) this.core.metrics.identityFailures.inc({ reason: f.reason });
+        this.core.reportedFailures.count(s, frame.payload.identityFailures ?? []);
         return this.core.guard('onLinkReport hook', () => this.core.hooks.onLinkReport?.(s, frame.payload.links));
       default:
         return this.relay(frame, raw, json);

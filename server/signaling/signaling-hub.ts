@@ -8,6 +8,7 @@ import {
 } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { PeerConnection, type HubCore } from './peer-connection.ts';
+import { createReportedFailures } from './reported-failures.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
 /** One authenticated peer socket. */
@@ -111,6 +112,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
   const limits = { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh };
   const core: HubCore = {
     opts, now, hooks, meshes, all, metrics, logger, limits, guard, send, sendText, broadcast, summary,
+    reportedFailures: createReportedFailures(metrics, logger, now),
     get cluster() { return cluster; },
   };
 

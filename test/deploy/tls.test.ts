@@ -27,7 +27,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface HttpsAnswer { status: number; type: string; body: string; fingerprint: string; authorized: boolean }
+interface HttpsAnswer { status: number; type: string; body: string; fingerprint: string; authorized: boolean; hsts: string | undefined }
 
 /** One HTTPS request that trusts only our certificate (real verification, no rejectUnauthorized: false). */
 function httpsRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpsAnswer> {
@@ -42,6 +42,7 @@ function httpsRequest(url: string, init: { method?: string; headers?: Record<str
         body: Buffer.concat(chunks).toString('utf8'),
         fingerprint: socket.getPeerCertificate().fingerprint256,
         authorized: socket.authorized,
+        hsts: res.headers['strict-transport-security'] as string | undefined,
       }));
     });
     req.on('error', reject);
@@ -75,6 +76,8 @@ describe.each<Runtime>(['node', 'deno'])('built-in TLS on the %s entry', (runtim
     expect(hub.status).toBe(200);
     expect(hub.type).toContain('text/html');
     expect(hub.body).toBe(readFileSync(new URL('../../web/dist/index.html', import.meta.url), 'utf8'));
+    // HSTS only over HTTPS (test/server/security-headers.test.ts checks plain http has none).
+    expect(hub.hsts).toBe('max-age=31536000; includeSubDomains');
   });
 
   test('plain HTTP on the TLS port is not served', async () => {

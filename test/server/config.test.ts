@@ -30,6 +30,7 @@ describe('loadConfig defaults', () => {
       tlsKeyFile: undefined,
       redisUrl: undefined,
       hubDir: undefined,
+      trustProxy: { kind: 'none' },
     });
   });
 
@@ -47,6 +48,7 @@ describe('loadConfig defaults', () => {
       TABMESH_CORS_ORIGINS: 'https://a.example, http://localhost:5173', TABMESH_PUBLIC_URL: 'https://mesh.example/',
       STUN_URLS: 'stun:10.0.0.1:3478', TURN_URLS: 'turns:t.example:5349', TURN_SECRET: 'shh', TURN_CREDENTIAL_TTL_SECONDS: '60',
       TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem', TABMESH_REDIS_URL: 'redis://127.0.0.1:6379/0', TABMESH_HUB_DIR: '/srv/hub',
+      TABMESH_TRUST_PROXY: '2',
     });
     expect(c).toEqual({
       port: 9000, host: '127.0.0.1',
@@ -56,6 +58,7 @@ describe('loadConfig defaults', () => {
       corsOrigins: ['https://a.example', 'http://localhost:5173'], publicUrl: 'https://mesh.example',
       stunUrls: ['stun:10.0.0.1:3478'], turnUrls: ['turns:t.example:5349'], turnSecret: 'shh', turnCredentialTtlSeconds: 60,
       tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem', redisUrl: 'redis://127.0.0.1:6379/0', hubDir: '/srv/hub',
+      trustProxy: { kind: 'hops', hops: 2 },
     });
   });
 });
@@ -95,6 +98,9 @@ const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['TLS_CERT_FILE', '', 'set together', { TLS_KEY_FILE: '/k.pem' }],
   ['TLS_KEY_FILE', '', 'set together', { TLS_CERT_FILE: '/c.pem' }],
   ['TABMESH_REDIS_URL', 'http://127.0.0.1:6379', 'redis:// or rediss://'],
+  ['TABMESH_TRUST_PROXY', '11', 'hop count (0-10)'],
+  ['TABMESH_TRUST_PROXY', '10.0.0.0/33', 'CIDR ranges'],
+  ['TABMESH_TRUST_PROXY', 'proxy.example', 'CIDR ranges'],
 ];
 // Free-form by design: any path or secret is acceptable.
 const FREE_FORM = ['TABMESH_DATA_DIR', 'TABMESH_HUB_DIR'];

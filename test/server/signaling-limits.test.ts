@@ -140,6 +140,22 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
     expect(await s.closed).toEqual({ code: 4401, reason: 'first frame must be hello' });
   });
 
+  it('before hello: invalid frames spend the same budget (the 21st closes 4400); an unreadable hello closes 4401 at once', async () => {
+    const s = await openSocket(server.wsUrl);
+    for (let i = 0; i < 21; i++) s.sendRaw(`{"type":"nope-${i}"}`);
+    // Deno resets a flooding client (1006); the server's close is counted either way.
+    if (runtime === 'node') expect(await s.closed).toEqual({ code: 4400, reason: 'too many invalid frames' });
+    else expect([4400, 1006]).toContain((await s.closed).code);
+    // (Over 4096 characters is the same rule: test/server/hello-refusal.test.ts, as this suite's frames stop at 2 KiB.)
+    for (const token of ['', 42]) {
+      const h = await openSocket(server.wsUrl);
+      h.send({ type: 'hello', token });
+      const closed = await h.closed;
+      expect(closed.code).toBe(4401);
+      expect(closed.reason).toMatch(/^hello: token: /);
+    }
+  });
+
   it('on SIGTERM closes every socket, authenticated or not, with 1001 and exits 0 within 8 s', async () => {
     const p1 = await join(server, KEYS.stop, 'p1');
     const p2 = await join(server, KEYS.stop, 'p2');

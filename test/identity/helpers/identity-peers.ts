@@ -38,10 +38,10 @@ export async function startKeyedPeer(url: string, opts: Partial<MeshOptions> = {
   });
 }
 
-/** `tabmesh_identity_failures_total{reason}` from the real server's /metrics (0 when absent). */
+/** `tabmesh_peer_reported_identity_failures_total{reason}` (what peers reported in `link-report`) from the real server's /metrics (0 when absent). */
 export async function identityFailures(serverUrl: string, reason: string): Promise<number> {
   const res = await fetch(`${serverUrl}/metrics`, { headers: { 'x-api-key': ADMIN_KEY } });
   expect(res.status).toBe(200);
-  const line = (await res.text()).split('\n').find((l) => l.startsWith(`tabmesh_identity_failures_total{reason="${reason}"}`));
+  const line = (await res.text()).split('\n').find((l) => l.startsWith(`tabmesh_peer_reported_identity_failures_total{reason="${reason}"}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }

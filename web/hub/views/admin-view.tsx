@@ -84,7 +84,7 @@ function Invites(props: { session: SignedIn }) {
     <section class="panel stack" data-testid="invites">
       <h2>Invite a device</h2>
       {error && <p class="error small" role="alert">{error}</p>}
-      <label class="row small"><input type="checkbox" style="width:auto" checked={autoApprove} onChange={(e) => setAutoApprove(e.currentTarget.checked)} /> Approve automatically (anyone with the link joins)</label>
+      <label class="row small"><input type="checkbox" style="width:auto" checked={autoApprove} onChange={(e) => setAutoApprove(e.currentTarget.checked)} /> Approve automatically (the first device that opens the link joins)</label>
       <div class="row">
         <button disabled={!!busy} onClick={() => void act('invite', async () => setInvite(await api<Invite>('/api/invites', { method: 'POST', json: { autoApprove } })))}>Create invite link</button>
         <button class="ghost" disabled={!!busy} onClick={() => void act('code', async () => setCode(await api<{ code: string; expiresAt: number }>('/api/pairing/codes', { method: 'POST', json: {} })))}>Pairing code for a CLI</button>
@@ -93,7 +93,7 @@ function Invites(props: { session: SignedIn }) {
         <div class="stack" data-testid="invite">
           <QrCode text={invite.url} label="invite QR code" />
           <code class="mono" data-testid="invite-url" style="word-break:break-all">{invite.url}</code>
-          <p class="muted small">Scan with a phone or share the link. Expires {when(invite.expiresAt)}{invite.autoApprove ? '; approved automatically' : '; you approve each device here'}.</p>
+          <p class="muted small">Scan with a phone or share the link: it pairs one device. Expires {when(invite.expiresAt)}{invite.autoApprove ? '; approved automatically' : '; you approve each device here'}.</p>
           {/^(localhost|127\.|\[::1\])/.test(new URL(invite.url).host) && (
             <p class="notice small" data-testid="invite-loopback">This link points at this machine only. For a phone, set <code>TABMESH_PUBLIC_URL</code> to the server's HTTPS address (or open the hub through it) and create the invite again.</p>
           )}
