@@ -29,8 +29,9 @@ export function mountTokenRoutes(
     // Credential first: an unknown caller learns nothing about what a valid body looks like.
     const cred = await credential(c.req.header('x-api-key'));
     const body = await readJson(c, TokenRequestSchema, 4096);
-    // The schema already refused plain names and a missing proof: a token's subject is always a key's id.
+    // The schema already refused plain names: a token's subject is always the id of a proven key.
     const proof = body.identity;
+    if (!proof) throw new HttpError(400, 'identity-required', 'identity: is required (a nonce from POST /api/token/nonce signed with the key behind peerId)');
     if ((await peerIdForKey(proof.publicKey)) !== body.peerId) {
       throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
     }

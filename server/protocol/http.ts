@@ -19,9 +19,10 @@ export const KeyPeerIdSchema = v.pipe(
 
 /**
  * `POST /api/token` body; the credential travels in the `X-API-Key` header, never the body.
- * Every peer id is key-derived and proven by `identity` (docs/protocol.md "Changes").
+ * Every peer id is key-derived and proven by `identity` (docs/protocol.md "Changes"); a missing
+ * `identity` is refused by the route itself (`identity-required`, an identity failure it counts).
  */
-export const TokenRequestSchema = v.object({ peerId: KeyPeerIdSchema, identity: IdentityProofSchema });
+export const TokenRequestSchema = v.object({ peerId: KeyPeerIdSchema, identity: v.optional(IdentityProofSchema) });
 export type TokenRequest = v.InferOutput<typeof TokenRequestSchema>;
 
 export const TokenResponseSchema = v.object({

@@ -61,7 +61,7 @@ describe('peer A acting on peer B\'s objects', () => {
     const nonce = async () => (await api(server, 'POST', '/api/token/nonce', { headers: { 'x-api-key': KEY } })).body.nonce as string;
     const ask = async (body: unknown) => api(server, 'POST', '/api/token', { headers: { 'x-api-key': KEY }, body });
     const bare = await ask({ peerId: B });
-    expect([bare.status, bare.body.error.message]).toEqual([400, 'identity: is required']);
+    expect([bare.status, bare.body.error.code]).toEqual([400, 'identity-required']);
     const n1 = await nonce();
     const ownKey = await ask({ peerId: B, identity: { publicKey: a.publicIdentity, nonce: n1, signature: await signText(a, tokenProofText(n1, B)) } });
     expect([ownKey.status, ownKey.body.error.code]).toEqual([400, 'identity-mismatch']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateIdentity, signText, tokenProofText } from '../../server/protocol.ts';
-import { AGENT_KEY, createTestApp } from '../helpers/in-process.ts';
+import { ADMIN_KEY, AGENT_KEY, createTestApp } from '../helpers/in-process.ts';
 
 describe('identity proof at token time', () => {
   const headers = { 'x-api-key': AGENT_KEY };
@@ -26,7 +26,11 @@ describe('identity proof at token time', () => {
     const { identity } = await generateIdentity();
     const { identity: other } = await generateIdentity();
     const bare = await t.call('POST', '/api/token', { headers, body: { peerId: identity.peerId } });
-    expect([bare.status, bare.body.error.code, bare.body.error.message]).toEqual([400, 'invalid-body', 'identity: is required']);
+    expect([bare.status, bare.body.error.code]).toEqual([400, 'identity-required']);
+    expect(bare.body.error.message).toMatch(/^identity: is required/);
+    // The server saw that refusal itself, so it counts as an identity failure (docs/operations.md).
+    const metrics = await t.server.app.request('/metrics', { headers: { 'x-api-key': ADMIN_KEY } });
+    expect(await metrics.text()).toContain('tabmesh_identity_failures_total{reason="identity-required"} 1');
     const nonce = async () => (await t.call('POST', '/api/token/nonce', { headers })).body.nonce as string;
     const n1 = await nonce();
     const swapped = await t.call('POST', '/api/token', {

@@ -58,7 +58,7 @@ describe('POST /api/token', () => {
       [JSON.stringify({ peerId: '' }), 'invalid-body', /^peerId: /],
       // A chosen name is a display name, never an identity: no token for it, whatever else is sent.
       [JSON.stringify({ peerId: 'pi-kitchen' }), 'invalid-body', /^peerId: must be a key-derived peer id \("k" \+ 32 hex: SHA-256 of identity.publicKey\); names like "pi-kitchen" are display names, not peer ids$/],
-      [JSON.stringify({ peerId: idFor('pi-kitchen') }), 'invalid-body', /^identity: is required$/],
+      [JSON.stringify({ peerId: idFor('pi-kitchen') }), 'identity-required', /^identity: is required \(a nonce from POST \/api\/token\/nonce signed with the key behind peerId\)$/],
       ['[]', 'invalid-body', /^peerId: is required$/],
       ['null', 'invalid-body', /^\(root\): must be an object$/],
       ['{"peerId": "a"', 'bad-json', /not valid JSON/],
