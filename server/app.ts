@@ -37,6 +37,8 @@ export interface AppDeps {
   serveHub?: MiddlewareHandler;
   /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
+  /** Mounts routes outside /api that do their own auth (the A2A card and gateway). */
+  mountRoot?: (app: Hono<AuthEnv>) => void;
 }
 
 /** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
@@ -88,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     });
   });
 
+  deps.mountRoot?.(app);
   const api = new Hono<AuthEnv>();
   mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
