@@ -27,6 +27,8 @@ export interface NodeRuntimeOptions {
   signal: AbortSignal;
   /** Longest wait for deregistration on shutdown, ms (default 2000). */
   deregisterTimeoutMs?: number;
+  /** Subscribes to changes of the host's skills (MCP servers going up or down): registered again each time. */
+  onSkillsChanged?: (fn: () => void) => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
     const joined = await Promise.race([mesh.start(), stopped.then(() => undefined)]);
     if (!joined) return fatal ? EXIT.connection : EXIT.ok;
     peerId = joined.peerId;
+    o.onSkillsChanged?.(() => void registerOrWarn());
     await registerOrWarn();
     const agents = o.host.agents().map((a) => `agent "${a.name}" serving ${a.skills.map((s) => s.name).join(', ')}`).join('; ');
     console.log(`joined mesh "${joined.mesh}" as ${peerId} (${o.p2p ? 'peer-to-peer' : 'no p2p: fallback tier only'}); ${agents}`);

@@ -4,6 +4,8 @@ import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-ho
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
+import { withMcpServers } from '../mcp/mcp-agent-host.ts';
+import { splitCommand } from '../mcp/split-command.ts';
 import { checkCredentialFlags, resolveNodeCredential } from '../cli/node-credential.ts';
 import { firstToken, runNode } from '../cli/node-runtime.ts';
 import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
@@ -24,6 +26,7 @@ const spec = {
     'data-dir': { type: 'string' },
     workers: { type: 'string' },
     quiet: { type: 'boolean' },
+    'mcp-server': { type: 'string', multiple: true },
   },
   help: `usage: tabmesh node --url URL (--key KEY | --code CODE | --token TOKEN) --name NAME [options]
 
@@ -43,6 +46,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
   --data-dir DIR         identity key, pinned peer keys and device token, kept private
                          (default ~/.tabmesh/nodes/NAME)
   --workers N            skill worker threads, 1-16 (default 1)
+  --mcp-server "CMD ARGS"  start this MCP server (stdio) and offer its tools as skills of the agent;
+                         repeatable; restarted with backoff when it exits (docs/agent-protocols.md)
 ${MESH_HELP}
   --quiet                log only errors
 
@@ -61,15 +66,27 @@ export async function run(args: string[]): Promise<number> {
     checkCredentialFlags(values);
     const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
     const workers = intFlag('workers', values.workers, 1, 1, 16);
+    const mcpServers = (values['mcp-server'] ?? []).map((line: string) => {
+      let argv: string[];
+      try {
+        argv = splitCommand(line);
+      } catch (err) {
+        throw new UsageError(`--mcp-server "${line}": ${(err as Error).message}`);
+      }
+      if (!argv.length) throw new UsageError('--mcp-server needs a command, e.g. --mcp-server "npx @modelcontextprotocol/server-everything"');
+      return argv;
+    });
     const platform = meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
     const dir = openDataDir(values['data-dir'] ?? defaultDataDir(name));
     const identity = await loadNodeIdentity(dir);
-    const host = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
+    const workerHost = await createWorkerAgentHost({ name, builtins, workers, ...(values['skills-module'] ? { skillsModule: values['skills-module'] } : {}) })
       .catch((err: unknown) => {
         throw err instanceof SkillLoadError ? new UsageError(err.message) : err;
       });
+    const mcpHost = mcpServers.length ? withMcpServers(workerHost, mcpServers, log) : undefined;
+    const host = mcpHost ?? workerHost;
 
     const shutdown = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -97,7 +114,10 @@ export async function run(args: string[]): Promise<number> {
         await firstToken(url, tokens, shutdown.signal, log);
       }
       const pins = createFilePinStore(dir, log);
-      return await runNode({ url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal });
+      return await runNode({
+        url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal,
+        ...(mcpHost ? { onSkillsChanged: mcpHost.onSkillsChanged } : {}),
+      });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
       if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;
