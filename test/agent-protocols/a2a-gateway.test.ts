@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
+import { generateIdentity } from '../../server/protocol.ts';
+import { createNodeTokenSource } from '../../headless-node/session/token-source.ts';
 import { a2aClient, artifactValue, asTask, message, statusText, TaskState } from './a2a-client.ts';
 
 const AGENT_KEY = 'agent-key-for-a2a-tests-0001';
@@ -43,9 +45,21 @@ describe('A2A agent card', () => {
     expect(wrong.status).toBe(401);
   });
 
-  it('refuses JSON-RPC without a credential', async () => {
+  it('refuses JSON-RPC without a credential or with a wrong one', async () => {
     const res = await fetch(`${server.url}/a2a`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(401);
+    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } }, 'Bearer not-a-key-at-all')).status).toBe(401);
+  });
+
+  it('takes a tabmesh JWT as the bearer too; the task records the token\'s peer as submitter', async () => {
+    const { identity } = await generateIdentity();
+    const jwt = await createNodeTokenSource({ url: server.url, secret: AGENT_KEY, peerId: identity.peerId, identity }).getToken();
+    const client = await a2aClient(server.url, jwt);
+    expect((await client.getAgentCard()).skills.length).toBeGreaterThan(0);
+    const task = asTask(await client.sendMessage(message([{ data: { skill: 'echo', input: 'jwt' } }])));
+    expect(artifactValue(task)).toBe('jwt');
+    const res = await fetch(`${server.url}/api/tasks/${task.id}`, { headers: { authorization: `Bearer ${jwt}` } });
+    expect(((await res.json()) as { task: { submitter: string } }).task.submitter).toBe(identity.peerId);
   });
 
   it('gives each registered agent its own card whose interface runs skills on that agent only', async () => {

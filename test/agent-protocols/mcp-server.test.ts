@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
+import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
 import { startMcp, type McpSession } from './mcp-client.ts';
 
 const AGENT_KEY = 'agent-key-for-mcp-tests-00001';
@@ -77,4 +77,13 @@ describe('tabmesh mcp (official MCP client over stdio)', () => {
     await left;
     expect((await mcp.client.listTools()).tools.map((t) => t.name)).not.toContain('hold');
   }, 60_000);
+
+  it('exits 3 with one line when the key is refused, and 2 when --data-dir holds no device token', async () => {
+    const refused = await runCli(['mcp', '--url', server.url, '--key', 'wrong-key-000000001', '--bind-address', '127.0.0.1']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/^tabmesh mcp: the server refused the credential: .* \(check --key \/ --token\)\n$/);
+    const empty = await runCli(['mcp', '--url', server.url, '--data-dir', '/nonexistent-dir-for-mcp-test']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`--data-dir: no device token for ${server.url} in /nonexistent-dir-for-mcp-test/credential.json`);
+  });
 });
