@@ -127,7 +127,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
     mountRoot: (root) => mountA2ARoutes(root, {
-      tokens, verifyCredential, isRevoked: pairing.isRevoked, registry, version: VERSION, maxBodyBytes: 2 * 1024 * 1024,
+      tokens, verifyCredential, isRevoked: pairing.isRevoked, registry, version: VERSION, maxBodyBytes: 2 * 1024 * 1024, corsOrigins: config.corsOrigins,
       gateway: createA2AGateway({ tasks, registry, store, events: taskEvents, isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId) }),
       connectedPeers: (mesh) => new Set(hub.peers(mesh).map((p) => p.peerId)),
       publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -16,6 +17,8 @@ export interface A2ARouteDeps extends A2AAuthDeps {
   publicUrl(c: Context): string;
   version: string;
   maxBodyBytes: number;
+  /** TABMESH_CORS_ORIGINS: browser-based A2A clients on these origins may call the routes below. */
+  corsOrigins: string[];
 }
 
 /**
@@ -41,6 +44,11 @@ export function mountA2ARoutes(app: Hono<AuthEnv>, deps: A2ARouteDeps): void {
     if (!agent) throw new HttpError(404, 'not-found', `no agent "${id}" in this mesh`);
     return agent;
   };
+
+  if (deps.corsOrigins.length) {
+    const allow = cors({ origin: deps.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'A2A-Version', 'A2A-Extensions'], maxAge: 600 });
+    for (const path of ['/.well-known/agent-card.json', '/a2a', '/a2a/*']) app.use(path, allow);
+  }
 
   app.get('/.well-known/agent-card.json', async (c) => {
     const caller = await a2aCaller(deps, c.req.header('authorization'));
