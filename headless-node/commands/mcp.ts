@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<number> {
     const url = readServerUrl(values, env);
     const secret = credentialOf(values, env, url);
     const timeoutMs = intFlag('timeout', values.timeout, 120, 1, 3600) * 1000;
-    const platform = meshPlatformFrom(values, env);
+    const platform = await meshPlatformFrom(values, env);
     const log = (line: string) => process.stderr.write(`[tabmesh mcp] ${line}\n`);
 
     const access = await openMeshPeerAccess({ url, secret, platform, p2p: !values['no-p2p'] });
