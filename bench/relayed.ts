@@ -79,6 +79,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'libdatachannel on loopback stalls ~1 s on a share of opens (DTLS hello races ICE): the stalled count shows it; the unstalled p50 is the path cost.',
         'Loopback hides network distance: on a real network the relayed RTT adds the two legs to the TURN server.',
       ],
+      settings: ['bare node-datachannel pairs (no mesh); relayed tier: `iceTransportPolicy: relay` through a local coturn'],
       details,
     };
   } finally {
