@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderBenchDocs, referencedRuns, PUBLISHED_DIR, type PublishedRun } from './docs/render-docs.ts';
+import { BenchDocsError, renderBenchDocs, referencedRuns, PUBLISHED_DIR, type PublishedRun } from './docs/render-docs.ts';
 import { ROOT } from './lib/child-process.ts';
 
 /**
@@ -11,8 +11,19 @@ import { ROOT } from './lib/child-process.ts';
 function main(argv: string[]): number {
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
-  const load = (file: string) => JSON.parse(readFileSync(join(ROOT, PUBLISHED_DIR, file), 'utf8')) as PublishedRun;
-  const next = renderBenchDocs(doc, load);
+  const load = (file: string) => {
+    const path = join(ROOT, PUBLISHED_DIR, file);
+    if (!existsSync(path)) throw new BenchDocsError(`docs/benchmarks.md refers to ${PUBLISHED_DIR}/${file}, which does not exist`);
+    return JSON.parse(readFileSync(path, 'utf8')) as PublishedRun;
+  };
+  let next: string;
+  try {
+    next = renderBenchDocs(doc, load);
+  } catch (err) {
+    if (!(err instanceof BenchDocsError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
   const unreferenced = readdirSync(join(ROOT, PUBLISHED_DIR)).filter((f) => f.endsWith('.json') && !referencedRuns(next).includes(f));
   if (argv.includes('--check')) {
     if (next !== doc) console.error('docs/benchmarks.md differs from bench/results/published/: run npm run bench:docs');
