@@ -8,7 +8,8 @@ import { cell, formatTable } from '../lib/report.ts';
  *   <!-- bench:table FILE [columns="a,b,c"] -->  …table, run line and settings…  <!-- /bench:table -->
  *   <!-- bench:value FILE "row" "column" -->…one cell…<!-- /bench:value -->
  *
- * `row` matches the first column of a row exactly. Everything between the markers is rewritten,
+ * `row` matches the first column of a row exactly; `a | b` matches the first two columns (for
+ * tables whose first column repeats). Everything between the markers is rewritten,
  * so prose and tables cannot drift from the data; `npm run bench:docs -- --check` (and
  * test/bench/bench-docs.test.ts) fail when the committed docs differ from what the files give.
  */
@@ -51,7 +52,8 @@ function table(file: string, r: PublishedRun, options: string): string {
 }
 
 function value(file: string, r: PublishedRun, rowName: string, column: string): string {
-  const row = r.rows.find((x) => String(Object.values(x)[0]) === rowName);
+  const keys = rowName.split(' | ');
+  const row = r.rows.find((x) => Object.values(x).slice(0, keys.length).map(String).join('\u0000') === keys.join('\u0000'));
   if (!row) throw new BenchDocsError(`${file}: no row "${rowName}"`);
   if (!(column in row)) throw new BenchDocsError(`${file}: row "${rowName}" has no column "${column}"`);
   return cell(row[column]);

@@ -42,6 +42,12 @@ describe('docs/benchmarks.md is generated from committed result files', () => {
     expect(renderBenchDocs(out, () => run)).toBe(out);
   });
 
+  it('tells rows apart by their first two columns when the first repeats', () => {
+    const twoKeys = { ...run, rows: [{ load: 'latency', layout: 'one', p50: 1 }, { load: 'latency', layout: 'two', p50: 2 }] };
+    const out = renderBenchDocs('<!-- bench:value demo.json "latency | two" "p50" -->?<!-- /bench:value -->', () => twoKeys);
+    expect(out).toBe('<!-- bench:value demo.json "latency | two" "p50" -->2<!-- /bench:value -->');
+  });
+
   it('names the file, row and column a marker gets wrong', () => {
     expect(() => renderBenchDocs('<!-- bench:value demo.json "nope" "p50" --><!-- /bench:value -->', () => run)).toThrow(new BenchDocsError('demo.json: no row "nope"'));
     expect(() => renderBenchDocs('<!-- bench:value demo.json "echo" "p95" --><!-- /bench:value -->', () => run)).toThrow(/row "echo" has no column "p95"/);
