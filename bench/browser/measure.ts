@@ -131,7 +131,7 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
         'join → open rows: a fresh hub tab (new browser context) offers on its welcome while its own page is still starting (agent workers, IndexedDB, control-plane requests); read from the hub\'s data-open-ms.',
         'Node peer = node-datachannel (`tabmesh node` process, or the in-process mesh for Node → tab). Signaling through the real server; the baseline hands SDP over in memory.',
         'Baseline interleaved: one bare pair at the start of every idle round and every join round (2 × samples).',
-        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}; Chromium ${browser.version()}.`,
+        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (TABMESH_NETNS=off)'}; Chromium ${browser.version()}.`,
       ],
       settings: [
         'bare-page mesh peers (idle rows) and the in-process Node mesh: `autoConnect: false` (they connect only when the benchmark calls `connect()`), `linkReportMs: 600_000` (link reports effectively off)',
