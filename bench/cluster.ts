@@ -110,7 +110,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         }
       }
     }
-    return { rows: rows(results), notes: notes(plan), details: { plan, layouts: LAYOUTS, loads: LOADS, results } };
+    const settings = [
+      `every instance: \`TABMESH_RATE_LIMIT_PER_SEC=${BENCH_RATE_LIMIT}\` (default 100; the load must not be throttled), \`TABMESH_TOKEN_TTL_SECONDS=3600\``,
+      'server-side processes pinned to CPU 0, load process to CPU 1 (`taskset`)',
+    ];
+    return { rows: rows(results), settings, notes: notes(plan), details: { plan, layouts: LAYOUTS, loads: LOADS, results } };
   } finally {
     await Promise.all(started.map((c) => c.stop()));
     await redis.stop();

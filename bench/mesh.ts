@@ -44,6 +44,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       .finally(() => fast.stop());
     return {
       rows: [...open.rows, ...full.rows, ...fullFast.rows, ...rtt.rows, ...bulk.rows],
+      settings: [
+        'every mesh peer: `linkReportMs: 600_000` (link reports, normally every 5 s, effectively off: not what is measured)',
+        'second full-mesh row only: server `TABMESH_RATE_LIMIT_PER_SEC=1000` (default 100)',
+        'fallback-tier rows: `p2p: false` on both peers',
+      ],
       notes: [
         'Loopback (127.0.0.1) node-datachannel peers; signaling through a real tabmesh server process with its default limits (100 frames/s per socket, paced by the client at 80 %).',
         'Open time = RTCPeerConnection created → DataChannel open (RouteInfo.openMs). The bare baseline hands SDP and candidates over in memory, with the offer carrying its candidates.',

@@ -15,4 +15,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   mesh: () => import('./mesh.ts'),
   'local-api': () => import('./local-api.ts'),
   'local-api-tab': () => import('./local-api-tab.ts'),
+  'agent-protocols': () => import('./agent-protocols.ts'),
 };

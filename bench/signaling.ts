@@ -22,7 +22,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const relay = await measureRelay(loader, plan, ctx.log);
     const memory = {} as Record<ServerKind, IdleMemoryResult>;
     for (const kind of SERVER_KINDS) memory[kind] = await measureIdleMemory(loader, kind, plan, ctx.log);
-    return { rows: rows(plan, relay, memory), notes: notes(plan, relay), details: { plan, relay, memory } };
+    const settings = [
+      `tabmesh: \`TABMESH_RATE_LIMIT_PER_SEC=${BENCH_RATE_LIMIT}\` (default 100; the maximum, so the load is never throttled), \`TABMESH_MAX_PEERS_PER_MESH\` raised to the client count, \`TABMESH_TOKEN_TTL_SECONDS=3600\``,
+      'peerjs: `PeerServer()` from the library (no per-connection console logging), `concurrent_limit` raised to the client count',
+      'both servers: `--expose-gc` and a preloaded memory probe; server pinned to CPU 0, load to CPU 1 (`taskset`)',
+    ];
+    return { rows: rows(plan, relay, memory), settings, notes: notes(plan, relay), details: { plan, relay, memory } };
   } finally {
     await loader.stop();
   }

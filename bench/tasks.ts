@@ -94,6 +94,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'One echo agent on a raw signaling socket; submit, assignment push, PATCH result and result push all go through the real server process on loopback.',
         'Sequential requests (one in flight), so the numbers are latency, not throughput.',
       ],
+      settings: ['server: `TABMESH_RATE_LIMIT_PER_SEC=100000` (default 100)'],
       details: { task, http, relay },
     };
   } finally {

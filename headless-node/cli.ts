@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   node: { summary: 'join the mesh as a headless peer and host agents (worker threads)', load: () => import('./commands/node.ts') },
   call: { summary: 'run a skill on an agent in the mesh and print the result', load: () => import('./commands/call.ts') },
   ping: { summary: 'measure round trips to a peer', load: () => import('./commands/ping.ts') },
+  mcp: { summary: 'serve the mesh\'s skills as MCP tools over stdio (for MCP clients and IDEs)', load: () => import('./commands/mcp.ts') },
   peers: { summary: 'list the peers in the mesh and the agents they host', load: () => import('./commands/peers.ts') },
 };
 

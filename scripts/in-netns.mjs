@@ -3,10 +3,12 @@
 // loopback plus a veth pair (10.99.0.1 <-> 10.99.0.2) with a default route, without which
 // Chromium gathers no ICE candidate at all (and it never gathers loopback ones). Everything the
 // command starts (server, Chromium, Node peers) shares the namespace and never touches the
-// machine's real interfaces. Where the namespace cannot be made (not root, no unshare) the
-// command runs on the host and a warning says so. The command sees TABMESH_NETNS=inside|host.
+// machine's real interfaces. Where the namespace cannot be made (not root, no unshare) it FAILS:
+// a suite that quietly ran on the host would let WebRTC use real interfaces while claiming
+// isolation. A developer may run on the host on purpose with TABMESH_NETNS=off; that is refused
+// when CI is set, so CI always runs isolated. The command sees TABMESH_NETNS=inside|host.
 //
-// Usage: node scripts/in-netns.mjs <command> [args...]   (TABMESH_NETNS=off forces the host)
+// Usage: node scripts/in-netns.mjs <command> [args...]
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -38,21 +40,28 @@ function run(cmd, argv, env) {
   });
 }
 
-/** Runs `cmd args` in the namespace (or on the host); resolves with its exit code. */
+const HOST_HINT = 'set TABMESH_NETNS=off to run on the host on purpose (never in CI)';
+
+/** Runs `cmd args` in the namespace (or, opted into, on the host); resolves with its exit code. */
 export async function runInNetns(cmd, args, env = process.env) {
   if (env.TABMESH_NETNS === 'inside') return run(cmd, args, env);
-  if (env.TABMESH_NETNS !== 'off') {
-    const probe = spawnSync('unshare', ['--net', 'true'], { stdio: 'ignore' });
-    if (probe.status === 0) {
-      const script = `${NETNS_SETUP} || exit ${SETUP_FAILED}; exec "$0" "$@"`;
-      const code = await run('unshare', ['--net', '--', 'sh', '-c', script, cmd, ...args], { ...env, TABMESH_NETNS: 'inside' });
-      if (code !== SETUP_FAILED) return code;
-      console.error('in-netns: could not configure the network namespace (veth/route); running on the host');
-    } else {
-      console.error('in-netns: cannot create a network namespace (needs root and unshare); running on the host');
+  if (env.TABMESH_NETNS === 'off') {
+    if (env.CI) {
+      console.error('in-netns: TABMESH_NETNS=off is refused when CI is set: CI runs WebRTC only inside the namespace');
+      return SETUP_FAILED;
     }
+    console.error('in-netns: TABMESH_NETNS=off: running on the host; WebRTC may gather candidates on real interfaces');
+    return run(cmd, args, { ...env, TABMESH_NETNS: 'host' });
   }
-  return run(cmd, args, { ...env, TABMESH_NETNS: 'host' });
+  const probe = spawnSync('unshare', ['--net', 'true'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    console.error(`in-netns: cannot create a network namespace (needs root and unshare); ${HOST_HINT}`);
+    return SETUP_FAILED;
+  }
+  const script = `${NETNS_SETUP} || exit ${SETUP_FAILED}; exec "$0" "$@"`;
+  const code = await run('unshare', ['--net', '--', 'sh', '-c', script, cmd, ...args], { ...env, TABMESH_NETNS: 'inside' });
+  if (code === SETUP_FAILED) console.error(`in-netns: could not configure the network namespace (veth/route); ${HOST_HINT}`);
+  return code;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs the browser suite (test/browser: Vitest + playwright-core + Debian Chromium) inside a
-// private network namespace (scripts/in-netns.mjs), or on the host where none can be made.
+// private network namespace (scripts/in-netns.mjs); it fails where none can be made.
 //
 // Usage: node scripts/test-browser.mjs [vitest args, e.g. a file filter]
-// Env: TABMESH_NETNS=off forces the host; CHROMIUM_PATH overrides /usr/bin/chromium;
+// Env: TABMESH_NETNS=off runs on the host on purpose (refused when CI is set); CHROMIUM_PATH overrides /usr/bin/chromium;
 //      TABMESH_SKIP_BUILD=1 reuses dist/ and web/dist (quick local reruns).
 import { fileURLToPath } from 'node:url';
 import { runInNetns } from './in-netns.mjs';

@@ -49,6 +49,8 @@ export interface AppDeps {
   keyThrottle?: MiddlewareHandler;
   /** Whether a request arrived over HTTPS (HSTS is sent only then); defaults to the URL's scheme. */
   isHttps?: (c: Context) => boolean;
+  /** Mounts routes outside /api that do their own auth (the A2A card and gateway). */
+  mountRoot?: (app: Hono<AuthEnv>) => void;
 }
 
 /** Builds the Hono app: routes only, Web APIs only, no sockets or files. */
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     });
   });
 
+  deps.mountRoot?.(app);
   const api = new Hono<AuthEnv>();
   api.use('/token', keyThrottle);
   api.use('/token/nonce', keyThrottle);

@@ -1,4 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { createA2AGateway } from './a2a/a2a-gateway.ts';
+import { mountA2ARoutes } from './a2a/routes.ts';
+import { createTaskEvents } from './a2a/task-events.ts';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
 import { createNonceService } from './auth/nonces.ts';
 import { createTokenService } from './auth/tokens.ts';
@@ -89,11 +92,15 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const pairing = createPairingService({ store, now, onRevoke: async (cid) => void hub.revoke(cid) });
   const verifyCredential = chainVerifiers(await createApiKeyVerifier(deps.secrets.apiKeys), pairing.verifyDeviceToken);
   const ice = (peerId: string) => iceServersFor(config, peerId, now());
+  const taskEvents = createTaskEvents();
   const tasks = createTaskQueue({
     store, registry, now,
     push: (mesh, peerId, frame) => taskPush.push(mesh, peerId, frame),
     isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId),
-    onTransition: (state) => taskTransitions.inc({ state }),
+    onTransition: (state, task) => {
+      taskTransitions.inc({ state });
+      taskEvents.emit(task);
+    },
   });
   const heartbeat = (mesh: string, peerId: string, load?: number) =>
     registry.heartbeat(mesh, peerId, load).catch((err: unknown) => logger.warn('heartbeat not stored', { err }));
@@ -132,6 +139,12 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     serveHub: deps.serveHub,
     keyThrottle: unknownKeyThrottle(store, clientIp),
     isHttps: (c) => arrivedOverHttps(c.req.url, peerAddress(c), c.req.raw.headers, config.trustProxy),
+    mountRoot: (root) => mountA2ARoutes(root, {
+      tokens, verifyCredential, isRevoked: pairing.isRevoked, registry, version: VERSION, maxBodyBytes: 2 * 1024 * 1024, corsOrigins: config.corsOrigins,
+      gateway: createA2AGateway({ tasks, registry, store, events: taskEvents, isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId) }),
+      connectedPeers: (mesh) => new Set(hub.peers(mesh).map((p) => p.peerId)),
+      publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,
+    }),
     mount: (api, auth) => {
       mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });

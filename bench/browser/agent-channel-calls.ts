@@ -106,8 +106,9 @@ export async function measureAgentChannels(ctx: BenchContext): Promise<BenchResu
         'Round trip of mesh.call(tab, "echo", { i }) from an in-process Node peer (node-datachannel) to a hub tab\'s basic agent, over a direct DataChannel; calls alternate between the two tabs, one at a time.',
         'The bridge tab refuses the transfer with DataCloneError (an init script), as a browser without the feature does; its calls go DataChannel → main thread (mesh core) → comlink → Worker.',
         'busy = a timer in each page blocks its main thread 40 ms out of every 50 ms (a heavy UI); the Worker and the network threads are left alone. One call at a time falls into the free 10 ms windows once it has waited, so the blocking shows in p99/max, not p50; the busy loops also take CPU from everything else on 2 cores.',
-        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}; Chromium ${browser.version()}.`,
+        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (TABMESH_NETNS=off)'}; Chromium ${browser.version()}.`,
       ],
+      settings: ['in-process Node caller: `linkReportMs: 600_000` (link reports effectively off)', 'bridge tab: DataChannel transfer refused by an init script (the baseline); hub tabs otherwise default'],
       details: { idleDirect, idleBridge, busyDirect, busyBridge },
     };
   } finally {

@@ -56,6 +56,8 @@ async function nodeConnect(mesh: Mesh, remote: string): Promise<ConnectSample | 
  */
 export async function measureIdleConnect(o: {
   browser: Browser; url: string; key: string; nodePeerId: string; bindAddress: string; n: number; log(m: string): void;
+  /** Runs at the start of every round: the caller's baseline sample, interleaved with these. */
+  eachRound?: () => Promise<void>;
 }): Promise<IdleSamples> {
   const bundle = await bundleMeshCore();
   const [pa, pb] = await Promise.all([0, 1].map(async () => openMeshPage(await o.browser.newContext(), o.url, bundle)));
@@ -69,6 +71,7 @@ export async function measureIdleConnect(o: {
   };
   for (let i = 0; i < o.n; i++) {
     o.log(`idle connect() tab→tab, tab→node, node→tab ${i + 1}/${o.n}`);
+    await o.eachRound?.();
     const ida = await a.start(o.url, o.key);
     const idb = await b.start(o.url, o.key);
     await a.seePeer(ida, idb);

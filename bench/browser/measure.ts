@@ -86,10 +86,12 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
   try {
     const blank = await (await browser.newContext()).newPage();
     await blank.goto(`${url}/`);
-    ctx.log(`bare RTCPeerConnection pairs ×${n}`);
-    const bare = await bareOpenTimes(blank, n);
+    // The baseline is interleaved with the measured side (one bare pair per round of each phase),
+    // so the machine's drift over the run cannot favour either.
+    const bare: number[] = [];
+    const bareSample = async () => void bare.push(...(await bareOpenTimes(blank, 1)));
 
-    const idle = await measureIdleConnect({ browser, url, key: ADMIN, nodePeerId: node.peerId, bindAddress, n, log: ctx.log });
+    const idle = await measureIdleConnect({ browser, url, key: ADMIN, nodePeerId: node.peerId, bindAddress, n, log: ctx.log, eachRound: bareSample });
 
     const anchor = await newTab(browser, url);
     const offerer: number[] = [];
@@ -97,6 +99,7 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
     const toNode: number[] = [];
     for (let i = 0; i < n; i++) {
       ctx.log(`join → open tab↔tab and tab↔node ${i + 1}/${n}`);
+      await bareSample();
       // The newcomer offers to every peer already there: the anchor tab and the Node peer.
       const tab = await newTab(browser, url);
       offerer.push(await openMsOf(tab.page, anchor.peerId));
@@ -127,7 +130,12 @@ export async function measureBrowser(ctx: BenchContext): Promise<BenchResult> {
         'failed = idle connect() attempts that got no DataChannel (the route fell back to the server relay); left out of the percentiles, reasons in details.idle.failures.',
         'join → open rows: a fresh hub tab (new browser context) offers on its welcome while its own page is still starting (agent workers, IndexedDB, control-plane requests); read from the hub\'s data-open-ms.',
         'Node peer = node-datachannel (`tabmesh node` process, or the in-process mesh for Node → tab). Signaling through the real server; the baseline hands SDP over in memory.',
-        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}; Chromium ${browser.version()}.`,
+        'Baseline interleaved: one bare pair at the start of every idle round and every join round (2 × samples).',
+        `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (TABMESH_NETNS=off)'}; Chromium ${browser.version()}.`,
+      ],
+      settings: [
+        'bare-page mesh peers (idle rows) and the in-process Node mesh: `autoConnect: false` (they connect only when the benchmark calls `connect()`), `linkReportMs: 600_000` (link reports effectively off)',
+        '`tabmesh node` and hub tabs: defaults',
       ],
       details: { bare, idle, offerer, answerer, toNode },
     };

@@ -6,6 +6,11 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Printed under the table and stored in the JSON (method, settings, caveats). */
   notes?: string[];
+  /**
+   * Every setting that differs from a default install (`npm start`, a default mesh peer): listed
+   * next to the table in docs/benchmarks.md, so a number is never read without its conditions.
+   */
+  settings?: string[];
   /** Raw measurements kept in the JSON only. */
   details?: unknown;
 }

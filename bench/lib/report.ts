@@ -16,7 +16,8 @@ export function machineInfo() {
   };
 }
 
-const cell = (v: BenchRow[string] | undefined): string => {
+/** One table cell as the docs show it: numbers ≥ 100 rounded with separators, others to 2 decimals. */
+export const cell = (v: BenchRow[string] | undefined): string => {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return String(v);
@@ -34,11 +35,23 @@ export function formatTable(rows: BenchRow[]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/**
+ * Writes the small copy of a run that docs/benchmarks.md is generated from (no raw details):
+ * `<dir>/<name>-<timestamp>.json`, committed. Returns its path.
+ */
+export function writePublished(dir: string, name: string, result: BenchResult, extra: { startedAt: string; durationSeconds: number; machine: unknown }): string {
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify({ benchmark: name, ...extra, settings: result.settings ?? [], rows: result.rows, notes: result.notes ?? [] }, null, 2);
+  const path = join(dir, `${name}-${extra.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, json + '\n');
+  return path;
+}
+
 /** Writes `<dir>/<name>-<timestamp>.json` and `<dir>/<name>-latest.json`; returns the first path. */
 export function writeResult(dir: string, name: string, result: BenchResult, extra: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true });
   const startedAt = String(extra.startedAt ?? new Date().toISOString());
-  const json = JSON.stringify({ benchmark: name, ...extra, rows: result.rows, notes: result.notes ?? [], details: result.details ?? null }, null, 2);
+  const json = JSON.stringify({ benchmark: name, ...extra, settings: result.settings ?? [], rows: result.rows, notes: result.notes ?? [], details: result.details ?? null }, null, 2);
   const path = join(dir, `${name}-${startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, json + '\n');
   writeFileSync(join(dir, `${name}-latest.json`), json + '\n');

@@ -30,6 +30,9 @@ const input = (i: number) => ({ i, text: 'the quick brown fox jumps over the laz
  */
 const WARMUP = 2000;
 
+/** The echo and the bare echo alternate in this many blocks of n / blocks calls each. */
+const INTERLEAVED_BLOCKS = 10;
+
 /**
  * Request/response latency over an open DataChannel (echo task, mesh ping, echo on a
  * worker_threads agent as `tabmesh node` runs skills) against a bare DataChannel echo of the same
@@ -50,16 +53,22 @@ export async function measureRoundTrips(ctx: BenchContext, url: string, n: numbe
     await start('rtt-worker', { host: workerHost });
     await allLinksOpen(a, ['rtt-b', 'rtt-worker'], 15_000);
 
-    ctx.log(`echo over the mesh ×${n} after ${warmup} (measured too)`);
-    const echoCold = await sample(warmup, 0, (i) => a.call(idFor('rtt-b'), 'echo', input(i)));
-    const echo = await sample(n, 0, (i) => a.call(idFor('rtt-b'), 'echo', input(i)));
+    const pair = await connectBarePair({ bindAddress: '127.0.0.1' });
+    const echoOnce = (i: number) => a.call(idFor('rtt-b'), 'echo', input(i));
+    const bareOnce = (i: number) => echoRoundTrip(pair.channelA, pair.channelB, JSON.stringify(input(i)));
+    ctx.log(`echo over the mesh ×${n} after ${warmup} (measured too), interleaved with a bare DataChannel echo`);
+    const echoCold = await sample(warmup, 0, echoOnce);
+    await sample(0, warmup, bareOnce);
+    // Mesh echo and its bare baseline alternate in blocks, so drift over the run favours neither.
+    const echo: number[] = [];
+    const bare: number[] = [];
+    for (let k = 0; k < INTERLEAVED_BLOCKS; k++) {
+      echo.push(...(await sample(Math.ceil(n / INTERLEAVED_BLOCKS), 0, echoOnce)));
+      bare.push(...(await sample(Math.ceil(n / INTERLEAVED_BLOCKS), 0, bareOnce)));
+    }
+    pair.close();
     const ping = await sample(n, warmup, () => a.ping(idFor('rtt-b')));
     const worker = await sample(n, warmup, (i) => a.call(idFor('rtt-worker'), 'echo', input(i)));
-
-    ctx.log(`bare DataChannel echo ×${n}`);
-    const pair = await connectBarePair({ bindAddress: '127.0.0.1' });
-    const bare = await sample(n, warmup, (i) => echoRoundTrip(pair.channelA, pair.channelB, JSON.stringify(input(i))));
-    pair.close();
 
     ctx.log(`fallback tier echo ×${n}`);
     const fa = await start('rtt-fallback-a', { p2p: false });

@@ -20,7 +20,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export type ParsedValues<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values'];
 
 /** What a command's spec is checked against (`satisfies CommandSpecShape`). */
-export type CommandSpecShape = CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+export type CommandSpecShape = CommandSpec<Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>;
 
 export interface CommandSpec<O extends Options> {
   name: string;

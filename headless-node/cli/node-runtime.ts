@@ -29,6 +29,8 @@ export interface NodeRuntimeOptions {
   deregisterTimeoutMs?: number;
   /** Called once the mesh is joined (the local API starts serving from here). */
   onJoined?: (joined: { mesh: Mesh; peerId: string; meshName: string; controlPlane: ControlPlaneClient }) => void;
+  /** Subscribes to changes of the host's skills (MCP servers going up or down): registered again each time. */
+  onSkillsChanged?: (fn: () => void) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
     const joined = await Promise.race([mesh.start(), stopped.then(() => undefined)]);
     if (!joined) return fatal ? EXIT.connection : EXIT.ok;
     peerId = joined.peerId;
+    o.onSkillsChanged?.(() => void registerOrWarn());
     await registerOrWarn();
     o.onJoined?.({ mesh, peerId, meshName: joined.mesh, controlPlane });
     const agents = o.host.agents().map((a) => `agent "${a.name}" serving ${a.skills.map((s) => s.name).join(', ')}`).join('; ');

@@ -4,6 +4,8 @@ import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-ho
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
+import { withMcpServers } from '../mcp/mcp-agent-host.ts';
+import { splitCommand } from '../mcp/split-command.ts';
 import { checkCredentialFlags, resolveNodeCredential } from '../cli/node-credential.ts';
 import { firstToken, runNode } from '../cli/node-runtime.ts';
 import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
@@ -28,6 +30,7 @@ const spec = {
     'local-api-port': { type: 'string' },
     'no-local-api': { type: 'boolean' },
     quiet: { type: 'boolean' },
+    'mcp-server': { type: 'string', multiple: true },
   },
   help: `usage: tabmesh node --url URL (--key KEY | --code CODE | --token TOKEN) --name NAME [options]
 
@@ -51,6 +54,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
                          token, written with the port to local-api.json in the data dir
                          (docs/local-api.md); the Unix socket DATA_DIR/node.sock is always served
   --no-local-api         serve no local API (then call/ping/peers --data-dir join one-shot)
+  --mcp-server "CMD ARGS"  start this MCP server (stdio) and offer its tools as skills of the agent;
+                         repeatable; restarted with backoff when it exits (docs/agent-protocols.md)
 ${MESH_HELP}
   --quiet                log only errors
 
@@ -69,6 +74,16 @@ export async function run(args: string[]): Promise<number> {
     checkCredentialFlags(values);
     const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
     const workers = intFlag('workers', values.workers, 1, 1, 16);
+    const mcpServers = (values['mcp-server'] ?? []).map((line: string) => {
+      let argv: string[];
+      try {
+        argv = splitCommand(line);
+      } catch (err) {
+        throw new UsageError(`--mcp-server "${line}": ${(err as Error).message}`);
+      }
+      if (!argv.length) throw new UsageError('--mcp-server needs a command, e.g. --mcp-server "npx @modelcontextprotocol/server-everything"');
+      return argv;
+    });
     const platform = await meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
@@ -87,7 +102,8 @@ export async function run(args: string[]): Promise<number> {
         await localApi?.close();
         throw err instanceof SkillLoadError ? new UsageError(err.message) : err;
       });
-    const host = createDynamicAgentHost(workerHost);
+    const mcpHost = mcpServers.length ? withMcpServers(workerHost, mcpServers, log) : undefined;
+    const host = createDynamicAgentHost(mcpHost ?? workerHost);
 
     const shutdown = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -122,6 +138,7 @@ export async function run(args: string[]): Promise<number> {
           localApi.attach({ ...j, host });
           log(`local API on ${localApi.socketPath}${localApi.tcpPort === undefined ? '' : ` and 127.0.0.1:${localApi.tcpPort}`}`);
         },
+        ...(mcpHost ? { onSkillsChanged: mcpHost.onSkillsChanged } : {}),
       });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.

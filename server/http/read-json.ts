@@ -13,7 +13,7 @@ function capText(text: string, maxBytes: number): string {
 }
 
 /** Reads the body as UTF-8, refusing it (413) as soon as more than `maxBytes` arrived, declared or not. */
-async function readCapped(c: Context, maxBytes: number): Promise<string> {
+export async function readCapped(c: Context, maxBytes: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // Hono caches a body something already read; the stream itself is then spent.

@@ -28,7 +28,8 @@ export interface TaskQueueOptions {
   push: (mesh: string, peerId: string, frame: ServerFrame) => void;
   /** Whether the peer has a live signaling socket; assignment prefers connected agents. */
   isConnected?: (mesh: string, peerId: string) => boolean;
-  onTransition?: (state: TaskState) => void;
+  /** Every stored transition, with the task as it is now (the A2A gateway waits on these). */
+  onTransition?: (state: TaskState, task: Task) => void;
   limits?: Partial<TaskLimits>;
 }
 
@@ -45,6 +46,11 @@ export interface TaskQueue {
   list(mesh: string, filter?: TaskFilter): Promise<Task[]>;
   /** Completes or fails an assigned task; only the assigned peer may. */
   update(mesh: string, id: string, peerId: string, body: TaskUpdate): Promise<Task>;
+  /**
+   * Fails an open task on the server's own authority (its submitter cancelled it, its agent left):
+   * the agent's late result is then refused as `task-finished`. Undefined when it had finished.
+   */
+  abandon(mesh: string, id: string, error: { code: string; message: string }): Promise<Task | undefined>;
   /** Expires overdue tasks, assigns pending ones that now have an agent, re-pushes undelivered assignments. */
   sweep(meshes: string[]): Promise<void>;
   /** Claims the one delivery of `task`'s assignment to its agent's socket (false: delivered already); retries through store outages until the task is due. */
@@ -80,7 +86,7 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
   const transition = async (from: Task, next: Task): Promise<boolean> => {
     const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, next.expiresAt - now() + limits.retentionMs);
     if (ok) {
-      opts.onTransition?.(next.state);
+      opts.onTransition?.(next.state, next);
       if (next.state === 'assigned' && next.targetPeer) push(next.mesh, next.targetPeer, { type: 'task-assigned', payload: next });
       if (next.state !== 'assigned') push(next.mesh, next.submitter, { type: 'task-updated', payload: next });
     }
@@ -163,7 +169,7 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         if (existing) return { task: existing, created: false };
         throw new HttpError(409, 'conflict', 'a concurrent submit with this requestId is in progress; retry');
       }
-      opts.onTransition?.('pending');
+      opts.onTransition?.('pending', task);
       return { task: await tryAssign(task, body.to), created: true };
     },
     async update(mesh, id, peerId, body) {
@@ -180,6 +186,14 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
       const next: Task = { ...task, ...result, state: body.state, updatedAt: now() };
       if (!(await transition(task, next))) throw new HttpError(409, 'conflict', 'task changed concurrently; reload it');
       return next;
+    },
+    async abandon(mesh, id, error) {
+      for (;;) {
+        const task = await store.get<Task>(tasksNs(mesh), id);
+        if (!task || !OPEN.includes(task.state)) return undefined;
+        const next: Task = { ...task, state: 'failed', error, updatedAt: now() };
+        if (await transition(task, next)) return next;
+      }
     },
     async sweep(meshes) {
       for (const mesh of meshes) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../server/protocol.ts';
 import { takeHashIntent } from '../../web/hub/session/hash-intent.ts';
 import { deviceLabel } from '../../web/hub/session/origin-check.ts';
-import { links } from '../../web/hub/state/mesh-state.ts';
+import { links, tierSummary } from '../../web/hub/state/mesh-state.ts';
 import { chooseTarget } from '../../web/hub/state/task-state.ts';
 import { peerRows } from '../../web/hub/views/peer-list.tsx';
 import { layoutNodes } from '../../web/hub/views/topology-graph.tsx';
@@ -58,5 +58,15 @@ describe('hub logic', () => {
     expect(chooseTarget('echo', undefined, all, 'me')?.peerId).toBe('far');
     expect(chooseTarget('echo', 'sick:c', all, 'me')?.peerId).toBe('sick');
     expect(chooseTarget('nope', undefined, all, 'me')).toBeUndefined();
+  });
+
+  it('counts an open link whose tier the stats have not named as unknown, not direct', () => {
+    links.value = new Map([
+      ['a', { peerId: 'a', state: 'open', tier: 'unknown' }],
+      ['b', { peerId: 'b', state: 'open', tier: 'relayed' }],
+      ['c', { peerId: 'c', state: 'connecting', tier: 'unknown' }],
+    ]);
+    expect(tierSummary.value).toEqual({ direct: 0, relayed: 1, fallback: 0, unknown: 1 });
+    links.value = new Map();
   });
 });

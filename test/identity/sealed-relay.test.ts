@@ -32,7 +32,9 @@ function tapRelay(from: string, to: string) {
 }
 
 describe('sealed relay: the fallback tier over a compromised signaling server', () => {
-  it('carries calls the server can neither read nor tell apart', async () => {
+  // Frame sizes and times stay visible to the server (docs/architecture.md, "What it still can
+  // do"): no padding. What it cannot see is what a frame is: every one has the same four fields.
+  it('carries calls the server cannot read: a task and a ping look alike but for size (one opaque sealed shape)', async () => {
     const { a, b } = await fallbackPair();
     const tap = tapRelay(a.id, b.id);
     const verifiedByB = waitFor(b.mesh, 'identity', (e) => e.peerId === a.id);
@@ -43,8 +45,15 @@ describe('sealed relay: the fallback tier over a compromised signaling server', 
       expect(a.mesh.links().find((l) => l.peerId === b.id)).toMatchObject({ tier: 'fallback', state: 'open', identity: 'verified' });
       expect(out).toMatchObject({ output: { secret: 'the launch code is 0000' }, tier: 'fallback' });
       expect(tap.seen.map((p) => p.type)).toEqual(['seal-hello', 'sealed']);
+      expect((await a.mesh.ping(b.id)).tier).toBe('fallback');
+      const sealed = tap.seen.slice(1);
+      expect(sealed.map((p) => p.type)).toEqual(['sealed', 'sealed']);
+      // The task-request and the ping: same fields, same version, counter-only nonce; only `c`'s length differs.
+      for (const p of sealed) expect(Object.keys(p).sort()).toEqual(['c', 'n', 'type', 'v']);
+      expect(sealed.map((p) => p.v)).toEqual([1, 1]);
+      expect((sealed[1]!.n as number) - (sealed[0]!.n as number)).toBe(1);
       const wire = JSON.stringify(tap.seen);
-      for (const plain of ['launch code', 'task-request', 'echo', Buffer.from('launch code').toString('base64')]) expect(wire).not.toContain(plain);
+      for (const plain of ['launch code', 'task-request', 'echo', 'ping', Buffer.from('launch code').toString('base64')]) expect(wire).not.toContain(plain);
       expect(b.host.runs).toEqual(['echo']);
     } finally {
       tap.stop();

@@ -37,10 +37,13 @@ export function useMeshServer(env: Record<string, string> = {}): { server: Serve
  * The trivial in-test AgentHost: echo, size (length of a string input), stream (n chunks),
  * hang (until aborted), fail (SkillError) and chat (streams the words back).
  */
-export function echoHost(name = 'echo-agent'): AgentHost & { runs: string[] } {
+export function echoHost(name = 'echo-agent'): AgentHost & { runs: string[]; aborted: string[] } {
   const runs: string[] = [];
+  /** `skill:code` of every run aborted here (a caller's cancel arrives as `cancelled`, the responder's own timer as `timeout`). */
+  const aborted: string[] = [];
   return {
     runs,
+    aborted,
     agents: () => [{
       name,
       platform: 'node',
@@ -59,7 +62,7 @@ export function echoHost(name = 'echo-agent'): AgentHost & { runs: string[] } {
           return { chunks: n };
         }
         case 'hang':
-          return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+          return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => (aborted.push(`${skill}:${(ctx.signal.reason as { code?: string } | undefined)?.code}`), reject(ctx.signal.reason)), { once: true }));
         case 'fail':
           throw new SkillError('nope', 'this skill always fails');
         case 'chat': {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MeshError } from '../../web/mesh/errors.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { linksOpen, startPeer, useMeshServer, type TestPeer } from './harness.ts';
 import { idFor } from '../helpers/test-identity.ts';
 
@@ -66,15 +67,27 @@ describe('two Node peers over real DataChannels', () => {
   });
 
   it('times out a hanging call and cancels it on the far side', async () => {
+    const abortedBefore = b.host.aborted.length;
     const err = await a.mesh.call(idFor('bravo'), 'hang', null, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'timeout' });
+    // The far side's skill sees its signal abort, not just the caller's timer. Which arrives first
+    // is a race: the caller's cancel (`cancelled`) or bravo's own copy of the deadline (`timeout`).
+    await waitFor(() => b.host.aborted.length > abortedBefore, 10_000, "bravo's hang skill to be aborted");
+    expect(['hang:cancelled', 'hang:timeout']).toContain(b.host.aborted[abortedBefore]);
   });
 
   it('aborts a call through its AbortSignal', async () => {
     const ctl = new AbortController();
+    const abortedBefore = b.host.aborted.length;
+    const runsBefore = b.host.runs.length;
     const p = a.mesh.call(idFor('bravo'), 'hang', null, { signal: ctl.signal });
+    // Aborted before bravo started it, the cancel would only refuse the request: wait for the run.
+    await waitFor(() => b.host.runs.length > runsBefore, 10_000, 'bravo to start the hang skill');
     ctl.abort();
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+    // Only the caller's cancel message can stop this run (its deadline is a minute away).
+    await waitFor(() => b.host.aborted.length > abortedBefore, 10_000, "bravo's hang skill to be cancelled");
+    expect(b.host.aborted.slice(abortedBefore)).toEqual(['hang:cancelled']);
   });
 
   it('sends a 1 MiB message and gets it back intact', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { getToken, startServer, type Runtime } from '../helpers/server-process.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
 import { wireActions } from './support/frame-fuzz.ts';
 import { barrier, join, record, serverForSuite } from './support/signaling.ts';
@@ -35,6 +36,17 @@ function rawHttp(port: number, request: string, opts: { reset?: boolean } = {}):
 describe.each<Runtime>(['node', 'deno'])('fuzzing a real %s process', (runtime) => {
   const server = serverForSuite(runtime, ENV);
 
+  const metric = async (re: RegExp) => {
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { 'x-api-key': ADMIN } })).text();
+    return [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+  /** Frames handled in full (validated and routed): the frame-time histogram's count. */
+  const framesRouted = () => metric(/^tabmesh_frame_handle_seconds_count(?:\{[^}]*\})? (\d+)$/gm);
+  /** Frames refused (error frame or closed socket): every WebSocket rejection reason, not HTTP's. */
+  const framesRefused = () => metric(/^tabmesh_rejections_total\{reason="(?!http-)[^"]*"\} (\d+)$/gm);
+  /** Sockets the hub closed (oversized, abusive, …), as `close-<code>` rejections. */
+  const socketsClosed = () => metric(/^tabmesh_rejections_total\{reason="close-\d+"\} (\d+)$/gm);
+
   const alive = async () => {
     expect(server.proc.exitCode).toBeNull();
     const health = await fetch(`${server.url}/health`);
@@ -49,13 +61,29 @@ describe.each<Runtime>(['node', 'deno'])('fuzzing a real %s process', (runtime) 
     let generation = 0;
     const fresh = async () => join(server, ADMIN, `f${generation++ % 2}-${generation}`).catch(() => undefined);
     let senders: Array<TestSocket | undefined> = [await fresh(), await fresh()];
+    // Each frame's fate is awaited before the next is sent: without that, a socket the server
+    // had closed kept "receiving" the rest of the 400 (the client learns of the close only when
+    // its event loop runs) and about 5 frames ever reached the server.
+    let delivered = 0;
+    const [routedBefore, refusedBefore, closedBefore] = [await framesRouted(), await framesRefused(), await socketsClosed()];
     for (const [i, action] of actions.entries()) {
       // Hostile frames get sockets closed (4400, 1009, …): replace those and keep going.
       senders = await Promise.all(senders.map(async (s) => (s && s.ws.readyState === s.ws.OPEN ? s : fresh())));
       const s = senders[i % 2];
-      if (!s) continue;
+      if (!s) throw new Error(`frame ${i}: no open socket to send it on`);
+      const [routed, refused, closed] = [await framesRouted(), await framesRefused(), await socketsClosed()];
       s.sendRaw(action.kind === 'text' ? action.data : Buffer.alloc(action.bytes));
+      // Routed (the frame-time histogram), refused with an error frame, or answered by closing the
+      // socket (both in rejections_total): a frame dropped without a trace fails this wait.
+      await waitFor(async () => (await framesRouted()) > routed || (await framesRefused()) > refused, 10_000, `frame ${i} to be routed or refused`);
+      delivered++;
+      // Closed for this frame: wait until the client knows, so the next frame gets a fresh socket.
+      if ((await socketsClosed()) > closed) await s.closed;
     }
+    expect(delivered).toBe(400);
+    expect((await framesRouted()) - routedBefore, 'frames validated and routed').toBeGreaterThan(50);
+    expect((await framesRefused()) - refusedBefore, 'frames refused or sockets closed').toBeGreaterThan(100);
+    expect((await socketsClosed()) - closedBefore, 'sockets closed for what was sent on them').toBeGreaterThan(0);
     await alive();
     // Two well-behaved peers still meet and relay, and the observer in mesh beta heard none of it.
     const p = await join(server, ADMIN, 'after-fuzz-1');
@@ -65,7 +93,7 @@ describe.each<Runtime>(['node', 'deno'])('fuzzing a real %s process', (runtime) 
     await barrier(betaPeer, observer);
     expect(seen.filter((f) => !(f.type === 'relay' && f.from === idFor('beta-2')))).toEqual([{ type: 'peer-joined', peer: expect.objectContaining({ peerId: idFor('beta-2') }) }]);
     for (const s of [observer, p, q, betaPeer, ...senders]) s?.close();
-  });
+  }, 120_000);
 
   it('refuses path traversal sent as raw HTTP and stays up', async () => {
     for (const path of ['/../../../../etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/../../package.json']) {

@@ -213,7 +213,7 @@ export function createAgentChannels(o: AgentChannelsOptions): AgentChannels {
         sentVia.set(msg.id, c);
         if (sentVia.size > MAX_SENT) sentVia.delete(sentVia.keys().next().value!);
       }
-      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'direct', generation: `agent:${c.agent}:${c.epoch}`, bytes: length, agentChannel: c.agent }));
+      return c.wire.send(bytes).then(() => ({ tier: o.link.tier ?? 'unknown', generation: `agent:${c.agent}:${c.epoch}`, bytes: length, agentChannel: c.agent }));
     },
     close: closeAll,
   };

@@ -5,7 +5,7 @@ import type { MessageBytes, ReassemblerOptions } from './framing.ts';
 import { startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
 import type { Clock } from './platform.ts';
-import { detectTier, type LinkTier } from './tier.ts';
+import { detectTier, retryUnknownTier, type LinkTier } from './tier.ts';
 
 export interface LinkChannelOptions {
   channel: RTCDataChannel;
@@ -27,6 +27,8 @@ export interface LinkChannelOptions {
   onOpen(): void;
   /** The remote's proof was judged (and the tier measured meanwhile). */
   onVerdict(verdict: HandshakeResult, tier: LinkTier): void;
+  /** A tier that was `unknown` at the verdict became known from later stats. */
+  onTier(tier: LinkTier): void;
   onMessage(bytes: Uint8Array): void;
   onFrameError(e: { code: string; message: string }): void;
   onClose(): void;
@@ -56,6 +58,7 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
   let verifyMs: number | undefined;
   let live = false;
   let disposed = false;
+  let stopTierRetry: (() => void) | undefined;
 
   const wire = createFramedChannel(channel, {
     clock, nextMsgId: o.nextMsgId,
@@ -93,7 +96,11 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
       return v;
     });
     const [tier, verdict] = await Promise.all([detectTier(pc), verified]);
-    if (!disposed) o.onVerdict(verdict, tier);
+    if (disposed) return;
+    o.onVerdict(verdict, tier);
+    if (tier === 'unknown' && verdict.ok) stopTierRetry = retryUnknownTier(pc, clock, (t) => {
+      if (!disposed) o.onTier(t);
+    });
   }
 
   return {
@@ -113,6 +120,7 @@ export function createLinkChannel(o: LinkChannelOptions): LinkChannel {
     dispose(err) {
       if (disposed) return;
       disposed = true;
+      stopTierRetry?.();
       wire.detach(err);
       handshake?.cancel();
     },

@@ -19,6 +19,8 @@ export interface PeerLinkEvents {
   'frame-error': { code: string; message: string };
   /** The verdict on the remote's link proof, before the link opens (or goes down on a failure). */
   identity: HandshakeResult;
+  /** The open link's tier became known from stats after it opened as `unknown`. */
+  tier: LinkTier;
   /** A DataChannel the remote opened with another label than "tabmesh" (agent-channels.ts judges it). */
   channel: RTCDataChannel;
 }

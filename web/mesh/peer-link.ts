@@ -244,6 +244,11 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
         openMs = clock.now() - startedAt;
       },
       onVerdict: (verdict, detected) => judged(mine, verdict, detected),
+      onTier: (detected) => {
+        if (ch !== mine || state !== 'open') return;
+        tier = detected;
+        events.emit('tier', detected);
+      },
       onMessage: (bytes) => events.emit('message', bytes),
       onFrameError: (e) => events.emit('frame-error', e),
       onClose: () => down('DataChannel closed'),

@@ -73,7 +73,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const canP2p = () => o.p2p && !remoteDisabled && !closed;
 
   function route(): { kind: 'dc' | 'relay'; tier: Tier; generation: string } | undefined {
-    if (link.state === 'open') return { kind: 'dc', tier: link.tier ?? 'direct', generation: `dc:${link.sessionId}` };
+    if (link.state === 'open') return { kind: 'dc', tier: link.tier ?? 'unknown', generation: `dc:${link.sessionId}` };
     if (mode === 'fallback' && relayUp()) return { kind: 'relay', tier: 'fallback', generation: `relay:${o.relaySession()}` };
     return undefined;
   }
@@ -84,7 +84,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     return {
       peerId,
       state: closed ? 'closed' : r ? 'open' : 'connecting',
-      tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'direct'),
+      // No route yet: nothing was measured, so the tier is not claimed.
+      tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'unknown'),
       rttMs: self.rttMs,
       bytesSent: stats.bytesSent + relayBytes.sent,
       bytesReceived: stats.bytesReceived + relayBytes.received,
@@ -152,6 +153,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     }
     changed();
   });
+  link.on('tier', () => changed());
   link.on('message', (bytes) => deliver(bytes));
   link.on('frame-error', (e) => events.emit('frame-error', e));
   link.on('identity', (v) => events.emit('identity', v));

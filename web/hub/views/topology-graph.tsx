@@ -63,6 +63,7 @@ export function TopologyGraph(props: { nodes: TopologyNode[]; edges: TopologyEdg
         <span class="tier-direct">━ direct</span>
         <span class="tier-relayed">━ relayed (TURN)</span>
         <span class="tier-fallback">━ fallback (server)</span>
+        <span class="tier-unknown">━ unknown (no stats yet)</span>
         <span class="muted">┄ not open · number = agents</span>
       </div>
     </div>
