@@ -134,6 +134,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       'The baseline is the pre-change plain issue (credential, revocation check, body, JWT) mounted on the same app at a bench-only path, so both share middleware and store.',
       'The proof path is two requests: POST /api/token/nonce, then POST /api/token with the signed nonce; most of what it adds is the second HTTP round trip.',
     ],
+    settings: [
+      'the server runs in the benchmark process (createTabmeshServer + @hono/node-server), default in-memory store',
+      'a bench-only route `POST /bench/plain-token` (the pre-change plain issue) mounted on the same app as the baseline',
+    ],
     details: samples,
   };
 }
