@@ -163,7 +163,10 @@ export function createPairingService(opts: {
       const m = TOKEN_PATTERN.exec(presented);
       if (!m) return undefined;
       const d = await store.get<DeviceRecord>('devices', m[1]!);
-      if (!d || d.revokedAt || !constantTimeEqual(d.tokenHash, await sha256Hex(presented))) return undefined;
+      if (!d || !constantTimeEqual(d.tokenHash, await sha256Hex(presented))) return undefined;
+      // The holder of a revoked token learns it was revoked (not "unknown"), so a client can say
+      // so; this reads the device record, not the revocation list, which may expire.
+      if (d.revokedAt) throw new HttpError(403, 'revoked', 'credential has been revoked');
       return { cid: deviceCid(d.id), role: d.role, mesh: d.mesh };
     },
     isRevoked: async (cid) => (await store.get<boolean>('revoked', cid)) === true,
