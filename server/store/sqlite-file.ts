@@ -35,7 +35,7 @@ export function explainSqliteError(err: unknown, file: string): string {
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
     return `${file} is damaged (${msg}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`;
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `${file} is locked by another process (${msg}): stop the other tabmesh using this data dir`;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `${file} is in use by another process (${msg}): stop the other tabmesh server using this data dir, or give this one its own TABMESH_DATA_DIR`;
   return `${file}: ${msg}`;
 }
 
@@ -103,6 +103,8 @@ export function openDatabaseFile(file: string, sync: SyncMode): Database.Databas
   }
   let db: Database.Database | undefined;
   try {
+    // No exclusive locking mode (which would refuse a second server on the same file): libsql's
+    // close() does not release the connection, so the lock would outlive it in this process.
     db = new Database(file, { fileMustExist: true, timeout: 5000 });
     const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
     if (version > SCHEMA_VERSION) {
