@@ -41,7 +41,7 @@ export async function startServer(opts: {
     ? [process.execPath, [join(root, 'dist/server/main.node.js')]]
     : opts.denoTask
       ? [deno, ['task', '--quiet', 'start']]
-      : [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--quiet', join(root, 'server/main.deno.ts')]];
+      : [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', '--quiet', join(root, 'server/main.deno.ts')]];
   const proc = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];

@@ -29,6 +29,8 @@ describe('loadConfig defaults', () => {
       tlsCertFile: undefined,
       tlsKeyFile: undefined,
       redisUrl: undefined,
+      store: 'embedded',
+      storeSync: 'normal',
       hubDir: undefined,
     });
   });
@@ -47,6 +49,7 @@ describe('loadConfig defaults', () => {
       TABMESH_CORS_ORIGINS: 'https://a.example, http://localhost:5173', TABMESH_PUBLIC_URL: 'https://mesh.example/',
       STUN_URLS: 'stun:10.0.0.1:3478', TURN_URLS: 'turns:t.example:5349', TURN_SECRET: 'shh', TURN_CREDENTIAL_TTL_SECONDS: '60',
       TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem', TABMESH_REDIS_URL: 'redis://127.0.0.1:6379/0', TABMESH_HUB_DIR: '/srv/hub',
+      TABMESH_STORE: 'redis', TABMESH_STORE_SYNC: 'full',
     });
     expect(c).toEqual({
       port: 9000, host: '127.0.0.1',
@@ -56,6 +59,7 @@ describe('loadConfig defaults', () => {
       corsOrigins: ['https://a.example', 'http://localhost:5173'], publicUrl: 'https://mesh.example',
       stunUrls: ['stun:10.0.0.1:3478'], turnUrls: ['turns:t.example:5349'], turnSecret: 'shh', turnCredentialTtlSeconds: 60,
       tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem', redisUrl: 'redis://127.0.0.1:6379/0', hubDir: '/srv/hub',
+      store: 'redis', storeSync: 'full',
     });
   });
 });
@@ -95,6 +99,10 @@ const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['TLS_CERT_FILE', '', 'set together', { TLS_KEY_FILE: '/k.pem' }],
   ['TLS_KEY_FILE', '', 'set together', { TLS_CERT_FILE: '/c.pem' }],
   ['TABMESH_REDIS_URL', 'http://127.0.0.1:6379', 'redis:// or rediss://'],
+  ['TABMESH_REDIS_URL', '', 'must be set when TABMESH_STORE is redis', { TABMESH_STORE: 'redis' }],
+  ['TABMESH_STORE', 'sqlite', 'one of embedded, memory, redis'],
+  ['TABMESH_STORE', 'memory', 'must be redis (or unset) when TABMESH_REDIS_URL is set', { TABMESH_REDIS_URL: 'redis://127.0.0.1:6379' }],
+  ['TABMESH_STORE_SYNC', 'off', 'must be normal or full'],
 ];
 // Free-form by design: any path or secret is acceptable.
 const FREE_FORM = ['TABMESH_DATA_DIR', 'TABMESH_HUB_DIR'];
