@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { runCli, startNodePeer, type NodePeer } from './helpers/tabmesh-cli.ts';
+import { pairNodeByCode } from './helpers/pair-node.ts';
+import { runCli, type NodePeer } from './helpers/tabmesh-cli.ts';
 
 // `tabmesh node` against a real server process whose credential it holds is refused: once
 // revoked by an admin, once by a server that no longer knows the device (a fresh data dir on the
@@ -32,15 +33,9 @@ async function adminApi<T>(server: ServerProcess, path: string, init: RequestIni
   return (await res.json()) as T;
 }
 
-/** Starts `tabmesh node --code`, approves its request as the admin, resolves once it joined. */
+/** A `tabmesh node` paired by code (approved as the admin); resolves once it joined. */
 async function pairNode(server: ServerProcess, name: string, dataDir: string): Promise<NodePeer> {
-  const { code } = await adminApi<{ code: string }>(server, '/pairing/codes', { method: 'POST', body: '{}' });
-  const pending = async () => (await adminApi<{ requests: Array<{ id: string; name: string; status: string }> }>(server, '/pairing/requests')).requests.find((r) => r.name === name && r.status === 'pending');
-  const joining = startNodePeer({ url: server.url, name, dataDir, args: ['--code', code, '--skills', 'echo'] });
-  joining.catch(() => undefined);
-  await expect.poll(pending, { timeout: 20_000 }).toBeTruthy();
-  await adminApi(server, `/pairing/requests/${(await pending())!.id}/approve`, { method: 'POST', body: '{}' });
-  const node = await joining;
+  const node = await pairNodeByCode(server, () => getToken(server.url, ADMIN_KEY, 'refusal-admin'), { name, dataDir, args: ['--skills', 'echo'] });
   nodes.push(node);
   return node;
 }
