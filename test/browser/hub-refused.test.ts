@@ -72,6 +72,10 @@ describe('hub: a refused credential loses nothing', () => {
     await device.page.reload();
     await device.page.getByRole('heading', { name: 'This device was revoked' }).waitFor();
     await queuedShown(device.page, 'queued before the revocation').waitFor();
+    // Trying the credential again changes nothing but says so.
+    await device.page.getByRole('button', { name: 'Try again' }).click();
+    await device.page.getByText('Tried again: the server still refuses this device.').waitFor();
+    await queuedShown(device.page, 'queued before the revocation').waitFor();
 
     // Discarding is an explicit, confirmed choice; then the device is forgotten.
     device.page.once('dialog', (d) => {

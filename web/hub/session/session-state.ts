@@ -123,6 +123,7 @@ export async function retryCredential(): Promise<void> {
   if (!stored) return toJoinScreen();
   const { refused: _, ...credential } = stored;
   await enter(credential);
+  if (phase.value.kind === 'refused') phase.value = { ...phase.value, notice: 'Tried again: the server still refuses this device.' };
 }
 
 /** Stops waiting for approval and drops the pending request. */
