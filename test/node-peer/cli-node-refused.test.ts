@@ -67,6 +67,15 @@ describe('tabmesh node when the server refuses its credential', () => {
     ]);
   });
 
+  it('says the server does not know an API key, and how to pair instead', async () => {
+    const server = await serve();
+    const r = await runCli(['node', '--url', server.url, '--name', 'keyed-pi', '--key', 'tma_not-a-key-of-this-server', '--bind-address', '127.0.0.1'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(errorLines(r.stderr.trim().split('\n'))).toEqual([
+      `tabmesh node: the server at ${server.url} does not know this API key; check --key / TABMESH_KEY, or pair this node instead: create a pairing code in the hub (Admin tab) and run: tabmesh node --url ${server.url} --name keyed-pi --code CODE`,
+    ]);
+  });
+
   it('says the server no longer knows it when the server comes back without its data, and pairs again with the printed command', async () => {
     const first = await serve();
     const dir = mkdtempSync(join(tmpdir(), 'tabmesh-forgotten-'));
