@@ -65,7 +65,7 @@ describe('tabmesh node when the server refuses its credential', () => {
     expect(errorLines(again.stderr.trim().split('\n'))).toEqual([
       `tabmesh node: an admin revoked this device on ${server.url} (its device token saved in ${dir}/credential.json is refused); ${pairAgain(server, 'revoked-pi', dir)}`,
     ]);
-  });
+  }, 90_000);
 
   it('says the server does not know an API key, and how to pair instead', async () => {
     const server = await serve();
@@ -74,7 +74,7 @@ describe('tabmesh node when the server refuses its credential', () => {
     expect(errorLines(r.stderr.trim().split('\n'))).toEqual([
       `tabmesh node: the server at ${server.url} does not know this API key; check --key / TABMESH_KEY, or pair this node instead: create a pairing code in the hub (Admin tab) and run: tabmesh node --url ${server.url} --name keyed-pi --code CODE`,
     ]);
-  });
+  }, 90_000);
 
   it('says the server no longer knows it when the server comes back without its data, and pairs again with the printed command', async () => {
     const first = await serve();
@@ -98,5 +98,5 @@ describe('tabmesh node when the server refuses its credential', () => {
     const echoed = await runCli(['call', '--url', second.url, '--key', ADMIN_KEY, '--skill', 'echo', '--to', repaired.peerId, '--input', '"back"', '--bind-address', '127.0.0.1']);
     expect(echoed.stdout, echoed.stderr).toBe('back\n');
     expect(await repaired.stop()).toBe(0);
-  });
+  }, 120_000);
 });

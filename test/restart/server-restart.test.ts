@@ -15,7 +15,7 @@ import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabme
 const ADMIN_KEY = 'admin-key-for-restart-tests-0001';
 const AGENT_KEY = 'agent-key-for-restart-tests-0001';
 // Short tokens, so the node's next token refresh happens within the test, against the new process.
-const TOKEN_TTL_SECONDS = 15;
+const TOKEN_TTL_SECONDS = 20;
 const ENV: Record<string, string> = {
   TABMESH_API_KEYS: `admin:${ADMIN_KEY},agent:${AGENT_KEY}`,
   TABMESH_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
@@ -137,5 +137,5 @@ describe.each<Runtime>(['node', 'deno'])('restart from the outside (%s entry, SI
     expect(await tasksNamed('later-1')).toMatchObject([{ id: pending.id, state: 'completed', agentId: `${late.peerId}:restart-late`, output: { tag: 'later-1' } }]);
     expect(readFileSync(runs, 'utf8').trim().split('\n').sort()).toEqual(['finished held-1', 'ran later-1', 'started held-1']);
     expect(pi.stderr.filter((l) => l.startsWith('tabmesh node:'))).toEqual([]);
-  });
+  }, 180_000);
 });
