@@ -38,23 +38,26 @@ async function adminAndDevice(server: ServerProcess): Promise<[HubTab & { peerId
 }
 
 /**
- * Takes the device offline and types `text` to the admin's agent: it lands in the outbox. Then
- * the admin's page closes, so the message stays queued when the device is back online (their
- * DataChannel would otherwise deliver it before the server's refusal arrives).
+ * The admin's page closes and the device sees it leave; then, offline, the device types `text` to
+ * the admin's agent: with the peer gone it surely lands in the outbox and stays there (an open
+ * link would deliver it as soon as the device is back online, before the server's refusal).
  */
-async function queueOffline(device: HubTab, admin: HubTab & { peerId: string }, text: string): Promise<void> {
+async function queueForAbsentPeer(device: HubTab, admin: HubTab & { peerId: string }, text: string): Promise<void> {
+  await admin.page.close();
+  await openView(device.page, 'mesh');
+  const openLink = device.page.locator(`li[data-peer="${admin.peerId}"] [data-link-state="open"]`);
+  await expect.poll(() => openLink.count(), { timeout: MESH_WAIT_MS }).toBe(0);
   await device.context.setOffline(true);
   await chatTo(device.page, admin.peerId, text);
   await device.page.locator('.msg[data-who="me"][data-state="queued"]', { hasText: text }).waitFor();
   expect(await hubRecords<QueuedRecord>(device.page, 'outbox')).toMatchObject([{ to: admin.peerId, agent: 'basic', text }]);
-  await admin.page.close();
 }
 
 describe('hub: a refused credential loses nothing', () => {
   it('revoked: says an admin revoked it, keeps the queued message across a reload, discards it only when asked', async () => {
     const server = await serve();
     const [admin, device] = await adminAndDevice(server);
-    await queueOffline(device, admin, 'queued before the revocation');
+    await queueForAbsentPeer(device, admin, 'queued before the revocation');
 
     const token = await getToken(server.url, ADMIN_KEY, 'refusal-admin');
     const headers = { authorization: `Bearer ${token}` };
@@ -93,7 +96,7 @@ describe('hub: a refused credential loses nothing', () => {
     // Short tokens: the device exchanges its credential again within seconds of the new server.
     const first = await serve({ TABMESH_TOKEN_TTL_SECONDS: '10' });
     const [admin, device] = await adminAndDevice(first);
-    await queueOffline(device, admin, 'queued before the reset');
+    await queueForAbsentPeer(device, admin, 'queued before the reset');
 
     // The same address, a fresh data dir: every device the first server paired is unknown here.
     await first.stop('SIGKILL');
