@@ -27,7 +27,7 @@ export type SyncMode = 'normal' | 'full';
 /** What an SQLite error means for the operator, keyed by its primary result code. */
 export function explainSqliteError(err: unknown, file: string): string {
   const code = String((err as { code?: unknown }).code ?? '');
-  const msg = (err as Error).message;
+  const msg = oneLine((err as Error).message);
   if (code.startsWith('SQLITE_FULL')) return `${file}: the disk (or the database's size limit) is full: free space in ${dirOf(file)}, then retry`;
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_CANTOPEN')) {
     return `${file}: cannot write (${msg}): make ${dirOf(file)} and the file writable by this user (chmod 700 on the directory, 600 on the file)`;
@@ -38,6 +38,8 @@ export function explainSqliteError(err: unknown, file: string): string {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `${file} is in use by another process (${msg}): stop the other tabmesh server using this data dir, or give this one its own TABMESH_DATA_DIR`;
   return `${file}: ${msg}`;
 }
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
 function dirOf(file: string): string {
   const i = file.lastIndexOf('/');
@@ -119,7 +121,7 @@ export function openDatabaseFile(file: string, sync: SyncMode): Database.Databas
     db.exec('PRAGMA foreign_keys = OFF');
     // Reads every page's structure once: a damaged file stops the start here, not a request later.
     const check = (db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string }).quick_check;
-    if (check !== 'ok') throw new StoreOpenError(`${file} is damaged (${check}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
+    if (check !== 'ok') throw new StoreOpenError(`${file} is damaged (${oneLine(check)}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
     db.prepare("INSERT INTO meta (key, value) VALUES ('opened-at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
     return db;
   } catch (err) {
