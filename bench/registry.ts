@@ -7,6 +7,7 @@ import type { BenchModule } from './lib/bench-types.ts';
 export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   signaling: () => import('./signaling.ts'),
   tasks: () => import('./tasks.ts'),
+  'control-plane': () => import('./control-plane.ts'),
   relayed: () => import('./relayed.ts'),
   cluster: () => import('./cluster.ts'),
   browser: () => import('./browser.ts'),

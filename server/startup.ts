@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { bootstrapSecrets, type Secrets } from './bootstrap-secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './ops/logger.ts';
 import { openConfiguredStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -11,13 +12,13 @@ import type { Store } from './store/store.ts';
 export async function startupOrExit(
   env: Record<string, string | undefined>,
   exit: (code: number) => never,
-  onSweepError: (message: string) => void = (m) => console.error(`tabmesh: expiry sweep failed: ${m}`),
 ): Promise<{ config: Config; secrets: Secrets; store: Store }> {
   let store: Store | undefined;
   try {
     const config = loadConfig(env);
+    const logger = createLogger(config.logLevel);
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    store = await openConfiguredStore(config, onSweepError);
+    store = await openConfiguredStore(config, (cause) => logger.warn('expiry sweep failed', { cause }));
     return { config, store, secrets: await bootstrapSecrets(config, config.store === 'embedded' ? store : undefined) };
   } catch (err) {
     await store?.close().catch(() => undefined);

@@ -1,8 +1,6 @@
 import Database from 'libsql';
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-
-/** The embedded store's schema; `PRAGMA user_version` in the file records which one wrote it. */
-export const SCHEMA_VERSION = 1;
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readDatabaseHeader, SCHEMA_VERSION } from './sqlite-header.ts';
 
 const SCHEMA = `
 CREATE TABLE kv (
@@ -27,7 +25,7 @@ export type SyncMode = 'normal' | 'full';
 /** What an SQLite error means for the operator, keyed by its primary result code. */
 export function explainSqliteError(err: unknown, file: string): string {
   const code = String((err as { code?: unknown }).code ?? '');
-  const msg = (err as Error).message;
+  const msg = oneLine((err as Error).message);
   if (code.startsWith('SQLITE_FULL')) return `${file}: the disk (or the database's size limit) is full: free space in ${dirOf(file)}, then retry`;
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_CANTOPEN')) {
     return `${file}: cannot write (${msg}): make ${dirOf(file)} and the file writable by this user (chmod 700 on the directory, 600 on the file)`;
@@ -39,34 +37,18 @@ export function explainSqliteError(err: unknown, file: string): string {
   return `${file}: ${msg}`;
 }
 
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+
 function dirOf(file: string): string {
   const i = file.lastIndexOf('/');
   return i > 0 ? file.slice(0, i) : '.';
 }
 
-/**
- * Checks an existing file before SQLite sees it: SQLite would treat an empty file as a new empty
- * database, and a truncated one fails only when a missing page is first read. Either way the
- * server would start and answer "no devices" over data it lost, so refuse instead.
- */
+/** Refuses a file SQLite would misread (empty: a new database; truncated: fails only later). */
 function checkHeader(file: string): void {
-  const size = statSync(file).size;
-  const header = Buffer.alloc(100);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, 100, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const damaged = (why: string) => new StoreOpenError(
-    `${file} is not a usable tabmesh database (${why}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
-  if (size < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') throw damaged(size === 0 ? 'the file is empty' : 'no SQLite header');
-  const rawPageSize = header.readUInt16BE(16);
-  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-  const pages = header.readUInt32BE(28);
-  // The in-header page count is valid when the change counter matches "version-valid-for".
-  if (header.readUInt32BE(24) === header.readUInt32BE(92) && pages > 0 && size < pages * pageSize) {
-    throw damaged(`truncated: ${size} bytes, the header says ${pages * pageSize}`);
+  const { problem } = readDatabaseHeader(file);
+  if (problem) {
+    throw new StoreOpenError(`${file} is not a usable tabmesh database (${problem}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
   }
 }
 
@@ -119,7 +101,7 @@ export function openDatabaseFile(file: string, sync: SyncMode): Database.Databas
     db.exec('PRAGMA foreign_keys = OFF');
     // Reads every page's structure once: a damaged file stops the start here, not a request later.
     const check = (db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string }).quick_check;
-    if (check !== 'ok') throw new StoreOpenError(`${file} is damaged (${check}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
+    if (check !== 'ok') throw new StoreOpenError(`${file} is damaged (${oneLine(check)}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);
     db.prepare("INSERT INTO meta (key, value) VALUES ('opened-at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
     return db;
   } catch (err) {

@@ -63,9 +63,15 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     return removed >= batch;
   };
   const interval = opts.sweepIntervalMs ?? 1000;
-  const stopSweeper = interval > 0
-    ? startExpirySweeper(sweepSome, interval, (err) => opts.onSweepError?.(explainSqliteError(err, file)))
-    : () => undefined;
+  // A full disk fails every sweep: report a cause once, and again only after a minute.
+  let lastReport = { message: '', at: 0 };
+  const reportSweepError = (err: unknown) => {
+    const message = explainSqliteError(err, file);
+    if (message === lastReport.message && now() - lastReport.at < 60_000) return;
+    lastReport = { message, at: now() };
+    opts.onSweepError?.(message);
+  };
+  const stopSweeper = interval > 0 ? startExpirySweeper(sweepSome, interval, reportSweepError) : () => undefined;
 
   return {
     get: <T>(ns: string, id: string) => run(() => {

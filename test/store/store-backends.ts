@@ -19,6 +19,8 @@ export interface Backend {
 
 export interface Backends {
   list: Backend[];
+  /** The redis-server the Redis backend uses (it moves to a new process on `restart`). */
+  redisUrl(): string;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startBackends(): Promise<Backends> {
         },
       },
     ],
+    redisUrl: () => redis.url,
     async stop() {
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createRedisStore } from '../../server/store/redis-store.ts';
 import { startBackends } from './store-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -119,5 +121,27 @@ describe.each(backends.list.map((b) => [b.name, b] as const))('Store contract: %
     expect(await r.get('short', 'gone')).toBeUndefined();
     expect(await r.list('task')).toEqual([{ state: 'assigned' }]);
     await r.close();
+  });
+});
+
+describe('Redis: ids of expired entries do not pile up in the namespace index', () => {
+  it('after 2,000 TTL writes nobody lists have expired, the next TTL write prunes their ids', async () => {
+    const s = createRedisStore(backends.redisUrl(), 'index-test');
+    const raw = new Redis(backends.redisUrl());
+    const sizes = async (ns: string) => ({ permanent: await raw.scard(`index-test:ns:${ns}`), expiring: await raw.zcard(`index-test:nsx:${ns}`) });
+    await s.put('kept', 'permanent', 1);
+    for (let i = 0; i < 2000; i++) await s.put('nonce', `n${i}`, true, 100);
+    await waitFor(async () => (await s.get('nonce', 'n1999')) === undefined, 3000, 'expiry');
+    await s.put('nonce', 'fresh', true, 60_000);
+    expect(await sizes('nonce')).toEqual({ permanent: 0, expiring: 1 });
+    expect(await s.list('nonce')).toEqual([true]);
+    expect(await sizes('kept')).toEqual({ permanent: 1, expiring: 0 });
+    // A TTL entry made permanent moves to the set; deleting removes it from both.
+    expect(await s.swap<unknown>('nonce', 'fresh', true, 'kept')).toBe(true);
+    expect(await sizes('nonce')).toEqual({ permanent: 1, expiring: 0 });
+    expect(await s.delete('nonce', 'fresh')).toBe(true);
+    expect(await sizes('nonce')).toEqual({ permanent: 0, expiring: 0 });
+    raw.disconnect();
+    await s.close();
   });
 });
