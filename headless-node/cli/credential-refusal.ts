@@ -27,7 +27,7 @@ export interface RefusalContext {
 export function refusalLine(err: CredentialRefusal, ctx: RefusalContext): string {
   const revoked = err.code === 'revoked';
   const device = ctx.credential.source !== 'flag' || ctx.credential.secret.startsWith('tmd_');
-  const pair = `tabmesh node --url ${ctx.url} --name ${ctx.name}${ctx.customDataDir ? ` --data-dir ${ctx.dataDir}` : ''} --code CODE`;
+  const pair = `tabmesh node --url ${shellWord(ctx.url)} --name ${ctx.name}${ctx.customDataDir ? ` --data-dir ${shellWord(ctx.dataDir)}` : ''} --code CODE`;
   const code = `create a pairing code in the hub (Admin tab) and run: ${pair}`;
   if (!device) {
     const what = revoked ? `the API key was revoked on ${ctx.url}` : `the server at ${ctx.url} does not know this API key`;
@@ -38,6 +38,11 @@ export function refusalLine(err: CredentialRefusal, ctx: RefusalContext): string
     ? `an admin revoked this device on ${ctx.url} (its device token ${where} is refused)`
     : `the server at ${ctx.url} no longer knows this device (it refused the device token ${where})`;
   return `${what}; to pair again, ${code}`;
+}
+
+/** `word` as one POSIX shell word, so the printed command can be pasted as it is. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A refusal as the CLI error that prints that line and exits 3 (docs/cli.md). */
