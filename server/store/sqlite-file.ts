@@ -76,6 +76,11 @@ function createFresh(file: string): void {
  */
 export function openDatabaseFile(file: string, sync: SyncMode): Database.Database {
   const existed = existsSync(file);
+  // A write-ahead log without its database means the database was moved or deleted: starting
+  // empty would hide that (and SQLite could replay the old log into a new file).
+  if (!existed && existsSync(`${file}-wal`)) {
+    throw new StoreOpenError(`${file} is missing but ${file}-wal is there: the database was moved or deleted; put it back (or restore a backup), or move ${file}-wal away to start with an empty store`);
+  }
   try {
     if (existed) checkHeader(file);
     else createFresh(file);
@@ -98,7 +103,6 @@ export function openDatabaseFile(file: string, sync: SyncMode): Database.Databas
     db.exec(`PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     // Keeps the -wal file from staying at its peak size after a burst of writes.
     db.exec('PRAGMA journal_size_limit = 8388608');
-    db.exec('PRAGMA foreign_keys = OFF');
     // Reads every page's structure once: a damaged file stops the start here, not a request later.
     const check = (db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string }).quick_check;
     if (check !== 'ok') throw new StoreOpenError(`${file} is damaged (${oneLine(check)}): stop tabmesh and restore the file from a backup, or move it away to start with an empty store`);

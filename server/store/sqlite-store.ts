@@ -1,5 +1,6 @@
 import type Database from 'libsql';
 import { startExpirySweeper } from './expiry-sweeper.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { createLocalPubSub } from './local-pubsub.ts';
 import { explainSqliteError, openDatabaseFile, type SyncMode } from './sqlite-file.ts';
 import { StoreUnavailableError, type Store } from './store.ts';
@@ -19,8 +20,9 @@ const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
 /**
  * The embedded database (the default store): one SQLite file in the data dir, opened through
- * libsql (loads prebuilt on Node and Deno alike). Every call is one autocommit statement or one
- * transaction, committed before its promise resolves, so an acknowledged write survives kill -9.
+ * libsql (loads prebuilt on Node and Deno alike). Calls made in one event-loop turn share one
+ * transaction (group-commit.ts) and resolve only once it is committed, so an acknowledged write
+ * survives kill -9.
  * Publish/subscribe stays in-process: one server owns the file.
  */
 export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
@@ -44,19 +46,17 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     count: db.prepare('SELECT count(*) AS n FROM kv'),
   };
   let closed = false;
-  const run = <T>(fn: () => T): Promise<T> => {
-    if (closed) return Promise.reject(new StoreUnavailableError(`${file}: the store is closed`));
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(new StoreUnavailableError(explainSqliteError(err, file)));
-    }
-  };
+  const tx = createGroupCommit(db, (err) => new StoreUnavailableError(explainSqliteError(err, file)));
+  const isClosed = () => Promise.reject(new StoreUnavailableError(`${file}: the store is closed`));
+  const write = <T>(fn: () => T): Promise<T> => (closed ? isClosed() : tx.write(fn));
+  const read = <T>(fn: () => T): Promise<T> => (closed ? isClosed() : tx.read(fn));
   const exp = (ttlMs?: number) => (ttlMs === undefined ? null : now() + Math.max(1, Math.ceil(ttlMs)));
   const rows = (r: unknown[]) => r as Array<{ json: string }>;
 
   const batch = opts.sweepBatch ?? 2000;
   const sweepSome = () => {
+    // Stay out of an open group transaction: it commits on the next turn, sweep after that.
+    if (db.inTransaction) return true;
     const removed = q.sweep.run({ now: now(), limit: batch }).changes;
     // Hands the pages freed by the sweep back to the file system, a bounded number at a time.
     if (removed > 0) db.exec('PRAGMA incremental_vacuum(256)');
@@ -74,26 +74,26 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
   const stopSweeper = interval > 0 ? startExpirySweeper(sweepSome, interval, reportSweepError) : () => undefined;
 
   return {
-    get: <T>(ns: string, id: string) => run(() => {
+    get: <T>(ns: string, id: string) => read(() => {
       const row = q.get.get({ ns, id, now: now() }) as { json: string } | undefined;
       return row ? (JSON.parse(row.json) as T) : undefined;
     }),
-    put: (ns, id, value, ttlMs) => run(() => void q.put.run({ ns, id, json: JSON.stringify(value), exp: exp(ttlMs) })),
-    create: (ns, id, value, ttlMs) => run(() => q.create.run({ ns, id, json: JSON.stringify(value), exp: exp(ttlMs), now: now() }).changes === 1),
-    swap: (ns, id, expected, next, ttlMs) => run(() => {
+    put: (ns, id, value, ttlMs) => write(() => void q.put.run({ ns, id, json: JSON.stringify(value), exp: exp(ttlMs) })),
+    create: (ns, id, value, ttlMs) => write(() => q.create.run({ ns, id, json: JSON.stringify(value), exp: exp(ttlMs), now: now() }).changes === 1),
+    swap: (ns, id, expected, next, ttlMs) => write(() => {
       const key = { ns, id, expected: JSON.stringify(expected), now: now() };
       const r = next === undefined ? q.swapDelete.run(key) : q.swap.run({ ...key, json: JSON.stringify(next), exp: exp(ttlMs) });
       return r.changes === 1;
     }),
-    delete: (ns, id) => run(() => {
+    delete: (ns, id) => write(() => {
       const row = q.delete.get({ ns, id, now: now() }) as { live: number } | undefined;
       return row !== undefined && Number(row.live) === 1;
     }),
-    list: <T>(ns: string) => run(() => rows(q.list.all({ ns, now: now() })).map((r) => JSON.parse(r.json) as T)),
-    incr: (ns, id, ttlMs) => run(() => Number((q.incr.get({ ns, id, exp: exp(ttlMs), now: now() }) as { json: string }).json)),
+    list: <T>(ns: string) => read(() => rows(q.list.all({ ns, now: now() })).map((r) => JSON.parse(r.json) as T)),
+    incr: (ns, id, ttlMs) => write(() => Number((q.incr.get({ ns, id, exp: exp(ttlMs), now: now() }) as { json: string }).json)),
     publish: pubsub.publish,
     subscribe: pubsub.subscribe,
-    entryCount: () => run(() => Number((q.count.get() as { n: number }).n)),
+    entryCount: () => read(() => Number((q.count.get() as { n: number }).n)),
     async healthy() {
       if (closed) return false;
       try {
@@ -107,6 +107,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
       if (closed) return;
       closed = true;
       stopSweeper();
+      tx.flush();
       pubsub.clear();
       closeQuietly(db);
     },

@@ -1,4 +1,4 @@
-import { readFileSync, truncateSync, writeFileSync, mkdtempSync, statSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,17 @@ describe('bad state refuses the start with one line naming the file, and never s
     expect(lines[0]).toContain(file);
     expect(lines[0]).toMatch(/newer tabmesh \(schema 99; this release knows up to 1\)/);
     expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('a write-ahead log without its database (the database was moved or deleted)', async () => {
+    const dir = newDir();
+    const file = await populated(dir);
+    writeFileSync(`${file}-wal`, randomBytes(4096));
+    rmSync(file);
+    const lines = await refusedStart(dir);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${file} is missing but ${file}-wal is there`);
+    expect(existsSync(file)).toBe(false);
   });
 
   it.each([
