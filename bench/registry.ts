@@ -8,6 +8,7 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   signaling: () => import('./signaling.ts'),
   tasks: () => import('./tasks.ts'),
   token: () => import('./token.ts'),
+  'control-plane': () => import('./control-plane.ts'),
   relayed: () => import('./relayed.ts'),
   cluster: () => import('./cluster.ts'),
   browser: () => import('./browser.ts'),

@@ -74,6 +74,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     }
     if (err instanceof StoreUnavailableError) {
       metrics.rejections.inc({ reason: 'store-unavailable' });
+      // The operator needs the cause (Redis down, the database's disk full or read-only): the client only gets 503.
+      logger.warn('store unavailable', { path: c.req.path, cause: err.message });
       return c.json({ error: { code: 'store-unavailable', message: 'the state store is unreachable; retry shortly' } }, 503);
     }
     logger.error('unhandled error', { err, path: c.req.path });

@@ -9,6 +9,8 @@ export class ConfigError extends Error {
   }
 }
 
+export type StoreKind = 'embedded' | 'memory' | 'redis';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface ApiKeyEntry {
@@ -42,6 +44,10 @@ export interface Config {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   redisUrl: string | undefined;
+  /** Where the control plane's state lives: the database file in `dataDir` unless told otherwise. */
+  store: StoreKind;
+  /** SQLite synchronous level of the embedded store (`full` also survives power loss). */
+  storeSync: 'normal' | 'full';
   hubDir: string | undefined;
   /** Whose `Forwarded` / `X-Forwarded-For` to believe for the client address (none by default). */
   trustProxy: TrustProxy;
@@ -130,6 +136,18 @@ export function loadConfig(env: Env): Config {
     // The URL may carry a password: name the rule, not the value.
     throw new ConfigError('TABMESH_REDIS_URL', 'must be a redis:// or rediss:// URL', '…');
   }
+  const storeRaw = opt(env, 'TABMESH_STORE');
+  if (storeRaw !== undefined && !['embedded', 'memory', 'redis'].includes(storeRaw)) {
+    throw new ConfigError('TABMESH_STORE', 'must be one of embedded, memory, redis', storeRaw);
+  }
+  const store = (storeRaw ?? (redisUrl ? 'redis' : 'embedded')) as StoreKind;
+  if ((store === 'redis') !== (redisUrl !== undefined)) {
+    throw store === 'redis'
+      ? new ConfigError('TABMESH_REDIS_URL', 'must be set when TABMESH_STORE is redis', '')
+      : new ConfigError('TABMESH_STORE', 'must be redis (or unset) when TABMESH_REDIS_URL is set', store);
+  }
+  const storeSync = (opt(env, 'TABMESH_STORE_SYNC') ?? 'normal') as Config['storeSync'];
+  if (storeSync !== 'normal' && storeSync !== 'full') throw new ConfigError('TABMESH_STORE_SYNC', 'must be normal or full', storeSync);
   const tlsCertFile = opt(env, 'TLS_CERT_FILE');
   const tlsKeyFile = opt(env, 'TLS_KEY_FILE');
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
@@ -161,6 +179,8 @@ export function loadConfig(env: Env): Config {
     tlsCertFile,
     tlsKeyFile,
     redisUrl,
+    store,
+    storeSync,
     hubDir: opt(env, 'TABMESH_HUB_DIR'),
     trustProxy,
   };

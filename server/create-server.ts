@@ -35,7 +35,7 @@ export interface ServerDeps {
   secrets: Pick<Secrets, 'apiKeys' | 'jwtSecret'>;
   logger: Logger;
   serveHub?: MiddlewareHandler;
-  /** Defaults to the in-memory store. */
+  /** The entries pass the configured store (startup.ts); in-process tests default to memory. */
   store?: Store;
   /** Epoch ms; tests inject a movable clock. */
   now?: () => number;
@@ -82,6 +82,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   };
   const now = deps.now ?? Date.now;
   const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
+  if (config.store === 'memory') logger.warn('TABMESH_STORE=memory: devices, pairings, tasks and revocations are kept in memory only; nothing survives a restart');
   const metrics = createServerMetrics();
   const taskTransitions = metrics.registry.counter('tabmesh_task_transitions_total', 'Task state transitions, by new state');
   const tokens = createTokenService(deps.secrets.jwtSecret, config.tokenTtlSeconds, now);

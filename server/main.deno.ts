@@ -19,9 +19,9 @@ declare const Deno: {
 };
 
 const env = Deno.env.toObject();
-const { config, secrets } = await startupOrExit(env, (code) => Deno.exit(code));
+const { config, secrets, store } = await startupOrExit(env, (code) => Deno.exit(code));
 const logger = createLogger(config.logLevel);
-const server = await createTabmeshServer({ config, secrets, logger, serveHub: serveHub(config.hubDir) });
+const server = await createTabmeshServer({ config, secrets, store, logger, serveHub: serveHub(config.hubDir) });
 let tls: { cert?: string; key?: string } = {};
 try {
   if (config.tlsCertFile && config.tlsKeyFile) tls = { cert: Deno.readTextFileSync(config.tlsCertFile), key: Deno.readTextFileSync(config.tlsKeyFile) };

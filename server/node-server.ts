@@ -25,9 +25,9 @@ function destroySocket(this: Duplex): void {
 export async function startNodeServer(
   env: Record<string, string | undefined> = process.env,
 ): Promise<{ port: number; shutdownTimeoutMs: number; close(): Promise<void> }> {
-  const { config, secrets } = await startupOrExit(env, (code) => process.exit(code));
+  const { config, secrets, store } = await startupOrExit(env, (code) => process.exit(code));
   const logger = createLogger(config.logLevel);
-  const server = await createTabmeshServer({ config, secrets, logger, serveHub: serveHub(config.hubDir) });
+  const server = await createTabmeshServer({ config, secrets, store, logger, serveHub: serveHub(config.hubDir) });
   let tls: { cert: Buffer; key: Buffer } | undefined;
   try {
     tls = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;

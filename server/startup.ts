@@ -1,12 +1,27 @@
+import { mkdir } from 'node:fs/promises';
 import { bootstrapSecrets, type Secrets } from './bootstrap-secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './ops/logger.ts';
+import { openConfiguredStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
 
-/** Loads config and secrets or exits 1 with the variable and rule; shared by both entries. */
-export async function startupOrExit(env: Record<string, string | undefined>, exit: (code: number) => never): Promise<{ config: Config; secrets: Secrets }> {
+/**
+ * Loads config, opens the store and reads (or creates) the secrets, or exits 1 with one line
+ * saying what is wrong and what to do; shared by both entries.
+ */
+export async function startupOrExit(
+  env: Record<string, string | undefined>,
+  exit: (code: number) => never,
+): Promise<{ config: Config; secrets: Secrets; store: Store }> {
+  let store: Store | undefined;
   try {
     const config = loadConfig(env);
-    return { config, secrets: await bootstrapSecrets(config) };
+    const logger = createLogger(config.logLevel);
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    store = await openConfiguredStore(config, (cause) => logger.warn('expiry sweep failed', { cause }));
+    return { config, store, secrets: await bootstrapSecrets(config, config.store === 'embedded' ? store : undefined) };
   } catch (err) {
+    await store?.close().catch(() => undefined);
     if (err instanceof ConfigError) console.error(`tabmesh: invalid configuration: ${err.message}`);
     else console.error(`tabmesh: cannot start: ${(err as Error).message}`);
     return exit(1);

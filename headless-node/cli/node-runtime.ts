@@ -11,6 +11,7 @@ import { createControlPlaneClient, type ControlPlaneClient } from '../session/co
 import type { NodeTokenSource } from '../session/token-source.ts';
 import { EXIT } from './command-line.ts';
 import { connectionError } from './cli-session.ts';
+import { isCredentialRefusal } from './credential-refusal.ts';
 
 export interface NodeRuntimeOptions {
   url: string;
@@ -45,6 +46,8 @@ export async function firstToken(url: string, tokens: NodeTokenSource, signal: A
       return;
     } catch (err) {
       const unreachable = (err instanceof ApiError && (err.status === 0 || err.status >= 500)) || (err instanceof MeshError && err.retryable);
+      // A refusal stays a MeshError: the caller knows which credential it was and says what to do.
+      if (isCredentialRefusal(err)) throw err;
       if (!unreachable) throw connectionError(url, err);
       const wait = backoff.next();
       log(`server not reachable (${(err as Error).message}); retrying in ${(wait / 1000).toFixed(1)} s`);
@@ -56,7 +59,8 @@ export async function firstToken(url: string, tokens: NodeTokenSource, signal: A
 /**
  * Joins the mesh, registers the host's agents with the control plane (again after every
  * reconnect: a restarted server may have forgotten them), serves calls until `signal` aborts or
- * the credential is revoked, then deregisters and leaves. Resolves with the exit code.
+ * the credential is revoked, then deregisters and leaves. Resolves with the exit code; rejects
+ * with the MeshError when the server refuses the credential (the caller explains it).
  */
 export async function runNode(o: NodeRuntimeOptions): Promise<number> {
   const mesh = createMesh({
@@ -101,7 +105,10 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
 
   try {
     const joined = await Promise.race([mesh.start(), stopped.then(() => undefined)]);
-    if (!joined) return fatal ? EXIT.connection : EXIT.ok;
+    if (!joined) {
+      if (isCredentialRefusal(fatal)) throw fatal;
+      return fatal ? EXIT.connection : EXIT.ok;
+    }
     peerId = joined.peerId;
     o.onSkillsChanged?.(() => void registerOrWarn());
     await registerOrWarn();
@@ -110,6 +117,7 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
     console.log(`joined mesh "${joined.mesh}" as ${peerId} (${o.p2p ? 'peer-to-peer' : 'no p2p: fallback tier only'}); ${agents}`);
     await stopped;
     if (fatal) {
+      if (isCredentialRefusal(fatal)) throw fatal;
       console.error(`tabmesh node: stopped: ${fatal.message}`);
       return EXIT.connection;
     }
@@ -117,7 +125,7 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
     await deregister(o, controlPlane, peerId);
     return EXIT.ok;
   } catch (err) {
-    throw err instanceof MeshError ? connectionError(o.url, err) : err;
+    throw err instanceof MeshError && !isCredentialRefusal(err) ? connectionError(o.url, err) : err;
   } finally {
     await mesh.stop();
   }

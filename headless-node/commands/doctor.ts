@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { EXIT, intFlag, runCommand, UsageError, type CommandSpec } from '../cli/command-line.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readCredential, readServerUrl } from '../cli/connection-options.ts';
 import { skip, type CheckResult } from '../doctor/check-result.ts';
+import { checkDataDir } from '../doctor/data-dir-checks.ts';
 import { checkNodeDatachannel, checkNodeVersion, releaseNodeDatachannel } from '../doctor/environment-checks.ts';
 import { checkIceServers } from '../doctor/ice-checks.ts';
 import { checkHealth, checkIceConfig, checkSignaling, checkToken } from '../doctor/server-checks.ts';
@@ -9,8 +10,8 @@ import { generateIdentity } from '../../server/protocol.ts';
 
 const spec = {
   name: 'doctor',
-  options: { ...CONNECTION_OPTIONS, 'bind-address': { type: 'string' }, 'timeout-ms': { type: 'string' }, json: { type: 'boolean' } },
-  help: `usage: tabmesh doctor --url URL [--key KEY | --token TOKEN] [--bind-address IP] [--timeout-ms MS] [--json]
+  options: { ...CONNECTION_OPTIONS, 'bind-address': { type: 'string' }, 'data-dir': { type: 'string' }, 'timeout-ms': { type: 'string' }, json: { type: 'boolean' } },
+  help: `usage: tabmesh doctor --url URL [--key KEY | --token TOKEN] [--bind-address IP] [--data-dir DIR] [--timeout-ms MS] [--json]
 
 Checks, in order, and says in plain words what is wrong:
   Node.js version (>= 20), node-datachannel loads, the server answers /health, the key is
@@ -21,6 +22,10 @@ Checks, in order, and says in plain words what is wrong:
 ${CONNECTION_HELP}
                      (without a key the token, signaling and ICE checks are skipped)
   --bind-address IP  gather ICE candidates on this local address only (env TABMESH_BIND_ADDRESS)
+  --data-dir DIR     on the server's machine: the store the environment selects (TABMESH_STORE,
+                     TABMESH_REDIS_URL) and the data dir's health: writable, free space, modes
+                     (700 directory, 600 database and secrets), the database file's header and
+                     schema (env TABMESH_DATA_DIR)
   --timeout-ms MS    per network check (default 5000)
   --json             print {ok, checks[]} as JSON instead of text
 
@@ -53,15 +58,18 @@ export async function run(args: string[]): Promise<number> {
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 5000, 100, 60_000);
     const bindAddress = values['bind-address'] ?? process.env.TABMESH_BIND_ADDRESS;
     if (bindAddress !== undefined && !isIP(bindAddress)) throw new UsageError(`--bind-address must be an IP address (got "${bindAddress}")`);
+    const dataDir = values['data-dir'] ?? process.env.TABMESH_DATA_DIR;
     const checks: CheckResult[] = [];
     if (!values.json) console.log(`tabmesh doctor: checking ${url.origin}\n`);
     try {
-      await runChecks(url, key, bindAddress, timeoutMs, (r) => {
+      const emit = (r: CheckResult) => {
         checks.push(r);
         if (values.json) return;
         console.log(`${MARK[r.status]} ${r.title}`);
         if (r.fix) console.log(`       → ${r.fix}`);
-      });
+      };
+      await runChecks(url, key, bindAddress, timeoutMs, emit);
+      if (dataDir !== undefined) checkDataDir(dataDir, process.env).forEach(emit);
     } finally {
       await releaseNodeDatachannel();
     }

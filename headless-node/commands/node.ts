@@ -6,7 +6,8 @@ import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts'
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { withMcpServers } from '../mcp/mcp-agent-host.ts';
 import { splitCommand } from '../mcp/split-command.ts';
-import { checkCredentialFlags, resolveNodeCredential } from '../cli/node-credential.ts';
+import { isCredentialRefusal, refusalError } from '../cli/credential-refusal.ts';
+import { checkCredentialFlags, resolveNodeCredential, type NodeCredential } from '../cli/node-credential.ts';
 import { firstToken, runNode } from '../cli/node-runtime.ts';
 import { defaultDataDir, openDataDir } from '../session/data-dir.ts';
 import { CREDENTIAL_FILE } from '../session/device-pairing.ts';
@@ -60,7 +61,8 @@ ${MESH_HELP}
   --quiet                log only errors
 
 Exit codes: 0 stopped by a signal, 2 bad flags or skills module, or another node already runs
-on the data dir, 3 server unreachable at a pairing step or credential refused/revoked.`,
+on the data dir, 3 server unreachable at a pairing step or credential refused/revoked (one line
+says which, and the command that pairs this node again).`,
 } satisfies CommandSpecShape;
 
 /** `tabmesh node`: a long-running headless peer. */
@@ -114,17 +116,18 @@ export async function run(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    const dataDir = values['data-dir'];
+    let credential: NodeCredential | undefined;
     try {
       const context = { url, name, values, env, dir, signal: shutdown.signal, log };
-      let credential = await resolveNodeCredential(context);
+      credential = await resolveNodeCredential(context);
       let tokens = createNodeTokenSource({ url, secret: credential.secret, identity });
       try {
         await firstToken(url, tokens, shutdown.signal, log);
       } catch (err) {
-        const refusedSaved = credential.source === 'saved' && err instanceof CliError && err.exitCode === EXIT.connection;
-        if (!refusedSaved) throw err;
-        if (values.code === undefined) throw new CliError(`${err.message}; the saved device token in ${dir.path}/${CREDENTIAL_FILE} was refused (revoked?): pair again with --code`, EXIT.connection);
-        log('the saved device token was refused (revoked?); pairing again with --code');
+        // A refused saved token with --code given: pair again now (the refused file is replaced).
+        if (!(credential.source === 'saved' && isCredentialRefusal(err) && values.code !== undefined)) throw err;
+        log(`the saved device token was refused (${err.code === 'revoked' ? 'revoked' : 'unknown to the server'}); pairing again with --code`);
         dir.remove(CREDENTIAL_FILE);
         credential = await resolveNodeCredential(context);
         tokens = createNodeTokenSource({ url, secret: credential.secret, identity });
@@ -141,6 +144,10 @@ export async function run(args: string[]): Promise<number> {
         ...(mcpHost ? { onSkillsChanged: mcpHost.onSkillsChanged } : {}),
       });
     } catch (err) {
+      // The saved token stays where it is: nothing is lost if the server's data comes back.
+      if (credential && isCredentialRefusal(err)) {
+        throw refusalError(err, { url, name, dataDir: dir.path, customDataDir: dataDir !== undefined, credential });
+      }
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
       if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;
       throw err;

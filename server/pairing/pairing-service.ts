@@ -37,6 +37,8 @@ export interface PairingService {
 }
 
 const TOKEN_PATTERN = /^tmd_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{20,64})$/;
+/** The longest token lifetime config allows (86,400 s) plus a minute of clock slack. */
+const REVOCATION_TTL_MS = 86_400_000 + 60_000;
 export const deviceCid = (deviceId: string) => `device-${deviceId}`;
 
 /** Pairing codes, invites, approval and device tokens; tokens are stored only as hashes. */
@@ -150,7 +152,9 @@ export function createPairingService(opts: {
       if (!d || d.mesh !== mesh) throw new HttpError(404, 'not-found', `no device "${deviceId}"`);
       const next = { ...d, revokedAt: d.revokedAt ?? now() };
       await store.put('devices', deviceId, next);
-      await store.put('revoked', deviceCid(deviceId), true);
+      // Only JWTs need this mark (the device record refuses the device token for good); none lives
+      // longer than the longest TABMESH_TOKEN_TTL_SECONDS, so the mark expires after that.
+      await store.put('revoked', deviceCid(deviceId), true, REVOCATION_TTL_MS);
       await opts.onRevoke(deviceCid(deviceId));
       return stripDevice(next);
     },
@@ -158,7 +162,10 @@ export function createPairingService(opts: {
       const m = TOKEN_PATTERN.exec(presented);
       if (!m) return undefined;
       const d = await store.get<DeviceRecord>('devices', m[1]!);
-      if (!d || d.revokedAt || !constantTimeEqual(d.tokenHash, await sha256Hex(presented))) return undefined;
+      if (!d || !constantTimeEqual(d.tokenHash, await sha256Hex(presented))) return undefined;
+      // The holder of a revoked token learns it was revoked (not "unknown"), so a client can say
+      // so; this reads the device record, not the revocation list, which may expire.
+      if (d.revokedAt) throw new HttpError(403, 'revoked', 'credential has been revoked');
       return { cid: deviceCid(d.id), role: d.role, mesh: d.mesh };
     },
     isRevoked: async (cid) => (await store.get<boolean>('revoked', cid)) === true,

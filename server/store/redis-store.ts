@@ -1,22 +1,55 @@
 import { Redis } from 'ioredis';
 import { StoreUnavailableError, type Store } from './store.ts';
 
+// Ids are indexed per namespace for `list`: permanent entries in a set, entries with a TTL in a
+// sorted set scored by their expiry (Redis's own clock), pruned on every TTL write, so ids of
+// entries nobody lists again (nonces, attempt counters) do not pile up after their keys expired.
+// KEYS: 1 the value, 2 the set, 3 the sorted set.
+const INDEX = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function index(id, ttl)
+  if ttl ~= '' then
+    local now = nowMs()
+    redis.call('SREM', KEYS[2], id)
+    redis.call('ZADD', KEYS[3], now + tonumber(ttl), id)
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  else
+    redis.call('ZREM', KEYS[3], id)
+    redis.call('SADD', KEYS[2], id)
+  end
+end
+local function unindex(id)
+  redis.call('SREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], id)
+end
+`;
+// ARGV: json, id, ttl ms or ''.
+const PUT = `${INDEX}
+if ARGV[3] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[1]) end
+index(ARGV[2], ARGV[3])
+return 1`;
+// Set-if-absent and index in one step: a create that fails must not have written anything.
+const CREATE = `${INDEX}
+local ok
+if ARGV[3] ~= '' then ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) else ok = redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+if not ok then return 0 end
+index(ARGV[2], ARGV[3])
+return 1`;
 // Compare-and-set in one round trip, so two instances can never both win a claim.
-const SWAP = `
+// ARGV: expected json, next json or '' (delete), ttl ms or '', id.
+const SWAP = `${INDEX}
 local cur = redis.call('GET', KEYS[1])
 if cur ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1]); redis.call('SREM', KEYS[2], ARGV[4])
+  redis.call('DEL', KEYS[1]); unindex(ARGV[4])
 elseif ARGV[3] ~= '' then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]); index(ARGV[4], ARGV[3])
 else
-  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[1], ARGV[2]); index(ARGV[4], '')
 end
-return 1`;
-// Set-if-absent and index in one step: a create that fails must not have written anything.
-const CREATE = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', unpack(ARGV, 3)) then return 0 end
-redis.call('SADD', KEYS[2], ARGV[2])
 return 1`;
 const INCR = `
 local v = redis.call('INCR', KEYS[1])
@@ -52,6 +85,8 @@ export function createRedisStore(url: string, prefix = 'tabmesh'): Store {
 
   const key = (ns: string, id: string) => `${prefix}:${ns}:${id}`;
   const idx = (ns: string) => `${prefix}:ns:${ns}`;
+  const zidx = (ns: string) => `${prefix}:nsx:${ns}`;
+  const ttlArg = (ttlMs?: number) => (ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs))));
   // While (re)connecting, give a command a short grace for the link to come up, then fail fast.
   const connected = () =>
     redis.status === 'ready' ? Promise.resolve(true) : new Promise<boolean>((resolve) => {
@@ -67,7 +102,6 @@ export function createRedisStore(url: string, prefix = 'tabmesh'): Store {
       throw new StoreUnavailableError(`redis: ${(err as Error).message}`);
     }
   };
-  const ttlArgs = (ttlMs?: number): [] | ['PX', number] => (ttlMs === undefined ? [] : ['PX', Math.max(1, Math.ceil(ttlMs))]);
 
   return {
     get: <T>(ns: string, id: string) => run(async () => {
@@ -75,25 +109,26 @@ export function createRedisStore(url: string, prefix = 'tabmesh'): Store {
       return v === null ? undefined : (JSON.parse(v) as T);
     }),
     put: (ns, id, value, ttlMs) => run(async () => {
-      await redis.multi().set(key(ns, id), JSON.stringify(value), ...(ttlArgs(ttlMs) as [])).sadd(idx(ns), id).exec();
+      await redis.eval(PUT, 3, key(ns, id), idx(ns), zidx(ns), JSON.stringify(value), id, ttlArg(ttlMs));
     }),
     create: (ns, id, value, ttlMs) => run(async () =>
-      (await redis.eval(CREATE, 2, key(ns, id), idx(ns), JSON.stringify(value), id, ...ttlArgs(ttlMs))) === 1),
+      (await redis.eval(CREATE, 3, key(ns, id), idx(ns), zidx(ns), JSON.stringify(value), id, ttlArg(ttlMs))) === 1),
     swap: (ns, id, expected, next, ttlMs) => run(async () => {
-      const r = await redis.eval(SWAP, 2, key(ns, id), idx(ns), JSON.stringify(expected), next === undefined ? '' : JSON.stringify(next), ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs))), id);
+      const r = await redis.eval(SWAP, 3, key(ns, id), idx(ns), zidx(ns), JSON.stringify(expected), next === undefined ? '' : JSON.stringify(next), ttlArg(ttlMs), id);
       return r === 1;
     }),
     delete: (ns, id) => run(async () => {
-      const [[, n]] = (await redis.multi().del(key(ns, id)).srem(idx(ns), id).exec()) as [[unknown, number]];
+      const [[, n]] = (await redis.multi().del(key(ns, id)).srem(idx(ns), id).zrem(zidx(ns), id).exec()) as [[unknown, number]];
       return n === 1;
     }),
     list: <T>(ns: string) => run(async () => {
-      const ids = await redis.smembers(idx(ns));
+      const [permanent, expiring] = await Promise.all([redis.smembers(idx(ns)), redis.zrange(zidx(ns), '0', '-1')]);
+      const ids = [...new Set([...permanent, ...expiring])];
       if (ids.length === 0) return [];
       const values = await redis.mget(ids.map((id) => key(ns, id)));
       const gone = ids.filter((_, i) => values[i] === null);
-      // Expired entries leave their id in the index; prune lazily.
-      if (gone.length) await redis.srem(idx(ns), ...gone);
+      // Expired entries can leave their id in an index until the next TTL write; prune here too.
+      if (gone.length) await redis.multi().srem(idx(ns), ...gone).zrem(zidx(ns), ...gone).exec();
       return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as T);
     }),
     incr: (ns, id, ttlMs) => run(async () => Number(await redis.eval(INCR, 1, key(ns, id), String(Math.max(1, Math.ceil(ttlMs)))))),

@@ -1,7 +1,7 @@
 /**
  * The state behind the control plane. Async and JSON-only (values are serialised, never shared
- * as objects) so the in-memory and the Redis backend behave the same; one contract test suite
- * runs against both. Namespaces (`ns`) group ids, e.g. `agents:default`.
+ * as objects) so every backend (embedded database, Redis, in-memory) behaves the same; one
+ * contract test suite runs against all three. Namespaces (`ns`) group ids, e.g. `agents:default`.
  */
 export interface Store {
   get<T>(ns: string, id: string): Promise<T | undefined>;
@@ -23,6 +23,11 @@ export interface Store {
   publish(channel: string, message: unknown): Promise<void>;
   /** Subscribes; resolves with an unsubscribe function. */
   subscribe(channel: string, handler: (message: unknown) => void): Promise<() => Promise<void>>;
+  /**
+   * Entries the backend holds, expired ones not yet removed included; lets tests and benchmarks
+   * check that expiry keeps the store bounded. Backends that cannot count cheaply leave it out.
+   */
+  entryCount?(): Promise<number>;
   /** False while the backend is unreachable (drives /ready). */
   healthy(): Promise<boolean>;
   close(): Promise<void>;

@@ -61,6 +61,15 @@ export interface TaskQueue {
 const tasksNs = (mesh: string) => `tasks:${mesh}`;
 const requestsNs = (mesh: string) => `task-req:${mesh}`;
 const deliveredNs = (mesh: string) => `task-delivered:${mesh}`;
+/**
+ * Open (pending/assigned) tasks are mirrored here, so submit, routing and the sweep read the few
+ * open tasks instead of the whole retained history (100,000 finished tasks made every submit
+ * parse all of them). `tasks:` stays authoritative: a mirror left stale by a crash between the
+ * two writes is corrected by the sweep, which also rebuilds the mirror from the full list now
+ * and then (FULL_SWEEP_EVERY).
+ */
+const openNs = (mesh: string) => `tasks-open:${mesh}`;
+const FULL_SWEEP_EVERY = 60;
 const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v) ?? '').byteLength;
 const OPEN: TaskState[] = ['pending', 'assigned'];
 const MAX_CLAIM_BACKOFF_MS = 2000;
@@ -76,16 +85,24 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
       .filter((t) => (!f.state || t.state === f.state) && (!f.agent || t.agentId === f.agent) && (!f.skill || t.skill === f.skill))
       .sort((a, b) => b.createdAt - a.createdAt);
 
+  const openTasks = (mesh: string) => store.list<Task>(openNs(mesh));
+  const retainFor = (t: Task) => t.expiresAt - now() + limits.retentionMs;
+  const mirror = (t: Task) =>
+    OPEN.includes(t.state) ? store.put(openNs(t.mesh), t.id, t, retainFor(t)) : store.delete(openNs(t.mesh), t.id).then(() => undefined);
+
   const inFlight: TaskQueue['inFlight'] = async (mesh) => {
     const counts = new Map<string, number>();
-    for (const t of await list(mesh, { state: 'assigned' })) if (t.agentId) counts.set(t.agentId, (counts.get(t.agentId) ?? 0) + 1);
+    for (const t of await openTasks(mesh)) if (t.state === 'assigned' && t.agentId) counts.set(t.agentId, (counts.get(t.agentId) ?? 0) + 1);
     return counts;
   };
+  let sweeps = 0;
 
   /** Moves `from` to `next` only if nobody changed it meanwhile; the loser gets false. */
   const transition = async (from: Task, next: Task): Promise<boolean> => {
-    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, next.expiresAt - now() + limits.retentionMs);
+    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next));
     if (ok) {
+      // The transition stands even if the mirror write fails (store hiccup): the sweep repairs it.
+      await mirror(next).catch(() => undefined);
       opts.onTransition?.(next.state, next);
       if (next.state === 'assigned' && next.targetPeer) push(next.mesh, next.targetPeer, { type: 'task-assigned', payload: next });
       if (next.state !== 'assigned') push(next.mesh, next.submitter, { type: 'task-updated', payload: next });
@@ -144,7 +161,7 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
       if (body.to !== undefined && body.to.includes(':') && !(await registry.get(mesh, body.to))) {
         throw new HttpError(404, 'no-agent', `no agent "${body.to}" in this mesh`);
       }
-      const open = (await list(mesh)).filter((t) => t.submitter === submitter && OPEN.includes(t.state)).length;
+      const open = (await openTasks(mesh)).filter((t) => t.submitter === submitter && OPEN.includes(t.state)).length;
       if (open >= limits.maxOpenPerPeer) {
         throw new HttpError(429, 'too-many-open-tasks', `at most ${limits.maxOpenPerPeer} open tasks per peer`);
       }
@@ -156,6 +173,9 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         ...(body.to && !body.to.includes(':') ? { targetPeer: body.to } : {}),
         ...(body.to?.includes(':') ? { agentId: body.to } : {}),
       };
+      // Mirror first: a crash between the two writes leaves a mirror without a task (the sweep drops
+      // it), never an open task the partial sweeps cannot see.
+      await mirror(task);
       await store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs);
       // The request-id claim decides concurrent retries: the loser drops its task. A claim that
       // reads as lost may be our own write answered late (a store client resends after a drop).
@@ -164,6 +184,7 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
       if (!won) {
         await store.delete(tasksNs(mesh), task.id);
+        await store.delete(openNs(mesh), task.id);
         const winner = await store.get<string>(requestsNs(mesh), claimKey);
         const existing = winner && (await store.get<Task>(tasksNs(mesh), winner));
         if (existing) return { task: existing, created: false };
@@ -196,16 +217,26 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
       }
     },
     async sweep(meshes) {
+      const full = sweeps++ % FULL_SWEEP_EVERY === 0;
       for (const mesh of meshes) {
-        for (const task of await list(mesh)) {
-          if (!OPEN.includes(task.state)) continue;
+        const mirrored = new Map((await openTasks(mesh)).map((t) => [t.id, t]));
+        const candidates = new Map(mirrored);
+        if (full) for (const t of await list(mesh)) if (OPEN.includes(t.state) && !candidates.has(t.id)) candidates.set(t.id, t);
+        for (const seen of candidates.values()) {
+          const task = await store.get<Task>(tasksNs(mesh), seen.id);
+          if (!task || !OPEN.includes(task.state)) {
+            await store.delete(openNs(mesh), seen.id);
+            continue;
+          }
+          const copy = mirrored.get(task.id);
+          if (!copy || JSON.stringify(copy) !== JSON.stringify(task)) await mirror(task);
           if (task.expiresAt <= now()) {
             await transition(task, { ...task, state: 'expired', updatedAt: now() });
           } else if (task.state === 'pending') {
             const owner = await requestOwner(task);
             if (owner === task.id) await tryAssign(task, task.agentId ?? task.targetPeer);
             // Left by a retry that lost the request id (or failed before it could delete it).
-            else if (owner !== undefined) await store.swap(tasksNs(mesh), task.id, task, undefined);
+            else if (owner !== undefined && (await store.swap(tasksNs(mesh), task.id, task, undefined))) await store.delete(openNs(mesh), task.id);
           } else if (task.targetPeer && !(await store.get(deliveredNs(mesh), task.id))) {
             // The first push was lost (pub/sub during a store outage, agent between sockets).
             push(mesh, task.targetPeer, { type: 'task-assigned', payload: task });

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { getToken } from '../helpers/server-process.ts';
-import { ADMIN_KEY, hubRecords, openAdminTab, openTab, openView, peerIdOf } from './helpers/hub-tabs.ts';
+import { createInvite as createInviteAs, hubRecords, openAdminTab, openTab, openView, peerIdOf } from './helpers/hub-tabs.ts';
 import { decodeSvgQr } from './helpers/qr-decode.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
 
 const suite = hubSuite();
 
-async function createInvite(autoApprove: boolean): Promise<{ url: string }> {
-  const token = await getToken(suite.server.url, ADMIN_KEY, 'invite-maker');
-  const res = await fetch(`${suite.server.url}/api/invites`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ autoApprove }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { url: string };
-}
+const createInvite = (autoApprove: boolean) => createInviteAs(suite.server.url, autoApprove);
 
 describe('joining with an invite', () => {
   it('pairs a new device after an admin approves it, keeps it across reloads, and kicks it when revoked', async () => {
@@ -47,12 +39,13 @@ describe('joining with an invite', () => {
     const identities = await hubRecords<{ peerId: string; keys: { privateKey: KeyInfo } }>(device.page, 'identities');
     expect(identities.map((i) => [i.peerId, i.keys.privateKey])).toEqual([[peerId, { type: 'private', extractable: false, algorithm: expect.any(String) }]]);
 
-    // Revoking kicks the live session at once and the device forgets its token.
+    // Revoking kicks the live session at once; the device says so, also after a reload (what it
+    // keeps while refused is hub-refused.test.ts's subject).
     admin.page.once('dialog', (d) => void d.accept());
     await admin.page.locator(`[data-testid=devices] li[data-name="${name}"]`).getByRole('button', { name: 'Revoke' }).click();
     await device.page.getByText('This device was revoked by an admin.').waitFor();
     await device.page.reload();
-    await device.page.getByRole('heading', { name: 'Join the mesh' }).waitFor();
+    await device.page.getByRole('heading', { name: 'This device was revoked' }).waitFor();
     // Requests in flight when the device was revoked are refused (403 for its live JWT, 401 for a
     // token exchange with its revoked device token); nothing else may go wrong.
     expect(device.problems.filter((p) => !/status of 40[13]\b/.test(p))).toEqual([]);

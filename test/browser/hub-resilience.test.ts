@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { launchChromium } from './helpers/chromium.ts';
-import { HUB_ENV, hubRecords, MESH_WAIT_MS, openAdminTab, openView } from './helpers/hub-tabs.ts';
+import { chatTo, HUB_ENV, hubRecords, MESH_WAIT_MS, openAdminTab, openView } from './helpers/hub-tabs.ts';
 
 let browser: Browser;
 const servers: ServerProcess[] = [];
@@ -27,16 +27,6 @@ async function serve(env: Record<string, string> = {}, dataDir = mkdtempSync(joi
 const linkTo = (page: Page, peerId: string, state = 'open') => page.locator(`li[data-peer="${peerId}"] [data-link-state="${state}"]`);
 const agentShown = (page: Page, peerId: string) => page.locator(`li[data-peer="${peerId}"] [data-agent="${peerId}:basic"]`);
 const status = (page: Page, s: string) => page.locator(`[data-testid=signaling-status][data-status="${s}"]`);
-
-/** Opens the chat with `peerId`'s browser agent and sends `text`. */
-async function chatTo(page: Page, peerId: string, text: string): Promise<void> {
-  await openView(page, 'chat');
-  const agent = `${peerId}:basic`;
-  await page.locator(`select[name=chat-agent] option[value="${agent}"]`).waitFor({ state: 'attached' });
-  await page.locator('select[name=chat-agent]').selectOption(agent);
-  await page.locator('input[name=message]').fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-}
 
 /** Two admin tabs with an open link, each knowing the other's agents. */
 async function linkedPair(server: ServerProcess) {

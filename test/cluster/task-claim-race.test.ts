@@ -49,6 +49,8 @@ describe('task queue: concurrent retries of one requestId', () => {
 
     // A retry that died between storing its task and deleting it leaves an orphan: swept, never run.
     const orphan = { ...first.task, id: 'orphan', state: 'pending' as const, agentId: undefined, targetPeer: undefined };
+    // (A submit mirrors an open task before storing it, so the orphan has its mirror too.)
+    await base.put('tasks-open:m', 'orphan', orphan);
     await base.put('tasks:m', 'orphan', orphan);
     await queue.sweep(['m']);
     await Promise.all(deliveries);

@@ -41,7 +41,12 @@ describe('pairing, invites, approval and revocation', () => {
     expect(JSON.stringify(devices.body)).not.toContain('tokenHash');
     await t.call('DELETE', `/api/devices/${got.deviceId}`, { token: admin });
     expect(peer.closed?.code).toBe(4403);
-    expect((await t.call('POST', '/api/token', { body: { peerId: 'phone-1' }, headers: { 'x-api-key': got.deviceToken } })).status).toBe(401);
+    // The holder of a revoked device token is told so (403 revoked), not "unknown" (401).
+    const refused = await t.call('POST', '/api/token', { body: { peerId: 'phone-1' }, headers: { 'x-api-key': got.deviceToken } });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'revoked']);
+    // A token that only shares the device id is still unknown.
+    const forged = await t.call('POST', '/api/token', { body: { peerId: 'phone-1' }, headers: { 'x-api-key': got.deviceToken.slice(0, -4) + 'AAAA' } });
+    expect(forged.status).toBe(401);
     expect((await t.call('GET', '/api/whoami', { token: jwt })).status).toBe(403);
   });
 

@@ -46,3 +46,7 @@ describe.each(['tabmesh-server.service', 'tabmesh-node.service'])('deploy/%s', (
     expect(execStart).not.toMatch(/--key|--token|KEY=|SECRET/);
   });
 });
+
+test('deploy/tabmesh-node.service does not restart a node whose credential was refused (exit 3)', () => {
+  expect(setting(readFileSync(join(ROOT, 'deploy/tabmesh-node.service'), 'utf8'), 'RestartPreventExitStatus')).toEqual(['3']);
+});

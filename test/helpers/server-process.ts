@@ -30,6 +30,8 @@ export async function startServer(opts: {
   root?: string;
   /** Deno only: start through `deno task start` (deno.json), the way the docs tell operators. */
   denoTask?: boolean;
+  /** Runs the server through another command (e.g. `unshare` for a private mount namespace). */
+  wrap?: (cmd: string, args: string[]) => [string, string[]];
 } = {}): Promise<ServerProcess> {
   const runtime = opts.runtime ?? 'node';
   const root = opts.root ?? ROOT;
@@ -42,8 +44,9 @@ export async function startServer(opts: {
     ? [process.execPath, [join(root, 'dist/server/main.node.js')]]
     : opts.denoTask
       ? [deno, ['task', '--quiet', 'start']]
-      : [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--quiet', join(root, 'server/main.deno.ts')]];
-  const proc = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', '--quiet', join(root, 'server/main.deno.ts')]];
+  const [bin, argv] = opts.wrap ? opts.wrap(cmd, args) : [cmd, args];
+  const proc = spawn(bin, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

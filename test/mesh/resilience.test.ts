@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
+import { MeshError } from '../../web/mesh/errors.ts';
 import { createSignalingClient } from '../../web/mesh/signaling-client.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
-import { identityFor } from '../helpers/test-identity.ts';
+import { idFor, identityFor } from '../helpers/test-identity.ts';
 import { AGENT_KEY, linksOpen, startMeshServer, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
-import { idFor } from '../helpers/test-identity.ts';
 
 const FIXTURE = new URL('./fixtures/peer-process.mjs', import.meta.url).pathname;
 const env = useMeshServer();
@@ -94,6 +94,29 @@ describe('mesh resilience', () => {
     } finally {
       client.stop();
       await short.stop();
+    }
+  });
+
+  it('stops at once when a token refresh is refused, not when the current token expires', async () => {
+    const server = await startMeshServer({ TABMESH_TOKEN_TTL_SECONDS: '120' });
+    const fetchToken = apiKeyTokenSource({ url: server.url, key: AGENT_KEY, fetch, identity: await identityFor('refused-refresh') });
+    let calls = 0;
+    const client = createSignalingClient({
+      url: server.wsUrl,
+      platform: createNodePlatform(),
+      // The first exchange works; the refresh is refused as a revoked device's would be.
+      getToken: () => (++calls === 1 ? fetchToken() : Promise.reject(new MeshError('revoked', 'credential has been revoked', { retryable: false }))),
+      refreshLeadMs: 119_000,
+    });
+    try {
+      const fatal = new Promise<MeshError>((resolve) => client.on('fatal', resolve));
+      client.start();
+      const err = await Promise.race([fatal, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no fatal within 20 s of a refused refresh')), 20_000))]);
+      expect([err.code, err.retryable, client.state]).toEqual(['revoked', false, 'stopped']);
+      expect(calls).toBe(2);
+    } finally {
+      client.stop();
+      await server.stop();
     }
   });
 });

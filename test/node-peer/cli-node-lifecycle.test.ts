@@ -76,7 +76,7 @@ describe('tabmesh node lifecycle', () => {
     const { devices } = await adminApi<{ devices: Array<{ id: string; name: string }> }>('/devices');
     await adminApi(`/devices/${devices.find((d) => d.name === 'kitchen-pi')!.id}`, { method: 'DELETE' });
     expect(await again.exited).toBe(3);
-    expect(again.stderr.join('\n')).toMatch(/tabmesh node: stopped: .*revoked/i);
+    expect(again.stderr.join('\n')).toMatch(/tabmesh node: an admin revoked this device on .*; to pair again, .* --code CODE$/m);
   });
 
   it('hosts the llm skill against an OpenAI-compatible server and streams its answer', async () => {

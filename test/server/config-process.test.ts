@@ -1,4 +1,4 @@
-import { statSync, readFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getToken, startServer, type Runtime } from '../helpers/server-process.ts';
@@ -33,7 +33,10 @@ describe.each<Runtime>(['node', 'deno'])('startup and secrets on %s', (runtime) 
     expect(out.split(key).length - 1).toBe(2);
     const keyFile = join(first.dataDir, 'admin.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(statSync(join(first.dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    // The JWT secret (and the key) live in the database; admin.key is the readable copy.
+    expect(existsSync(join(first.dataDir, 'jwt-secret'))).toBe(false);
+    expect(statSync(join(first.dataDir, 'tabmesh.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(first.dataDir).mode & 0o777).toBe(0o700);
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(`admin:${key}`);
     const token = await getToken(first.url, key, 'zero-1');
     expect(await first.stop()).toBe(0);

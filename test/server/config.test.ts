@@ -29,6 +29,8 @@ describe('loadConfig defaults', () => {
       tlsCertFile: undefined,
       tlsKeyFile: undefined,
       redisUrl: undefined,
+      store: 'embedded',
+      storeSync: 'normal',
       hubDir: undefined,
       trustProxy: { kind: 'none' },
     });
@@ -49,6 +51,7 @@ describe('loadConfig defaults', () => {
       STUN_URLS: 'stun:10.0.0.1:3478', TURN_URLS: 'turns:t.example:5349', TURN_SECRET: 'shh', TURN_CREDENTIAL_TTL_SECONDS: '60',
       TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem', TABMESH_REDIS_URL: 'redis://127.0.0.1:6379/0', TABMESH_HUB_DIR: '/srv/hub',
       TABMESH_TRUST_PROXY: '2',
+      TABMESH_STORE: 'redis', TABMESH_STORE_SYNC: 'full',
     });
     expect(c).toEqual({
       port: 9000, host: '127.0.0.1',
@@ -59,6 +62,7 @@ describe('loadConfig defaults', () => {
       stunUrls: ['stun:10.0.0.1:3478'], turnUrls: ['turns:t.example:5349'], turnSecret: 'shh', turnCredentialTtlSeconds: 60,
       tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem', redisUrl: 'redis://127.0.0.1:6379/0', hubDir: '/srv/hub',
       trustProxy: { kind: 'hops', hops: 2 },
+      store: 'redis', storeSync: 'full',
     });
   });
 });
@@ -101,6 +105,10 @@ const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['TABMESH_TRUST_PROXY', '11', 'hop count (0-10)'],
   ['TABMESH_TRUST_PROXY', '10.0.0.0/33', 'CIDR ranges'],
   ['TABMESH_TRUST_PROXY', 'proxy.example', 'CIDR ranges'],
+  ['TABMESH_REDIS_URL', '', 'must be set when TABMESH_STORE is redis', { TABMESH_STORE: 'redis' }],
+  ['TABMESH_STORE', 'sqlite', 'one of embedded, memory, redis'],
+  ['TABMESH_STORE', 'memory', 'must be redis (or unset) when TABMESH_REDIS_URL is set', { TABMESH_REDIS_URL: 'redis://127.0.0.1:6379' }],
+  ['TABMESH_STORE_SYNC', 'off', 'must be normal or full'],
 ];
 // Free-form by design: any path or secret is acceptable.
 const FREE_FORM = ['TABMESH_DATA_DIR', 'TABMESH_HUB_DIR'];

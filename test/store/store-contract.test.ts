@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../server/store/memory-store.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { createRedisStore } from '../../server/store/redis-store.ts';
-import type { Store } from '../../server/store/store.ts';
-import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { startBackends } from './store-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-let redis: RedisProcess;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-let n = 0;
-const factories: Array<[string, () => Store]> = [
-  ['memory', () => createMemoryStore()],
-  ['redis', () => createRedisStore(redis.url, `t${++n}`)],
-];
+const backends = await startBackends();
+afterAll(() => backends.stop());
 
 // One contract, every backend (libp2p-style): the control plane may rely on nothing else.
-describe.each(factories)('Store contract: %s', (_name, make) => {
+describe.each(backends.list.map((b) => [b.name, b] as const))('Store contract: %s', (_name, backend) => {
+  const make = backend.make;
   it('get/put/delete/list with JSON copies, not shared objects', async () => {
     const s = make();
     const v = { a: 1, nested: { b: [1, 2] } };
@@ -89,5 +78,70 @@ describe.each(factories)('Store contract: %s', (_name, make) => {
     expect(got).toHaveLength(1);
     expect(await a.healthy()).toBe(true);
     await a.close();
+  });
+
+  it('a swap without a TTL makes the entry permanent; incr keeps its first expiry', async () => {
+    const s = make();
+    await s.put('p', 'x', 1, 150);
+    expect(await s.swap('p', 'x', 1, 2)).toBe(true);
+    expect(await s.incr('cnt', 'c', 150)).toBe(1);
+    await waitFor(async () => (await s.incr('cnt', 'c', 60_000)) === 1, 3000, 'counter reset after its first TTL');
+    expect(await s.get('p', 'x')).toBe(2);
+    await s.close();
+  });
+
+  it('an expired entry can be created again and is not listed, deleted or swapped', async () => {
+    const s = make();
+    await s.put('e', 'x', 'old', 50);
+    await waitFor(async () => (await s.get('e', 'x')) === undefined, 3000, 'expiry');
+    expect(await s.swap('e', 'x', 'old', 'new')).toBe(false);
+    expect(await s.delete('e', 'x')).toBe(false);
+    expect(await s.create('e', 'x', 'fresh')).toBe(true);
+    expect(await s.list('e')).toEqual(['fresh']);
+    await s.close();
+  });
+
+  it.skipIf(!backend.restart)('restart: everything written before close is there afterwards, TTLs included', async () => {
+    const s = make();
+    await s.put('devices', 'd1', { id: 'd1', hash: 'h' });
+    await s.create('pair-code', '123456', { code: '123456' }, 60_000);
+    await s.put('task', 't', { state: 'pending' });
+    expect(await s.swap('task', 't', { state: 'pending' }, { state: 'assigned' })).toBe(true);
+    await s.put('revoked', 'dev:d2', true);
+    await s.incr('pair-ip', '10.0.0.1', 60_000);
+    await s.put('short', 'gone', 1, 50);
+    await s.delete('devices', 'nobody');
+    await waitFor(async () => (await s.get('short', 'gone')) === undefined, 3000, 'short TTL');
+    const r = await backend.restart!(s);
+    expect(await r.get('devices', 'd1')).toEqual({ id: 'd1', hash: 'h' });
+    expect(await r.create('pair-code', '123456', { code: 'other' })).toBe(false);
+    expect(await r.get('task', 't')).toEqual({ state: 'assigned' });
+    expect(await r.get('revoked', 'dev:d2')).toBe(true);
+    expect(await r.incr('pair-ip', '10.0.0.1', 60_000)).toBe(2);
+    expect(await r.get('short', 'gone')).toBeUndefined();
+    expect(await r.list('task')).toEqual([{ state: 'assigned' }]);
+    await r.close();
+  });
+});
+
+describe('Redis: ids of expired entries do not pile up in the namespace index', () => {
+  it('after 2,000 TTL writes nobody lists have expired, the next TTL write prunes their ids', async () => {
+    const s = createRedisStore(backends.redisUrl(), 'index-test');
+    const raw = new Redis(backends.redisUrl());
+    const sizes = async (ns: string) => ({ permanent: await raw.scard(`index-test:ns:${ns}`), expiring: await raw.zcard(`index-test:nsx:${ns}`) });
+    await s.put('kept', 'permanent', 1);
+    for (let i = 0; i < 2000; i++) await s.put('nonce', `n${i}`, true, 100);
+    await waitFor(async () => (await s.get('nonce', 'n1999')) === undefined, 3000, 'expiry');
+    await s.put('nonce', 'fresh', true, 60_000);
+    expect(await sizes('nonce')).toEqual({ permanent: 0, expiring: 1 });
+    expect(await s.list('nonce')).toEqual([true]);
+    expect(await sizes('kept')).toEqual({ permanent: 1, expiring: 0 });
+    // A TTL entry made permanent moves to the set; deleting removes it from both.
+    expect(await s.swap<unknown>('nonce', 'fresh', true, 'kept')).toBe(true);
+    expect(await sizes('nonce')).toEqual({ permanent: 1, expiring: 0 });
+    expect(await s.delete('nonce', 'fresh')).toBe(true);
+    expect(await sizes('nonce')).toEqual({ permanent: 0, expiring: 0 });
+    raw.disconnect();
+    await s.close();
   });
 });

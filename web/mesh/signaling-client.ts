@@ -205,8 +205,12 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
     let token: string;
     try {
       token = await opts.getToken();
-    } catch {
-      if (ws === socket && state === 'open') timers.refresh = clock.set(refresh, 2000);
+    } catch (err) {
+      if (ws !== socket || state !== 'open') return;
+      // A refused credential will not be accepted later either: stop now, not at the token's expiry.
+      const e = toMeshError(err, 'token-failed');
+      if (!e.retryable) return fatal(e);
+      timers.refresh = clock.set(refresh, 2000);
       return;
     }
     if (ws === socket && state === 'open') client.send({ type: 'auth', token });

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { getToken } from '../../helpers/server-process.ts';
 
 export interface HubTab {
   context: BrowserContext;
@@ -70,4 +71,24 @@ export function hubRecords<T>(page: Page, store: 'meta' | 'identities' | 'outbox
       req.onerror = () => reject(req.error);
     });
   }, store) as Promise<T[]>;
+}
+
+/** Opens the chat with `peerId`'s browser agent and sends `text`. */
+export async function chatTo(page: Page, peerId: string, text: string): Promise<void> {
+  await openView(page, 'chat');
+  const agent = `${peerId}:basic`;
+  await page.locator(`select[name=chat-agent] option[value="${agent}"]`).waitFor({ state: 'attached' });
+  await page.locator('select[name=chat-agent]').selectOption(agent);
+  await page.locator('input[name=message]').fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Creates an invite as the admin (`POST /api/invites`); the URL carries the code in its fragment. */
+export async function createInvite(serverUrl: string, autoApprove: boolean): Promise<{ url: string; code: string }> {
+  const token = await getToken(serverUrl, ADMIN_KEY, 'invite-maker');
+  const res = await fetch(`${serverUrl}/api/invites`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ autoApprove }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { url: string; code: string };
 }

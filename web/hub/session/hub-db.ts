@@ -10,7 +10,15 @@ export interface StoredCredential {
   mesh?: string;
   deviceId?: string;
   name?: string;
+  /**
+   * Set when the server refused this credential: `revoked` (an admin revoked it) or `unknown` (the
+   * server does not know it, e.g. it lost its data). Kept, not deleted, so the outbox survives and
+   * a reload still explains; pairing again replaces the whole record.
+   */
+  refused?: { reason: RefusalReason; at: number };
 }
+
+export type RefusalReason = 'revoked' | 'unknown';
 
 /** A pairing request waiting for an admin; kept so a reload keeps waiting instead of re-redeeming. */
 export interface PendingPairing {

@@ -4,7 +4,7 @@ import { takeHashIntent } from './hash-intent.ts';
 import { ApiError } from './http.ts';
 import {
   forgetDevice, loadCredential, loadPendingPairing, saveCredential, savePendingPairing,
-  type PendingPairing, type StoredCredential,
+  type PendingPairing, type RefusalReason, type StoredCredential,
 } from './hub-db.ts';
 import type { Identity } from '../../../server/protocol/identity.ts';
 import { loadIdentity } from './identity.ts';
@@ -30,6 +30,8 @@ export type Phase =
   | { kind: 'signing-out' }
   | { kind: 'waiting-approval'; name: string; peerId: string }
   | { kind: 'ready'; session: SignedIn }
+  /** The server refused the stored credential; it and the outbox are kept until the person acts. */
+  | { kind: 'refused'; reason: RefusalReason; credential: StoredCredential['kind']; notice?: string }
   | { kind: 'failed'; message: string };
 
 /** The hub's sign-in state; views render from it. */
@@ -54,11 +56,12 @@ export async function boot(): Promise<void> {
     identity = await loadIdentity();
     if (intent.kind === 'admin') return await signInWithKey(intent.key);
     const stored = await loadCredential();
-    if (intent.kind === 'invite' && !stored) return await pairWithCode(intent.code);
-    if (stored) return await enter(stored);
+    // An invite opened on a refused device pairs it again (its outbox and identity stay).
+    if (intent.kind === 'invite' && (!stored || stored.refused)) return await pairWithCode(intent.code);
+    if (stored && !stored.refused) return await enter(stored);
     const pending = await loadPendingPairing();
     if (pending) return await wait(pending.name, pending);
-    phase.value = { kind: 'signed-out' };
+    await toJoinScreen();
   } catch (err) {
     phase.value = { kind: 'failed', message: (err as Error).message };
   }
@@ -78,7 +81,7 @@ export async function pairWithCode(code: string): Promise<void> {
     await savePendingPairing(pending);
     await wait(name, pending);
   } catch (err) {
-    phase.value = { kind: 'signed-out', notice: `That code did not work: ${(err as Error).message}` };
+    await toJoinScreen(`That code did not work: ${(err as Error).message}`);
   }
 }
 
@@ -91,7 +94,7 @@ function leaveReady(next: Phase): void {
   stopControlPolling();
 }
 
-/** Forgets this device (credential, identity, outbox) in every tab of this browser. */
+/** Forgets this device (credential, identity, outbox: queued messages are discarded) in every tab of this browser. */
 export async function signOut(): Promise<void> {
   waiting?.abort();
   // Not 'signed-out': the join screen belongs to the fresh page location.replace loads, so
@@ -103,21 +106,38 @@ export async function signOut(): Promise<void> {
 }
 
 /**
- * The server refused or revoked this device while it was running: forget the credential (it will
- * never work again) and show the join screen with the reason.
+ * The server refused or revoked this device while it was running: mark the credential refused
+ * (not deleted: the outbox and identity stay, and a reload still explains) and say what happened.
  */
 export async function endSession(err: { code: string; message: string }): Promise<void> {
   if (phase.value.kind !== 'ready') return;
   const stored = phase.value.session.credential;
-  leaveReady({ kind: 'signed-out', notice: rejectionText(err) });
-  if (stored.kind === 'device' || err.code === 'revoked') await forgetDevice();
+  const reason = refusalReason(err);
+  leaveReady({ kind: 'refused', reason, credential: stored.kind });
+  await saveCredential({ ...stored, refused: { reason, at: Date.now() } });
+}
+
+/** Tries the refused credential once more (the server's data may be back); refused again, nothing changes. */
+export async function retryCredential(): Promise<void> {
+  const stored = await loadCredential();
+  if (!stored) return toJoinScreen();
+  const { refused: _, ...credential } = stored;
+  await enter(credential);
+  if (phase.value.kind === 'refused') phase.value = { ...phase.value, notice: 'Tried again: the server still refuses this device.' };
 }
 
 /** Stops waiting for approval and drops the pending request. */
 export async function cancelPairing(): Promise<void> {
   waiting?.abort();
   await savePendingPairing(undefined);
-  phase.value = { kind: 'signed-out' };
+  await toJoinScreen();
+}
+
+/** The join screen: the refusal explained when the stored credential was refused, else plain. */
+async function toJoinScreen(notice?: string): Promise<void> {
+  const stored = await loadCredential();
+  if (stored?.refused) phase.value = { kind: 'refused', reason: stored.refused.reason, credential: stored.kind, ...(notice ? { notice } : {}) };
+  else phase.value = { kind: 'signed-out', ...(notice ? { notice } : {}) };
 }
 
 function need(): Identity {
@@ -135,13 +155,13 @@ async function wait(name: string, pending: PendingPairing): Promise<void> {
   } catch (err) {
     if ((err as Error).name === 'AbortError') return;
     await savePendingPairing(undefined);
-    phase.value = { kind: 'signed-out', notice: `Pairing failed: ${(err as Error).message}` };
+    await toJoinScreen(`Pairing failed: ${(err as Error).message}`);
     return;
   }
   await savePendingPairing(undefined);
   if (outcome.status !== 'approved') {
     const why = { rejected: 'An admin rejected this device.', expired: 'The pairing request expired.', delivered: 'This request was already used by another tab.' }[outcome.status];
-    phase.value = { kind: 'signed-out', notice: why };
+    await toJoinScreen(why);
     return;
   }
   await enter({ kind: 'device', secret: outcome.deviceToken, deviceId: outcome.deviceId, mesh: outcome.mesh, name });
@@ -159,9 +179,12 @@ async function enter(credential: StoredCredential, fresh = false): Promise<void>
     await tokens.getToken();
   } catch (err) {
     if (rejected) {
-      // A stored credential the server refuses (revoked device, removed key) is useless: forget it.
-      if (!fresh) await forgetDevice();
-      phase.value = { kind: 'signed-out', notice: rejectionText(rejected) };
+      // A key typed just now: say so, and leave whatever is stored alone.
+      if (fresh) return toJoinScreen(`The server refused this key (${rejected.message}).`);
+      // A stored credential: keep it marked refused (with the outbox) and explain.
+      const reason = refusalReason(rejected);
+      await saveCredential({ ...credential, refused: { reason, at: Date.now() } });
+      phase.value = { kind: 'refused', reason, credential: credential.kind };
       return;
     }
     // Server unreachable or restarting: keep the credential; the mesh retries on its own.
@@ -176,6 +199,7 @@ async function enter(credential: StoredCredential, fresh = false): Promise<void>
   };
 }
 
-function rejectionText(err: { code: string; message: string }): string {
-  return err.code === 'revoked' ? 'This device was revoked by an admin.' : `The server refused this device's credential (${err.message}).`;
+/** 403 `revoked` (token exchange) or close 4403: an admin revoked it; any other refusal: unknown. */
+function refusalReason(err: { code: string }): RefusalReason {
+  return err.code === 'revoked' ? 'revoked' : 'unknown';
 }

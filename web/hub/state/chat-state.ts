@@ -25,8 +25,12 @@ export const online = signal(typeof navigator === 'undefined' ? true : navigator
 
 export const chatKey = (t: ChatTarget) => `${t.peerId}/${t.agent ?? ''}`;
 
-/** Error codes after which the message surely did not arrive, so queueing it cannot duplicate. */
-const UNDELIVERED = new Set(['signaling-lost', 'link-down', 'unreachable', 'unknown-peer', 'stopped', 'network']);
+/**
+ * Error codes after which the message surely did not arrive, so queueing it cannot duplicate.
+ * `not-started` and the credential refusals: the mesh never sent it (a refused device keeps its
+ * outbox until the person discards it).
+ */
+const UNDELIVERED = new Set(['signaling-lost', 'link-down', 'unreachable', 'unknown-peer', 'stopped', 'network', 'not-started', 'unauthorized', 'revoked', 'token-failed']);
 
 let seq = 0;
 const newId = () => `m${Date.now().toString(36)}${(seq++).toString(36)}`;

@@ -135,6 +135,10 @@ export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: Mesh
       off.forEach((o) => o());
       await mesh.stop();
       signalingStatus.value = 'offline';
+      // The next session (after pairing again) must not see this one's links and peers as
+      // reachable before its own mesh has started: chat would send into a mesh not yet joined.
+      links.value = new Map();
+      livePeers.value = [];
     },
   };
 }

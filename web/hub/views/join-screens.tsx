@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { cancelPairing, pairWithCode, signInWithKey } from '../session/session-state.ts';
 
-function Screen(props: { title: string; children: preact.ComponentChildren }) {
+export function Screen(props: { title: string; children: preact.ComponentChildren }) {
   return (
     <main class="screen panel stack" data-screen={props.title}>
       <img class="logo" src="/icons/icon.svg" alt="" />
@@ -41,31 +41,52 @@ export function InsecureScreen(props: { missing: string[] }) {
   );
 }
 
-export function SignedOutScreen(props: { notice?: string | undefined }) {
-  const [code, setCode] = useState('');
-  const [key, setKey] = useState('');
+/** A form whose submit runs `action` once at a time (the button is disabled meanwhile). */
+function useSubmit(): [boolean, (action: () => Promise<void>) => (e: Event) => Promise<void>] {
   const [busy, setBusy] = useState(false);
-  const run = (fn: () => Promise<void>) => async (e: Event) => {
+  const run = (action: () => Promise<void>) => async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    try { await fn(); } finally { setBusy(false); }
+    try { await action(); } finally { setBusy(false); }
   };
+  return [busy, run];
+}
+
+/** Redeems a pairing or invite code for this device. */
+export function CodeForm(props: { label: string }) {
+  const [code, setCode] = useState('');
+  const [busy, run] = useSubmit();
+  return (
+    <form class="stack" onSubmit={run(() => pairWithCode(code))}>
+      <label class="field">Pairing or invite code
+        <input name="code" value={code} onInput={(e) => setCode(e.currentTarget.value)} autocomplete="one-time-code" placeholder="123456" required />
+      </label>
+      <button disabled={busy || !code.trim()}>{props.label}</button>
+    </form>
+  );
+}
+
+/** Signs in with an admin (or agent) key. */
+export function KeyForm(props: { label: string }) {
+  const [key, setKey] = useState('');
+  const [busy, run] = useSubmit();
+  return (
+    <form class="stack" onSubmit={run(() => signInWithKey(key.trim()))}>
+      <label class="field">Admin key
+        <input name="key" type="password" value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" required />
+      </label>
+      <button class="ghost" disabled={busy || !key.trim()}>{props.label}</button>
+    </form>
+  );
+}
+
+export function SignedOutScreen(props: { notice?: string | undefined }) {
   return (
     <Screen title="Join the mesh">
       {props.notice && <p class="notice" role="alert">{props.notice}</p>}
       <p class="muted">Open an invite link from your admin, or enter a pairing code. Admins sign in with the admin key printed when the server first started.</p>
-      <form class="stack" onSubmit={run(() => pairWithCode(code))}>
-        <label class="field">Pairing or invite code
-          <input name="code" value={code} onInput={(e) => setCode(e.currentTarget.value)} autocomplete="one-time-code" placeholder="123456" required />
-        </label>
-        <button disabled={busy || !code.trim()}>Pair this device</button>
-      </form>
-      <form class="stack" onSubmit={run(() => signInWithKey(key.trim()))}>
-        <label class="field">Admin key
-          <input name="key" type="password" value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" required />
-        </label>
-        <button class="ghost" disabled={busy || !key.trim()}>Sign in as admin</button>
-      </form>
+      <CodeForm label="Pair this device" />
+      <KeyForm label="Sign in as admin" />
     </Screen>
   );
 }

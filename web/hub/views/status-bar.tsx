@@ -26,7 +26,7 @@ export function StatusBar(props: { session: SignedIn }) {
         {props.session.identity.peerId}
       </span>
       {props.session.role === 'admin' && <span class="chip">admin</span>}
-      <button class="ghost small" onClick={() => confirm('Forget this device? You will need a new invite to rejoin.') && void signOut()}>Sign out</button>
+      <button class="ghost small" onClick={() => confirm('Forget this device? You will need a new invite to rejoin, and chat messages still queued are discarded.') && void signOut()}>Sign out</button>
     </header>
   );
 }

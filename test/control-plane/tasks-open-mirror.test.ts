@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../server/protocol.ts';
+import { createRegistry } from '../../server/registry/registry.ts';
+import { createMemoryStore } from '../../server/store/memory-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { createTaskQueue } from '../../server/tasks/task-queue.ts';
+
+/** A queue on a memory store that records which namespaces were listed. */
+function setup() {
+  let t = 1_000_000;
+  const now = () => t;
+  const base = createMemoryStore(now, { sweepIntervalMs: 0 });
+  const listed: string[] = [];
+  const store: Store = { ...base, list: (ns) => (listed.push(ns), base.list(ns)) };
+  const registry = createRegistry({ store, now });
+  const queue = createTaskQueue({ store, registry, now, push: () => undefined, limits: { maxOpenPerPeer: 2 } });
+  return { store, registry, queue, listed, advance: (ms: number) => void (t += ms) };
+}
+
+const submit = (q: ReturnType<typeof setup>['queue'], requestId: string) => q.submit('m', 'sub', { skill: 'echo', requestId });
+
+describe('open tasks are mirrored so submit and routing never read the finished history', () => {
+  it('submit and assignment list only the open tasks; the open count follows completions', async () => {
+    const { store, registry, queue, listed } = setup();
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    for (let i = 0; i < 50; i++) await store.put('tasks:m', `old${i}`, { id: `old${i}`, mesh: 'm', state: 'completed' });
+    listed.length = 0;
+    const a = await submit(queue, 'a');
+    const b = await submit(queue, 'b');
+    expect([a.task.state, b.task.state]).toEqual(['assigned', 'assigned']);
+    expect(listed).not.toContain('tasks:m');
+    expect(listed).toContain('tasks-open:m');
+    await expect(submit(queue, 'c')).rejects.toMatchObject({ status: 429 });
+    await queue.update('m', a.task.id, 'wrk', { state: 'completed', output: 1 });
+    expect((await submit(queue, 'c')).created).toBe(true);
+    expect((await store.list<Task>('tasks-open:m')).map((t) => t.requestId).sort()).toEqual(['b', 'c']);
+  });
+
+  it('the sweep repairs a stale mirror (a crash between the two writes) and adopts open tasks that have none', async () => {
+    const { store, registry, queue, advance } = setup();
+    const a = await submit(queue, 'a');
+    const b = await submit(queue, 'b');
+    // Stale: the task finished but its mirror still says open. Missing: an open task from before mirrors existed.
+    await store.put('tasks:m', a.task.id, { ...a.task, state: 'failed' });
+    await store.delete('tasks-open:m', b.task.id);
+    await queue.sweep(['m']);
+    expect((await store.list<Task>('tasks-open:m')).map((t) => t.id)).toEqual([b.task.id]);
+    // A later (partial) sweep finds the stale copy through the mirror too, and assigns what is pending.
+    await store.put('tasks-open:m', a.task.id, a.task);
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    advance(1000);
+    await queue.sweep(['m']);
+    const open = await store.list<Task>('tasks-open:m');
+    expect(open.map((t) => [t.id, t.state])).toEqual([[b.task.id, 'assigned']]);
+    expect((await store.get<Task>('tasks:m', b.task.id))!.state).toBe('assigned');
+  });
+});
