@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { VERSION } from '../../server/version.ts';
-import { intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
+import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readCredential, readServerUrl } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { RUNNING_NODE_OPTIONS, runningNodeFor } from '../cli/running-node.ts';
@@ -46,7 +46,11 @@ export async function run(args: string[]): Promise<number> {
     let access: MeshAccess;
     let where: string;
     if (node) {
-      access = await openMeshNodeAccess(node);
+      access = await openMeshNodeAccess(values['data-dir']!, node).catch((err: unknown) => {
+        node.close();
+        if ((err as { code?: string }).code === 'not-joined') throw new CliError(`the node on ${values['data-dir']} has not joined the mesh yet; start tabmesh mcp again once it has`, EXIT.connection);
+        throw new CliError(`cannot use the node on ${values['data-dir']}: ${(err as Error).message}`, EXIT.connection);
+      });
       where = `through the node on ${values['data-dir']} (${node.peerId ?? 'not joined yet'})`;
     } else {
       const url = readServerUrl(values, env);

@@ -113,6 +113,18 @@ describe('tabmesh mcp --data-dir through a running node (official MCP client ove
     }
   }, 120_000);
 
+  it('survives a restart of the node: calls fail with a clear error while it is gone, then reach the new one', async () => {
+    expect(await front.stop()).toBe(0);
+    const gone = await mcp.client.callTool({ name: 'echo', arguments: { node: 'gone' } });
+    expect(gone.isError).toBe(true);
+    expect(text(gone)).toMatch(/^\[(no-node|closed)\] .*(no tabmesh node runs on|stopped answering)/);
+    front = await startNodePeer({ url: server.url, key: AGENT_KEY, name: 'front', dataDir: front.dataDir, args: ['--skills', 'time'] });
+    await front.waitForLine(new RegExp(`DataChannel to ${alpha.peerId} open`), 30_000);
+    const back = await mcp.client.callTool({ name: 'echo', arguments: { node: 'back' } });
+    expect(back.isError, text(back)).toBeFalsy();
+    expect(back.structuredContent).toEqual({ node: 'back' });
+  }, 90_000);
+
   it('keeps listing and calling over the node\'s open link while the signaling server is down', async () => {
     expect(await server.stop()).toBe(0);
     await front.waitForLine(/signaling lost/);
