@@ -53,6 +53,9 @@ export async function run(args: string[]): Promise<number> {
       });
       where = `through the node on ${values['data-dir']} (${node.peerId ?? 'not joined yet'})`;
     } else {
+      if (values['data-dir'] !== undefined && !values['one-shot'] && values.url === undefined && !env.TABMESH_URL) {
+        throw new UsageError(`no tabmesh node runs on ${values['data-dir']} (nothing answers on its node.sock): start one there, or give --url to join with the device token saved in it`);
+      }
       const url = readServerUrl(values, env);
       const secret = credentialOf(values, env, url);
       const platform = await meshPlatformFrom(values, env);
