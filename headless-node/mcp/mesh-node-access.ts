@@ -14,7 +14,8 @@ export async function openMeshNodeAccess(dataDir: string, first: LocalApiClient)
   let closing = false;
 
   const attach = async (node: LocalApiClient) => {
-    const watching = await node.watch(changed);
+    // Signaling going down and retrying changes no skill; coming back may (peers joined meanwhile).
+    const watching = await node.watch((e) => (e.event !== 'signaling' || e.state === 'open') && changed());
     void node.closed.then(() => {
       if (closing) return;
       current = undefined;
