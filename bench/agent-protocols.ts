@@ -1,16 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageRequest } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectLocalApi } from '../headless-node/local-api/client.ts';
 import { openMeshPeerAccess } from '../headless-node/mcp/mesh-peer-access.ts';
 import { createNodePlatform } from '../headless-node/node-platform.ts';
 import type { BenchContext, BenchResult } from './lib/bench-types.ts';
 import { ROOT, startNodeChild } from './lib/child-process.ts';
 import { summarize } from './lib/stats.ts';
+import { startTabmeshNode } from './lib/tabmesh-cli.ts';
 
 const KEY = 'bench-agent-key-0123456789';
 const BIN = join(ROOT, 'bin/tabmesh.js');
@@ -31,9 +33,12 @@ async function startEchoNode(url: string): Promise<ChildProcess> {
 
 /**
  * The agent protocols' own cost, each next to the path it wraps, echo every time (one in flight):
- * - direct mesh call: a peer in this process routes `echo` (GET /api/route) and calls the node
- *   over a DataChannel — what `tabmesh call` does once joined;
- * - MCP `tools/call` through `tabmesh mcp` (official SDK client over stdio; its peer does the same);
+ * - through a running node (the issue's baseline): a local-API client asks a second `tabmesh node`
+ *   ("front") to call `echo`; the node routes it (GET /api/route) and calls over its DataChannel:
+ *   `tabmesh call --data-dir` without the process start;
+ * - MCP `tools/call` through `tabmesh mcp --data-dir` (that node's local API; official SDK client);
+ * - direct mesh call: a peer in this process routes `echo` and calls the node over a DataChannel
+ *   (what `tabmesh call` does once joined), and MCP through `tabmesh mcp --url` (its own peer);
  * - A2A `SendMessage` (official SDK client) → server task queue → pushed to the node → PATCHed back.
  */
 export async function run(ctx: BenchContext): Promise<BenchResult> {
@@ -46,6 +51,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   });
   const url = `http://127.0.0.1:${match![1]}`;
   const node = await startEchoNode(url);
+  const front = await startTabmeshNode({ url, key: KEY, name: 'front', skills: 'time', bindAddress: '127.0.0.1' });
+  const local = await connectLocalApi(front.dataDir);
+  const mcpNode = new Client({ name: 'tabmesh-bench', version: '1' });
+  await mcpNode.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--data-dir', front.dataDir], env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stderr: 'ignore' }));
   const direct = await openMeshPeerAccess({ url, secret: KEY, platform: createNodePlatform({ bindAddress: '127.0.0.1' }), p2p: true });
   const mcp = new Client({ name: 'tabmesh-bench', version: '1' });
   await mcp.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--url', url, '--key', KEY, '--bind-address', '127.0.0.1'], env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stderr: 'ignore' }));
@@ -59,26 +68,34 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   })).createFromUrl(`${url}/`);
   try {
     // The MCP peer learns the skill list after its agents registered; wait for echo to be a tool.
-    for (let i = 0; !(await mcp.listTools()).tools.some((t) => t.name === 'echo'); i++) {
-      if (i > 100) throw new Error('tabmesh mcp never listed echo');
-      await new Promise((r) => setTimeout(r, 100));
+    for (const client of [mcp, mcpNode]) {
+      for (let i = 0; !(await client.listTools()).tools.some((t) => t.name === 'echo'); i++) {
+        if (i > 100) throw new Error('tabmesh mcp never listed echo');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
+    const toolCall = (client: Client, name: string) => async (i: number) => {
+      const r = await client.callTool({ name: 'echo', arguments: { i } });
+      if (r.isError || (r.structuredContent as { i: number }).i !== i) throw new Error(`${name}: ${JSON.stringify(r)}`);
+    };
     const paths = {
+      node: async (i: number) => {
+        const r = await local.call('echo', { i }, { timeoutMs: 10_000 });
+        if ((r.output as { i: number }).i !== i) throw new Error('node: wrong echo');
+      },
+      mcpNode: toolCall(mcpNode, 'mcp --data-dir'),
       direct: async (i: number) => {
         const r = await direct.call('echo', { i }, { timeoutMs: 10_000 });
         if ((r.output as { i: number }).i !== i) throw new Error('direct: wrong echo');
       },
-      mcp: async (i: number) => {
-        const r = await mcp.callTool({ name: 'echo', arguments: { i } });
-        if (r.isError || (r.structuredContent as { i: number }).i !== i) throw new Error(`mcp: ${JSON.stringify(r)}`);
-      },
+      mcp: toolCall(mcp, 'mcp --url'),
       a2a: async (i: number) => {
         const r = await a2a.sendMessage(SendMessageRequest.fromJSON({ message: { messageId: `b${i}-${Math.random()}`, role: 'ROLE_USER', parts: [{ data: { skill: 'echo', input: { i } } }] } }));
         const task = r as { status?: { state: number }; artifacts?: Array<{ parts: Array<{ content?: { value: unknown } }> }> };
         if ((task.artifacts?.[0]?.parts[0]?.content?.value as { i: number } | undefined)?.i !== i) throw new Error(`a2a: ${JSON.stringify(r)}`);
       },
     };
-    const samples: Record<keyof typeof paths, number[]> = { direct: [], mcp: [], a2a: [] };
+    const samples = Object.fromEntries(Object.keys(paths).map((k) => [k, [] as number[]])) as Record<keyof typeof paths, number[]>;
     for (let i = 0; i < warmup; i++) for (const p of Object.values(paths)) await p(i);
     // Interleaved, so machine noise hits every path alike.
     for (let i = 0; i < n; i++) {
@@ -89,24 +106,39 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       }
       if (i % 100 === 0) ctx.log(`${i}/${n}`);
     }
-    const s = { direct: summarize(samples.direct), mcp: summarize(samples.mcp), a2a: summarize(samples.a2a) };
+    const loadAtEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
+    const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])) as Record<keyof typeof paths, ReturnType<typeof summarize>>;
     const ms = (v: number) => +v.toFixed(2);
-    const added = (v: number) => ms(v - s.direct.p50);
+    const row = (path: string, k: keyof typeof paths, base?: keyof typeof paths) => {
+      const added = base === undefined ? undefined : s[k].p50 - s[base].p50;
+      return {
+        path, count: s[k].count, 'p50 ms': ms(s[k].p50), 'p99 ms': ms(s[k].p99),
+        'added p50 ms': added === undefined ? '' : ms(added),
+        target: added === undefined ? 'baseline' : `adds < 5 ms p50 over ${base}: ${added < 5 ? 'pass' : 'FAIL'}`,
+      };
+    };
     return {
       rows: [
-        { path: 'direct mesh call (route + DataChannel), baseline', count: s.direct.count, 'p50 ms': ms(s.direct.p50), 'p99 ms': ms(s.direct.p99), 'added p50 ms': 0, target: '' },
-        { path: 'MCP tools/call via tabmesh mcp (stdio)', count: s.mcp.count, 'p50 ms': ms(s.mcp.p50), 'p99 ms': ms(s.mcp.p99), 'added p50 ms': added(s.mcp.p50), target: `adds < 5 ms p50: ${s.mcp.p50 - s.direct.p50 < 5 ? 'pass' : 'FAIL'}` },
-        { path: 'A2A SendMessage (task queue, pushed to the node)', count: s.a2a.count, 'p50 ms': ms(s.a2a.p50), 'p99 ms': ms(s.a2a.p99), 'added p50 ms': added(s.a2a.p50), target: `adds < 5 ms p50: ${s.a2a.p50 - s.direct.p50 < 5 ? 'pass' : 'FAIL'}` },
+        row('node: call through a running node (local API, routed)', 'node'),
+        row('MCP tools/call via tabmesh mcp --data-dir (node path)', 'mcpNode', 'node'),
+        row('A2A SendMessage (task queue, pushed to the node)', 'a2a', 'node'),
+        row('direct: mesh call from an own peer (route + DataChannel)', 'direct'),
+        row('MCP tools/call via tabmesh mcp --url (own peer)', 'mcp', 'direct'),
       ],
       notes: [
-        'Echo with {i}, one request in flight, the three paths interleaved; server, echo node and tabmesh mcp are separate processes on loopback.',
-        'The direct call and tabmesh mcp each route the skill with GET /api/route, then call over a DataChannel: the MCP row adds the stdio JSON-RPC hop and the SDKs.',
+        'Echo with {i}, one request in flight, the five paths interleaved; server, echo node, front node and both tabmesh mcp are separate processes on loopback.',
+        'node is the issue\'s baseline (`tabmesh call --data-dir` minus starting Node): a local-API client asks the front node, which routes echo (GET /api/route) and calls over its DataChannel. MCP --data-dir adds the stdio JSON-RPC hop, the SDKs and the local-API hop.',
+        'direct and MCP --url each route with GET /api/route from a peer of their own, then call over a DataChannel.',
         'A2A runs through the server task queue (submit, push to the node, PATCH result), so its added time is the queue path plus the JSON-RPC layer; compare with `npm run bench tasks`.',
+        `Load average at the end: ${loadAtEnd} (at the start: the machine block of the result file); the machine is shared, so p99 is noise under load.`,
       ],
       details: samples,
     };
   } finally {
     await mcp.close().catch(() => undefined);
+    await mcpNode.close().catch(() => undefined);
+    local.close();
+    await front.stop();
     await direct.close();
     node.kill('SIGTERM');
     await server.stop();

@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { createA2AGateway } from './a2a/a2a-gateway.ts';
+import { presentsBearerKey } from './a2a/a2a-auth.ts';
 import { mountA2ARoutes } from './a2a/routes.ts';
 import { createTaskEvents } from './a2a/task-events.ts';
 import { chainVerifiers, createApiKeyVerifier } from './auth/credentials.ts';
@@ -142,6 +143,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     isHttps: (c) => arrivedOverHttps(c.req.url, peerAddress(c), c.req.raw.headers, config.trustProxy),
     mountRoot: (root) => mountA2ARoutes(root, {
       tokens, verifyCredential, isRevoked: pairing.isRevoked, registry, version: VERSION, maxBodyBytes: 2 * 1024 * 1024, corsOrigins: config.corsOrigins,
+      keyThrottle: unknownKeyThrottle(store, clientIp, (c) => presentsBearerKey(c.req.header('authorization'))),
       gateway: createA2AGateway({ tasks, registry, store, events: taskEvents, isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId) }),
       connectedPeers: (mesh) => new Set(hub.peers(mesh).map((p) => p.peerId)),
       publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,

@@ -105,7 +105,7 @@ export async function run(args: string[]): Promise<number> {
         throw err instanceof SkillLoadError ? new UsageError(err.message) : err;
       });
     const mcpHost = mcpServers.length ? withMcpServers(workerHost, mcpServers, log) : undefined;
-    const host = createDynamicAgentHost(mcpHost ?? workerHost);
+    const host = createDynamicAgentHost(mcpHost ?? workerHost, mcpHost?.onSkillsChanged);
 
     const shutdown = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {

@@ -7,10 +7,11 @@ import type { RouteInfo } from '../../web/mesh/peer-route.ts';
 import { LocalApiError } from './errors.ts';
 import { createLineSplitter, DEFAULT_MAX_LINE_BYTES, parseJsonLine, toJsonLine } from './json-lines.ts';
 import type { ListedAgent, PeerRow } from './mesh-ops.ts';
+import type { WatchEvent } from './protocol.ts';
 import { localApiSocketPath, TCP_INFO_FILE } from './socket-file.ts';
 
 export { LocalApiError, localApiSocketPath };
-export type { ListedAgent, PeerRow };
+export type { ListedAgent, PeerRow, WatchEvent };
 
 /** A finished call: `tier` is `local` when the skill ran on the node itself. */
 export interface LocalCallResult { output: unknown; peerId: string; tier: Tier | 'local'; ms: number }
@@ -27,6 +28,11 @@ export interface LocalApiClient {
   peers(): Promise<{ peers: PeerRow[]; source: 'server' | 'node' }>;
   agents(): Promise<{ agents: ListedAgent[]; source: 'server' | 'node' }>;
   links(): Promise<{ links: RouteInfo[] }>;
+  /**
+   * Streams the node's mesh events (peers joining and leaving, signaling, this node's agents) to
+   * `onEvent`; resolves once the node confirms the watch is live. `ended` settles when it stops.
+   */
+  watch(onEvent: (e: Exclude<WatchEvent, { event: 'watching' }>) => void): Promise<{ stop(): void; ended: Promise<void> }>;
   /** Offers `skills` to the mesh as agent `agent`, served by `handler` until unregister or close. */
   register(agent: string, skills: Skill[], handler: LocalSkillHandler): Promise<{ agent: string; skills: string[]; announced: boolean }>;
   unregister(agent: string): Promise<void>;
@@ -148,6 +154,19 @@ async function createClient(socket: Socket, token: string | undefined): Promise<
     peers: () => request({ op: 'peers' }),
     agents: () => request({ op: 'agents' }),
     links: () => request({ op: 'links' }),
+    async watch(onEvent) {
+      const abort = new AbortController();
+      let live!: () => void;
+      const confirmed = new Promise<void>((resolve) => (live = resolve));
+      const running = request<never>({ op: 'watch' }, (chunk) => {
+        const e = chunk as WatchEvent;
+        if (e.event === 'watching') live();
+        else onEvent(e);
+      }, abort.signal);
+      const ended = running.then(() => undefined, () => undefined);
+      await Promise.race([confirmed, running]);
+      return { stop: () => abort.abort(), ended };
+    },
     async register(agent, skills, handler) {
       handlers.set(agent, handler);
       return request<{ agent: string; skills: string[]; announced: boolean }>({ op: 'register', agent, skills }).catch((err: unknown) => {

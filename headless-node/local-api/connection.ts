@@ -7,6 +7,7 @@ import { LocalApiError } from './errors.ts';
 import { createLineSplitter, parseJsonLine, toJsonLine } from './json-lines.ts';
 import { agentGone } from './local-agents.ts';
 import { createMeshOps, describeError, type LocalApiContext } from './mesh-ops.ts';
+import { watchMesh } from './watch.ts';
 import { ANSWER_OPS, CallAnswerSchema, LOCAL_API_VERSION, LocalRequestSchema, REQUEST_OPS, type LocalRequest, type NodeLine, type RequestIdValue } from './protocol.ts';
 
 export interface ConnectionOptions {
@@ -104,6 +105,7 @@ export function serveConnection(socket: Socket, o: ConnectionOptions): void {
       case 'peers': return mesh.peers();
       case 'agents': return mesh.agents();
       case 'links': return mesh.links();
+      case 'watch': return watchMesh(ctx, signal, (event) => send({ id: r.id, chunk: event }));
       case 'register': {
         const info = ctx.host.add(r.agent, r.skills, (skill, input, run) => forward(r.agent, skill, input, run));
         agents.add(r.agent);

@@ -12,14 +12,20 @@ export interface DynamicAgentHost extends AgentHost {
   add(name: string, skills: Skill[], run: LocalSkillRunner): AgentInfo;
   /** Removes a local agent (no-op for unknown names); its skills are gone at once. */
   remove(name: string): boolean;
+  /** Calls `fn` after each add or remove, and when the base's skills change (a `watch` request reports it); returns the unsubscribe. */
+  onChange(fn: () => void): () => void;
 }
 
 /**
  * Wraps the node's own host (worker threads) and adds agents served by local-API clients. A
  * skill name belongs to one agent on the node: the mesh addresses a peer's skill by name alone.
  */
-export function createDynamicAgentHost(base: AgentHost): DynamicAgentHost {
+export function createDynamicAgentHost(base: AgentHost, onBaseChange?: (fn: () => void) => void): DynamicAgentHost {
   const local = new Map<string, { info: AgentInfo; run: LocalSkillRunner }>();
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((fn) => fn());
+  // The base's skills change too (an --mcp-server went down or came back).
+  onBaseChange?.(changed);
   const owner = new Map<string, string>();
   const baseSkills = (): Set<string> => new Set(base.agents().flatMap((a) => a.skills.map((s) => s.name)));
   return {
@@ -49,6 +55,7 @@ export function createDynamicAgentHost(base: AgentHost): DynamicAgentHost {
       const info: AgentInfo = { name, skills, platform: 'node' };
       local.set(name, { info, run });
       for (const s of skills) owner.set(s.name, name);
+      changed();
       return info;
     },
     remove(name) {
@@ -56,7 +63,12 @@ export function createDynamicAgentHost(base: AgentHost): DynamicAgentHost {
       if (!entry) return false;
       local.delete(name);
       for (const s of entry.info.skills) owner.delete(s.name);
+      changed();
       return true;
+    },
+    onChange(fn) {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
     },
     close: () => base.close(),
   };

@@ -60,7 +60,7 @@ export function createMeshOps(ctx: LocalApiContext) {
 
   return {
     async call(r: Op<'call'>, signal: AbortSignal, onChunk: (data: unknown) => void) {
-      const target = r.peer ?? (await route(ctx, r.skill));
+      const target = r.peer ?? (await route(ctx, r.skill, async () => (await nodeView()).agents));
       const opts = { signal, ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}), ...(r.stream ? { stream: true, onChunk } : {}) };
       if (target === ctx.peerId) return callSelf(ctx, r.skill, r.input, opts);
       const res = await ctx.mesh.call(target, r.skill, r.input, opts);
@@ -105,15 +105,21 @@ async function within<T>(work: Promise<T>, late: () => Error): Promise<T> {
   }
 }
 
-/** Routing by skill name, as `tabmesh call` without --to does: the server picks an active agent. */
-async function route(ctx: LocalApiContext, skill: string): Promise<string> {
+/**
+ * Routing by skill name, as `tabmesh call` without --to does: the server picks an active agent.
+ * While the server does not answer, a peer this node has a link to and that offers the skill
+ * (asked over the DataChannel) serves instead: calls keep working on the mesh that is up.
+ */
+async function route(ctx: LocalApiContext, skill: string, linkedAgents: () => Promise<ListedAgent[]>): Promise<string> {
   const local = ctx.host.agents().some((a) => a.skills.some((s) => s.name === skill));
   let agent: AgentView | undefined;
   try {
     agent = await ctx.controlPlane.route(skill);
   } catch (err) {
     if (local) return ctx.peerId;
-    if (err instanceof ApiError && err.status === 0) throw new LocalApiError('server-unreachable', `routing skill "${skill}" needs the server, which did not answer (${err.message}); name a peer to call over an open link`);
+    const linked = err instanceof ApiError && err.status === 0 ? (await linkedAgents()).find((a) => a.peerId !== ctx.peerId && a.skills.some((s) => s.name === skill)) : undefined;
+    if (linked) return linked.peerId;
+    if (err instanceof ApiError && err.status === 0) throw new LocalApiError('server-unreachable', `routing skill "${skill}" needs the server, which did not answer (${err.message}), as no linked peer offers it; name a peer to call over an open link`);
     throw err;
   }
   if (agent) return agent.peerId;

@@ -61,13 +61,14 @@ export const LocalRequestSchema = v.variant('op', [
   req('peers', {}),
   req('agents', {}),
   req('links', {}),
+  req('watch', {}),
   req('register', {
     agent: AgentNameSchema,
     skills: v.pipe(v.array(SkillSchema, 'must be an array'), v.minLength(1, 'must list at least one skill'), v.maxLength(128, 'must have at most 128 skills')),
   }),
   req('unregister', { agent: AgentNameSchema }),
   req('auth', { token: v.pipe(v.string('must be a string'), v.maxLength(256, 'must be at most 256 characters')) }),
-], 'must be one of call, cancel, ping, connect, info, peers, agents, links, register, unregister, auth');
+], 'must be one of call, cancel, ping, connect, info, peers, agents, links, watch, register, unregister, auth');
 export type LocalRequest = v.InferOutput<typeof LocalRequestSchema>;
 export type RequestIdValue = LocalRequest['id'];
 
@@ -85,7 +86,7 @@ export const CallAnswerSchema = v.variant('op', [
 export type CallAnswer = v.InferOutput<typeof CallAnswerSchema>;
 
 export const ANSWER_OPS = new Set(['chunk', 'result', 'error']);
-export const REQUEST_OPS = new Set(['call', 'cancel', 'ping', 'connect', 'info', 'peers', 'agents', 'links', 'register', 'unregister', 'auth']);
+export const REQUEST_OPS = new Set(['call', 'cancel', 'ping', 'connect', 'info', 'peers', 'agents', 'links', 'watch', 'register', 'unregister', 'auth']);
 
 /** Lines the node sends. */
 export type NodeLine =
@@ -95,3 +96,14 @@ export type NodeLine =
   | { event: 'hello'; protocol: number; peerId: string | null }
   | { event: 'call'; call: string; agent: string; skill: string; input: unknown; stream: boolean }
   | { event: 'cancel'; call: string; reason: string };
+
+/**
+ * What a `watch` request streams as its chunks: first `watching` (the subscription is live),
+ * then each change of the mesh as this node sees it.
+ */
+export type WatchEvent =
+  | { event: 'watching'; peerId: string }
+  | { event: 'peer-joined'; peerId: string; role: string }
+  | { event: 'peer-left'; peerId: string; reason: string }
+  | { event: 'signaling'; state: 'open' | 'connecting' | 'stopped'; resumed?: boolean }
+  | { event: 'agents-changed'; agents: string[] };

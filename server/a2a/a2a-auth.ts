@@ -13,6 +13,15 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
+ * Whether an `Authorization` header carries an API key or device token rather than a JWT: those
+ * are counted by the unknown-key throttle when refused, as on /api/token.
+ */
+export function presentsBearerKey(header: string | undefined): boolean {
+  const value = header === undefined ? undefined : BEARER.exec(header)?.[1];
+  return value !== undefined && !JWT.test(value);
+}
+
+/**
  * The caller behind an `Authorization: Bearer …` header: a tabmesh JWT (as on /api), or, since
  * A2A clients are configured with one static secret, an API key or device token itself. A secret
  * used directly submits tasks as `a2a-<credential id>`. Undefined when no header was sent.

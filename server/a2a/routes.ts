@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
@@ -19,6 +19,8 @@ export interface A2ARouteDeps extends A2AAuthDeps {
   maxBodyBytes: number;
   /** TABMESH_CORS_ORIGINS: browser-based A2A clients on these origins may call the routes below. */
   corsOrigins: string[];
+  /** Throttles unknown API keys / device tokens sent as the bearer value (unknown-key-throttle.ts). */
+  keyThrottle?: MiddlewareHandler;
 }
 
 /**
@@ -49,6 +51,8 @@ export function mountA2ARoutes(app: Hono<AuthEnv>, deps: A2ARouteDeps): void {
     const allow = cors({ origin: deps.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'A2A-Version', 'A2A-Extensions'], maxAge: 600 });
     for (const path of ['/.well-known/agent-card.json', '/a2a', '/a2a/*']) app.use(path, allow);
   }
+  // Hono's '/a2a/*' also matches '/a2a' itself: listing both would count one guess twice.
+  if (deps.keyThrottle) for (const path of ['/.well-known/agent-card.json', '/a2a/*']) app.use(path, deps.keyThrottle);
 
   app.get('/.well-known/agent-card.json', async (c) => {
     const caller = await a2aCaller(deps, c.req.header('authorization'));

@@ -8,7 +8,7 @@ export const UNKNOWN_KEYS_PER_MINUTE = 20;
 
 /**
  * Throttles guessing on the routes that take an `X-API-Key` (`/api/token`, `/api/token/nonce`,
- * `/metrics`): once a client address presented `UNKNOWN_KEYS_PER_MINUTE` unknown keys or device
+ * `/metrics`), and on the A2A routes that take a key as the bearer value: once a client address presented `UNKNOWN_KEYS_PER_MINUTE` unknown keys or device
  * tokens within a minute, every further unknown one is answered 429 `too-many-attempts` until the
  * minute is over. A valid credential is still accepted from a throttled address: behind a proxy
  * that is not trusted (`TABMESH_TRUST_PROXY` unset) every client shares one address, and a stranger's
@@ -16,9 +16,14 @@ export const UNKNOWN_KEYS_PER_MINUTE = 20;
  * is harmless: keys and device tokens carry 192+ random bits, so guessing stays hopeless at any rate;
  * the throttle caps the noise and the work. Counted in the store, so the limit holds across instances.
  */
-export function unknownKeyThrottle(store: Store, clientAddress: (c: Context) => string): MiddlewareHandler {
+export function unknownKeyThrottle(
+  store: Store,
+  clientAddress: (c: Context) => string,
+  /** Whether the request presents a key to check; the A2A routes take one as the bearer value. */
+  presentsKey: (c: Context) => boolean = (c) => Boolean(c.req.header('x-api-key')),
+): MiddlewareHandler {
   return async (c, next) => {
-    if (!c.req.header('x-api-key')) return next();
+    if (!presentsKey(c)) return next();
     const who = limitKey(clientAddress(c));
     const throttled = ((await store.get<number>('unknown-key', who)) ?? 0) >= UNKNOWN_KEYS_PER_MINUTE;
     await next();

@@ -110,6 +110,15 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
     return ok;
   };
 
+  /**
+   * The server ended a task its agent may still be running (cancelled, agent gone, expired):
+   * `task-updated` to the assignee too, so its runner aborts the skill (its AbortSignal fires)
+   * instead of working for a result that will be refused.
+   */
+  const tellAssignee = (from: Task, next: Task) => {
+    if (from.state === 'assigned' && from.targetPeer && from.targetPeer !== next.submitter) push(next.mesh, from.targetPeer, { type: 'task-updated', payload: next });
+  };
+
   const pickAgent = async (task: Task, to: string | undefined): Promise<AgentView | undefined> => {
     const flights = await inFlight(task.mesh);
     if (to === undefined) return registry.route(task.mesh, task.skill, flights, connected);
@@ -213,7 +222,7 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         const task = await store.get<Task>(tasksNs(mesh), id);
         if (!task || !OPEN.includes(task.state)) return undefined;
         const next: Task = { ...task, state: 'failed', error, updatedAt: now() };
-        if (await transition(task, next)) return next;
+        if (await transition(task, next)) return (tellAssignee(task, next), next);
       }
     },
     async sweep(meshes) {
@@ -231,7 +240,8 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
           const copy = mirrored.get(task.id);
           if (!copy || JSON.stringify(copy) !== JSON.stringify(task)) await mirror(task);
           if (task.expiresAt <= now()) {
-            await transition(task, { ...task, state: 'expired', updatedAt: now() });
+            const next: Task = { ...task, state: 'expired', updatedAt: now() };
+            if (await transition(task, next)) tellAssignee(task, next);
           } else if (task.state === 'pending') {
             const owner = await requestOwner(task);
             if (owner === task.id) await tryAssign(task, task.agentId ?? task.targetPeer);

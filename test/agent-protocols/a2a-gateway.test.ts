@@ -117,12 +117,15 @@ describe('A2A JSON-RPC through the official client', () => {
     await expect(client.getTask({ id: 'no-such-task', tenant: '' })).rejects.toThrow(/no task "no-such-task"/);
   });
 
-  it('cancels a running task: canceled for the caller, not cancelable a second time', async () => {
+  it('cancels a running task: canceled for the caller, the agent\'s skill sees its signal abort, not cancelable a second time', async () => {
     const client = await a2aClient(server.url, AGENT_KEY, { polling: true });
-    const running = asTask(await client.sendMessage(message([{ data: { skill: 'hold', input: {} } }])));
+    const running = asTask(await client.sendMessage(message([{ data: { skill: 'hold', input: { tag: 'a2a-cancel' } } }])));
     expect(running.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+    await slowpoke.waitForLine(/hold started: a2a-cancel/);
     const canceled = await client.cancelTask({ id: running.id, tenant: '', metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    // The server pushed the end of the task to the agent: the running skill was interrupted.
+    expect(await slowpoke.waitForLine(/hold aborted: a2a-cancel/)).toMatch(/^hold aborted: a2a-cancel \(canceled/);
     expect((await client.getTask({ id: running.id, tenant: '' })).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
     await expect(client.cancelTask({ id: running.id, tenant: '', metadata: undefined })).rejects.toThrow(/already failed/);
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLocalApi } from '../../headless-node/local-api/client.ts';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
@@ -78,6 +79,10 @@ describe('tabmesh node --mcp-server with @modelcontextprotocol/server-everything
     await tools.waitForLine(new RegExp(`DataChannel to ${buddy.peerId} open`));
     const [first] = everythingPids();
     expect(first).toBeDefined();
+    // A local-API client following the node sees its skills change (what tabmesh mcp --data-dir relies on).
+    const api = await connectLocalApi(tools.dataDir);
+    let skillChanges = 0;
+    const watching = await api.watch((e) => e.event === 'agents-changed' && skillChanges++);
 
     // A crash: the call in flight fails, the skills go offline, the server comes back (with a new process).
     const inFlight = startCall(['--skill', 'trigger-long-running-operation', '--input', '{"duration":30,"steps":300}', '--stream', '--json']);
@@ -91,6 +96,9 @@ describe('tabmesh node --mcp-server with @modelcontextprotocol/server-everything
     // Down (each restart fails while the marker is gone): the registry no longer lists its tools.
     await waitFor(async () => !(await agentSkills()).includes('get-sum'), 15_000, 'the tools gone from the registry');
     expect(await agentSkills()).toEqual(['time']);
+    await waitFor(async () => skillChanges > 0, 15_000, 'agents-changed on the node\'s watch');
+    watching.stop();
+    api.close();
     await tools.waitForLine(/MCP server ".*" failed to start/);
     writeFileSync(MARKER, '');
     await waitFor(async () => (await agentSkills()).includes('get-sum') ? everythingPids().find((p) => p !== first) : undefined, 30_000, 'the MCP server back with its skills');

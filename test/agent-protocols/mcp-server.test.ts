@@ -93,12 +93,14 @@ describe('tabmesh mcp (official MCP client over stdio)', () => {
     }
   }, 90_000);
 
-  it('exits 3 with one line when the key is refused, and 2 when --data-dir holds no device token', async () => {
+  it('exits 3 with one line when the key is refused, and 2 when --data-dir holds no device token or (without --url) no node', async () => {
     const refused = await runCli(['mcp', '--url', server.url, '--key', 'wrong-key-000000001', '--bind-address', '127.0.0.1']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^tabmesh mcp: the server refused the credential: .* \(check --key \/ --token\)\n$/);
     const empty = await runCli(['mcp', '--url', server.url, '--data-dir', '/nonexistent-dir-for-mcp-test']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain(`--data-dir: no device token for ${server.url} in /nonexistent-dir-for-mcp-test/credential.json`);
+    const noNode = await runCli(['mcp', '--data-dir', '/nonexistent-dir-for-mcp-test']);
+    expect([noNode.code, noNode.stderr.split('\n')[0]]).toEqual([2, 'tabmesh mcp: no tabmesh node runs on /nonexistent-dir-for-mcp-test (nothing answers on its node.sock): start one there, or give --url to join with the device token saved in it']);
   });
 });

@@ -58,6 +58,14 @@ describe('tasks', () => {
     t.clock.advance(1001);
     await t.server.sweep();
     expect((await s.next('task-updated')).payload).toMatchObject({ id: lonely.body.task.id, state: 'expired' });
+    // The assigned one outlives its TTL: its agent is told too, so it stops running it.
+    for (let i = 0; i < 4; i++) {
+      t.clock.advance(15_000);
+      // Heartbeats keep the agent connected while the clock runs past the task's TTL.
+      await t.call('POST', '/api/heartbeat', { token: worker, body: { load: 1 } });
+    }
+    await t.server.sweep();
+    expect((await w.next('task-updated')).payload).toMatchObject({ id: sub.body.task.id, state: 'expired', targetPeer: 'wrk' });
   });
 
   it('validates bodies, sizes, filters and the per-peer cap', async () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Task } from '../../server/protocol.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
+import type { MeshError } from '../../web/mesh/errors.ts';
 import { clockOf, type MeshPlatform } from '../../web/mesh/platform.ts';
 import { createTaskRunner, type TaskRunnerOptions } from '../../web/mesh/task-runner.ts';
 
@@ -162,6 +163,32 @@ describe('task runner', () => {
     ]));
     r.assigned(task('late'));
     expect(h.started).not.toContain('late');
+  });
+
+  it('aborts a running task the server ended (the skill\'s signal fires with its code) and drops a queued one', async () => {
+    const signals = new Map<string, AbortSignal>();
+    const host: AgentHost = {
+      agents: () => [],
+      run(_skill, input, ctx) {
+        signals.set(String(input), ctx.signal);
+        return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }));
+      },
+      close: async () => undefined,
+    };
+    const f = recordingFetch([409]);
+    const { r, errors } = runner(f.fetch, host, { maxConcurrent: 1 });
+    r.assigned(task('a'));
+    r.assigned(task('b'));
+    await vi.waitFor(() => expect(signals.has('a')).toBe(true));
+    const canceled = { state: 'failed' as const, error: { code: 'canceled', message: 'canceled by the caller' } };
+    r.ended(task('b', canceled));
+    r.ended(task('a', canceled));
+    await vi.waitFor(() => expect(signals.get('a')!.aborted).toBe(true));
+    expect((signals.get('a')!.reason as MeshError).code).toBe('canceled');
+    await f.reported(1);
+    // The late report is refused (409) and accepted quietly; the dropped task never started.
+    expect(f.calls.map((c) => c.url)).toEqual(['http://server.test/api/tasks/a']);
+    expect([signals.has('b'), r.running(), errors]).toEqual([false, 0, []]);
   });
 
   it('refuses work beyond the queue bound with `busy`', async () => {

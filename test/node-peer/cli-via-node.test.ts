@@ -82,9 +82,13 @@ describe('call, ping and peers through a running node (--data-dir)', () => {
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^${back.peerId} +agent +- +back \\[active\\]: echo, time$`, 'm'));
 
-    // Routing by skill name is the server's job: said plainly, with the connection exit code.
-    const routed = await runCli(['call', '--data-dir', front.dataDir, '--skill', 'time']);
-    expect(routed.code).toBe(3);
-    expect(routed.stderr).toMatch(/^tabmesh call: skill "time" on the mesh failed: \[server-unreachable\] routing skill "time" needs the server/);
+    // Routing by skill name without the server: a linked peer that offers the skill serves it.
+    const routed = await runCli(['call', '--data-dir', front.dataDir, '--skill', 'time', '--json']);
+    expect(routed.code, routed.stderr).toBe(0);
+    expect(JSON.parse(routed.stdout)).toMatchObject({ peer: back.peerId, tier: 'direct' });
+    // A skill no linked peer offers needs the server: said plainly, with the connection exit code.
+    const unrouted = await runCli(['call', '--data-dir', front.dataDir, '--skill', 'no-such-skill']);
+    expect(unrouted.code).toBe(3);
+    expect(unrouted.stderr).toMatch(/^tabmesh call: skill "no-such-skill" on the mesh failed: \[server-unreachable\] routing skill "no-such-skill" needs the server/);
   });
 });

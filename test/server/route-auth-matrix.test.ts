@@ -12,9 +12,11 @@ import { keyedToken } from '../helpers/keyed-token.ts';
  * - key: an API key or device token in `X-API-Key`;
  * - metrics: an admin JWT or an admin `X-API-Key`;
  * - pairing-secret: the `X-Pairing-Secret` of the request;
+ * - a2a: `Authorization: Bearer <jwt, API key or device token>` (A2A clients hold one static secret);
  * - not-found: the /api catch-all.
+ * The mesh's A2A card is public (it lists skills only for a valid bearer).
  */
-const EXPECTED: Record<string, 'public' | 'bearer' | 'admin' | 'key' | 'metrics' | 'pairing-secret' | 'not-found'> = {
+const EXPECTED: Record<string, 'public' | 'bearer' | 'admin' | 'key' | 'metrics' | 'pairing-secret' | 'a2a' | 'not-found'> = {
   'GET /health': 'public',
   'GET /ready': 'public',
   'GET /metrics': 'metrics',
@@ -44,6 +46,10 @@ const EXPECTED: Record<string, 'public' | 'bearer' | 'admin' | 'key' | 'metrics'
   'GET /api/devices': 'admin',
   'DELETE /api/devices/:id': 'admin',
   'ALL /api/*': 'not-found',
+  'GET /.well-known/agent-card.json': 'public',
+  'POST /a2a': 'a2a',
+  'GET /a2a/agents/:id/.well-known/agent-card.json': 'a2a',
+  'POST /a2a/agents/:id': 'a2a',
 };
 
 const SECRET = 'test-secret-0123456789abcdef-0123456789'; // test/helpers/in-process.ts signs with this
@@ -99,14 +105,14 @@ describe('route × credential matrix, generated from the route table', () => {
   });
 
   it('bearer routes refuse missing, malformed, expired, foreign-secret, alg:none and tampered tokens with 401; admin routes refuse agents with 403', async () => {
-    for (const route of Object.keys(EXPECTED).filter((r) => ['bearer', 'admin', 'metrics'].includes(EXPECTED[r]!))) {
+    for (const route of Object.keys(EXPECTED).filter((r) => ['bearer', 'admin', 'metrics', 'a2a'].includes(EXPECTED[r]!))) {
       for (const [what, headers] of Object.entries(bad)) {
         const res = await call(route, headers);
         expect(res.status, `${route} with ${what}`).toBe(401);
         expect(((await res.json()) as { error: { code: string } }).error.code, `${route} with ${what}`).toBe('unauthorized');
       }
       const asAgent = await call(route, { authorization: `Bearer ${agent}` });
-      if (EXPECTED[route] === 'bearer') expect([401, 403], `${route} as agent`).not.toContain(asAgent.status);
+      if (EXPECTED[route] === 'bearer' || EXPECTED[route] === 'a2a') expect([401, 403], `${route} as agent`).not.toContain(asAgent.status);
       else expect([asAgent.status, ((await asAgent.json()) as { error: { code: string } }).error.code], `${route} as agent`).toEqual([403, 'forbidden']);
       const asAdmin = await call(route, { authorization: `Bearer ${admin}` });
       expect([401, 403], `${route} as admin`).not.toContain(asAdmin.status);
@@ -123,6 +129,13 @@ describe('route × credential matrix, generated from the route table', () => {
     }
     expect((await call('GET /metrics', { 'x-api-key': AGENT_KEY })).status).toBe(403);
     expect((await call('GET /metrics', { 'x-api-key': ADMIN_KEY })).status).toBe(200);
+  });
+
+  it('A2A routes take an API key as the bearer value and refuse an unknown one with 401', async () => {
+    for (const route of Object.keys(EXPECTED).filter((r) => EXPECTED[r] === 'a2a')) {
+      expect((await call(route, { authorization: 'Bearer tma_unknown-key-0123456789abcdef' })).status, `${route} with an unknown key`).toBe(401);
+      expect([401, 403], `${route} with an agent key`).not.toContain((await call(route, { authorization: `Bearer ${AGENT_KEY}` })).status);
+    }
   });
 
   it('public routes need nothing; the pairing status needs its secret; unknown /api routes are a JSON 404', async () => {

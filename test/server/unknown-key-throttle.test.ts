@@ -41,6 +41,26 @@ describe('unknown API keys are throttled per client address, valid keys never', 
     expect((await from('127.0.0.3', '/api/token/nonce', AGENT)).status).toBe(200);
   });
 
+  it('throttles unknown keys sent as the A2A bearer value the same way; JWT-shaped bearers are not key guesses', async () => {
+    const a2a = (path: string, bearer: string) =>
+      requestFrom(`${server.url}${path}`, '127.0.0.5', path.endsWith('.json') ? 'GET' : 'POST', path.endsWith('.json') ? undefined : { jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } }, { authorization: `Bearer ${bearer}` });
+    const paths = ['/a2a', '/.well-known/agent-card.json', '/a2a/agents/some-agent', '/a2a/agents/some-agent/.well-known/agent-card.json'];
+    // Bad JWTs are answered 401 but not counted: an expired token is a client's routine, not a guess.
+    for (let i = 0; i < UNKNOWN_KEYS_PER_MINUTE + 5; i++) expect((await a2a('/a2a', 'eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.bad-signature')).status).toBe(401);
+    const statuses = [];
+    for (let i = 0; i < UNKNOWN_KEYS_PER_MINUTE; i++) statuses.push((await a2a(paths[i % paths.length]!, `guess-${i}-0123456789abcdef`)).status);
+    expect(statuses).toEqual(Array(UNKNOWN_KEYS_PER_MINUTE).fill(401));
+    for (const path of paths) {
+      const refused = await a2a(path, 'guess-more-0123456789abcdef');
+      expect([refused.status, refused.body.error.code, refused.headers['retry-after']], path).toEqual([429, 'too-many-attempts', '60']);
+    }
+    // The counter is the one /api/token uses: the same address is throttled there too …
+    expect((await from('127.0.0.5', '/api/token/nonce', 'guess-elsewhere-0123456789abcdef')).status).toBe(429);
+    // … and a valid key as the bearer still works from it.
+    const ok = await a2a('/a2a', AGENT);
+    expect(ok.status).toBe(200);
+  });
+
   it('valid keys do not count: three times the limit in a row from one address all succeed', async () => {
     const statuses = [];
     for (let i = 0; i < UNKNOWN_KEYS_PER_MINUTE * 3; i++) {

@@ -240,8 +240,10 @@ export function createMesh(opts: MeshOptions): Mesh {
     if (stopped) return;
     if (frame.type === 'task-assigned') return tasks.assigned(frame.payload);
     const parsed = parseTask(frame.payload);
-    if (parsed.ok) events.emit('task-updated', parsed.value);
-    else events.emit('error', { code: 'bad-task', message: parsed.message });
+    if (!parsed.ok) return events.emit('error', { code: 'bad-task', message: parsed.message });
+    // Pushed to the assignee when the server ended a task it runs: abort it; not a task of ours to report.
+    if (parsed.value.targetPeer === localId) tasks.ended(parsed.value);
+    if (parsed.value.targetPeer !== localId || parsed.value.submitter === localId) events.emit('task-updated', parsed.value);
   });
   signaling.on('server-error', (e) => {
     const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;

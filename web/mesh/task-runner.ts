@@ -35,6 +35,11 @@ export interface TaskRunnerOptions {
 export interface TaskRunner {
   /** Handles one `task-assigned` payload (validated here; never throws). */
   assigned(payload: unknown): void;
+  /**
+   * The server ended a task of ours (a `task-updated` push: cancelled by its submitter, expired):
+   * aborts its run (the skill's signal fires with the task's error code) or drops it from the queue.
+   */
+  ended(task: Task): void;
   /** Tasks running now (for the heartbeat's `load`). */
   running(): number;
   /** Aborts running and queued tasks, reports them failed (`stopped`); waits at most `graceMs` (2000) for the reports. */
@@ -163,6 +168,12 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       }
       queue.push(job);
       pump();
+    },
+    ended(task) {
+      const reason = new MeshError(task.error?.code ?? task.state, task.error?.message ?? `the task ${task.state} on the server`);
+      active.get(task.id)?.abort(reason);
+      const queued = queue.findIndex((j) => j.task.id === task.id);
+      if (queued >= 0) queue.splice(queued, 1);
     },
     running: () => active.size,
     async stop(graceMs = 2000) {
