@@ -14,6 +14,7 @@ import { mountPairingRoutes } from './pairing/routes.ts';
 import { CloseCode } from './protocol.ts';
 import { createRegistry, type Registry } from './registry/registry.ts';
 import { mountRegistryRoutes } from './registry/routes.ts';
+import { createPeerLabels } from './registry/peer-labels.ts';
 import { createTopology } from './registry/topology.ts';
 import { createCluster, type ClusterLink } from './signaling/cluster.ts';
 import { createSignalingHub, type SignalingHub } from './signaling/signaling-hub.ts';
@@ -120,7 +121,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub,
     mount: (api, auth) => {
-      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
+      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub, labelPeers: createPeerLabels({ credentialOf: hub.credentialOf, listDevices: pairing.listDevices }) });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });
       mountPairingRoutes(api, auth, {
         pairing, clientIp,
