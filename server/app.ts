@@ -35,6 +35,8 @@ export interface AppDeps {
   now: () => number;
   /** Serves the hub's static files; injected because each runtime reads files its own way. */
   serveHub?: MiddlewareHandler;
+  /** Compresses responses (gzip/brotli); injected because the codecs come from the runtime. */
+  compress?: MiddlewareHandler;
   /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
 }
@@ -46,6 +48,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const auth = (roles?: Array<'admin' | 'agent'>) => requireAuth(tokens, deps.isRevoked, roles);
 
   app.use('*', requestMetrics(metrics, deps.now));
+  if (deps.compress) app.use('*', deps.compress);
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false }));
   if (config.corsOrigins.length) {
     app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key'], maxAge: 600 }));
