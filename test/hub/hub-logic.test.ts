@@ -38,11 +38,11 @@ describe('hub logic', () => {
   });
 
   it('lays peers out on a stable circle regardless of input order', () => {
-    const one = layoutNodes(['b', 'a', 'c']);
-    const two = layoutNodes(['c', 'b', 'a']);
+    const one = layoutNodes(['b', 'a', 'c'], 640, 420, 150);
+    const two = layoutNodes(['c', 'b', 'a'], 640, 420, 150);
     expect([...one]).toEqual([...two]);
     expect(one.get('a')!.y).toBeLessThan(one.get('b')!.y);
-    expect(layoutNodes(['solo']).get('solo')).toEqual({ x: 320, y: 210 });
+    expect(layoutNodes(['solo'], 640, 420, 150).get('solo')).toMatchObject({ x: 320, y: 210 });
   });
 
   it('lists this tab first and groups agents under their peer', () => {
