@@ -26,6 +26,10 @@ describe('hub logic', () => {
     expect(a.calls).toEqual(['/']);
     const b = fakeLocation('#admin=s3cret-key');
     expect(takeHashIntent(b.loc, b.hist)).toEqual({ kind: 'admin', key: 's3cret-key' });
+    // As admin.key stores it: the role prefix is not part of the key.
+    const d = fakeLocation('#admin=admin:tma_s3cret');
+    expect(takeHashIntent(d.loc, d.hist)).toEqual({ kind: 'admin', key: 'tma_s3cret' });
+    expect(d.calls).toEqual(['/']);
     const c = fakeLocation('#something-else');
     expect(takeHashIntent(c.loc, c.hist)).toEqual({ kind: 'none' });
     expect(c.calls).toEqual([]);

@@ -8,7 +8,7 @@ export function App() {
   switch (p.kind) {
     case 'starting': return <StartingScreen />;
     case 'insecure': return <InsecureScreen missing={p.missing} />;
-    case 'signed-out': return <SignedOutScreen notice={p.notice} />;
+    case 'signed-out': return <SignedOutScreen notice={p.notice} guest={p.guest} />;
     case 'signing-out': return <SigningOutScreen />;
     case 'waiting-approval': return <WaitingScreen name={p.name} peerId={p.peerId} />;
     case 'failed': return <FailedScreen message={p.message} />;

@@ -41,7 +41,8 @@ export function InsecureScreen(props: { missing: string[] }) {
   );
 }
 
-export function SignedOutScreen(props: { notice?: string | undefined }) {
+/** The join form. A guest (someone who came with an invite) never sees the admin sign-in; others find it folded away. */
+export function SignedOutScreen(props: { notice?: string | undefined; guest?: boolean | undefined }) {
   const [code, setCode] = useState('');
   const [key, setKey] = useState('');
   const [busy, setBusy] = useState(false);
@@ -53,19 +54,25 @@ export function SignedOutScreen(props: { notice?: string | undefined }) {
   return (
     <Screen title="Join the mesh">
       {props.notice && <p class="notice" role="alert">{props.notice}</p>}
-      <p class="muted">Open an invite link from your admin, or enter a pairing code. Admins sign in with the admin key printed when the server first started.</p>
+      <p class="muted">Open an invite link from your admin, or enter the code from it.</p>
       <form class="stack" onSubmit={run(() => pairWithCode(code))}>
         <label class="field">Pairing or invite code
           <input name="code" value={code} onInput={(e) => setCode(e.currentTarget.value)} autocomplete="one-time-code" placeholder="123456" required />
         </label>
         <button disabled={busy || !code.trim()}>Pair this device</button>
       </form>
-      <form class="stack" onSubmit={run(() => signInWithKey(key.trim()))}>
-        <label class="field">Admin key
-          <input name="key" type="password" value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" required />
-        </label>
-        <button class="ghost" disabled={busy || !key.trim()}>Sign in as admin</button>
-      </form>
+      {!props.guest && (
+        <details class="admin-signin">
+          <summary>I run this server: sign in with the admin key</summary>
+          <form class="stack" onSubmit={run(() => signInWithKey(key.trim()))}>
+            <p class="muted small">The server printed the admin key (and an admin link) when it first started; it is also in <code>admin.key</code> in its data directory.</p>
+            <label class="field">Admin key
+              <input name="key" type="password" value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" required />
+            </label>
+            <button class="ghost" disabled={busy || !key.trim()}>Sign in as admin</button>
+          </form>
+        </details>
+      )}
     </Screen>
   );
 }
