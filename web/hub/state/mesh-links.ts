@@ -11,6 +11,8 @@ export interface MeshLink {
   state: string;
   tier: Tier;
   rttMs?: number;
+  /** A peer reported it to the server (GET /api/topology), not only this tab's own view. */
+  reported: boolean;
 }
 
 /**
@@ -23,13 +25,13 @@ export const meshLinks = computed(() => {
   const out = new Map<string, MeshLink>();
   const key = (x: string, y: string) => (x < y ? `${x}|${y}` : `${y}|${x}`);
   for (const e of topology.value.edges) {
-    out.set(key(e.a, e.b), { a: e.a, b: e.b, state: e.state, tier: e.tier, ...(e.rttMs !== undefined ? { rttMs: e.rttMs } : {}) });
+    out.set(key(e.a, e.b), { a: e.a, b: e.b, state: e.state, tier: e.tier, reported: true, ...(e.rttMs !== undefined ? { rttMs: e.rttMs } : {}) });
   }
   if (self) {
     for (const l of links.value.values()) {
       if (l.identity === 'refused') continue;
       const [a, b] = self < l.peerId ? [self, l.peerId] : [l.peerId, self];
-      out.set(key(a, b), { a, b, state: l.state, tier: l.tier, ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}) });
+      out.set(key(a, b), { a, b, state: l.state, tier: l.tier, reported: out.has(key(a, b)), ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}) });
     }
   }
   return [...out.values()];

@@ -50,7 +50,7 @@ function Ring(props: { ids: string[]; width: number; links: MeshLink[]; names: M
         if (!a || !b) return null;
         const open = e.state === 'open';
         return (
-          <g key={`${e.a}|${e.b}`} data-edge={`${e.a}|${e.b}`} data-tier={e.tier} data-state={e.state} data-rtt={e.rttMs}>
+          <g key={`${e.a}|${e.b}`} data-edge={`${e.a}|${e.b}`} data-tier={e.tier} data-state={e.state} data-rtt={e.rttMs} data-reported={e.reported || undefined}>
             <title>{`${props.names.get(e.a)?.name ?? shortId(e.a)} ↔ ${props.names.get(e.b)?.name ?? shortId(e.b)}: ${e.tier}, ${e.state}${e.rttMs !== undefined ? `, ${formatRtt(e.rttMs)}` : ''}`}</title>
             <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke={TIER_COLOR[e.tier] ?? 'var(--muted)'} stroke-width={open ? 3 : 2}
               stroke-dasharray={open ? undefined : '6 5'} opacity={open ? 0.95 : 0.6} />
