@@ -12,4 +12,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   browser: () => import('./browser.ts'),
   'agent-channels': () => import('./agent-channels.ts'),
   mesh: () => import('./mesh.ts'),
+  'hub-phone': () => import('./hub-phone.ts'),
 };

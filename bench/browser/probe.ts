@@ -5,6 +5,7 @@ import type { BenchContext, BenchResult } from '../lib/bench-types.ts';
 const measures: Record<string, () => Promise<(ctx: BenchContext) => Promise<BenchResult>>> = {
   browser: async () => (await import('./measure.ts')).measureBrowser,
   'agent-channels': async () => (await import('./agent-channel-calls.ts')).measureAgentChannels,
+  'hub-phone': async () => (await import('./phone-load.ts')).measurePhoneLoad,
 };
 const name = process.argv[2] ?? 'browser';
 const measure = measures[name];

@@ -37,7 +37,6 @@ export function StatusBar(props: { session: SignedIn }) {
           {best ? <span class={`tier-${best}`}>{linksInWords(t)}</span> : <span class="muted">{links.value.size ? 'links opening…' : linksInWords(t)}</span>}
         </span>
       </div>
-      <span class="spacer" />
       <span class="chip" data-testid="peer-id" data-peer-id={id} title={`This tab's peer id ${id}; mesh ${props.session.mesh}, role ${props.session.role}${transports.length ? `; agents: ${transports.join(', ')}` : ''}`}>
         This tab <span class="mono muted">{shortId(id)}</span>{props.session.role === 'admin' ? ' · admin' : ''}
       </span>

@@ -82,13 +82,34 @@ function Ring(props: { ids: string[]; width: number; links: MeshLink[]; names: M
   );
 }
 
+/** Peers as a list where a ring would be unreadable; the same height as the ring, so switching never shifts the page. */
+function NodeGrid(props: { ids: string[]; names: Map<string, PeerName>; nodes: Map<string, TopologyNode>; self: string }) {
+  const sorted = [...props.ids].sort((a, b) => (a === props.self ? -1 : b === props.self ? 1 : (props.names.get(a)?.name ?? a).localeCompare(props.names.get(b)?.name ?? b)));
+  return (
+    <ul class="node-grid small" tabIndex={0} aria-label={`${props.ids.length} peers`}>
+      {sorted.map((id) => {
+        const n = props.nodes.get(id);
+        return (
+          <li key={id} data-node={id} data-name={props.names.get(id)?.name} title={id}>
+            <span class={`dot ${n?.health ?? (id === props.self ? 'active' : 'offline')}`} /> {props.names.get(id)?.name ?? shortId(id)}
+            <span class="muted"> · {n?.agents.length ?? 0}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 /** Every link in words, the graph's readable twin (and the only view beyond `graphLimit` peers). */
-function LinkList(props: { links: MeshLink[]; names: Map<string, PeerName> }) {
+function LinkList(props: { links: MeshLink[]; names: Map<string, PeerName>; self: string }) {
   if (!props.links.length) return <p class="muted small">No links measured yet.</p>;
   const name = (id: string) => props.names.get(id)?.name ?? shortId(id);
-  const sorted = [...props.links].sort((x, y) => name(x.a).localeCompare(name(y.a)) || name(x.b).localeCompare(name(y.b)));
+  // This tab's links first: they exist from the start, so links reported later append below
+  // them instead of pushing rows down while someone reads (layout shift).
+  const mine = (l: MeshLink) => (l.a === props.self || l.b === props.self ? 0 : 1);
+  const sorted = [...props.links].sort((x, y) => mine(x) - mine(y) || name(x.a).localeCompare(name(y.a)) || name(x.b).localeCompare(name(y.b)));
   return (
-    <ul class="links small" data-testid="link-list">
+    <ul class="links small" data-testid="link-list" tabIndex={0} aria-label="links between peers">
       {sorted.slice(0, LINKS_SHOWN).map((l) => (
         <li key={`${l.a}|${l.b}`} data-link={`${l.a}|${l.b}`} data-rtt={l.rttMs}>
           <span class={`dot ${l.state}`} /> <span title={l.a}>{name(l.a)}</span> ↔ <span title={l.b}>{name(l.b)}</span>
@@ -115,14 +136,14 @@ export function TopologyGraph(props: { ids: string[]; nodes: TopologyNode[]; lin
     <div class="topology" ref={ref} data-layout={asGraph ? 'graph' : 'list'}>
       {asGraph
         ? <Ring ids={props.ids} width={width} links={props.links} names={props.names} nodes={nodes} self={props.self} />
-        : width > 0 && <p class="muted small">{props.ids.length} peers: too many to draw readably here, so the links are listed.</p>}
+        : <NodeGrid ids={props.ids} names={props.names} nodes={nodes} self={props.self} />}
       <div class="legend">
         <span class="tier-direct">━ direct</span>
         <span class="tier-relayed">━ relayed (TURN)</span>
         <span class="tier-fallback">━ fallback (server)</span>
         <span class="muted">┄ not open · number = agents</span>
       </div>
-      <LinkList links={props.links} names={props.names} />
+      <LinkList links={props.links} names={props.names} self={props.self} />
     </div>
   );
 }
