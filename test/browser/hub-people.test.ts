@@ -157,6 +157,11 @@ describe('the hub as a person uses it', () => {
       expect(small, `${view} view controls under 44 px`).toEqual([]);
       expect(await phone.page.evaluate(() => document.body.innerText), `${view} view`).not.toMatch(HEX_ID);
     }
+    if (process.env.TABMESH_UPDATE_SCREENSHOT === '1') {
+      await openView(phone.page, 'mesh');
+      await phone.page.locator('[data-edge]').first().waitFor({ state: 'attached', timeout: MESH_WAIT_MS });
+      await phone.page.screenshot({ path: new URL('../../docs/hub-phone.png', import.meta.url).pathname });
+    }
     await Promise.all([context.close(), device.context.close(), admin.context.close()]);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { TopologyNode } from '../../../server/protocol.ts';
 import { formatRtt, type MeshLink } from '../state/mesh-links.ts';
 import { shortId, type PeerName } from '../state/peer-names.ts';
@@ -19,13 +19,16 @@ export function layoutNodes(ids: string[], w: number, h: number, r: number): Map
   }));
 }
 
-const clip = (s: string, n = 16) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, Math.max(1, n - 1))}…` : s);
+/** Roughly what 13 px system-ui text needs per character. */
+const CHAR_PX = 7.6;
 
 /** The element's CSS width, kept current; the SVG is drawn in CSS pixels so text stays 13 px on a phone. */
 function useWidth(): [preact.RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
-  useEffect(() => {
+  // Layout effect: measured before the first paint, so the ring never flashes in as a list.
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     setWidth(el.clientWidth);
@@ -68,13 +71,16 @@ function Ring(props: { ids: string[]; width: number; links: MeshLink[]; names: M
         const lx = single ? 0 : c * 30;
         const ly = single ? 40 : Math.abs(c) < 0.35 ? (s < 0 ? -30 : 38) : s * 26 + 4;
         const name = props.names.get(id);
+        // As many characters as fit between the label's anchor and the edge of the drawing.
+        const room = anchor === 'end' ? p.x + lx : anchor === 'start' ? W - (p.x + lx) : 2 * Math.min(p.x, W - p.x);
+        const label = clip(name?.name ?? shortId(id), Math.min(18, Math.floor((room - 4) / CHAR_PX)));
         return (
           <g key={id} data-node={id} data-name={name?.name} transform={`translate(${p.x} ${p.y})`}>
             <title>{`${name?.name ?? id}${name?.detail ? ` (${name.detail})` : ''}\n${id}`}</title>
             <circle r={self ? 20 : 17} fill="var(--panel-2)" stroke={self ? 'var(--accent-2)' : 'var(--line)'} stroke-width={self ? 3 : 2} />
             <circle r="5" cx="12" cy="-12" fill={HEALTH_COLOR[n?.health ?? (self ? 'active' : 'offline')]} />
             <text y="5" text-anchor="middle" font-size="13" fill="var(--text)">{n?.agents.length ?? 0}</text>
-            <text x={lx} y={ly} text-anchor={anchor} font-size="13" fill="var(--text)">{clip(name?.name ?? shortId(id))}</text>
+            <text x={lx} y={ly} text-anchor={anchor} font-size="13" fill="var(--text)">{label}</text>
           </g>
         );
       })}
