@@ -8,6 +8,8 @@ const HEALTH_COLOR: Record<string, string> = { active: 'var(--ok)', stale: 'var(
 /** Beyond this many peers a ring's labels collide: the view switches to a list. */
 export const graphLimit = (width: number) => (width < 520 ? 8 : 14);
 const LINKS_SHOWN = 40;
+/** When this page first saw each link (`a|b`), for an append-only list order. */
+const firstSeen = new Map<string, number>();
 
 /** Positions nodes on a circle in peer-id order (stable across refreshes); one node sits centred. */
 export function layoutNodes(ids: string[], w: number, h: number, r: number): Map<string, { x: number; y: number; angle: number }> {
@@ -107,13 +109,13 @@ function NodeGrid(props: { ids: string[]; names: Map<string, PeerName>; nodes: M
 }
 
 /** Every link in words, the graph's readable twin (and the only view beyond `graphLimit` peers). */
-function LinkList(props: { links: MeshLink[]; names: Map<string, PeerName>; self: string }) {
+function LinkList(props: { links: MeshLink[]; names: Map<string, PeerName> }) {
   if (!props.links.length) return <p class="muted small">No links measured yet.</p>;
   const name = (id: string) => props.names.get(id)?.name ?? shortId(id);
-  // This tab's links first: they exist from the start, so links reported later append below
-  // them instead of pushing rows down while someone reads (layout shift).
-  const mine = (l: MeshLink) => (l.a === props.self || l.b === props.self ? 0 : 1);
-  const sorted = [...props.links].sort((x, y) => mine(x) - mine(y) || name(x.a).localeCompare(name(y.a)) || name(x.b).localeCompare(name(y.b)));
+  // In the order links first appeared: a new one appends instead of pushing rows down while
+  // someone reads (layout shift).
+  for (const l of props.links) if (!firstSeen.has(`${l.a}|${l.b}`)) firstSeen.set(`${l.a}|${l.b}`, firstSeen.size);
+  const sorted = [...props.links].sort((x, y) => firstSeen.get(`${x.a}|${x.b}`)! - firstSeen.get(`${y.a}|${y.b}`)!);
   return (
     <ul class="links small" data-testid="link-list" tabIndex={0} aria-label="links between peers">
       {sorted.slice(0, LINKS_SHOWN).map((l) => (
@@ -149,7 +151,15 @@ export function TopologyGraph(props: { ids: string[]; nodes: TopologyNode[]; lin
         <span class="tier-fallback">━ fallback (server)</span>
         <span class="muted">┄ not open · number = agents</span>
       </div>
-      <LinkList links={props.links} names={props.names} self={props.self} />
+      {asGraph
+        ? <LinkList links={props.links} names={props.names} />
+        : (
+          // Folded where the peers are many: dozens of rows would push the page around as links arrive.
+          <details class="link-details small">
+            <summary>{props.links.length} links between peers</summary>
+            <LinkList links={props.links} names={props.names} />
+          </details>
+        )}
     </div>
   );
 }
