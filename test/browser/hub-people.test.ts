@@ -60,6 +60,14 @@ describe('the hub as a person uses it', () => {
     await page.locator(`li[data-invite="${code}"]`).waitFor({ state: 'detached' });
     const redeem = await fetch(`${suite.server.url}/api/pairing/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: 'late' }) });
     expect(redeem.status).toBe(404);
+
+    // A pairing request puts a badge on the Admin tab until it is decided.
+    const fresh = (await (await apiAsAdmin('/api/invites', { method: 'POST', body: JSON.stringify({}) })).json()) as { code: string };
+    const waiting = (await (await fetch(`${suite.server.url}/api/pairing/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: fresh.code, name: 'kitchen-tablet' }) })).json()) as { requestId: string };
+    await openView(page, 'mesh');
+    expect(await page.getByTestId('pending-badge').textContent({ timeout: MESH_WAIT_MS })).toBe('1');
+    await apiAsAdmin(`/api/pairing/requests/${waiting.requestId}/reject`, { method: 'POST' });
+    await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: MESH_WAIT_MS });
   });
 
   it('shows peers by name with one RTT per link in graph, link list and peer list; the status in words', async () => {
@@ -163,5 +171,17 @@ describe('the hub as a person uses it', () => {
       await phone.page.screenshot({ path: new URL('../../docs/hub-phone.png', import.meta.url).pathname });
     }
     await Promise.all([context.close(), device.context.close(), admin.context.close()]);
+  });
+
+  it('tells a guest with a dead invite what to do, without admin fields; a pasted #admin=admin:… link signs in', async () => {
+    const guest = await openTab(suite.browser, `${suite.server.url}/#invite=AAAAAAAAAAAA`);
+    await guest.page.getByRole('alert').filter({ hasText: 'unknown, expired, revoked or already used. Ask your admin for a new invite link.' }).waitFor();
+    expect(await guest.page.locator('input[name=key]').count()).toBe(0);
+    expect(await guest.page.getByText('I run this server').count()).toBe(0);
+    // The admin link as admin.key stores the key, pasted into the open page: only the fragment changes.
+    await guest.page.evaluate((key) => (location.hash = `#admin=admin:${key}`), ADMIN_KEY);
+    await peerIdOf(guest.page);
+    expect(guest.page.url()).toBe(`${suite.server.url}/`);
+    await guest.context.close();
   });
 });
