@@ -1,4 +1,3 @@
-import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentView } from '../../../server/protocol.ts';
 import type { SignedIn } from '../session/session-state.ts';
@@ -8,30 +7,15 @@ import { meshLinks } from '../state/mesh-links.ts';
 import { links, livePeers } from '../state/mesh-state.ts';
 import { peerNames, selfPeerId } from '../state/peer-names.ts';
 import { startPeerRuntime, type PeerRuntime } from '../state/peer-runtime.ts';
-import { ChatView } from './chat-view.tsx';
 import { PeerList, peerRows } from './peer-list.tsx';
 import { StatusBar } from './status-bar.tsx';
-import { TasksView } from './tasks-view.tsx';
+import { LazyView } from './lazy-view.tsx';
 import { TopologyGraph } from './topology-graph.tsx';
-
-type AdminModule = typeof import('./admin-view.tsx');
 
 /** The admin tools (and the QR encoder) load on first use, outside the initial bundle. */
 function LazyAdmin(props: { session: SignedIn; pick: 'AdminView' | 'GetStarted' }) {
-  const [mod, setMod] = useState<AdminModule | undefined>();
-  const [failed, setFailed] = useState<string | undefined>();
-  const load = () => {
-    setFailed(undefined);
-    import('./admin-view.tsx').then((m) => setMod(() => m), (err: Error) => setFailed(err.message));
-  };
-  useEffect(load, []);
-  if (mod) {
-    const View: FunctionComponent<{ session: SignedIn }> = mod[props.pick];
-    return <View session={props.session} />;
-  }
-  // A redeploy removes old chunks; say so instead of spinning forever.
-  if (failed) return <p class="notice" role="alert">Could not load the admin tools: the server was probably updated. <button class="ghost small" onClick={load}>Retry</button> or reload the page.</p>;
-  return <p class="row"><span class="spinner" /> Loading admin tools…</p>;
+  return <LazyView what={props.pick === 'AdminView' ? 'admin tools' : 'invite tools'} props={{ session: props.session }}
+    load={async () => (await import('./admin-view.tsx'))[props.pick]} />;
 }
 
 type Tab = 'mesh' | 'tasks' | 'chat' | 'admin';
@@ -108,8 +92,8 @@ export function Dashboard(props: { session: SignedIn }) {
         {runtimeError && <p class="notice error" role="alert">This tab could not join the mesh: {runtimeError}. Reload the page to try again.</p>}
         {controlError.value && <p class="notice small">The mesh overview may be out of date: {controlError.value}</p>}
         {tab === 'mesh' && <MeshView session={session} openChat={openChat} />}
-        {tab === 'tasks' && <TasksView runtime={runtime} session={session} />}
-        {tab === 'chat' && <ChatView runtime={runtime} self={self} initial={chatWith} />}
+        {tab === 'tasks' && <LazyView what="tasks view" props={{ runtime, session }} load={async () => (await import('./tasks-view.tsx')).TasksView} />}
+        {tab === 'chat' && <LazyView what="chat" props={{ runtime, self, initial: chatWith }} load={async () => (await import('./chat-view.tsx')).ChatView} />}
         {tab === 'admin' && <LazyAdmin session={session} pick="AdminView" />}
       </main>
     </>
