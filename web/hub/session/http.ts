@@ -21,7 +21,7 @@ export async function requestJson<T>(path: string, init: RequestInit & { json?: 
   try {
     res = await fetch(path, { ...init, headers, body, cache: 'no-store' });
   } catch (err) {
-    throw new ApiError(0, 'network', 'cannot reach the server: check this device\'s network connection (the hub keeps retrying on its own)');
+    throw new ApiError(0, 'network', `cannot reach the server (${(err as Error).message})`);
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();

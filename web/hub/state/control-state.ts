@@ -61,7 +61,10 @@ export function startControlPolling(api: AuthedFetch, isAdmin: boolean, interval
       if (isAdmin) await refreshAdmin(api);
       controlError.value = undefined;
     } catch (err) {
-      controlError.value = (err as Error).message;
+      // "Failed to fetch" means nothing to a person; say what to check instead.
+      controlError.value = (err as { status?: number }).status === 0
+        ? "cannot reach the server: check this device's network connection (the hub keeps retrying on its own)"
+        : (err as Error).message;
     }
   };
   const refresh = () => (running ??= once().finally(() => (running = undefined)));
