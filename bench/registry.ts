@@ -17,4 +17,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'local-api': () => import('./local-api.ts'),
   'local-api-tab': () => import('./local-api-tab.ts'),
   'agent-protocols': () => import('./agent-protocols.ts'),
+  'hub-phone': () => import('./hub-phone.ts'),
 };

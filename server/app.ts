@@ -43,6 +43,8 @@ export interface AppDeps {
   now: () => number;
   /** Serves the hub's static files; injected because each runtime reads files its own way. */
   serveHub?: MiddlewareHandler;
+  /** Compresses responses (gzip/brotli); injected because the codecs come from the runtime. */
+  compress?: MiddlewareHandler;
   /** Mounts feature routes (control plane) under /api; each gets the auth middleware factory. */
   mount?: (api: Hono<AuthEnv>, auth: (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>) => void;
   /** Runs before every route that takes an `X-API-Key` (throttles unknown keys per client). */
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const auth = (roles?: Array<'admin' | 'agent'>) => requireAuth(tokens, deps.isRevoked, roles);
 
   app.use('*', requestMetrics(metrics, deps.now));
+  if (deps.compress) app.use('*', deps.compress);
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false, strictTransportSecurity: false }));
   app.use('*', securityHeaders(deps.isHttps ?? ((c) => c.req.url.startsWith('https:'))));
   if (config.corsOrigins.length) {

@@ -20,6 +20,8 @@ import { mountPairingRoutes } from './pairing/routes.ts';
 import { CloseCode } from './protocol.ts';
 import { createRegistry, type Registry } from './registry/registry.ts';
 import { mountRegistryRoutes } from './registry/routes.ts';
+import { compressResponses } from './http/compression.ts';
+import { createPeerLabels } from './registry/peer-labels.ts';
 import { createTopology } from './registry/topology.ts';
 import { createCluster, type ClusterLink } from './signaling/cluster.ts';
 import { createSignalingHub, type SignalingHub } from './signaling/signaling-hub.ts';
@@ -138,7 +140,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const app = createApp({
     config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
-    serveHub: deps.serveHub,
+    serveHub: deps.serveHub, compress: compressResponses(),
     keyThrottle: unknownKeyThrottle(store, clientIp),
     isHttps: (c) => arrivedOverHttps(c.req.url, peerAddress(c), c.req.raw.headers, config.trustProxy),
     mountRoot: (root) => mountA2ARoutes(root, {
@@ -149,7 +151,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
       publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,
     }),
     mount: (api, auth) => {
-      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub });
+      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub, labelPeers: createPeerLabels({ credentialOf: hub.credentialOf, listDevices: pairing.listDevices }) });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });
       mountPairingRoutes(api, auth, {
         pairing, clientIp,

@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MiddlewareHandler } from 'hono';
+import { COMPRESSIBLE_TYPE, pickEncoding, type Encoding } from './http/compression.ts';
+
+const SUFFIX: Record<Encoding, string> = { br: 'br', gzip: 'gz' };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -52,12 +55,17 @@ export function serveHub(root: string = defaultHubDir()): MiddlewareHandler {
       if (path === '/') return c.html('<!doctype html><title>tabmesh</title><p>The hub is not built. Run <code>npm run build</code>.</p>', 503);
       return next();
     }
-    const headers = {
+    const headers: Record<string, string> = {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       // Decided by the file served, not the URL: an /assets/ miss that falls back to index.html must not be cached for a year.
       'cache-control': file !== index && path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
+    const encoding = COMPRESSIBLE_TYPE.test(headers['content-type']!) ? pickEncoding(c.req.header('accept-encoding')) : undefined;
+    // The build writes .br/.gz next to each text file (web/precompress-plugin.ts): no CPU per request.
+    const sibling = encoding && (await stat(`${file}.${SUFFIX[encoding]}`).catch(() => undefined))?.isFile() ? `${file}.${SUFFIX[encoding]}` : undefined;
+    if (COMPRESSIBLE_TYPE.test(headers['content-type']!)) headers.vary = 'Accept-Encoding';
+    if (sibling) headers['content-encoding'] = encoding!;
     if (c.req.method === 'HEAD') return c.body(null, 200, headers);
-    return c.body(new Uint8Array(await readFile(file)), 200, headers);
+    return c.body(new Uint8Array(await readFile(sibling ?? file)), 200, headers);
   };
 }

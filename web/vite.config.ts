@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { precompress } from './precompress-plugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -60,5 +61,6 @@ export default defineConfig({
         skipWaiting: true,
       },
     }),
+    precompress(fileURLToPath(new URL('dist', import.meta.url))),
   ],
 });

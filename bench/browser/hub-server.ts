@@ -22,6 +22,6 @@ export async function newTab(browser: Browser, url: string, context?: BrowserCon
   const ctx = context ?? (await browser.newContext());
   const page = await ctx.newPage();
   await page.goto(`${url}/#admin=${ADMIN}`);
-  const peerId = (await page.getByTestId('peer-id').textContent({ timeout: 20_000 }))!;
+  const peerId = (await page.getByTestId('peer-id').getAttribute('data-peer-id', { timeout: 20_000 }))!;
   return { page, peerId, close: () => ctx.close() };
 }

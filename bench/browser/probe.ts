@@ -6,6 +6,7 @@ const measures: Record<string, () => Promise<(ctx: BenchContext) => Promise<Benc
   browser: async () => (await import('./measure.ts')).measureBrowser,
   'agent-channels': async () => (await import('./agent-channel-calls.ts')).measureAgentChannels,
   'local-api-tab': async () => (await import('./local-api-tab.ts')).measureLocalApiTab,
+  'hub-phone': async () => (await import('./phone-load.ts')).measurePhoneLoad,
 };
 const name = process.argv[2] ?? 'browser';
 const measure = measures[name];

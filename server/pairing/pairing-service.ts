@@ -15,13 +15,20 @@ export interface PairingLimits extends RedeemLimits {
 /** 1000 attempts per code: a guesser's chance against one code over its life is 1000 / 10^6 = 0.1 %. */
 export const DEFAULT_PAIRING_LIMITS: PairingLimits = { codeTtlMs: 300_000, perAddressPerMinute: 5, attemptsPerCode: 1000, requestTtlMs: 3_600_000 };
 
-interface CodeRecord { code: string; mesh: string; role: Role; kind: 'code' | 'invite'; autoApprove: boolean; expiresAt: number }
+interface CodeRecord { code: string; mesh: string; role: Role; kind: 'code' | 'invite'; autoApprove: boolean; expiresAt: number; createdAt?: number }
+
+/** An outstanding (not yet redeemed, not expired) invite as the admin's list shows it. */
+export interface InviteView { code: string; role: Role; autoApprove: boolean; createdAt?: number; expiresAt: number }
 interface RequestRecord extends PairingRequestView { secretHash: string }
 interface DeviceRecord extends DeviceView { tokenHash: string }
 
 export interface PairingService {
   createCode(mesh: string, role: Role): Promise<{ code: string; expiresAt: number }>;
   createInvite(mesh: string, role: Role, autoApprove: boolean, ttlSeconds: number): Promise<{ code: string; expiresAt: number }>;
+  /** Invites of `mesh` that can still be redeemed, newest first. */
+  listInvites(mesh: string): Promise<InviteView[]>;
+  /** Withdraws an outstanding invite so it can no longer be redeemed; 404 when unknown, used or expired. */
+  revokeInvite(mesh: string, code: string): Promise<InviteView>;
   /** Public: exchanges a code for a pending request; the secret authorises polling for the result. */
   redeem(code: string, name: string, ip: string): Promise<{ requestId: string; secret: string; status: PairingStatus }>;
   /** Public: the request's status; once approved, the device token exactly once (then `delivered`). */
@@ -35,6 +42,10 @@ export interface PairingService {
   verifyDeviceToken(presented: string): Promise<Credential | undefined>;
   isRevoked(cid: string): Promise<boolean>;
 }
+
+const inviteView = (r: CodeRecord): InviteView => ({
+  code: r.code, role: r.role, autoApprove: r.autoApprove, expiresAt: r.expiresAt, ...(r.createdAt !== undefined ? { createdAt: r.createdAt } : {}),
+});
 
 const TOKEN_PATTERN = /^tmd_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{20,64})$/;
 /** The longest token lifetime config allows (86,400 s) plus a minute of clock slack. */
@@ -75,8 +86,25 @@ export function createPairingService(opts: {
     async createInvite(mesh, role, autoApprove, ttlSeconds) {
       const code = randomBase32(12);
       const expiresAt = now() + ttlSeconds * 1000;
-      await store.put<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'invite', autoApprove, expiresAt }, ttlSeconds * 1000);
+      await store.put<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'invite', autoApprove, expiresAt, createdAt: now() }, ttlSeconds * 1000);
       return { code, expiresAt };
+    },
+    async listInvites(mesh) {
+      const t = now();
+      return (await store.list<CodeRecord>('pair-code'))
+        .filter((r) => r.kind === 'invite' && r.mesh === mesh && r.expiresAt > t)
+        .map(inviteView)
+        .sort((a, b) => b.expiresAt - a.expiresAt);
+    },
+    async revokeInvite(mesh, code) {
+      const record = await store.get<CodeRecord>('pair-code', code);
+      // Pairing codes are not listed, so they cannot be withdrawn here either: the 404 says so.
+      if (!record || record.kind !== 'invite' || record.mesh !== mesh || record.expiresAt <= now()) {
+        throw new HttpError(404, 'not-found', `no outstanding invite "${code}" (unknown, already used or expired)`);
+      }
+      // swap, not delete: a redemption racing this call wins or loses as a whole.
+      if (!(await store.swap('pair-code', code, record, undefined))) throw new HttpError(404, 'not-found', `invite "${code}" was used meanwhile`);
+      return inviteView(record);
     },
     async redeem(code, name, ip) {
       await guard.admit(ip);

@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { ApproveSchema, InviteCreateSchema, PairingCodeCreateSchema, PairingRedeemSchema } from '../protocol.ts';
+import { ApproveSchema, INVITE_CODE_PATTERN, InviteCreateSchema, PairingCodeCreateSchema, PairingRedeemSchema } from '../protocol.ts';
 import type { PairingService } from './pairing-service.ts';
 
 type Auth = (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>;
@@ -20,6 +20,7 @@ export function mountPairingRoutes(
 ): void {
   const { pairing } = deps;
   const admin = auth(['admin']);
+  const inviteUrl = (c: Context, code: string) => `${deps.publicUrl(c)}/#invite=${code}`;
 
   api.post('/pairing/codes', admin, async (c) => {
     const body = await optionalJson(c, () => readJson(c, PairingCodeCreateSchema));
@@ -29,7 +30,17 @@ export function mountPairingRoutes(
     const body = await optionalJson(c, () => readJson(c, InviteCreateSchema));
     const b = { autoApprove: false, role: 'agent' as const, ttlSeconds: 86_400, ...body };
     const invite = await pairing.createInvite(c.var.auth.mesh, b.role, b.autoApprove, b.ttlSeconds);
-    return c.json({ ...invite, autoApprove: b.autoApprove, url: `${deps.publicUrl(c)}/#invite=${invite.code}` }, 201);
+    return c.json({ ...invite, autoApprove: b.autoApprove, url: inviteUrl(c, invite.code) }, 201);
+  });
+  api.get('/invites', admin, async (c) => {
+    const invites = await pairing.listInvites(c.var.auth.mesh);
+    c.header('cache-control', 'no-store');
+    return c.json({ invites: invites.map((i) => ({ ...i, url: inviteUrl(c, i.code) })) });
+  });
+  api.delete('/invites/:code', admin, async (c) => {
+    const code = c.req.param('code');
+    if (!INVITE_CODE_PATTERN.test(code)) throw new HttpError(400, 'invalid-param', 'code: must be a 12-character invite code (A-Z 2-7)');
+    return c.json({ invite: await pairing.revokeInvite(c.var.auth.mesh, code) });
   });
   // Public: a device without credentials redeems a code and waits for approval.
   api.post('/pairing/redeem', async (c) => {

@@ -113,6 +113,12 @@ export interface TopologyNode {
   connected: boolean;
   agents: string[];
   health: Health;
+  /** Platform of the peer's agents, when it registered any. */
+  platform?: 'browser' | 'node';
+  /** What the peer joined with: a paired device's token or a configured API key (peers on this instance only). */
+  credential?: 'device' | 'api-key';
+  /** The paired device's name (as given when pairing). */
+  name?: string;
 }
 export const TopologyEdgeSchema = v.object({
   a: PeerIdSchema,

@@ -6,6 +6,7 @@ import { AgentRegistrationSchema, HeartbeatRequestSchema, type Health } from '..
 import type { SignalingHub } from '../signaling/signaling-hub.ts';
 import type { TaskQueue } from '../tasks/task-queue.ts';
 import type { Registry } from './registry.ts';
+import type { PeerLabel } from './peer-labels.ts';
 import type { Topology } from './topology.ts';
 
 type Auth = (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>;
@@ -15,7 +16,7 @@ const HEALTH = ['active', 'stale', 'offline'];
 export function mountRegistryRoutes(
   api: Hono<AuthEnv>,
   auth: Auth,
-  deps: { registry: Registry; tasks: TaskQueue; topology: Topology; hub: SignalingHub },
+  deps: { registry: Registry; tasks: TaskQueue; topology: Topology; hub: SignalingHub; labelPeers?: (mesh: string, peerIds: string[]) => Promise<Map<string, PeerLabel>> },
 ): void {
   const { registry, tasks, topology } = deps;
   const withInFlight = async (mesh: string) => tasks.inFlight(mesh);
@@ -60,6 +61,9 @@ export function mountRegistryRoutes(
   });
   api.get('/topology', auth(), async (c) => {
     const mesh = c.var.auth.mesh;
-    return c.json({ mesh, ...(await topology.view(mesh, deps.hub.peers(mesh))) });
+    const view = await topology.view(mesh, deps.hub.peers(mesh));
+    const labels = await deps.labelPeers?.(mesh, view.nodes.map((n) => n.peerId));
+    const nodes = labels ? view.nodes.map((n) => ({ ...n, ...labels.get(n.peerId) })) : view.nodes;
+    return c.json({ mesh, nodes, edges: view.edges });
   });
 }

@@ -36,6 +36,7 @@ export function createTopology(opts: { store: Store; registry: Registry; now: ()
       for (const a of agents) {
         const n = nodes.get(a.peerId) ?? { peerId: a.peerId, role: 'agent' as const, connected: false, agents: [], health: a.health };
         n.agents.push(a.name);
+        n.platform ??= a.platform;
         if (!n.connected) n.health = a.health;
         nodes.set(a.peerId, n);
       }

@@ -54,6 +54,8 @@ export interface SignalingHub {
   /** Closes every session that authenticated with credential `cid` (4403). */
   revoke(cid: string): number;
   peers(mesh: string): PeerSummary[];
+  /** The credential id a peer connected here authenticated with (never sent to peers); undefined elsewhere. */
+  credentialOf(mesh: string, peerId: string): string | undefined;
   /** Open sockets (authenticated or not). */
   connectionCount(): number;
   /** What other instances call into (deliver, broadcast, revoke on this instance only). */
@@ -146,6 +148,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       return revokeLocal(cid);
     },
     peers: (mesh) => [...[...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)), ...(cluster?.remotePeers(mesh) ?? [])],
+    credentialOf: (mesh, peerId) => meshes.get(mesh)?.get(peerId)?.session?.cid,
     clusterHandlers: {
       deliver: (mesh, to, frame) => {
         const c = meshes.get(mesh)?.get(to);

@@ -58,7 +58,8 @@ describe('hub resilience', () => {
     await status(b.page, 'online').waitFor({ timeout: MESH_WAIT_MS });
     // Both re-registered their agents with the fresh server, and the link is reported again.
     await agentShown(a.page, b.peerId).waitFor({ timeout: MESH_WAIT_MS });
-    await a.page.locator('[data-edge][data-state="open"]').first().waitFor({ timeout: MESH_WAIT_MS });
+    // data-reported: the server's topology has it again, not only this tab's own view of the link.
+    await a.page.locator('[data-edge][data-state="open"][data-reported]').first().waitFor({ state: 'attached', timeout: MESH_WAIT_MS });
     expect([...a.problems, ...b.problems].filter((p) => !/ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource/.test(p))).toEqual([]);
     await Promise.all([a.context.close(), b.context.close()]);
   });

@@ -26,6 +26,10 @@ describe('hub logic', () => {
     expect(a.calls).toEqual(['/']);
     const b = fakeLocation('#admin=s3cret-key');
     expect(takeHashIntent(b.loc, b.hist)).toEqual({ kind: 'admin', key: 's3cret-key' });
+    // As admin.key stores it: the role prefix is not part of the key.
+    const d = fakeLocation('#admin=admin:tma_s3cret');
+    expect(takeHashIntent(d.loc, d.hist)).toEqual({ kind: 'admin', key: 'tma_s3cret' });
+    expect(d.calls).toEqual(['/']);
     const c = fakeLocation('#something-else');
     expect(takeHashIntent(c.loc, c.hist)).toEqual({ kind: 'none' });
     expect(c.calls).toEqual([]);
@@ -38,11 +42,11 @@ describe('hub logic', () => {
   });
 
   it('lays peers out on a stable circle regardless of input order', () => {
-    const one = layoutNodes(['b', 'a', 'c']);
-    const two = layoutNodes(['c', 'b', 'a']);
+    const one = layoutNodes(['b', 'a', 'c'], 640, 420, 150);
+    const two = layoutNodes(['c', 'b', 'a'], 640, 420, 150);
     expect([...one]).toEqual([...two]);
     expect(one.get('a')!.y).toBeLessThan(one.get('b')!.y);
-    expect(layoutNodes(['solo']).get('solo')).toEqual({ x: 320, y: 210 });
+    expect(layoutNodes(['solo'], 640, 420, 150).get('solo')).toMatchObject({ x: 320, y: 210 });
   });
 
   it('lists this tab first and groups agents under their peer', () => {

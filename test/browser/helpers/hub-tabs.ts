@@ -38,7 +38,8 @@ export async function openAdminTab(browser: Browser, baseUrl: string, context?: 
 
 /** This tab's peer id as the status bar shows it (waits for the dashboard). */
 export async function peerIdOf(page: Page): Promise<string> {
-  const text = await page.getByTestId('peer-id').textContent({ timeout: MESH_WAIT_MS });
+  // The status bar shows a name and a shortened id; the full id is its data-peer-id.
+  const text = await page.getByTestId('peer-id').getAttribute('data-peer-id', { timeout: MESH_WAIT_MS });
   expect(text).toMatch(/^k[0-9a-f]{32}$/);
   return text!;
 }

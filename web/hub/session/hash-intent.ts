@@ -11,6 +11,11 @@ export function takeHashIntent(loc: Location = location, hist: History = history
   const admin = params.get('admin')?.trim();
   if (invite || admin) hist.replaceState(null, '', loc.pathname + loc.search);
   if (invite) return { kind: 'invite', code: invite.toUpperCase() };
-  if (admin) return { kind: 'admin', key: admin };
+  if (admin) return { kind: 'admin', key: normalizeKey(admin) };
   return { kind: 'none' };
+}
+
+/** Accepts a key as `admin.key` stores it (`admin:tma_…`): the role prefix is not part of the key. */
+export function normalizeKey(raw: string): string {
+  return raw.trim().replace(/^(admin|agent):/, '');
 }

@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import { createAuthedFetch, type AuthedFetch } from './authed-api.ts';
-import { takeHashIntent } from './hash-intent.ts';
+import { normalizeKey, takeHashIntent } from './hash-intent.ts';
 import { ApiError } from './http.ts';
 import {
   forgetDevice, loadCredential, loadPendingPairing, saveCredential, savePendingPairing,
@@ -26,7 +26,7 @@ export interface SignedIn {
 export type Phase =
   | { kind: 'starting' }
   | { kind: 'insecure'; missing: string[] }
-  | { kind: 'signed-out'; notice?: string }
+  | { kind: 'signed-out'; notice?: string; guest?: boolean }
   | { kind: 'signing-out' }
   | { kind: 'waiting-approval'; name: string; peerId: string }
   | { kind: 'ready'; session: SignedIn }
@@ -51,6 +51,8 @@ export async function boot(): Promise<void> {
     stopControlPolling();
     location.replace('/');
   });
+  // A link pasted into an open hub changes only the fragment: act on it too (and strip it).
+  addEventListener('hashchange', () => void followHashLink());
   try {
     const intent = takeHashIntent();
     identity = await loadIdentity();
@@ -69,7 +71,39 @@ export async function boot(): Promise<void> {
 
 /** Signs in with an API key (the admin key from the server's first start, or an agent key). */
 export async function signInWithKey(key: string): Promise<void> {
-  await enter({ kind: 'key', secret: key }, true);
+  await enter({ kind: 'key', secret: normalizeKey(key) }, true);
+}
+
+/** `#admin=` or `#invite=` arriving while the hub is open. */
+async function followHashLink(): Promise<void> {
+  const intent = takeHashIntent();
+  if (intent.kind === 'none' || !identity) return;
+  const current = phase.value;
+  try {
+    if (intent.kind === 'admin') {
+      if (current.kind === 'ready') leaveReady({ kind: 'starting' });
+      waiting?.abort();
+      return await signInWithKey(intent.key);
+    }
+    // An invite is for a device that is not in the mesh yet; one that is keeps its credential.
+    if (current.kind === 'ready' || current.kind === 'waiting-approval') {
+      alert('This device is already in the mesh, so the invite link was not used. Open it on the device you want to add.');
+      return;
+    }
+    await pairWithCode(intent.code);
+  } catch (err) {
+    phase.value = { kind: 'failed', message: (err as Error).message };
+  }
+}
+
+/** What a refused pairing code means for the person holding it, and what to do. */
+function pairingErrorText(err: unknown): string {
+  const e = err as { code?: string; status?: number; message?: string };
+  if (e.code === 'invalid-code' || e.status === 404) return 'This invite or code is unknown, expired, revoked or already used. Ask your admin for a new invite link.';
+  if (e.code === 'too-many-attempts') return 'Too many attempts from this network. Wait a minute, then try again.';
+  if (e.status === 0) return 'The server cannot be reached. Check your connection, then try again.';
+  if (e.status === 400) return `That is not a valid code: ${e.message ?? ''}. A pairing code has 6 digits; an invite link ends in #invite= and 12 letters and digits.`;
+  return `Pairing did not work (${e.message ?? 'unknown error'}). Try again, or ask your admin for a new invite link.`;
 }
 
 /** Redeems a pairing or invite code and waits for an admin to approve this device. */
@@ -81,7 +115,7 @@ export async function pairWithCode(code: string): Promise<void> {
     await savePendingPairing(pending);
     await wait(name, pending);
   } catch (err) {
-    await toJoinScreen(`That code did not work: ${(err as Error).message}`);
+    await toJoinScreen(pairingErrorText(err), true);
   }
 }
 
@@ -134,10 +168,10 @@ export async function cancelPairing(): Promise<void> {
 }
 
 /** The join screen: the refusal explained when the stored credential was refused, else plain. */
-async function toJoinScreen(notice?: string): Promise<void> {
+async function toJoinScreen(notice?: string, guest = false): Promise<void> {
   const stored = await loadCredential();
   if (stored?.refused) phase.value = { kind: 'refused', reason: stored.refused.reason, credential: stored.kind, ...(notice ? { notice } : {}) };
-  else phase.value = { kind: 'signed-out', ...(notice ? { notice } : {}) };
+  else phase.value = { kind: 'signed-out', ...(notice ? { notice } : {}), ...(guest ? { guest } : {}) };
 }
 
 function need(): Identity {
@@ -155,13 +189,13 @@ async function wait(name: string, pending: PendingPairing): Promise<void> {
   } catch (err) {
     if ((err as Error).name === 'AbortError') return;
     await savePendingPairing(undefined);
-    await toJoinScreen(`Pairing failed: ${(err as Error).message}`);
+    await toJoinScreen(pairingErrorText(err), true);
     return;
   }
   await savePendingPairing(undefined);
   if (outcome.status !== 'approved') {
-    const why = { rejected: 'An admin rejected this device.', expired: 'The pairing request expired.', delivered: 'This request was already used by another tab.' }[outcome.status];
-    await toJoinScreen(why);
+    const why = { rejected: 'An admin rejected this device.', expired: 'The pairing request expired. Open the invite link again, or ask your admin for a new one.', delivered: 'This request was already used by another tab.' }[outcome.status];
+    await toJoinScreen(why, true);
     return;
   }
   await enter({ kind: 'device', secret: outcome.deviceToken, deviceId: outcome.deviceId, mesh: outcome.mesh, name });

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import type { AgentView, DeviceView, PairingRequestView, Task, TopologyEdge, TopologyNode } from '../../../server/protocol.ts';
+import type { AgentView, DeviceView, PairingRequestView, Role, Task, TopologyEdge, TopologyNode } from '../../../server/protocol.ts';
 import type { AuthedFetch } from '../session/authed-api.ts';
 import { AGENTS_CACHE_KEY } from '../session/hub-db.ts';
 
@@ -24,6 +24,11 @@ export const topology = signal<TopologyView>({ nodes: [], edges: [] });
 export const tasks = signal<Task[]>([]);
 export const pairingRequests = signal<PairingRequestView[]>([]);
 export const devices = signal<DeviceView[]>([]);
+
+/** An outstanding invite (GET /api/invites). */
+export interface InviteView { code: string; url: string; role: Role; autoApprove: boolean; createdAt?: number; expiresAt: number }
+/** Outstanding invites: kept here so they survive switching views. */
+export const invites = signal<InviteView[]>([]);
 /** The last refresh error, or undefined when the control plane answered. */
 export const controlError = signal<string | undefined>(undefined);
 
@@ -56,7 +61,10 @@ export function startControlPolling(api: AuthedFetch, isAdmin: boolean, interval
       if (isAdmin) await refreshAdmin(api);
       controlError.value = undefined;
     } catch (err) {
-      controlError.value = (err as Error).message;
+      // "Failed to fetch" means nothing to a person; say what to check instead.
+      controlError.value = (err as { status?: number }).status === 0
+        ? "cannot reach the server: check this device's network connection (the hub keeps retrying on its own)"
+        : (err as Error).message;
     }
   };
   const refresh = () => (running ??= once().finally(() => (running = undefined)));
@@ -86,12 +94,14 @@ export function stopControlPolling(): void {
   for (const p of [...active]) p.stop();
 }
 
-/** Reloads the approval queue and device list (admin only). */
+/** Reloads the approval queue, device list and outstanding invites (admin only). */
 export async function refreshAdmin(api: AuthedFetch): Promise<void> {
-  const [r, d] = await Promise.all([
+  const [r, d, i] = await Promise.all([
     api<{ requests: PairingRequestView[] }>('/api/pairing/requests'),
     api<{ devices: DeviceView[] }>('/api/devices'),
+    api<{ invites: InviteView[] }>('/api/invites'),
   ]);
   pairingRequests.value = r.requests;
   devices.value = d.devices;
+  invites.value = i.invites;
 }

@@ -9,7 +9,7 @@ export function App() {
   switch (p.kind) {
     case 'starting': return <StartingScreen />;
     case 'insecure': return <InsecureScreen missing={p.missing} />;
-    case 'signed-out': return <SignedOutScreen notice={p.notice} />;
+    case 'signed-out': return <SignedOutScreen notice={p.notice} guest={p.guest} />;
     case 'refused': return <RefusedScreen reason={p.reason} credential={p.credential} notice={p.notice} />;
     case 'signing-out': return <SigningOutScreen />;
     case 'waiting-approval': return <WaitingScreen name={p.name} peerId={p.peerId} />;

@@ -80,13 +80,22 @@ export function KeyForm(props: { label: string }) {
   );
 }
 
-export function SignedOutScreen(props: { notice?: string | undefined }) {
+/** The join form. A guest (someone who came with an invite) never sees the admin sign-in; others find it folded away. */
+export function SignedOutScreen(props: { notice?: string | undefined; guest?: boolean | undefined }) {
   return (
     <Screen title="Join the mesh">
       {props.notice && <p class="notice" role="alert">{props.notice}</p>}
-      <p class="muted">Open an invite link from your admin, or enter a pairing code. Admins sign in with the admin key printed when the server first started.</p>
+      <p class="muted">Open an invite link from your admin, or enter the code from it.</p>
       <CodeForm label="Pair this device" />
-      <KeyForm label="Sign in as admin" />
+      {!props.guest && (
+        <details class="admin-signin">
+          <summary>I run this server: sign in with the admin key</summary>
+          <div class="stack">
+            <p class="muted small">The server printed the admin key (and an admin link) when it first started; it is also in <code>admin.key</code> in its data directory.</p>
+            <KeyForm label="Sign in as admin" />
+          </div>
+        </details>
+      )}
     </Screen>
   );
 }

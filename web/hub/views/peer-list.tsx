@@ -1,6 +1,8 @@
 import type { AgentView } from '../../../server/protocol.ts';
 import type { AgentTransportView } from '../state/agent-transports.ts';
+import { formatRtt } from '../state/mesh-links.ts';
 import type { LinkView } from '../state/mesh-state.ts';
+import { shortId, type PeerName } from '../state/peer-names.ts';
 
 export interface PeerRow {
   peerId: string;
@@ -29,7 +31,7 @@ function LinkChip(props: { link: LinkView | undefined }) {
     <span class="chip" data-link-state={l.state} data-tier={l.tier} data-rtt={l.rttMs} data-open-ms={l.openMs} data-identity={l.identity}
       title={l.openMs === undefined ? undefined : `DataChannel opened in ${l.openMs.toFixed(0)} ms`}>
       <span class={`dot ${l.state}`} /> <span class={`tier-${l.tier}`}>{l.tier}</span>
-      {l.rttMs !== undefined && <span class="muted">{l.rttMs.toFixed(1)} ms</span>}
+      {l.rttMs !== undefined && <span class="muted">{formatRtt(l.rttMs)}</span>}
     </span>
   );
 }
@@ -47,31 +49,35 @@ function TransportChip(props: { t: AgentTransportView | undefined }) {
 }
 
 /** Peers with their agents, skills and health, plus this tab's link to each and how its own agents are reached. */
-export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>; self: string; transports?: Map<string, AgentTransportView>; onChat?: (a: AgentView) => void }) {
+export function PeerList(props: { rows: PeerRow[]; links: Map<string, LinkView>; self: string; names: Map<string, PeerName>; transports?: Map<string, AgentTransportView>; onChat?: (a: AgentView) => void }) {
   if (!props.rows.length) return <p class="muted">No peers yet.</p>;
   return (
     <ul class="list" data-testid="peer-list">
-      {props.rows.map((r) => (
-        <li key={r.peerId} data-peer={r.peerId}>
+      {props.rows.map((r) => {
+        const name = props.names.get(r.peerId);
+        return (
+        <li key={r.peerId} data-peer={r.peerId} data-name={name?.name}>
           <div class="row">
             <span class={`dot ${r.connected ? 'active' : 'offline'}`} title={r.connected ? 'connected to the server' : 'not connected'} />
-            <strong class="mono truncate">{r.peerId}</strong>
-            {r.peerId === props.self ? <span class="chip">this tab</span> : <LinkChip link={props.links.get(r.peerId)} />}
-            {r.role === 'admin' && <span class="chip">admin</span>}
+            <strong class="peer-name" title={r.peerId}>{name?.name ?? shortId(r.peerId)}</strong>
+            {name?.detail && <span class="muted small">{name.detail}</span>}
+            {r.peerId !== props.self && <LinkChip link={props.links.get(r.peerId)} />}
           </div>
+          <details class="small muted peer-id"><summary>id {shortId(r.peerId)}</summary><code class="mono">{r.peerId}</code></details>
           {r.agents.map((a) => (
             <div key={a.id} class="agent" data-agent={a.id} data-health={a.health}>
               <div class="row small">
                 <span class={`dot ${a.health}`} /> <span>{a.name}</span>
                 <span class="muted">{a.health} · {a.platform}{a.inFlight ? ` · ${a.inFlight} running` : ''}</span>
                 {r.peerId === props.self && <TransportChip t={props.transports?.get(a.name)} />}
-                {props.onChat && r.peerId !== props.self && <button class="ghost small" onClick={() => props.onChat!(a)}>Chat</button>}
+                {props.onChat && r.peerId !== props.self && <button class="ghost small" onClick={() => props.onChat!(a)} aria-label={`Chat with ${a.name} on ${name?.name ?? 'this peer'}`}>Chat</button>}
               </div>
               <div class="skills">{a.skills.map((s) => <span key={s.name} class="chip" title={s.description}>{s.name}{s.streaming ? ' ⇶' : ''}</span>)}</div>
             </div>
           ))}
         </li>
-      ))}
+        );
+      })}
     </ul>
   );
 }

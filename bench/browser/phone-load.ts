@@ -1,0 +1,82 @@
+import { cpus, loadavg } from 'node:os';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../test/browser/helpers/chromium.ts';
+import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
+import { ADMIN, startHubServer } from './hub-server.ts';
+import { startReportingPeers } from './reporting-peers.ts';
+
+interface PageMetrics { fcp: number; lcp: number; cls: number; longTasks: Array<{ start: number; duration: number }>; shifts: Array<{ at: number; value: number; nodes: string[] }> }
+
+/** Installed before any page script: collects long tasks, layout shifts and paints as they happen. */
+const OBSERVE = `(() => {
+  const m = window.__phoneMetrics = { fcp: 0, lcp: 0, cls: 0, longTasks: [], shifts: [] };
+  const describe = (n) => !n ? '?' : n.nodeType !== 1 ? (n.parentElement ? describe(n.parentElement) + ' text' : 'text') : n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') + (n.className && typeof n.className === 'string' ? '.' + n.className.trim().split(/\\s+/).join('.') : '') + (n.dataset && n.dataset.testid ? '[' + n.dataset.testid + ']' : '');
+  const on = (type, fn) => { try { new PerformanceObserver((l) => l.getEntries().forEach(fn)).observe({ type, buffered: true }); } catch {} };
+  on('longtask', (e) => m.longTasks.push({ start: e.startTime, duration: e.duration }));
+  on('layout-shift', (e) => { if (e.hadRecentInput) return; m.cls += e.value; m.shifts.push({ at: Math.round(e.startTime), value: Number(e.value.toFixed(4)), nodes: (e.sources || []).map((s) => describe(s.node) + ' ' + [s.previousRect.y, s.previousRect.height, s.currentRect.y, s.currentRect.height].map(Math.round).join('/')) }); });
+  on('paint', (e) => { if (e.name === 'first-contentful-paint') m.fcp = e.startTime; });
+  on('largest-contentful-paint', (e) => { m.lcp = e.startTime; });
+})();`;
+
+/** Lighthouse's TBT: the part of each long task beyond 50 ms, after first contentful paint. */
+const tbt = (m: PageMetrics) => m.longTasks.filter((t) => t.start + t.duration > m.fcp).reduce((s, t) => s + Math.max(0, t.duration - 50), 0);
+
+async function settle(page: Page, ms: number): Promise<PageMetrics> {
+  await page.getByTestId('peer-id').waitFor({ timeout: 60_000 });
+  // The mesh view with all 11 peers shown, then the polling rounds and link reports arriving.
+  await page.waitForFunction(() => document.querySelectorAll('[data-node]').length >= 11, undefined, { timeout: 60_000 });
+  await page.waitForTimeout(ms);
+  return page.evaluate(() => (window as unknown as { __phoneMetrics: PageMetrics }).__phoneMetrics);
+}
+
+/**
+ * The hub on a 390×844 phone (touch, DPR 3) at 4× CPU throttling with 10 peers reporting links:
+ * TBT, CLS, long tasks and paints from PerformanceObserver, for a first visit (`#admin=` link,
+ * nothing cached) and a return visit (credential stored, service worker installed).
+ */
+export async function measurePhoneLoad(ctx: BenchContext): Promise<BenchResult> {
+  const rounds = ctx.quick ? 1 : 3;
+  const watchMs = ctx.quick ? 4000 : 10_000;
+  const server = await startHubServer();
+  const peers = await startReportingPeers(server.url, 10);
+  const browser = await launchChromium();
+  const rows: BenchRow[] = [];
+  const load: number[] = [];
+  const details: Array<{ round: number; visit: string; shifts: PageMetrics['shifts']; longTasks: PageMetrics['longTasks'] }> = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
+      await context.addInitScript(OBSERVE);
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      for (const visit of ['first', 'return'] as const) {
+        ctx.log(`round ${round}: ${visit} visit`);
+        if (visit === 'first') await page.goto(`${server.url}/#admin=${ADMIN}`);
+        else await page.reload();
+        const m = await settle(page, watchMs);
+        load.push(loadavg()[0]!);
+        details.push({ round, visit, shifts: m.shifts, longTasks: m.longTasks });
+        if (process.env.HUB_PHONE_DEBUG) ctx.log(JSON.stringify(m.shifts));
+        rows.push({
+          round, visit, 'FCP ms': Math.round(m.fcp), 'LCP ms': Math.round(m.lcp), 'TBT ms': Math.round(tbt(m)), CLS: Number(m.cls.toFixed(3)),
+          'long tasks': m.longTasks.length, 'longest task ms': Math.round(Math.max(0, ...m.longTasks.map((t) => t.duration))), 'load avg (1 min)': Number(loadavg()[0]!.toFixed(2)),
+        });
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    peers.stop();
+    await server.stop();
+  }
+  return {
+    rows,
+    details,
+    notes: [
+      `390×844, touch, DPR 3, CPU throttled 4× (CDP Emulation.setCPUThrottlingRate), no network throttling; 10 signaling-only peers report links every 2 s; each visit watched ${watchMs / 1000} s after all 11 peers showed.`,
+      'TBT here sums long-task time beyond 50 ms after FCP up to the end of the watch (Lighthouse stops at TTI, so this is the stricter figure).',
+      `1-minute load average during the runs: ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} on ${cpus().length} cores shared with other work: read the figures as upper bounds.`,
+    ],
+  };
+}
