@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { fetchTokenResponse, idFor } from '../../test/helpers/test-identity.ts';
 import { ADMIN } from './hub-server.ts';
 
 /**
@@ -7,12 +8,13 @@ import { ADMIN } from './hub-server.ts';
  */
 export async function startReportingPeers(url: string, n: number, opts: { adminKey?: string; first?: number } = {}): Promise<{ stop(): void }> {
   const first = opts.first ?? 0;
-  const ids = Array.from({ length: n }, (_, i) => `bench-pi-${String(first + i).padStart(2, '0')}`);
+  // Key-derived ids (the server issues tokens for nothing else), from fixed names so runs repeat.
+  const names = Array.from({ length: n }, (_, i) => `bench-pi-${String(first + i).padStart(2, '0')}`);
+  const ids = names.map(idFor);
   const sockets: WebSocket[] = [];
   const timers: NodeJS.Timeout[] = [];
   for (const [i, peerId] of ids.entries()) {
-    const r = await fetch(`${url}/api/token`, { method: 'POST', headers: { 'x-api-key': opts.adminKey ?? ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ peerId }) });
-    const { token } = (await r.json()) as { token: string };
+    const { token } = await fetchTokenResponse(url, opts.adminKey ?? ADMIN, names[i]!);
     const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', token })));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attachFakePeer } from '../helpers/fake-socket.ts';
 import { ADMIN_KEY, createTestApp } from '../helpers/in-process.ts';
+import { idFor } from '../helpers/test-identity.ts';
 
 describe('GET /api/topology names peers for people', () => {
   it('a paired device carries its name, an API-key peer says so, and agents give the platform; no credential id leaks', async () => {
@@ -17,9 +18,9 @@ describe('GET /api/topology names peers for people', () => {
     const topo = await t.call('GET', '/api/topology', { token: admin });
     expect(topo.status).toBe(200);
     const byId = Object.fromEntries(topo.body.nodes.map((n: { peerId: string }) => [n.peerId, n]));
-    expect(byId['kitchen-peer']).toMatchObject({ credential: 'device', name: 'pi-kitchen', platform: 'node', agents: ['pi-kitchen'] });
-    expect(byId['admin-tab']).toMatchObject({ credential: 'api-key', role: 'admin' });
-    expect(byId['admin-tab'].name).toBeUndefined();
+    expect(byId[idFor('kitchen-peer')]).toMatchObject({ credential: 'device', name: 'pi-kitchen', platform: 'node', agents: ['pi-kitchen'] });
+    expect(byId[idFor('admin-tab')]).toMatchObject({ credential: 'api-key', role: 'admin' });
+    expect(byId[idFor('admin-tab')].name).toBeUndefined();
     expect(JSON.stringify(topo.body)).not.toMatch(/device-|key-[0-9a-f]{12}/);
     void adminPeer;
     void devicePeer;

@@ -38,6 +38,8 @@ const EXPECTED: Record<string, 'public' | 'bearer' | 'admin' | 'key' | 'metrics'
   'PATCH /api/tasks/:id': 'bearer',
   'POST /api/pairing/codes': 'admin',
   'POST /api/invites': 'admin',
+  'GET /api/invites': 'admin',
+  'DELETE /api/invites/:code': 'admin',
   'POST /api/pairing/redeem': 'public',
   'GET /api/pairing/requests/:id/status': 'pairing-secret',
   'GET /api/pairing/requests': 'admin',
