@@ -27,6 +27,8 @@ interface Waiter {
  */
 export function createGroupCommit(db: Database.Database, explain: (err: unknown) => Error, wait: 'turn' | 'microtask' = 'turn'): GroupCommit {
   const defer = wait === 'turn' ? (fn: () => void) => void setImmediate(fn) : queueMicrotask;
+  // Prepared once: exec() would parse the statement text on every call.
+  const [begin, commitTx, rollback] = ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql));
   let waiting: Waiter[] = [];
   let scheduled = false;
 
@@ -46,10 +48,10 @@ export function createGroupCommit(db: Database.Database, explain: (err: unknown)
       return;
     }
     try {
-      db.exec('COMMIT');
+      commitTx!.run();
     } catch (err) {
       try {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) rollback!.run();
       } catch {
         // The commit's error is the one to report.
       }
@@ -66,7 +68,7 @@ export function createGroupCommit(db: Database.Database, explain: (err: unknown)
     },
     write(fn) {
       try {
-        if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
+        if (!db.inTransaction) begin!.run();
         if (!scheduled) {
           scheduled = true;
           defer(commit);
