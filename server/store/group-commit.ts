@@ -18,13 +18,17 @@ interface Waiter {
 }
 
 /**
- * Group commit: every store call made during one turn of the event loop runs at once (so
- * compare-and-set answers are decided in call order) inside one transaction, and the
- * transaction commits on the next turn (`setImmediate`). Only then do the calls resolve, so no
- * caller acts on, or acknowledges, a write that is not committed. Concurrent requests share one
- * commit (one WAL append, one fsync with synchronous=FULL) instead of paying one each.
+ * Group commit: every store call runs at once (so compare-and-set answers are decided in call
+ * order) inside an open transaction, which commits later: on the next event-loop turn (`turn`:
+ * concurrent requests share one commit, one WAL append, one fsync with synchronous=FULL) or once
+ * the current microtasks have run (`microtask`: only calls made together share it, but a lone
+ * call waits no extra turn; for synchronous=NORMAL, where a commit costs no fsync). Calls
+ * resolve only after their commit, so no caller acts on, or acknowledges, an uncommitted write.
  */
-export function createGroupCommit(db: Database.Database, explain: (err: unknown) => Error): GroupCommit {
+export function createGroupCommit(db: Database.Database, explain: (err: unknown) => Error, wait: 'turn' | 'microtask' = 'turn'): GroupCommit {
+  const defer = wait === 'turn' ? (fn: () => void) => void setImmediate(fn) : queueMicrotask;
+  // Prepared once: exec() would parse the statement text on every call.
+  const [begin, commitTx, rollback] = ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql));
   let waiting: Waiter[] = [];
   let scheduled = false;
 
@@ -44,10 +48,10 @@ export function createGroupCommit(db: Database.Database, explain: (err: unknown)
       return;
     }
     try {
-      db.exec('COMMIT');
+      commitTx!.run();
     } catch (err) {
       try {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) rollback!.run();
       } catch {
         // The commit's error is the one to report.
       }
@@ -64,10 +68,10 @@ export function createGroupCommit(db: Database.Database, explain: (err: unknown)
     },
     write(fn) {
       try {
-        if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
+        if (!db.inTransaction) begin!.run();
         if (!scheduled) {
           scheduled = true;
-          setImmediate(commit);
+          defer(commit);
         }
         return later(fn());
       } catch (err) {

@@ -46,7 +46,8 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     count: db.prepare('SELECT count(*) AS n FROM kv'),
   };
   let closed = false;
-  const tx = createGroupCommit(db, (err) => new StoreUnavailableError(explainSqliteError(err, file)));
+  // An fsync per commit (FULL) is worth a turn's wait to share; a NORMAL commit is not.
+  const tx = createGroupCommit(db, (err) => new StoreUnavailableError(explainSqliteError(err, file)), opts.sync === 'full' ? 'turn' : 'microtask');
   const isClosed = () => Promise.reject(new StoreUnavailableError(`${file}: the store is closed`));
   const write = <T>(fn: () => T): Promise<T> => (closed ? isClosed() : tx.write(fn));
   const read = <T>(fn: () => T): Promise<T> => (closed ? isClosed() : tx.read(fn));

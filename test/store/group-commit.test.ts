@@ -7,9 +7,9 @@ import { createSqliteStore } from '../../server/store/sqlite-store.ts';
 
 const rowsSeenByAnotherConnection = (db: Database.Database) => Number((db.prepare("SELECT count(*) AS n FROM kv WHERE ns = 'g'").get() as { n: number }).n);
 
-it('embedded store: writes of one event-loop turn share a commit and resolve only after it; answers follow call order', async () => {
+it.each(['normal', 'full'] as const)('embedded store (sync=%s): writes made together share a commit and resolve only after it; answers follow call order', async (sync) => {
   const file = join(mkdtempSync(join(tmpdir(), 'tabmesh-group-')), 'tabmesh.db');
-  const store = createSqliteStore(file, { sweepIntervalMs: 0 });
+  const store = createSqliteStore(file, { sweepIntervalMs: 0, sync });
   const other = new Database(file);
   const resolved: number[] = [];
   const writes = Array.from({ length: 50 }, (_, i) => store.put('g', `k${i}`, i).then(() => resolved.push(i)));
