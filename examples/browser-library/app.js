@@ -77,6 +77,7 @@ $('join').addEventListener('submit', (e) => {
 });
 
 let running;
+let calls = 0;
 $('call').addEventListener('submit', async (e) => {
   e.preventDefault();
   if (!peer) return;
@@ -85,7 +86,9 @@ $('call').addEventListener('submit', async (e) => {
   $('chunks').replaceChildren();
   running = new AbortController();
   $('cancel').disabled = false;
-  out.dataset.state = 'running';
+  // data-call numbers the calls, so a reader can tell this call's result from the last one's.
+  for (const k of Object.keys(out.dataset)) delete out.dataset[k];
+  Object.assign(out.dataset, { state: 'running', call: String(++calls) });
   out.textContent = '…';
   try {
     const input = form.get('input') ? JSON.parse(form.get('input')) : undefined;
