@@ -13,6 +13,7 @@ export default function setup(): void {
   const env = { ...process.env, NODE_ENV: 'production' };
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', env });
   // The browser library (after the hub: the hub's build empties web/dist): /lib/tabmesh.js, its
-  // size record and /examples/browser-library/.
+  // size record, /examples/browser-library/ and its .d.ts files (as `npm run build:lib`).
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/lib/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', env });
+  execFileSync('node_modules/.bin/tsc', ['-p', 'web/lib/tsconfig.types.json'], { stdio: 'inherit' });
 }
