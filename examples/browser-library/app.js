@@ -84,6 +84,8 @@ $('call').addEventListener('submit', async (e) => {
   const form = new FormData(e.target);
   const out = $('output');
   $('chunks').replaceChildren();
+  $('progress').textContent = '';
+  for (const k of Object.keys($('progress').dataset)) delete $('progress').dataset[k];
   running = new AbortController();
   $('cancel').disabled = false;
   // data-call numbers the calls, so a reader can tell this call's result from the last one's.
@@ -92,7 +94,15 @@ $('call').addEventListener('submit', async (e) => {
   out.textContent = '…';
   try {
     const input = form.get('input') ? JSON.parse(form.get('input')) : undefined;
-    const opts = { signal: running.signal, onChunk: (c) => $('chunks').append(Object.assign(document.createElement('li'), { textContent: JSON.stringify(c) })) };
+    const opts = {
+      signal: running.signal,
+      onChunk: (c) => $('chunks').append(Object.assign(document.createElement('li'), { textContent: JSON.stringify(c) })),
+      // Bytes moved on the link while the call runs: a progress bar for large inputs and outputs.
+      onProgress: ({ sentBytes, receivedBytes }) => {
+        $('progress').textContent = `${sentBytes} B sent, ${receivedBytes} B received`;
+        Object.assign($('progress').dataset, { sent: String(sentBytes), received: String(receivedBytes) });
+      },
+    };
     const res = form.get('peer')
       ? await peer.call(form.get('peer'), form.get('skill'), input, opts)
       : await peer.callSkill(form.get('skill'), input, opts);

@@ -56,6 +56,17 @@ describe('the browser library example (examples/browser-library)', () => {
     expect(JSON.parse((await page.locator('#output').textContent())!)).toEqual({ words: 3, characters: 13 });
     expect(await page.locator('#output').getAttribute('data-peer')).toBe(node.peerId);
 
+    // Progress for a large payload: 300 kB out to the Node's echo and back, in 16 KiB frames.
+    const big = 'x'.repeat(300_000);
+    await page.locator('#call input[name=skill]').fill('echo');
+    await page.locator('#call input[name=input]').fill(JSON.stringify(big));
+    await page.getByRole('button', { name: 'Call' }).click();
+    await page.locator('#output[data-state="done"]').waitFor({ timeout: MESH_WAIT_MS });
+    expect((await page.locator('#output').textContent())!.length).toBe(big.length + 2);
+    const progress = page.locator('#progress');
+    expect(Number(await progress.getAttribute('data-sent'))).toBeGreaterThan(big.length);
+    expect(Number(await progress.getAttribute('data-received'))).toBeGreaterThan(big.length);
+
     // Cancel: a slow countdown is aborted by the page's AbortSignal after its first chunk.
     await page.locator('#call select[name=peer]').selectOption(node.peerId);
     await page.locator('#call input[name=skill]').fill('countdown');

@@ -27,7 +27,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /**
    * Bytes moved on the link to this peer while the call runs (both directions, all traffic on the
-   * link), reported as they change: a progress bar for large inputs and outputs.
+   * link's main DataChannel), reported as they change: a progress bar for large inputs and
+   * outputs. Calls carried by an agent channel or the server relay report none.
    */
   onProgress?: (p: { sentBytes: number; receivedBytes: number }) => void;
 }
