@@ -9,7 +9,8 @@ export type { TabmeshPeer, PeerView, PeerEvents, CallOptions } from './peer-hand
 export type { PageSkill } from './page-skills.ts';
 export { MeshError } from '../mesh/errors.ts';
 export { SkillError } from '../mesh/agent-host.ts';
-export { generateIdentity } from '../../server/protocol/identity.ts';
+/** A new identity key (store the returned `identity` object in IndexedDB to keep the peer id); `tokenProof` signs a `/api/token` nonce with it, for `getToken` backends. */
+export { generateIdentity, tokenProof } from '../../server/protocol/identity.ts';
 export type { Identity, PublicIdentity } from '../../server/protocol/identity.ts';
 export type { CallResult } from '../mesh/mesh-types.ts';
 export type { RouteInfo } from '../mesh/peer-route-types.ts';
