@@ -11,6 +11,7 @@ import { hubSuite } from './helpers/hub-suite.ts';
 import { createInvite } from './helpers/invites.ts';
 import { callThroughForm, playwrightForm, puppeteerForm } from './helpers/library-example-page.ts';
 import { nodeBindAddress } from './helpers/node-address.ts';
+import { refuseDataChannelTransfer } from './helpers/no-transfer.ts';
 
 /**
  * Firefox (Debian's firefox-esr over WebDriver BiDi) next to Chromium and a headless Node peer,
@@ -82,6 +83,35 @@ describe('Firefox', () => {
           throw new Error(`${String(err)}\n${chips.join('\n')}`);
         });
       }
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await caller.stop();
+      await tab.close();
+    }
+  });
+
+  it('where the transfer is refused, Firefox serves its agents over the MessagePort bridge', async () => {
+    const { code } = await createInvite(suite.server.url, true);
+    const tab = await openFirefoxTab(firefox, `${suite.server.url}/#invite=${code}`, refuseDataChannelTransfer);
+    const caller = createMesh({
+      url: suite.server.url,
+      platform: recordingPlatform({}, nodeBindAddress()),
+      getToken: apiKeyTokenSource({ url: suite.server.url, key: ADMIN_KEY, peerId: 'bridge-caller', fetch }),
+      host: createEmptyAgentHost(),
+    });
+    try {
+      const peerId = await textOf(tab.page, '[data-testid=peer-id]', MESH_WAIT_MS);
+      await caller.start();
+      const res = await caller.call(peerId, 'page-info', null);
+      expect(res).toMatchObject({ tier: 'direct', output: { title: 'tabmesh hub' } });
+      // No agent channel carried it: the main channel, the main thread, the bridge.
+      expect(res.agentChannel).toBeUndefined();
+      const chunks: unknown[] = [];
+      expect(await caller.call(peerId, 'chat', { text: 'over the bridge' }, { stream: true, onChunk: (c) => chunks.push(c) })).toMatchObject({ output: 'You said: over the bridge' });
+      expect(chunks).toEqual(['You ', 'said: ', 'over ', 'the ', 'bridge']);
+      const chip = (agent: string) => `li[data-peer="${peerId}"] [data-agent="${peerId}:${agent}"] [data-testid=agent-transport]`;
+      await tab.page.waitForSelector(`${chip('page')}[data-transport="bridge"][data-channels="0"][data-bridge-runs="1"]`, { timeout: MESH_WAIT_MS });
+      await tab.page.waitForSelector(`${chip('basic')}[data-transport="bridge"][data-channels="0"][data-bridge-runs="1"]`, { timeout: MESH_WAIT_MS });
       expect(tab.problems).toEqual([]);
     } finally {
       await caller.stop();

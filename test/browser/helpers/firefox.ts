@@ -33,10 +33,11 @@ export interface FirefoxTab {
   close(): Promise<void>;
 }
 
-/** Opens `url` in a fresh browser context (its own storage: a separate device). */
-export async function openFirefoxTab(browser: Browser, url: string): Promise<FirefoxTab> {
+/** Opens `url` in a fresh browser context (its own storage: a separate device); `initScript` runs before the page's scripts. */
+export async function openFirefoxTab(browser: Browser, url: string, initScript?: () => void): Promise<FirefoxTab> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
+  if (initScript) await page.evaluateOnNewDocument(initScript);
   const problems: string[] = [];
   page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
   page.on('pageerror', (e) => problems.push(`pageerror: ${(e as Error).message}`));
