@@ -21,6 +21,9 @@ describe('tabmesh/browser from page code', () => {
     const rejoin = await page.evaluate(async (invite) => {
       const { lib } = globalThis as unknown as { lib: any };
       const { identity } = await lib.generateIdentity();
+      // A Worker module that is no skills module fails the join, naming module and export, before the invite is spent.
+      const badModule = await lib.joinMesh({ invite, identity, workers: [{ name: 'bad', url: '/lib/tabmesh.js' }] }).then(
+        () => 'joined', (e: Error) => `${e.name}: ${e.message}`);
       const first = await lib.joinMesh({ invite, identity, name: 'api test' });
       const paired = { peerId: first.peerId as string, deviceToken: first.deviceToken as string };
       await first.leave();
@@ -29,8 +32,9 @@ describe('tabmesh/browser from page code', () => {
       const events: Array<{ e: string; peerId: string; tier?: string }> = [];
       for (const e of ['peer-joined', 'peer-left', 'tier']) again.on(e, (v: { peerId: string; tier?: string }) => events.push({ e, peerId: v.peerId, ...(v.tier ? { tier: v.tier } : {}) }));
       Object.assign(globalThis, { lib, again, events });
-      return { paired, identityPeer: identity.peerId as string, again: again.peerId as string };
+      return { badModule, paired, identityPeer: identity.peerId as string, again: again.peerId as string };
     }, code);
+    expect(rejoin.badModule).toMatch(/^SkillsModuleError: http:\/\/\S+\/lib\/tabmesh\.js: export "MeshError": needs a "description" string property/);
     expect(rejoin.paired.peerId).toBe(rejoin.identityPeer);
     expect(rejoin.again).toBe(rejoin.identityPeer);
     expect(rejoin.paired.deviceToken).toMatch(/^tmd_/);

@@ -46,7 +46,9 @@ describe('browser library: page skills', () => {
     const ctx = { identity, base: 'http://127.0.0.1:1', name: 't' };
     await expect(resolveCredentials({}, ctx)).rejects.toThrow('joinMesh: give exactly one of invite, deviceToken, apiKey, getToken (got none)');
     await expect(resolveCredentials({ apiKey: 'a', deviceToken: 'b' }, ctx)).rejects.toThrow('(got deviceToken, apiKey)');
-    await expect(resolveCredentials({ apiKey: '' }, ctx)).rejects.toThrow('deviceToken / apiKey must be a non-empty string');
+    await expect(resolveCredentials({ apiKey: '' }, ctx)).rejects.toThrow('joinMesh: apiKey must be a non-empty string');
+    await expect(resolveCredentials({ invite: 42 as never }, ctx)).rejects.toThrow('joinMesh: invite must be a non-empty string');
+    await expect(resolveCredentials({ getToken: 'jwt' as never }, ctx)).rejects.toThrow('joinMesh: getToken must be a function returning a Promise of a JWT');
     const own = await resolveCredentials({ getToken: async () => 'jwt' }, ctx);
     expect(await own.getToken()).toBe('jwt');
   });

@@ -34,6 +34,16 @@ export function tokenError(err: unknown): MeshError {
   return new MeshError('token-failed', (err as Error).message);
 }
 
+/** Throws a TypeError unless exactly one credential is given (checked before anything is spent, e.g. an invite). */
+export function checkCredentialOptions(o: CredentialOptions): void {
+  const given = (['invite', 'deviceToken', 'apiKey', 'getToken'] as const).filter((k) => o[k] !== undefined);
+  if (given.length !== 1) throw new TypeError(`joinMesh: give exactly one of invite, deviceToken, apiKey, getToken (got ${given.length ? given.join(', ') : 'none'})`);
+  if (o.getToken !== undefined && typeof o.getToken !== 'function') throw new TypeError('joinMesh: getToken must be a function returning a Promise of a JWT');
+  for (const k of ['invite', 'deviceToken', 'apiKey'] as const) {
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw new TypeError(`joinMesh: ${k} must be a non-empty string`);
+  }
+}
+
 /**
  * Turns the page's credential option into a token source: pairs first when given an invite
  * (`onPairing` hears when it waits for an admin). Throws a TypeError unless exactly one is set.
@@ -42,8 +52,7 @@ export async function resolveCredentials(
   o: CredentialOptions,
   ctx: { identity: Identity; base: string; name: string; signal?: AbortSignal; onPairing?: (e: { status: 'waiting'; requestId: string }) => void },
 ): Promise<ResolvedCredentials> {
-  const given = (['invite', 'deviceToken', 'apiKey', 'getToken'] as const).filter((k) => o[k] !== undefined);
-  if (given.length !== 1) throw new TypeError(`joinMesh: give exactly one of invite, deviceToken, apiKey, getToken (got ${given.length ? given.join(', ') : 'none'})`);
+  checkCredentialOptions(o);
   if (o.getToken) {
     const getToken = o.getToken;
     return { getToken: () => getToken().catch((err: unknown) => Promise.reject(tokenError(err))), api: createAuthedFetch({ getToken }, ctx.base) };
@@ -58,7 +67,7 @@ export async function resolveCredentials(
     paired = { deviceToken: outcome.deviceToken, deviceId: outcome.deviceId };
     secret = outcome.deviceToken;
   }
-  if (typeof secret !== 'string' || secret === '') throw new TypeError('joinMesh: deviceToken / apiKey must be a non-empty string');
+  if (secret === undefined) throw new TypeError('joinMesh: no credential');
   const tokens = createTokenSource({ secret }, ctx.identity, () => undefined, ctx.base);
   return {
     getToken: () => tokens.getToken().catch((err: unknown) => Promise.reject(tokenError(err))),

@@ -3,7 +3,7 @@ import type { AgentHost } from '../mesh/agent-host.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createMesh } from '../mesh/mesh.ts';
 import type { AgentChannelAdopter } from '../mesh/agent-channels.ts';
-import { resolveCredentials, type CredentialOptions } from './credentials.ts';
+import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
 import { combineHosts, pageAgentHost, pageSkillDefinitions, type PageSkill } from './page-skills.ts';
 import { createPeerHandle, type TabmeshPeer } from './peer-handle.ts';
 
@@ -51,12 +51,10 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
     if (!NAME.test(w?.name ?? '')) throw new TypeError(`joinMesh: workers[${i}].name must be 1-64 chars of a-z 0-9 _ . -`);
     return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
   });
+  checkCredentialOptions(opts);
   const identity = opts.identity ?? (await generateIdentity(false)).identity;
-  const creds = await resolveCredentials(opts, {
-    identity, base, name: opts.name ?? 'browser library',
-    ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPairing ? { onPairing: opts.onPairing } : {}),
-  });
 
+  // Agents first: a skills module that fails to load must not cost the page its invite (single use).
   const hosts: AgentHost[] = [pageAgentHost(agentName, pageDefs)];
   let adopter: AgentChannelAdopter | undefined;
   if (workers.length) {
@@ -67,6 +65,16 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
     hosts.push(started.host);
   }
   const host = combineHosts(hosts);
+  let creds;
+  try {
+    creds = await resolveCredentials(opts, {
+      identity, base, name: opts.name ?? 'browser library',
+      ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPairing ? { onPairing: opts.onPairing } : {}),
+    });
+  } catch (err) {
+    await host.close();
+    throw err;
+  }
   const mesh = createMesh({
     url: base,
     platform: { RTCPeerConnection, WebSocket, fetch: globalThis.fetch.bind(globalThis), now: Date.now },
