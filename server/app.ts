@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, crossOriginOpenerPolicy: false, strictTransportSecurity: false }));
   app.use('*', securityHeaders(deps.isHttps ?? ((c) => c.req.url.startsWith('https:'))));
   if (config.corsOrigins.length) {
-    app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key'], maxAge: 600 }));
+    app.use('/api/*', cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Pairing-Secret'], maxAge: 600 }));
   }
 
   app.onError((err, c) => {

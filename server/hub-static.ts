@@ -47,6 +47,12 @@ export function serveHub(root: string = defaultHubDir()): MiddlewareHandler {
     let file = resolve(base, '.' + normalize(path === '/' ? '/index.html' : path));
     if (file !== base && !file.startsWith(base + sep)) return next();
     let info = await stat(file).catch(() => undefined);
+    // A directory with an index.html (the examples under /examples/…/) serves it.
+    if (info?.isDirectory() && !path.endsWith('/') && existsSync(join(file, 'index.html'))) return c.redirect(`${path}/`, 301);
+    if (info?.isDirectory() && path.endsWith('/')) {
+      file = join(file, 'index.html');
+      info = await stat(file).catch(() => undefined);
+    }
     if (!info?.isFile() && extname(path) === '') {
       file = index;
       info = await stat(file).catch(() => undefined);

@@ -54,8 +54,8 @@ export default defineConfig({
         // The 512 px icons only matter at install time; keep them out of the offline cache.
         globPatterns: ['**/*.{js,css,html,webmanifest}', 'icons/icon.svg', 'icons/icon-192.png', 'icons/apple-touch-icon.png'],
         navigateFallback: '/index.html',
-        // The control plane and signaling never come from the cache.
-        navigateFallbackDenylist: [/^\/api\//, /^\/ws$/, /^\/(health|ready|metrics)$/],
+        // The control plane, signaling, the browser library and its examples never come from the hub's cache.
+        navigateFallbackDenylist: [/^\/api\//, /^\/ws$/, /^\/(health|ready|metrics)$/, /^\/examples\//, /^\/lib\//],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: true,

@@ -140,6 +140,8 @@ describe('CORS', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://hub.example');
     expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
+    // A page on a listed origin can pair by invite with the browser library (docs/browser-library.md).
+    expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-pairing-secret');
     const dev = await t.server.app.request('/api/whoami', { headers: { origin: 'http://localhost:5173' } });
     expect(dev.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(dev.headers.get('vary')).toContain('Origin');

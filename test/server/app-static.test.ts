@@ -31,6 +31,9 @@ describe('hub static files', () => {
     writeFileSync(join(root, 'assets', 'app-3f2a1b.js'), 'console.log(1)');
     writeFileSync(join(root, 'sw.js'), 'self.addEventListener("fetch", () => {})');
     writeFileSync(join(root, 'manifest.webmanifest'), '{}');
+    mkdirSync(join(root, 'examples', 'demo'), { recursive: true });
+    writeFileSync(join(root, 'examples', 'demo', 'index.html'), '<!doctype html><title>demo</title>');
+    mkdirSync(join(root, 'lib'));
     app = await appServing(root);
   });
 
@@ -46,6 +49,18 @@ describe('hub static files', () => {
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.headers.get('cache-control')).toBe('no-cache');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves a directory\'s index.html (the examples), redirecting the slash-less path to it', async () => {
+    const page = await get('/examples/demo/');
+    expect(page.status).toBe(200);
+    expect(page.text).toBe('<!doctype html><title>demo</title>');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const bare = await app.request('/examples/demo');
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/examples/demo/');
+    // A directory without an index.html is not listed: the hub's client-route fallback answers.
+    expect((await get('/lib/')).text).toBe('<!doctype html><title>hub</title>');
   });
 
   it('caches hashed /assets/* for a year as immutable, the service worker and manifest never', async () => {

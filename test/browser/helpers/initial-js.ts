@@ -15,9 +15,10 @@ const STATIC_IMPORT = /(?:^|[;}\s])(?:import|export)\s*(?:[\w$*{}\s,]*?from\s*)?
  * modulepreloads in index.html plus everything they import statically (dynamic `import()`,
  * workers and the service worker are excluded). Sizes are gzip level 9 per file, in bytes.
  */
-export function measureInitialJs(distDir: string): InitialJs {
-  const html = readFileSync(join(distDir, 'index.html'), 'utf8');
-  const queue = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(\/[^"]+\.js)"/g)].map((m) => m[1]!.slice(1));
+export function measureInitialJs(distDir: string, entries?: string[]): InitialJs {
+  // `entries` (paths under distDir) start the walk instead of index.html: a library's entry module.
+  const html = entries ? '' : readFileSync(join(distDir, 'index.html'), 'utf8');
+  const queue = entries ? [...entries] : [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(\/[^"]+\.js)"/g)].map((m) => m[1]!.slice(1));
   const seen = new Set<string>();
   let rawBytes = 0;
   let gzipBytes = 0;

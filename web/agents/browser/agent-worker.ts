@@ -6,6 +6,7 @@ import { echoSkill } from '../skills/echo.ts';
 import { llmSkill } from '../skills/llm.ts';
 import { llmConfigured } from '../skills/llm-config.ts';
 import { runSkill } from '../skills/run-skill.ts';
+import { skillsFromModule } from '../skills/skills-from-module.ts';
 import { describeSkill, type SkillDefinition } from '../skills/skill-definition.ts';
 import { timeSkill } from '../skills/time.ts';
 import { browserChatSkill } from './chat-skill.ts';
@@ -37,11 +38,13 @@ const local: AgentHost = {
 const channels = hostAgentChannels(self, () => (info ? { info, host: local } : undefined));
 
 const api: AgentWorkerApi = {
-  async init(agent, agentEnv, probe) {
+  async init(agent, agentEnv, probe, moduleUrl) {
     const make = AGENTS[agent];
-    if (!make) throw new Error(`unknown browser agent "${agent}"`);
+    if (!make && moduleUrl === undefined) throw new Error(`unknown browser agent "${agent}"`);
     env = agentEnv;
-    skills = new Map(make(env, probe).map((s) => [s.name, s]));
+    // A page's own skills module (the browser library's `workers` option), loaded like any module.
+    const defs = moduleUrl === undefined ? make!(env, probe) : skillsFromModule((await import(/* @vite-ignore */ moduleUrl)) as Record<string, unknown>, moduleUrl);
+    skills = new Map(defs.map((s) => [s.name, s]));
     const described = [...skills.values()].map(describeSkill) as Skill[];
     info = { name: agent, skills: described, platform: 'browser' };
     return described;

@@ -8,6 +8,8 @@ import type { AgentWorkerApi } from './worker-api.ts';
 export interface WorkerAgentHostOptions {
   /** Agent names from agent-worker.ts; each runs in its own Worker. Default: basic, page. */
   agents?: string[];
+  /** Agents whose skills are a module's exports (absolute URL), each in its own Worker too. */
+  modules?: Array<{ name: string; url: string }>;
   /** Skill configuration (e.g. OPENAI_BASE_URL for `llm`). */
   env?: Record<string, string>;
 }
@@ -33,12 +35,13 @@ export interface WorkerAgentHost extends AgentHost {
 export async function createWorkerAgentHost(opts: WorkerAgentHostOptions = {}): Promise<WorkerAgentHost> {
   const env = opts.env ?? {};
   const probe = Comlink.proxy({ pageInfo: snapshotPage });
+  const specs = [...(opts.agents ?? ['basic', 'page']).map((name) => ({ name, url: undefined })), ...(opts.modules ?? [])];
   const running: RunningAgent[] = await Promise.all(
-    (opts.agents ?? ['basic', 'page']).map(async (name) => {
+    specs.map(async ({ name, url }) => {
       const worker = new Worker(new URL('./agent-worker.ts', import.meta.url), { type: 'module', name: `agent-${name}` });
       const api = Comlink.wrap<AgentWorkerApi>(worker);
       try {
-        const skills = await api.init(name, env, probe);
+        const skills = await api.init(name, env, probe, url);
         return { info: { name, skills, platform: 'browser' as const }, worker, api, bridgeRuns: 0 };
       } catch (err) {
         worker.terminate();

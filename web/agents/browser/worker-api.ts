@@ -42,8 +42,12 @@ export interface AgentChannelStats {
 
 /** What each agent worker exposes over comlink. */
 export interface AgentWorkerApi {
-  /** Selects the agent's skills; `env` configures them (e.g. the llm endpoint). Returns their descriptions. */
-  init(agent: string, env: Record<string, string>, probe: PageProbe): Promise<Skill[]>;
+  /**
+   * Selects the agent's skills; `env` configures them (e.g. the llm endpoint). Returns their
+   * descriptions. With `moduleUrl` the skills are that module's exports (skillsFromModule), not a
+   * built-in agent's.
+   */
+  init(agent: string, env: Record<string, string>, probe: PageProbe, moduleUrl?: string): Promise<Skill[]>;
   /**
    * Runs `skill`. Each streamed chunk is awaited on `onChunk` before the next, so chunks (sent on
    * the callback's own port) cannot overtake the result (sent on the worker's port).

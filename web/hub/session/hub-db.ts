@@ -21,12 +21,8 @@ export interface StoredCredential {
 export type RefusalReason = 'revoked' | 'unknown';
 
 /** A pairing request waiting for an admin; kept so a reload keeps waiting instead of re-redeeming. */
-export interface PendingPairing {
-  requestId: string;
-  secret: string;
-  name: string;
-  createdAt: number;
-}
+export type { PendingPairing } from '../../lib/pairing-client.ts';
+import type { PendingPairing } from '../../lib/pairing-client.ts';
 
 /** One tab identity: a non-extractable key pair (Ed25519, else P-256) and the peer id it certifies. */
 export interface StoredIdentity {

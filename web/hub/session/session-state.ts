@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
-import { createAuthedFetch, type AuthedFetch } from './authed-api.ts';
+import { createAuthedFetch, type AuthedFetch } from '../../lib/authed-api.ts';
 import { normalizeKey, takeHashIntent } from './hash-intent.ts';
-import { ApiError } from './http.ts';
+import { ApiError } from '../../lib/http.ts';
 import {
   forgetDevice, loadCredential, loadPendingPairing, saveCredential, savePendingPairing,
   type PendingPairing, type RefusalReason, type StoredCredential,
@@ -10,8 +10,8 @@ import type { Identity } from '../../../server/protocol/identity.ts';
 import { loadIdentity } from './identity.ts';
 import { deviceLabel, missingFeatures } from './origin-check.ts';
 import { stopControlPolling } from '../state/control-state.ts';
-import { redeemCode, waitForApproval } from './pairing-client.ts';
-import { createTokenSource, type TokenSource } from './token-source.ts';
+import { redeemCode, waitForApproval } from '../../lib/pairing-client.ts';
+import { createTokenSource, type TokenSource } from '../../lib/token-source.ts';
 
 /** Everything a signed-in tab needs to talk to the server as itself. */
 export interface SignedIn {

@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import type { AgentView, DeviceView, PairingRequestView, Role, Task, TopologyEdge, TopologyNode } from '../../../server/protocol.ts';
-import type { AuthedFetch } from '../session/authed-api.ts';
+import type { AuthedFetch } from '../../lib/authed-api.ts';
 import { AGENTS_CACHE_KEY } from '../session/hub-db.ts';
 
 export interface TopologyView {

@@ -1,6 +1,6 @@
 import type { AgentInfo } from '../../../server/protocol.ts';
 import { createMesh, MeshError, type AgentChannelAdopter, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
-import { ApiError } from '../session/http.ts';
+import { tokenError } from '../../lib/credentials.ts';
 import { createIdbPinStore } from '../session/pin-store.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import type { ChatTransport } from './chat-state.ts';
@@ -18,14 +18,6 @@ export interface MeshBinding {
 }
 
 const LINK_POLL_MS = 2000;
-
-/** A refused credential must stop the mesh's retries; anything else is worth retrying. */
-function tokenError(err: unknown): MeshError {
-  if (err instanceof ApiError && (err.status === 401 || err.status === 403) && err.code !== 'bad-signature') {
-    return new MeshError(err.code === 'revoked' ? 'revoked' : 'unauthorized', err.message, { retryable: false });
-  }
-  return new MeshError('token-failed', (err as Error).message);
-}
 
 function linkView(l: RouteInfo): LinkView {
   return {

@@ -1,13 +1,23 @@
 import { ApiError, requestJson } from './http.ts';
-import type { PendingPairing } from './hub-db.ts';
 
 export type PairingOutcome =
   | { status: 'approved'; deviceToken: string; deviceId: string; mesh: string }
   | { status: 'rejected' | 'expired' | 'delivered' };
 
-/** Redeems a 6-digit pairing code or an invite code; the result is what `waitForApproval` needs. */
-export async function redeemCode(code: string, name: string): Promise<PendingPairing> {
-  const res = await requestJson<{ requestId: string; secret: string; status: string }>('/api/pairing/redeem', {
+/** A redeemed code waiting for an admin: what `waitForApproval` needs (the hub keeps it in IndexedDB). */
+export interface PendingPairing {
+  requestId: string;
+  secret: string;
+  name: string;
+  createdAt: number;
+}
+
+/**
+ * Redeems a 6-digit pairing code or an invite code; the result is what `waitForApproval` needs.
+ * `base` is the server's origin ('' = this page's).
+ */
+export async function redeemCode(code: string, name: string, base = ''): Promise<PendingPairing> {
+  const res = await requestJson<{ requestId: string; secret: string; status: string }>(`${base}/api/pairing/redeem`, {
     method: 'POST',
     json: { code, name },
   });
@@ -20,12 +30,12 @@ const LONG_POLL_SECONDS = 25;
  * Long-polls the request's status until an admin decides (or it expires). Network failures and
  * server restarts are retried with a capped backoff; only `signal` stops the wait.
  */
-export async function waitForApproval(p: PendingPairing, signal: AbortSignal): Promise<PairingOutcome> {
+export async function waitForApproval(p: PendingPairing, signal: AbortSignal, base = ''): Promise<PairingOutcome> {
   let failures = 0;
   while (!signal.aborted) {
     try {
       const res = await requestJson<{ status: string; deviceToken?: string; deviceId?: string; mesh?: string }>(
-        `/api/pairing/requests/${encodeURIComponent(p.requestId)}/status?wait=${LONG_POLL_SECONDS}`,
+        `${base}/api/pairing/requests/${encodeURIComponent(p.requestId)}/status?wait=${LONG_POLL_SECONDS}`,
         { headers: { 'x-pairing-secret': p.secret }, signal },
       );
       failures = 0;

@@ -1,7 +1,6 @@
-import { tokenProof, type Identity } from '../../../server/protocol/identity.ts';
-import type { TokenResponse } from '../../../server/protocol.ts';
+import { tokenProof, type Identity } from '../../server/protocol/identity.ts';
+import type { TokenResponse } from '../../server/protocol.ts';
 import { ApiError, requestJson } from './http.ts';
-import type { StoredCredential } from './hub-db.ts';
 
 export interface TokenSource {
   /** A valid JWT for this tab's peer id, refreshed 30 s before expiry; throws `ApiError`. */
@@ -17,16 +16,16 @@ const REFRESH_MARGIN_MS = 30_000;
 /**
  * Exchanges the stored credential for JWTs: `POST /api/token/nonce`, then `POST /api/token` with
  * the nonce signed by this tab's identity key (proof that it owns its peer id). One exchange at
- * a time. `onRejected` fires when the server refuses the credential itself (401/403).
+ * a time. `base` is the server's origin ('' = this page's). `onRejected` fires when the server refuses the credential itself (401/403).
  */
-export function createTokenSource(credential: StoredCredential, identity: Identity, onRejected: (err: ApiError) => void): TokenSource {
+export function createTokenSource(credential: { secret: string }, identity: Identity, onRejected: (err: ApiError) => void, base = ''): TokenSource {
   let current: TokenResponse | undefined;
   let pending: Promise<string> | undefined;
   const headers = { 'x-api-key': credential.secret };
   const exchange = async (): Promise<string> => {
     try {
-      const { nonce } = await requestJson<{ nonce: string }>('/api/token/nonce', { method: 'POST', headers });
-      current = await requestJson<TokenResponse>('/api/token', {
+      const { nonce } = await requestJson<{ nonce: string }>(`${base}/api/token/nonce`, { method: 'POST', headers });
+      current = await requestJson<TokenResponse>(`${base}/api/token`, {
         method: 'POST',
         headers,
         json: { peerId: identity.peerId, identity: await tokenProof(identity, nonce) },

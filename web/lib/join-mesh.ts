@@ -1,0 +1,114 @@
+import { generateIdentity, type Identity } from '../../server/protocol/identity.ts';
+import type { AgentHost } from '../mesh/agent-host.ts';
+import { MeshError } from '../mesh/errors.ts';
+import { createMesh } from '../mesh/mesh.ts';
+import type { AgentChannelAdopter } from '../mesh/agent-channels.ts';
+import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
+import { combineHosts, pageAgentHost, pageSkillDefinitions, type PageSkill } from './page-skills.ts';
+import { createPeerHandle, type TabmeshPeer } from './peer-handle.ts';
+
+export interface JoinOptions extends CredentialOptions {
+  /** The tabmesh server's origin. Default: this page's origin. */
+  url?: string;
+  /** This peer's key (peer id = hash of its public key). Default: a new non-extractable key for this join. */
+  identity?: Identity;
+  /** Device name shown to the admin when pairing by invite. */
+  name?: string;
+  /** Skills run by functions in this page, advertised as the agent `agentName`. */
+  skills?: Record<string, PageSkill>;
+  /** Agent name of `skills` (default `page`). */
+  agentName?: string;
+  /**
+   * Skills modules, each run in a Worker of its own as an agent: every exported function with a
+   * `description` property is a skill (as for `tabmesh node --skills-module`). The Worker gets
+   * DataChannels of its own where the browser can transfer them, else calls cross a MessagePort.
+   */
+  workers?: Array<{ name: string; url: string | URL }>;
+  /** Registers the agents with the server (`POST /api/agents`) so others find them by skill. Default true. */
+  register?: boolean;
+  /** Hears when an invite's pairing waits for an admin's approval. */
+  onPairing?: (e: { status: 'waiting'; requestId: string }) => void;
+  /** Aborts pairing and joining. */
+  signal?: AbortSignal;
+  /** false: never open DataChannels, everything through the server (tier 3). */
+  p2p?: boolean;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/**
+ * Joins the mesh from any web page: proves the credential, starts the page's agents, connects to
+ * the signaling server and resolves once welcomed. Rejects with a TypeError for bad options and a
+ * `MeshError` (code `unauthorized`, `revoked`, …) when the server refuses.
+ */
+export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
+  const base = (opts.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(base)) throw new TypeError('joinMesh: url must be an http(s) origin (no page origin to default to)');
+  const agentName = opts.agentName ?? 'page';
+  if (!NAME.test(agentName)) throw new TypeError(`joinMesh: agentName "${agentName}" must be 1-64 chars of a-z 0-9 _ . -`);
+  const pageDefs = pageSkillDefinitions(opts.skills ?? {});
+  const workers = (opts.workers ?? []).map((w, i) => {
+    if (!NAME.test(w?.name ?? '')) throw new TypeError(`joinMesh: workers[${i}].name must be 1-64 chars of a-z 0-9 _ . -`);
+    return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
+  });
+  checkCredentialOptions(opts);
+  const identity = opts.identity ?? (await generateIdentity(false)).identity;
+
+  // Agents first: a skills module that fails to load must not cost the page its invite (single use).
+  const hosts: AgentHost[] = [pageAgentHost(agentName, pageDefs)];
+  let adopter: AgentChannelAdopter | undefined;
+  if (workers.length) {
+    // Loaded only by pages that offer Worker skills: comlink and the Worker host stay out of the
+    // library's initial load (its size budget, docs/browser-library.md).
+    const started = await (await import('./worker-agents.ts')).startWorkerAgents(workers);
+    adopter = started.adopter;
+    hosts.push(started.host);
+  }
+  const host = combineHosts(hosts);
+  let creds;
+  try {
+    creds = await resolveCredentials(opts, {
+      identity, base, name: opts.name ?? 'browser library',
+      ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPairing ? { onPairing: opts.onPairing } : {}),
+    });
+  } catch (err) {
+    await host.close();
+    throw err;
+  }
+  const mesh = createMesh({
+    url: base,
+    platform: { RTCPeerConnection, WebSocket, fetch: globalThis.fetch.bind(globalThis), now: Date.now },
+    getToken: creds.getToken,
+    host,
+    identity,
+    ...(adopter ? { agentChannels: adopter } : {}),
+    ...(opts.p2p === false ? { p2p: false } : {}),
+  });
+  const register = async () => {
+    if (opts.register === false) return;
+    for (const a of host.agents()) {
+      await creds.api('/api/agents', { method: 'POST', json: { name: a.name, skills: a.skills, platform: 'browser', capabilities: workers.length ? ['web-worker'] : [] } });
+    }
+  };
+  const onAbort = () => void mesh.stop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let welcome;
+  try {
+    welcome = await mesh.start();
+    opts.signal?.throwIfAborted();
+    await register();
+  } catch (err) {
+    await mesh.stop();
+    await host.close();
+    throw err instanceof MeshError || err instanceof TypeError ? err : new MeshError('join-failed', String((err as Error)?.message ?? err));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  // After a reconnect the registry may have dropped us (server restart): register again.
+  mesh.on('signaling', (s) => void (s.state === 'open' && s.resumed ? register().catch(() => undefined) : undefined));
+  return createPeerHandle({
+    mesh, meshName: welcome.mesh, api: creds.api,
+    ...(creds.deviceToken ? { deviceToken: creds.deviceToken } : {}),
+    onLeave: () => host.close(),
+  });
+}

@@ -1,0 +1,147 @@
+import type { AgentInfo, AgentView, Role, Tier } from '../../server/protocol.ts';
+import { createEmitter } from '../mesh/emitter.ts';
+import { MeshError } from '../mesh/errors.ts';
+import type { CallResult, Mesh, MeshEvents } from '../mesh/mesh-types.ts';
+import type { RouteInfo } from '../mesh/peer-route-types.ts';
+import type { AuthedFetch } from './authed-api.ts';
+
+/** A peer in the mesh as the page sees it. */
+export interface PeerView {
+  peerId: string;
+  role: Role | undefined;
+  /** Connected to the signaling server now. */
+  present: boolean;
+  /** `open` when messages flow (on any tier). */
+  state: RouteInfo['state'];
+  tier: Tier;
+  rttMs: number | undefined;
+}
+
+/** What a call reports while it runs. */
+export interface CallOptions {
+  /** Streamed results: each chunk the skill yields, in order. */
+  onChunk?: (chunk: unknown) => void;
+  /** Aborting cancels the call on the peer too (the skill's signal aborts) and rejects with code `cancelled`. */
+  signal?: AbortSignal;
+  /** Default 60 s; sent to the peer as well. */
+  timeoutMs?: number;
+  /**
+   * Bytes moved on the link to this peer while the call runs (both directions, all traffic on the
+   * link's main DataChannel), reported as they change: a progress bar for large inputs and
+   * outputs. Calls carried by an agent channel or the server relay report none.
+   */
+  onProgress?: (p: { sentBytes: number; receivedBytes: number }) => void;
+}
+
+export interface PeerEvents {
+  'peer-joined': { peerId: string; role: Role };
+  'peer-left': { peerId: string; reason: string };
+  /** A link's state, tier or round-trip changed. */
+  link: RouteInfo;
+  /** The tier to a peer changed (direct, relayed, fallback). */
+  tier: { peerId: string; tier: Tier; previous: Tier | undefined };
+  /** The signaling connection: `open`, `connecting` (reconnecting), `stopped`. */
+  signaling: MeshEvents['signaling'];
+  error: MeshEvents['error'];
+  /** The server refused or revoked this peer's credential; the peer has stopped. */
+  fatal: MeshError;
+}
+
+/** A page's peer in the mesh: what `joinMesh` resolves with. */
+export interface TabmeshPeer {
+  readonly peerId: string;
+  readonly mesh: string;
+  /** Set when this join paired by invite: store it with the identity to join again without a code. */
+  readonly deviceToken: string | undefined;
+  peers(): PeerView[];
+  /** Agents registered in the mesh (the server's registry), optionally those offering `skill`. */
+  agents(opts?: { skill?: string }): Promise<AgentView[]>;
+  /** The agents and skills `peerId` offers, asked over the mesh. */
+  skills(peerId: string, opts?: { timeoutMs?: number }): Promise<AgentInfo[]>;
+  /** Runs `skill` on `peerId`. */
+  call(peerId: string, skill: string, input?: unknown, opts?: CallOptions): Promise<CallResult>;
+  /** Runs `skill` on whichever active agent offers it (the server picks the least loaded). */
+  callSkill(skill: string, input?: unknown, opts?: CallOptions): Promise<CallResult>;
+  ping(peerId: string): Promise<{ rttMs: number; tier: Tier }>;
+  on<K extends keyof PeerEvents>(event: K, fn: (value: PeerEvents[K]) => void): () => void;
+  /** Says bye to every peer, stops this page's agents, closes the connections. */
+  leave(): Promise<void>;
+}
+
+/** Wraps a started mesh in the library's public surface. */
+export function createPeerHandle(o: { mesh: Mesh; meshName: string; api: AuthedFetch; deviceToken?: string; onLeave(): Promise<void> }): TabmeshPeer {
+  const { mesh, api } = o;
+  const events = createEmitter<PeerEvents>();
+  const tiers = new Map<string, Tier>();
+  const forward = <K extends keyof MeshEvents & keyof PeerEvents>(k: K) => mesh.on(k, (v) => events.emit(k, v as PeerEvents[K]));
+  const offs = [
+    forward('peer-joined'), forward('peer-left'), forward('signaling'), forward('error'), forward('fatal'),
+    mesh.on('link', (l) => {
+      events.emit('link', l);
+      const previous = tiers.get(l.peerId);
+      if (l.state === 'open' && previous !== l.tier) {
+        tiers.set(l.peerId, l.tier);
+        events.emit('tier', { peerId: l.peerId, tier: l.tier, previous });
+      }
+    }),
+  ];
+
+  async function call(peerId: string, skill: string, input: unknown, opts: CallOptions = {}): Promise<CallResult> {
+    const stopProgress = opts.onProgress ? watchProgress(mesh, peerId, opts.onProgress) : () => undefined;
+    try {
+      return await mesh.call(peerId, skill, input, {
+        ...(opts.onChunk ? { stream: true, onChunk: opts.onChunk } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      });
+    } finally {
+      stopProgress();
+    }
+  }
+
+  return {
+    peerId: mesh.peerId!,
+    mesh: o.meshName,
+    deviceToken: o.deviceToken,
+    peers: () =>
+      mesh.peers().map((p) => ({ peerId: p.peerId, role: p.role, present: p.present, state: p.link.state, tier: p.link.tier, rttMs: p.link.rttMs })),
+    async agents(q = {}) {
+      const query = q.skill ? `?skill=${encodeURIComponent(q.skill)}` : '';
+      return (await api<{ agents: AgentView[] }>(`/api/agents${query}`)).agents;
+    },
+    skills: (peerId, opts) => mesh.skills(peerId, opts),
+    call: (peerId, skill, input, opts) => call(peerId, skill, input, opts),
+    async callSkill(skill, input, opts) {
+      const { agent } = await api<{ agent: AgentView }>(`/api/route?skill=${encodeURIComponent(skill)}`);
+      return call(agent.peerId, skill, input, opts);
+    },
+    async ping(peerId) {
+      const r = await mesh.ping(peerId);
+      return { rttMs: r.rttMs, tier: r.tier };
+    },
+    on: (event, fn) => events.on(event, fn),
+    async leave() {
+      offs.forEach((off) => off());
+      await mesh.stop();
+      await o.onLeave();
+    },
+  };
+}
+
+const PROGRESS_MS = 100;
+
+/** Reports the link's byte counters (relative to the call's start) while they change. */
+function watchProgress(mesh: Mesh, peerId: string, onProgress: NonNullable<CallOptions['onProgress']>): () => void {
+  const counters = () => mesh.links().find((l) => l.peerId === peerId);
+  const start = counters();
+  const base = { sent: start?.bytesSent ?? 0, received: start?.bytesReceived ?? 0 };
+  let last = '';
+  const report = () => {
+    const now = counters();
+    const p = { sentBytes: (now?.bytesSent ?? 0) - base.sent, receivedBytes: (now?.bytesReceived ?? 0) - base.received };
+    const key = `${p.sentBytes}/${p.receivedBytes}`;
+    if (key !== last) (last = key, onProgress(p));
+  };
+  const timer = setInterval(report, PROGRESS_MS);
+  return () => (clearInterval(timer), report());
+}

@@ -1,0 +1,92 @@
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const outDir = join(root, 'web/dist/lib');
+
+/**
+ * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
+ * for < 25 KB; the mesh core alone (createMesh) weighs 24.5 KB gzip, so the library (31.2 KB on
+ * 2026-12-07) does not meet it yet: this budget stops growth while the core is trimmed
+ * (docs/browser-library.md "Size").
+ */
+export const LIBRARY_BUDGET_BYTES = 32 * 1024;
+
+/**
+ * Weighs the built library as the hub's budget does: the entry and the chunks it imports
+ * statically (what a page loads for `import 'tabmesh/browser'`); chunks behind a dynamic import
+ * (the Worker host, loaded only by pages with Worker skills) and the agent Worker are weighed
+ * apart. Writes web/dist/lib/size.json, which the budget test reads, and copies
+ * examples/browser-library into web/dist so `npm start` serves it.
+ */
+function weighAndCopyExample(): Plugin {
+  const graph = new Map<string, { imports: string[]; isEntry: boolean }>();
+  return {
+    name: 'tabmesh-library-size',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const [file, out] of Object.entries(bundle)) {
+        if (out.type === 'chunk') graph.set(file, { imports: out.imports, isEntry: out.isEntry });
+      }
+    },
+    closeBundle() {
+      const initial = new Set<string>();
+      const visit = (f: string) => {
+        if (initial.has(f)) return;
+        initial.add(f);
+        graph.get(f)?.imports.forEach(visit);
+      };
+      for (const [f, c] of graph) if (c.isEntry) visit(f);
+      const files = readdirSync(outDir).filter((f) => f.endsWith('.js'));
+      const gz = (f: string) => gzipSync(readFileSync(join(outDir, f)), { level: 9 }).length;
+      const sum = (list: string[]) => list.reduce((n, f) => n + gz(f), 0);
+      const library = files.filter((f) => initial.has(f));
+      const onDemand = files.filter((f) => !initial.has(f));
+      const size = {
+        budgetBytes: LIBRARY_BUDGET_BYTES,
+        libraryGzipBytes: sum(library),
+        libraryFiles: library,
+        onDemandGzipBytes: sum(onDemand),
+        onDemandFiles: onDemand,
+        rawBytes: files.reduce((n, f) => n + statSync(join(outDir, f)).size, 0),
+      };
+      writeFileSync(join(outDir, 'size.json'), JSON.stringify(size, null, 2) + '\n');
+      console.log(`tabmesh/browser: ${(size.libraryGzipBytes / 1024).toFixed(1)} KB gzip (budget ${LIBRARY_BUDGET_BYTES / 1024} KB); on demand (Worker skills) ${(size.onDemandGzipBytes / 1024).toFixed(1)} KB`);
+      if (size.libraryGzipBytes > LIBRARY_BUDGET_BYTES) console.warn('tabmesh/browser is OVER its size budget (test/browser/library-budget.test.ts fails)');
+      cpSync(join(root, 'examples/browser-library'), join(root, 'web/dist/examples/browser-library'), { recursive: true });
+    },
+  };
+}
+
+/**
+ * Builds the browser library (web/lib/index.ts) into web/dist/lib/tabmesh.js, an ES module (the
+ * `tabmesh/browser` export, served by the server at /lib/tabmesh.js). Runs after the hub's build,
+ * which empties web/dist.
+ */
+export default defineConfig({
+  root,
+  // Relative: the Worker chunk is found next to tabmesh.js wherever the library is served from.
+  base: './',
+  publicDir: false,
+  build: {
+    outDir,
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    reportCompressedSize: false,
+    minify: process.env.TABMESH_LIB_NOMINIFY !== '1',
+    rollupOptions: {
+      input: { tabmesh: join(root, 'web/lib/index.ts') },
+      preserveEntrySignatures: 'exports-only',
+      // valibot schema builders (`v.object(…)` at module level) have no side effects: schemas of
+      // server/protocol that the browser never validates can then be dropped.
+      treeshake: { manualPureFunctions: ['v'] },
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' },
+    },
+  },
+  worker: { format: 'es', rollupOptions: { output: { entryFileNames: '[name]-[hash].js' } } },
+  plugins: [weighAndCopyExample()],
+});
