@@ -65,7 +65,7 @@ describe('tasks', () => {
       await t.call('POST', '/api/heartbeat', { token: worker, body: { load: 1 } });
     }
     await t.server.sweep();
-    expect((await w.next('task-updated')).payload).toMatchObject({ id: sub.body.task.id, state: 'expired', targetPeer: 'wrk' });
+    expect((await w.next('task-updated')).payload).toMatchObject({ id: sub.body.task.id, state: 'expired', targetPeer: idFor('wrk') });
   });
 
   it('validates bodies, sizes, filters and the per-peer cap', async () => {

@@ -84,7 +84,10 @@ describe('the runtime stage replayed into a temp dir', () => {
     const layer = sizeOf(join(app, 'node_modules')) + sizeOf(join(app, 'dist')) + sizeOf(join(app, 'web/dist'));
     console.log(`app layer: ${(layer / MB).toFixed(1)} MB (node_modules ${(sizeOf(join(app, 'node_modules')) / MB).toFixed(1)} MB)`);
     // node:20-slim is ~70 MB compressed; the app must stay well inside the < 200 MB image budget.
-    expect(layer).toBeLessThan(40 * MB);
+    // 64 MB since the embedded store and MCP: libsql ships its glibc and musl prebuilds (~9.5 MB
+    // each; npm cannot tell them apart without a `libc` field) and @modelcontextprotocol/sdk brings
+    // zod and ajv (~18 MB); measured 53.6 MB on 2026-12-07.
+    expect(layer).toBeLessThan(64 * MB);
   });
 
   test('starts with the image\'s CMD and ENV: /health 200 and the hub served', async () => {
