@@ -102,6 +102,8 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     maxPeersPerMesh: config.maxPeersPerMesh,
     maxFrameBytes: config.maxFrameBytes,
     rateLimitPerSec: config.rateLimitPerSec,
+    presenceIntervalMs: config.presenceIntervalMs,
+    relayBytesPerSec: config.relayBytesPerSec,
     authTimeoutMs: config.authTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     hooks: {

@@ -1,5 +1,6 @@
 import { AGENT_NAME_PATTERN } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
+import { DEFAULT_MAX_LINKS } from '../../web/mesh/link-budget.ts';
 import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-host.ts';
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';
@@ -23,6 +24,7 @@ const spec = {
     'skills-module': { type: 'string' },
     'data-dir': { type: 'string' },
     workers: { type: 'string' },
+    'max-links': { type: 'string' },
     quiet: { type: 'boolean' },
   },
   help: `usage: tabmesh node --url URL (--key KEY | --code CODE | --token TOKEN) --name NAME [options]
@@ -43,6 +45,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
   --data-dir DIR         identity key, pinned peer keys and device token, kept private
                          (default ~/.tabmesh/nodes/NAME)
   --workers N            skill worker threads, 1-16 (default 1)
+  --max-links N          DataChannels this peer keeps at most, 1-1024 (default 64); calls to
+                         other peers open a link on demand or use the server's relay
 ${MESH_HELP}
   --quiet                log only errors
 
@@ -61,6 +65,7 @@ export async function run(args: string[]): Promise<number> {
     checkCredentialFlags(values);
     const builtins = values.skills === undefined ? defaultNodeSkills(env) : values.skills.split(',').map((s) => s.trim()).filter(Boolean);
     const workers = intFlag('workers', values.workers, 1, 1, 16);
+    const maxLinks = intFlag('max-links', values['max-links'], DEFAULT_MAX_LINKS.node, 1, 1024);
     const platform = meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
@@ -97,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
         await firstToken(url, tokens, shutdown.signal, log);
       }
       const pins = createFilePinStore(dir, log);
-      return await runNode({ url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal });
+      return await runNode({ url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], maxLinks, log, signal: shutdown.signal });
     } catch (err) {
       // SIGTERM while pairing or waiting for the server: a clean stop, not a failure.
       if (shutdown.signal.aborted && !(err instanceof CliError) && !(err instanceof MeshError)) return EXIT.ok;

@@ -7,6 +7,7 @@ import {
   type TokenClaims,
 } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
+import { OVERLAY, PeerRing } from './overlay-picks.ts';
 import { PeerConnection, type HubCore } from './peer-connection.ts';
 import { createReportedFailures } from './reported-failures.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
@@ -42,6 +43,12 @@ export interface HubOptions {
   idleTimeoutMs: number;
   now?: () => number;
   hooks?: HubHooks;
+  /** Bytes of `relay` frames a socket may send per second (default 32 MiB), apart from the frame rate. */
+  relayBytesPerSec?: number;
+  /** At most one presence frame per peer per this many ms (default 500). */
+  presenceIntervalMs?: number;
+  /** Random source for the overlay's random neighbours (tests pass a seeded one). */
+  random?: () => number;
 }
 
 export interface SignalingHub {
@@ -63,6 +70,8 @@ export interface SignalingHub {
   /** Closes every socket with `code` (1001 on shutdown), stops timers and refuses later sockets. */
   closeAll(code: number, reason: string): void;
 }
+
+export const DEFAULT_RELAY_BYTES_PER_SEC = 32 * 1024 * 1024;
 
 /** Creates the in-process signaling hub: auth, presence per mesh, relay, limits. */
 export function createSignalingHub(opts: HubOptions): SignalingHub {
@@ -101,17 +110,58 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     }
   };
   const send = (socket: SocketLike, frame: ServerFrame) => sendText(socket, JSON.stringify(frame));
+  const rings = new Map<string, PeerRing>();
+  const ring = (mesh: string) => {
+    let r = rings.get(mesh);
+    if (!r) rings.set(mesh, (r = new PeerRing()));
+    return r;
+  };
+  const random = opts.random ?? Math.random;
+  /** A peer `self` was not told about; a few random draws (one that knows most of the mesh needs none). */
+  const randomStranger = (ids: readonly string[], self: string, known: ReadonlySet<string>) => {
+    for (let tries = 0; tries < 8 && ids.length > 0; tries++) {
+      const id = ids[Math.floor(random() * ids.length)]!;
+      if (id !== self && !known.has(id)) return id;
+    }
+    return undefined;
+  };
+  const announceLeft = (mesh: string, peerId: string) => {
+    const peers = meshes.get(mesh);
+    if (!peers) return rings.delete(mesh), undefined;
+    const r = ring(mesh);
+    for (const c of peers.values()) {
+      const o = c.presence;
+      if (!o?.known.has(peerId)) continue;
+      o.leave(peerId);
+      // Repair: in a large mesh a peer that lost a neighbour is offered another one at random.
+      if (peers.size > OVERLAY.completeUpTo) {
+        const spare = randomStranger(r.all(), c.session!.peerId, o.known);
+        const sc = spare === undefined ? undefined : peers.get(spare)?.session;
+        if (sc) o.join(summary(sc));
+      }
+    }
+  };
+  /** Sends to every local peer of `mesh` but `except`; presence goes through each peer's batching outbox. */
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
     const peers = meshes.get(mesh);
     if (!peers) return;
-    // Serialised once, not once per receiver: a burst of joins is quadratic in frames already.
+    if (frame.type === 'peer-joined') {
+      for (const c of peers.values()) if (c.session?.peerId !== except) c.presence?.join(frame.peer);
+      return;
+    }
+    if (frame.type === 'peer-left') return announceLeft(mesh, frame.peerId);
+    // Serialised once, not once per receiver.
     const text = JSON.stringify(frame);
     for (const c of peers.values()) if (c.session?.peerId !== except) sendText(c.socket, text);
   };
   const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
-  const limits = { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh };
+  const limits = {
+    maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh,
+    relayBytesPerSec: opts.relayBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC,
+  };
   const core: HubCore = {
     opts, now, hooks, meshes, all, metrics, logger, limits, guard, send, sendText, broadcast, summary,
+    ring, announceLeft, random, presenceIntervalMs: opts.presenceIntervalMs ?? 500,
     reportedFailures: createReportedFailures(metrics, logger, now),
     get cluster() { return cluster; },
   };
@@ -149,6 +199,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     clusterHandlers: {
       deliver: (mesh, to, frame) => {
         const c = meshes.get(mesh)?.get(to);
+        if (c && frame.type === 'offer') c.presence?.introduce(frame.from);
         if (c) send(c.socket, frame);
       },
       broadcast,
