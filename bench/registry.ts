@@ -12,4 +12,6 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   browser: () => import('./browser.ts'),
   'agent-channels': () => import('./agent-channels.ts'),
   mesh: () => import('./mesh.ts'),
+  'join-storm': () => import('./join-storm.ts'),
+  'relay-bulk': () => import('./relay-bulk.ts'),
 };
