@@ -14,4 +14,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   mesh: () => import('./mesh.ts'),
   'join-storm': () => import('./join-storm.ts'),
   'relay-bulk': () => import('./relay-bulk.ts'),
+  'link-cost': () => import('./link-cost.ts'),
 };
