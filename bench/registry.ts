@@ -15,4 +15,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'join-storm': () => import('./join-storm.ts'),
   'relay-bulk': () => import('./relay-bulk.ts'),
   'link-cost': () => import('./link-cost.ts'),
+  'route-scale': () => import('./route-scale.ts'),
 };

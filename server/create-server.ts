@@ -92,7 +92,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const tasks = createTaskQueue({
     store, registry, now,
     push: (mesh, peerId, frame) => taskPush.push(mesh, peerId, frame),
-    isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId),
+    isConnected: (mesh, peerId) => hub.isPresent(mesh, peerId),
     onTransition: (state) => taskTransitions.inc({ state }),
   });
   const heartbeat = (mesh: string, peerId: string, load?: number) =>

@@ -61,6 +61,8 @@ export interface SignalingHub {
   /** Closes every session that authenticated with credential `cid` (4403). */
   revoke(cid: string): number;
   peers(mesh: string): PeerSummary[];
+  /** Whether `peerId` is connected to this mesh here or (in a cluster) on another instance; O(1). */
+  isPresent(mesh: string, peerId: string): boolean;
   /** Open sockets (authenticated or not). */
   connectionCount(): number;
   /** What other instances call into (deliver, broadcast, revoke on this instance only). */
@@ -195,6 +197,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       cluster?.revoke(cid);
       return revokeLocal(cid);
     },
+    isPresent: (mesh, peerId) => meshes.get(mesh)?.has(peerId) === true || cluster?.hasRemote(mesh, peerId) === true,
     peers: (mesh) => [...[...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)), ...(cluster?.remotePeers(mesh) ?? [])],
     clusterHandlers: {
       deliver: (mesh, to, frame) => {
