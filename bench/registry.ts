@@ -16,4 +16,5 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'relay-bulk': () => import('./relay-bulk.ts'),
   'link-cost': () => import('./link-cost.ts'),
   'route-scale': () => import('./route-scale.ts'),
+  'overlay-sim': () => import('./overlay-sim.ts'),
 };
