@@ -29,12 +29,19 @@ export const SdpPayloadSchema = v.object({
   /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
   iceRestart: v.optional(v.boolean('must be a boolean')),
 });
+const candidateFields = {
+  candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
+  sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
+  sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(L.sdpMLineIndex))),
+};
+/** Candidates one `candidate` frame may carry in `more`, besides its own. */
+export const MAX_MORE_CANDIDATES = 16;
 export const CandidatePayloadSchema = v.nullable(
   v.object({
-    candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
-    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
-    sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(L.sdpMLineIndex))),
+    ...candidateFields,
     sid,
+    /** Further candidates of the same connection, gathered at the same moment (a batch held until the answer). */
+    more: v.optional(v.pipe(v.array(v.object(candidateFields), 'must be an array'), v.maxLength(MAX_MORE_CANDIDATES, `must have at most ${MAX_MORE_CANDIDATES} entries`))),
   }),
 );
 

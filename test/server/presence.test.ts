@@ -124,6 +124,21 @@ describe('presence in a large mesh', () => {
   });
 });
 
+describe('candidate batches', () => {
+  it('relays a candidate frame with further candidates in `more` intact, and refuses more than 16 naming the field', async () => {
+    const t = createHubHarness({ maxPeersPerMesh: 10 });
+    const [a, b] = await keyedIds(2);
+    const pa = await t.joinAs(a!);
+    const pb = await t.joinAs(b!);
+    const more = [{ candidate: 'candidate:2 1 udp 2122260223 10.0.0.2 50001 typ host', sdpMid: '0', sdpMLineIndex: 0 }];
+    const payload = { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 50000 typ host', sdpMid: '0', sdpMLineIndex: 0, sid: 's1', more };
+    pa.send({ type: 'candidate', to: b, payload });
+    expect(await pb.next('candidate')).toEqual({ type: 'candidate', to: b, from: a, payload });
+    pa.send({ type: 'candidate', to: b, payload: { ...payload, more: Array.from({ length: 17 }, () => more[0]) } });
+    expect(await pa.next('error')).toMatchObject({ code: 'bad-frame', message: 'payload.more: must have at most 16 entries' });
+  });
+});
+
 describe('PeerRing', () => {
   it('picks ring neighbours on both sides, then distinct random others, never itself', () => {
     const ring = new PeerRing();
