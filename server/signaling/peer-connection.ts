@@ -58,6 +58,8 @@ export class PeerConnection implements Connection {
   gate: ReturnType<typeof createFrameGate>;
   /** Set once open: what this peer knows of the others and the presence changes it is owed. */
   presence: PresenceOutbox | undefined;
+  /** This peer's summary, made once (relaying hands it to receivers that have not heard of it). */
+  me: PeerSummary | undefined;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -233,7 +235,8 @@ export class PeerConnection implements Connection {
       return;
     }
     if (!target || target === this) return this.refuse('unknown-peer', `peer "${frame.to}" is not in this mesh`, frame.to, false);
-    if (frame.type === 'offer') target.presence?.introduce(s.peerId, this.core.summary(s));
+    // A peer hears of another before it hears from it (an offer, or a relay on the fallback tier).
+    target.presence?.introduce(s.peerId, this.me!);
     if (target.socket.bufferedAmount > MAX_RECEIVER_BUFFER) {
       return this.refuse('peer-congested', `peer "${frame.to}" is not reading; frame dropped`, frame.to, false);
     }
@@ -315,7 +318,7 @@ export class PeerConnection implements Connection {
       type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: listed, meshSize: others + 1, complete,
       iceServers, limits: this.core.limits, tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(),
     });
-    const me = this.core.summary(session);
+    const me = (this.me = this.core.summary(session));
     // Everyone in a small mesh hears of the newcomer; in a large one, only the neighbours it was given.
     if (complete) for (const c of peers.values()) (c !== this && c.presence?.join(me));
     else for (const p of listed) peers.get(p.peerId)?.presence?.join(me);

@@ -37,8 +37,10 @@ export class PresenceOutbox {
   }
 
   /**
-   * Before an offer from `p` is relayed: a peer must hear of `p` before it hears from it (else
-   * it takes `p` for a stranger), so a pending batch naming `p` goes out now, interval or not.
+   * Before any frame from `peerId` is relayed (offer, relay, …): a peer must hear of `peerId`
+   * before it hears from it (a late `peer-joined` would reset the sealed session the two have
+   * just set up), so a pending batch naming it goes out now, interval or not. A sender it never
+   * heard of is announced when `p` describes it. Two lookups when there is nothing to do.
    */
   introduce(peerId: string, p?: PeerSummary): void {
     if (this.closed) return;

@@ -202,7 +202,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     clusterHandlers: {
       deliver: (mesh, to, frame) => {
         const c = meshes.get(mesh)?.get(to);
-        if (c && frame.type === 'offer') c.presence?.introduce(frame.from);
+        if (c && 'from' in frame) c.presence?.introduce(frame.from);
         if (c) send(c.socket, frame);
       },
       broadcast,

@@ -99,6 +99,18 @@ describe('presence in a large mesh', () => {
     expect(joinedIn(presenceFrames(pa))).toEqual([b, c]);
   });
 
+  it('does the same before a relay frame (the fallback tier): a late peer-joined would reset the sealed session', async () => {
+    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(5), presenceIntervalMs: 60_000 });
+    const [a, b, c] = await keyedIds(3);
+    const pa = await t.joinAs(a!);
+    await t.joinAs(b!);
+    const pc = await t.joinAs(c!);
+    pc.send({ type: 'relay', to: a, payload: { v: 1, type: 'seal-hello' } });
+    expect(pa.frames.map((f) => f.type).filter((type) => type !== 'welcome')).toEqual(['peer-joined', 'peer-joined', 'relay']);
+    // Nothing is announced twice once the interval ends.
+    expect(joinedIn(presenceFrames(pa))).toEqual([b, c]);
+  });
+
   it('tells only the peers that know a leaver, and offers each of them a replacement neighbour', async () => {
     // Interval 0: every change goes out at once, so what each peer got is known synchronously.
     const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(3), presenceIntervalMs: 0 });
