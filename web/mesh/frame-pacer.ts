@@ -73,6 +73,11 @@ export function createFramePacer(write: (text: string) => void, limits: PacerLim
     control(text) {
       if (dead) return;
       control.push(text);
+      // Relay bytes may be waiting on their own budget: a control frame need not wait with them.
+      if (bytes && timer !== undefined && control.length === 1) {
+        clock.clear(timer);
+        timer = undefined;
+      }
       kick();
     },
     async data(text) {
