@@ -119,10 +119,16 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     return r;
   };
   const random = opts.random ?? Math.random;
-  /** A peer `self` was not told about; a few random draws (one that knows most of the mesh needs none). */
+  /** A peer `self` was not told about, at random: a few draws, then a scan from a random place (so there is one whenever one exists). */
   const randomStranger = (ids: readonly string[], self: string, known: ReadonlySet<string>) => {
-    for (let tries = 0; tries < 8 && ids.length > 0; tries++) {
+    if (ids.length === 0) return undefined;
+    for (let tries = 0; tries < 8; tries++) {
       const id = ids[Math.floor(random() * ids.length)]!;
+      if (id !== self && !known.has(id)) return id;
+    }
+    const start = Math.floor(random() * ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[(start + k) % ids.length]!;
       if (id !== self && !known.has(id)) return id;
     }
     return undefined;
