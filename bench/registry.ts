@@ -18,4 +18,9 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'local-api-tab': () => import('./local-api-tab.ts'),
   'agent-protocols': () => import('./agent-protocols.ts'),
   'hub-phone': () => import('./hub-phone.ts'),
+  'join-storm': () => import('./join-storm.ts'),
+  'relay-bulk': () => import('./relay-bulk.ts'),
+  'link-cost': () => import('./link-cost.ts'),
+  'route-scale': () => import('./route-scale.ts'),
+  'overlay-sim': () => import('./overlay-sim.ts'),
 };

@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
 import type { IceServer } from './protocol.ts';
+import { pagePeers } from './signaling/peer-pages.ts';
 import type { SignalingHub } from './signaling/signaling-hub.ts';
 import { StoreUnavailableError } from './store/store.ts';
 
@@ -116,11 +117,11 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   api.use('/token/nonce', keyThrottle);
   mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
-  api.get('/peers', auth(), (c) => c.json({ peers: deps.hub.peers(c.var.auth.mesh) }));
+  api.get('/peers', auth(), (c) => c.json(pagePeers(deps.hub.peers(c.var.auth.mesh), c.req.query('limit'), c.req.query('after'))));
   api.get('/config', auth(), async (c) =>
     c.json({
       iceServers: await deps.iceServersFor(c.var.auth.sub),
-      limits: { maxFrameBytes: config.maxFrameBytes, ratePerSec: config.rateLimitPerSec, maxPeersPerMesh: config.maxPeersPerMesh },
+      limits: { maxFrameBytes: config.maxFrameBytes, ratePerSec: config.rateLimitPerSec, maxPeersPerMesh: config.maxPeersPerMesh, relayBytesPerSec: config.relayBytesPerSec },
     }),
   );
   deps.mount?.(api, auth);

@@ -31,6 +31,10 @@ export interface Config {
   maxPeersPerMesh: number;
   maxFrameBytes: number;
   rateLimitPerSec: number;
+  /** Bytes of `relay` frames per second per socket (the fallback tier), apart from the frame rate. */
+  relayBytesPerSec: number;
+  /** At most one presence frame per peer per this many ms. */
+  presenceIntervalMs: number;
   authTimeoutMs: number;
   idleTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -166,6 +170,8 @@ export function loadConfig(env: Env): Config {
     maxPeersPerMesh: int(env, 'TABMESH_MAX_PEERS_PER_MESH', 256, 1, 100_000),
     maxFrameBytes: int(env, 'TABMESH_MAX_FRAME_BYTES', 65_536, 1024, 16 * 1024 * 1024),
     rateLimitPerSec: int(env, 'TABMESH_RATE_LIMIT_PER_SEC', 100, 1, 1_000_000),
+    relayBytesPerSec: int(env, 'TABMESH_RELAY_BYTES_PER_SEC', 32 * 1024 * 1024, 65_536, 1_073_741_824),
+    presenceIntervalMs: int(env, 'TABMESH_PRESENCE_INTERVAL_MS', 500, 0, 60_000),
     authTimeoutMs: int(env, 'TABMESH_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
     idleTimeoutMs: int(env, 'TABMESH_IDLE_TIMEOUT_MS', 30_000, 1000, 600_000),
     shutdownTimeoutMs: int(env, 'TABMESH_SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),

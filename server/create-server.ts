@@ -100,7 +100,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const tasks = createTaskQueue({
     store, registry, now,
     push: (mesh, peerId, frame) => taskPush.push(mesh, peerId, frame),
-    isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId),
+    isConnected: (mesh, peerId) => hub.isPresent(mesh, peerId),
     onTransition: (state, task) => {
       taskTransitions.inc({ state });
       taskEvents.emit(task);
@@ -113,6 +113,8 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     maxPeersPerMesh: config.maxPeersPerMesh,
     maxFrameBytes: config.maxFrameBytes,
     rateLimitPerSec: config.rateLimitPerSec,
+    presenceIntervalMs: config.presenceIntervalMs,
+    relayBytesPerSec: config.relayBytesPerSec,
     authTimeoutMs: config.authTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     hooks: {

@@ -23,6 +23,8 @@ export interface NodeRuntimeOptions {
   /** Keys of peers talked to before (pins.json in the data dir). */
   pins?: PinStore;
   p2p: boolean;
+  /** DataChannels kept at most (`--max-links`; default 64, the Node peer's default). */
+  maxLinks?: number;
   log: (line: string) => void;
   /** Aborts on SIGTERM/SIGINT: deregister, say bye, stop. */
   signal: AbortSignal;
@@ -64,7 +66,8 @@ export async function firstToken(url: string, tokens: NodeTokenSource, signal: A
  */
 export async function runNode(o: NodeRuntimeOptions): Promise<number> {
   const mesh = createMesh({
-    url: o.url, platform: o.platform, getToken: () => o.tokens.getToken(), host: o.host, p2p: o.p2p,
+    url: o.url, platform: o.platform, getToken: () => o.tokens.getToken(), host: o.host, p2p: o.p2p, peerKind: 'node',
+    ...(o.maxLinks === undefined ? {} : { maxLinks: o.maxLinks }),
     ...(o.identity ? { identity: o.identity } : {}),
     ...(o.pins ? { pins: o.pins } : {}),
   });

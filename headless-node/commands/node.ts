@@ -1,5 +1,6 @@
 import { AGENT_NAME_PATTERN } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
+import { DEFAULT_MAX_LINKS } from '../../web/mesh/link-budget.ts';
 import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-host.ts';
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';
@@ -30,6 +31,7 @@ const spec = {
     workers: { type: 'string' },
     'local-api-port': { type: 'string' },
     'no-local-api': { type: 'boolean' },
+    'max-links': { type: 'string' },
     quiet: { type: 'boolean' },
     'mcp-server': { type: 'string', multiple: true },
   },
@@ -57,6 +59,8 @@ Stops cleanly on SIGTERM or Ctrl-C (deregisters, says bye to its peers).
   --no-local-api         serve no local API (then call/ping/peers --data-dir join one-shot)
   --mcp-server "CMD ARGS"  start this MCP server (stdio) and offer its tools as skills of the agent;
                          repeatable; restarted with backoff when it exits (docs/agent-protocols.md)
+  --max-links N          DataChannels this peer keeps at most, 1-1024 (default 64); calls to
+                         other peers open a link on demand or use the server's relay
 ${MESH_HELP}
   --quiet                log only errors
 
@@ -86,6 +90,7 @@ export async function run(args: string[]): Promise<number> {
       if (!argv.length) throw new UsageError('--mcp-server needs a command, e.g. --mcp-server "npx @modelcontextprotocol/server-everything"');
       return argv;
     });
+    const maxLinks = intFlag('max-links', values['max-links'], DEFAULT_MAX_LINKS.node, 1, 1024);
     const platform = await meshPlatformFrom(values, env);
     const log = values.quiet ? () => undefined : (line: string) => console.error(`[tabmesh node] ${line}`);
 
@@ -135,7 +140,7 @@ export async function run(args: string[]): Promise<number> {
       }
       const pins = createFilePinStore(dir, log);
       return await runNode({
-        url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], log, signal: shutdown.signal,
+        url, platform, tokens, host, identity, pins, p2p: !values['no-p2p'], maxLinks, log, signal: shutdown.signal,
         onJoined: (j) => {
           if (!localApi) return;
           localApi.attach({ ...j, host });

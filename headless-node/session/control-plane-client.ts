@@ -11,6 +11,8 @@ export interface ControlPlaneClient {
   peers(): Promise<PeerSummary[]>;
 }
 
+const MAX_PEER_PAGES = 100;
+
 /** HTTP client for /api/agents, /api/route and /api/peers on `url`. */
 export function createControlPlaneClient(url: string, getToken: () => Promise<string>): ControlPlaneClient {
   const call = async <T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> =>
@@ -27,6 +29,17 @@ export function createControlPlaneClient(url: string, getToken: () => Promise<st
       }
     },
     agents: async () => (await call<{ agents: AgentView[] }>('/agents')).agents,
-    peers: async () => (await call<{ peers: PeerSummary[] }>('/peers')).peers,
+    async peers() {
+      // Every page (the route gives at most 1000 at a time), bounded so a mesh that keeps changing cannot keep us walking.
+      const all: PeerSummary[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < MAX_PEER_PAGES; page++) {
+        const r = await call<{ peers: PeerSummary[]; next?: string }>(`/peers?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+        all.push(...r.peers);
+        if (!r.next) break;
+        after = r.next;
+      }
+      return all;
+    },
   };
 }

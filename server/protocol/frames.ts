@@ -29,12 +29,19 @@ export const SdpPayloadSchema = v.object({
   /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
   iceRestart: v.optional(v.boolean('must be a boolean')),
 });
+const candidateFields = {
+  candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
+  sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
+  sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(L.sdpMLineIndex))),
+};
+/** Candidates one `candidate` frame may carry in `more`, besides its own. */
+export const MAX_MORE_CANDIDATES = 16;
 export const CandidatePayloadSchema = v.nullable(
   v.object({
-    candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
-    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
-    sdpMLineIndex: v.optional(v.nullable(nonNegativeInt(L.sdpMLineIndex))),
+    ...candidateFields,
     sid,
+    /** Further candidates of the same connection, gathered at the same moment (a batch held until the answer). */
+    more: v.optional(v.pipe(v.array(v.object(candidateFields), 'must be an array'), v.maxLength(MAX_MORE_CANDIDATES, `must have at most ${MAX_MORE_CANDIDATES} entries`))),
   }),
 );
 
@@ -108,14 +115,27 @@ export const WelcomeFrameSchema = v.object({
   peerId: PeerIdSchema,
   mesh: MeshSchema,
   role: RoleSchema,
+  /** Everyone else in a small mesh; in a large one a bounded set of neighbours to link to (see `complete`). */
   peers: v.array(PeerSummarySchema),
+  /** Peers in the mesh, this one included (absent from servers before presence batching). */
+  meshSize: v.optional(v.number()),
+  /** True when `peers` lists every other peer; absent means true (servers before presence batching). */
+  complete: v.optional(v.boolean()),
   iceServers: v.array(IceServerSchema),
-  limits: v.object({ maxFrameBytes: v.number(), ratePerSec: v.number(), maxPeersPerMesh: v.number() }),
+  /** `relayBytesPerSec`: what `relay` frames may carry per second, apart from `ratePerSec` (absent from older servers). */
+  limits: v.object({ maxFrameBytes: v.number(), ratePerSec: v.number(), maxPeersPerMesh: v.number(), relayBytesPerSec: v.optional(v.number()) }),
   tokenExpiresAt: v.number(),
   serverTime: v.number(),
 });
 export const PeerJoinedFrameSchema = v.object({ type: v.literal('peer-joined'), peer: PeerSummarySchema });
 export const PeerLeftFrameSchema = v.object({ type: v.literal('peer-left'), peerId: PeerIdSchema });
+/** Several presence changes at once (a lone change still comes as `peer-joined` / `peer-left`); apply `left` first. */
+export const PresenceFrameSchema = v.object({
+  type: v.literal('presence'),
+  left: v.array(PeerIdSchema),
+  joined: v.array(PeerSummarySchema),
+  meshSize: v.number(),
+});
 export const AuthOkFrameSchema = v.object({ type: v.literal('auth-ok'), tokenExpiresAt: v.number() });
 export const ErrorFrameSchema = v.object({
   type: v.literal('error'),
@@ -134,6 +154,7 @@ export const ServerFrameSchema = v.variant('type', [
   WelcomeFrameSchema,
   PeerJoinedFrameSchema,
   PeerLeftFrameSchema,
+  PresenceFrameSchema,
   AuthOkFrameSchema,
   ErrorFrameSchema,
   TaskPushFrameSchema,

@@ -43,8 +43,9 @@ function sdpPayload(p: unknown): Json | undefined {
 function candidatePayload(p: unknown): Json | null | undefined {
   if (p === null) return null;
   if (!isObject(p)) return undefined;
-  const { candidate, sdpMid, sdpMLineIndex, sid } = p;
-  if (typeof candidate !== 'string' || candidate.length > L.candidate || !isSid(sid)) return undefined;
+  const { candidate, sdpMid, sdpMLineIndex, sid, more } = p;
+  // A batch (`more`) is rare, one per link at most: the schema checks it.
+  if (more !== undefined || typeof candidate !== 'string' || candidate.length > L.candidate || !isSid(sid)) return undefined;
   if (sdpMid !== undefined && sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > L.sdpMid)) return undefined;
   if (sdpMLineIndex !== undefined && sdpMLineIndex !== null &&
     (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex) || sdpMLineIndex < 0 || sdpMLineIndex > L.sdpMLineIndex)) return undefined;

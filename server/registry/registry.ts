@@ -1,5 +1,6 @@
 import type { AgentRecord, AgentRegistration, AgentView, Health } from '../protocol.ts';
 import type { Store } from '../store/store.ts';
+import { buildSkillIndex, createSkillIndexCache } from './skill-index.ts';
 
 interface Presence {
   peerId: string;
@@ -48,9 +49,15 @@ export function createRegistry(opts: RegistryOptions): Registry {
     return age < activeMs ? 'active' : age < staleMs ? 'stale' : 'offline';
   };
 
+  const skills = createSkillIndexCache(now, 1000, async (mesh) => {
+    const [agents, presence] = await Promise.all([store.list<AgentRecord>(agentsNs(mesh)), store.list<Presence>(presenceNs(mesh))]);
+    return buildSkillIndex(agents, presence);
+  });
   const heartbeat = async (mesh: string, peerId: string, load = 0): Promise<Health> => {
     await store.put('meshes', mesh, mesh);
-    await store.put<Presence>(presenceNs(mesh), peerId, { peerId, lastSeen: now(), load, health: 'active' });
+    const at = now();
+    await store.put<Presence>(presenceNs(mesh), peerId, { peerId, lastSeen: at, load, health: 'active' });
+    skills.heartbeat(mesh, peerId, at);
     return 'active';
   };
 
@@ -82,6 +89,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       const id = `${peerId}:${reg.name}`;
       const record: AgentRecord = { ...reg, id, peerId, mesh, registeredAt: now() };
       await store.put(agentsNs(mesh), id, record);
+      skills.invalidate(mesh);
       await heartbeat(mesh, peerId);
       return view(record, { peerId, lastSeen: now(), load: 0, health: 'active' });
     },
@@ -90,12 +98,29 @@ export function createRegistry(opts: RegistryOptions): Registry {
       if (!a) return undefined;
       return view(a, await store.get<Presence>(presenceNs(mesh), a.peerId));
     },
-    remove: (mesh, id) => store.delete(agentsNs(mesh), id),
+    async remove(mesh, id) {
+      // Invalidated after the write, so a rebuild in between cannot keep the removed agent.
+      const removed = await store.delete(agentsNs(mesh), id);
+      skills.invalidate(mesh);
+      return removed;
+    },
     async route(mesh, skill, inFlight, accept = () => true) {
-      const candidates = (await list(mesh, { skill, health: 'active' })).filter(accept);
-      candidates.sort((x, y) => (inFlight.get(x.id) ?? 0) - (inFlight.get(y.id) ?? 0) || y.lastSeen - x.lastSeen);
-      const best = candidates[0];
-      return best && { ...best, inFlight: inFlight.get(best.id) ?? 0 };
+      // No sort and no view per agent: this runs per call, over the agents offering the skill.
+      const index = await skills.get(mesh);
+      let best: AgentView | undefined;
+      let bestLoad = Infinity;
+      for (const a of index.bySkill.get(skill) ?? []) {
+        const lastSeen = index.lastSeen.get(a.peerId) ?? a.registeredAt;
+        if (healthOf(lastSeen) !== 'active') continue;
+        const load = inFlight.get(a.id) ?? 0;
+        // Fewest in flight, then most recent heartbeat, then id (the order list() gives).
+        if (best && (load > bestLoad || (load === bestLoad && (lastSeen < best.lastSeen || (lastSeen === best.lastSeen && a.id > best.id))))) continue;
+        const v = view(a, { peerId: a.peerId, lastSeen, load: 0, health: 'active' }, load);
+        if (!accept(v)) continue;
+        best = v;
+        bestLoad = load;
+      }
+      return best;
     },
     async sweep() {
       const gone: Array<{ mesh: string; peerId: string }> = [];
@@ -112,6 +137,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
           const p = presence.get(a.peerId);
           if ((p?.lastSeen ?? a.registeredAt) < cutoff) {
             await store.delete(agentsNs(mesh), a.id);
+            skills.invalidate(mesh);
             if (p) await store.delete(presenceNs(mesh), p.peerId);
           }
         }

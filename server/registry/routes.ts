@@ -54,8 +54,7 @@ export function mountRegistryRoutes(
     const skill = c.req.query('skill');
     if (!skill) throw new HttpError(400, 'invalid-query', 'skill: query parameter is required');
     const mesh = c.var.auth.mesh;
-    const connected = new Set(deps.hub.peers(mesh).map((p) => p.peerId));
-    const agent = await registry.route(mesh, skill, await withInFlight(mesh), (a) => connected.has(a.peerId));
+    const agent = await registry.route(mesh, skill, await withInFlight(mesh), (a) => deps.hub.isPresent(mesh, a.peerId));
     if (!agent) throw new HttpError(404, 'no-agent', `no active agent offers skill "${skill}"`);
     return c.json({ agent });
   });

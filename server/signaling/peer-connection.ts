@@ -7,6 +7,8 @@ import {
 } from '../protocol.ts';
 import type { ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
+import { OVERLAY, type PeerRing } from './overlay-picks.ts';
+import { PresenceOutbox } from './presence-outbox.ts';
 import type { ReportedFailures } from './reported-failures.ts';
 import type { HubHooks, HubOptions, PeerSession } from './signaling-hub.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
@@ -22,13 +24,19 @@ export interface HubCore {
   readonly logger: Logger;
   /** Set once the hub joins a cluster (several instances on Redis). */
   readonly cluster: ClusterLink | undefined;
-  readonly limits: { maxFrameBytes: number; ratePerSec: number; maxPeersPerMesh: number };
+  readonly limits: { maxFrameBytes: number; ratePerSec: number; maxPeersPerMesh: number; relayBytesPerSec: number };
   /** Runs hook code so that neither a throw nor a rejected promise can take the process down. */
   guard(what: string, fn: () => unknown): void;
   send(socket: SocketLike, frame: ServerFrame): void;
   sendText(socket: SocketLike, text: string): void;
   broadcast(mesh: string, except: string, frame: ServerFrame): void;
   summary(s: PeerSession): PeerSummary;
+  /** Sorted peer ids per mesh (local peers), for picking a newcomer's neighbours. */
+  ring(mesh: string): PeerRing;
+  /** Tells the local peers that know `peerId` that it left, suggesting each a replacement neighbour. */
+  announceLeft(mesh: string, peerId: string): void;
+  readonly presenceIntervalMs: number;
+  readonly random: () => number;
   /** Counts peer-reported identity failures, capped per reporter. */
   readonly reportedFailures: ReportedFailures;
 }
@@ -36,6 +44,7 @@ export interface HubCore {
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
 const MAX_RECEIVER_BUFFER = 4 * 1024 * 1024;
 const MAX_PENDING_BEFORE_WELCOME = 64;
+const RELAY_PREFIX = '{"type":"relay"';
 // RFC 6455 caps a close reason at 123 UTF-8 bytes; ws and Deno throw past it (leaving the socket open).
 const MAX_REASON_BYTES = 123;
 
@@ -47,12 +56,16 @@ export class PeerConnection implements Connection {
   lastSeen: number;
   pending: Array<[string, number]> = [];
   gate: ReturnType<typeof createFrameGate>;
+  /** Set once open: what this peer knows of the others and the presence changes it is owed. */
+  presence: PresenceOutbox | undefined;
+  /** This peer's summary, made once (relaying hands it to receivers that have not heard of it). */
+  me: PeerSummary | undefined;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly core: HubCore, readonly socket: SocketLike, readonly info: ConnectionInfo) {
     this.lastSeen = core.now();
-    this.gate = createFrameGate(core.opts.rateLimitPerSec, core.now);
+    this.gate = createFrameGate(core.opts.rateLimitPerSec, core.now, { bytesPerSec: core.limits.relayBytesPerSec, maxFrameBytes: core.opts.maxFrameBytes });
     this.core.all.add(this);
     this.core.metrics.connections.set(this.core.all.size);
     // Covers the whole handshake (hello, token check, store lookups), not just the first frame.
@@ -88,10 +101,14 @@ export class PeerConnection implements Connection {
       this.pending.push([data, bytes]);
       return;
     }
-    const gate = this.gate.admit();
+    // Relay frames (bulk on the fallback tier) are paced by bytes, everything else by frames. Our
+    // clients write `type` first; a relay frame written otherwise just counts as a frame.
+    const relay = data.startsWith(RELAY_PREFIX);
+    const gate = relay ? this.gate.admitRelay(bytes) : this.gate.admit();
     if (!gate.admit) {
       if (gate.close) return this.shut(CloseCode.rateLimited, 'sustained rate-limit excess');
-      if (gate.notify) this.refuse('rate-limited', `more than ${this.core.opts.rateLimitPerSec} frames/s; frame dropped`, undefined, false);
+      const limit = relay ? `${this.core.limits.relayBytesPerSec} relay bytes/s` : `${this.core.opts.rateLimitPerSec} frames/s`;
+      if (gate.notify) this.refuse('rate-limited', `more than ${limit}; frame dropped`, relay ? 'relay' : undefined, false);
       else this.core.metrics.rejections.inc({ reason: 'rate-limited' });
       return;
     }
@@ -127,6 +144,7 @@ export class PeerConnection implements Connection {
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
     this.pending = [];
+    this.presence?.close();
     this.core.all.delete(this);
     this.core.metrics.connections.set(this.core.all.size);
     const s = this.session;
@@ -134,9 +152,10 @@ export class PeerConnection implements Connection {
     const peers = this.core.meshes.get(s.mesh);
     if (peers?.get(s.peerId) !== this) return;
     peers.delete(s.peerId);
+    this.core.ring(s.mesh).remove(s.peerId);
     if (peers.size === 0) this.core.meshes.delete(s.mesh);
     this.core.metrics.peers.inc({}, -1);
-    this.core.broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
+    this.core.announceLeft(s.mesh, s.peerId);
     this.core.cluster?.broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
     this.core.cluster?.release(s.mesh, s.peerId);
     this.core.guard('onLeave hook', () => this.core.hooks.onLeave?.(s));
@@ -216,6 +235,8 @@ export class PeerConnection implements Connection {
       return;
     }
     if (!target || target === this) return this.refuse('unknown-peer', `peer "${frame.to}" is not in this mesh`, frame.to, false);
+    // A peer hears of another before it hears from it (an offer, or a relay on the fallback tier).
+    target.presence?.introduce(s.peerId, this.me!);
     if (target.socket.bufferedAmount > MAX_RECEIVER_BUFFER) {
       return this.refuse('peer-congested', `peer "${frame.to}" is not reading; frame dropped`, frame.to, false);
     }
@@ -272,17 +293,36 @@ export class PeerConnection implements Connection {
     this.fromSuffix = `,"from":${JSON.stringify(session.peerId)}}`;
     let peers = this.core.meshes.get(session.mesh);
     if (!peers) this.core.meshes.set(session.mesh, (peers = new Map()));
-    const others = [...[...peers.values()].map((c) => this.core.summary(c.session!)), ...(this.core.cluster?.remotePeers(session.mesh) ?? [])];
+    const remote = this.core.cluster?.remotePeers(session.mesh) ?? [];
+    const others = peers.size + remote.length;
+    // A small mesh is introduced in full (as before); a large one gets a bounded set of neighbours.
+    const complete = others <= OVERLAY.completeUpTo;
+    const ring = this.core.ring(session.mesh);
+    const listed = complete
+      ? [...[...peers.values()].map((c) => this.core.summary(c.session!)), ...remote]
+      : ring.pick(session.peerId, OVERLAY.near, OVERLAY.random, this.core.random).map((id) => this.core.summary(peers.get(id)!.session!));
+    const mine = peers;
+    this.presence = new PresenceOutbox({
+      send: (frame) => this.core.send(this.socket, frame),
+      intervalMs: this.core.presenceIntervalMs,
+      now: this.core.now,
+      meshSize: () => mine.size + (this.core.cluster?.remotePeers(session.mesh).length ?? 0),
+    });
+    for (const p of listed) this.presence.told(p.peerId);
     peers.set(session.peerId, this);
+    ring.add(session.peerId);
     this.core.metrics.peers.inc();
     this.state = 'open';
     this.armExpiry(claims.exp * 1000);
     this.core.send(this.socket, {
-      type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: others, iceServers, limits: this.core.limits,
-      tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(),
+      type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: listed, meshSize: others + 1, complete,
+      iceServers, limits: this.core.limits, tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(),
     });
-    this.core.broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: this.core.summary(session) });
-    this.core.cluster?.broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: this.core.summary(session) });
+    const me = (this.me = this.core.summary(session));
+    // Everyone in a small mesh hears of the newcomer; in a large one, only the neighbours it was given.
+    if (complete) for (const c of peers.values()) (c !== this && c.presence?.join(me));
+    else for (const p of listed) peers.get(p.peerId)?.presence?.join(me);
+    this.core.cluster?.broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: me });
     this.core.guard('onJoin hook', () => this.core.hooks.onJoin?.(session));
     this.core.logger.info('peer joined', { peerId: session.peerId, mesh: session.mesh, role: session.role });
     for (const [data, bytes] of this.pending.splice(0)) this.message(data, bytes);

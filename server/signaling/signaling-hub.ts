@@ -7,6 +7,7 @@ import {
   type TokenClaims,
 } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
+import { OVERLAY, PeerRing } from './overlay-picks.ts';
 import { PeerConnection, type HubCore } from './peer-connection.ts';
 import { createReportedFailures } from './reported-failures.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
@@ -42,6 +43,12 @@ export interface HubOptions {
   idleTimeoutMs: number;
   now?: () => number;
   hooks?: HubHooks;
+  /** Bytes of `relay` frames a socket may send per second (default 32 MiB), apart from the frame rate. */
+  relayBytesPerSec?: number;
+  /** At most one presence frame per peer per this many ms (default 500). */
+  presenceIntervalMs?: number;
+  /** Random source for the overlay's random neighbours (tests pass a seeded one). */
+  random?: () => number;
 }
 
 export interface SignalingHub {
@@ -56,6 +63,8 @@ export interface SignalingHub {
   peers(mesh: string): PeerSummary[];
   /** The credential id a peer connected here authenticated with (never sent to peers); undefined elsewhere. */
   credentialOf(mesh: string, peerId: string): string | undefined;
+  /** Whether `peerId` is connected to this mesh here or (in a cluster) on another instance; O(1). */
+  isPresent(mesh: string, peerId: string): boolean;
   /** Open sockets (authenticated or not). */
   connectionCount(): number;
   /** What other instances call into (deliver, broadcast, revoke on this instance only). */
@@ -65,6 +74,8 @@ export interface SignalingHub {
   /** Closes every socket with `code` (1001 on shutdown), stops timers and refuses later sockets. */
   closeAll(code: number, reason: string): void;
 }
+
+export const DEFAULT_RELAY_BYTES_PER_SEC = 32 * 1024 * 1024;
 
 /** Creates the in-process signaling hub: auth, presence per mesh, relay, limits. */
 export function createSignalingHub(opts: HubOptions): SignalingHub {
@@ -103,17 +114,64 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     }
   };
   const send = (socket: SocketLike, frame: ServerFrame) => sendText(socket, JSON.stringify(frame));
+  const rings = new Map<string, PeerRing>();
+  const ring = (mesh: string) => {
+    let r = rings.get(mesh);
+    if (!r) rings.set(mesh, (r = new PeerRing()));
+    return r;
+  };
+  const random = opts.random ?? Math.random;
+  /** A peer `self` was not told about, at random: a few draws, then a scan from a random place (so there is one whenever one exists). */
+  const randomStranger = (ids: readonly string[], self: string, known: ReadonlySet<string>) => {
+    if (ids.length === 0) return undefined;
+    for (let tries = 0; tries < 8; tries++) {
+      const id = ids[Math.floor(random() * ids.length)]!;
+      if (id !== self && !known.has(id)) return id;
+    }
+    const start = Math.floor(random() * ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[(start + k) % ids.length]!;
+      if (id !== self && !known.has(id)) return id;
+    }
+    return undefined;
+  };
+  const announceLeft = (mesh: string, peerId: string) => {
+    const peers = meshes.get(mesh);
+    if (!peers) return rings.delete(mesh), undefined;
+    const r = ring(mesh);
+    for (const c of peers.values()) {
+      const o = c.presence;
+      if (!o?.known.has(peerId)) continue;
+      o.leave(peerId);
+      // Repair: in a large mesh a peer that lost a neighbour is offered another one at random.
+      if (peers.size > OVERLAY.completeUpTo) {
+        const spare = randomStranger(r.all(), c.session!.peerId, o.known);
+        const sc = spare === undefined ? undefined : peers.get(spare)?.session;
+        if (sc) o.join(summary(sc));
+      }
+    }
+  };
+  /** Sends to every local peer of `mesh` but `except`; presence goes through each peer's batching outbox. */
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
     const peers = meshes.get(mesh);
     if (!peers) return;
-    // Serialised once, not once per receiver: a burst of joins is quadratic in frames already.
+    if (frame.type === 'peer-joined') {
+      for (const c of peers.values()) if (c.session?.peerId !== except) c.presence?.join(frame.peer);
+      return;
+    }
+    if (frame.type === 'peer-left') return announceLeft(mesh, frame.peerId);
+    // Serialised once, not once per receiver.
     const text = JSON.stringify(frame);
     for (const c of peers.values()) if (c.session?.peerId !== except) sendText(c.socket, text);
   };
   const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
-  const limits = { maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh };
+  const limits = {
+    maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh,
+    relayBytesPerSec: opts.relayBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC,
+  };
   const core: HubCore = {
     opts, now, hooks, meshes, all, metrics, logger, limits, guard, send, sendText, broadcast, summary,
+    ring, announceLeft, random, presenceIntervalMs: opts.presenceIntervalMs ?? 500,
     reportedFailures: createReportedFailures(metrics, logger, now),
     get cluster() { return cluster; },
   };
@@ -147,11 +205,13 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
       cluster?.revoke(cid);
       return revokeLocal(cid);
     },
+    isPresent: (mesh, peerId) => meshes.get(mesh)?.has(peerId) === true || cluster?.hasRemote(mesh, peerId) === true,
     peers: (mesh) => [...[...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)), ...(cluster?.remotePeers(mesh) ?? [])],
     credentialOf: (mesh, peerId) => meshes.get(mesh)?.get(peerId)?.session?.cid,
     clusterHandlers: {
       deliver: (mesh, to, frame) => {
         const c = meshes.get(mesh)?.get(to);
+        if (c && 'from' in frame) c.presence?.introduce(frame.from);
         if (c) send(c.socket, frame);
       },
       broadcast,

@@ -123,6 +123,7 @@ describe('flag validation', () => {
     [['node', '--url', 'ftp://x', '--name', 'x'], 'tabmesh node: --url must be an http:// or https:// URL (got "ftp://x")'],
     [['node', '--url', 'http://127.0.0.1:9', '--name', 'x', '--key', 'k1234567890', '--skills', 'echo,teleport'], 'tabmesh node: unknown built-in skill "teleport" (available: echo, time, llm, chat, sysinfo, fetch-url)'],
     [['node', '--url', 'http://127.0.0.1:9', '--name', 'x', '--key', 'k1234567890', '--workers', '0'], 'tabmesh node: --workers must be an integer from 1 to 16 (got "0")'],
+    [['node', '--url', 'http://127.0.0.1:9', '--name', 'x', '--key', 'k1234567890', '--max-links', '0'], 'tabmesh node: --max-links must be an integer from 1 to 1024 (got "0")'],
     [['node', '--frobnicate'], 'tabmesh node: unknown option --frobnicate'],
     [['call', '--url', 'http://127.0.0.1:9', '--key', 'k1234567890'], 'tabmesh call: --skill is required'],
     [['call', '--url', 'http://127.0.0.1:9', '--skill', 'echo'], 'tabmesh call: --key is required (or --token, or set TABMESH_KEY)'],

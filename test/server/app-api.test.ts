@@ -1,3 +1,4 @@
+import { keyedToken } from '../helpers/keyed-token.ts';
 import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -86,13 +87,38 @@ describe('GET /api/whoami, /api/peers, /api/config', () => {
     expect(inDefault.body.peers.map((p: { peerId: string }) => p.peerId).sort()).toEqual([idFor('a1'), idFor('a2')].sort());
     expect(inDefault.body.peers.find((p: { peerId: string }) => p.peerId === idFor('a2'))).toEqual({ peerId: idFor('a2'), role: 'admin', joinedAt: t.clock.now });
     const inB = await t.call('GET', '/api/peers', { token: await t.token('observer-b', MESH_B_KEY) });
-    expect(inB.body).toEqual({ peers: [{ peerId: idFor('b1'), role: 'agent', joinedAt: t.clock.now }] });
+    expect(inB.body).toEqual({ peers: [{ peerId: idFor('b1'), role: 'agent', joinedAt: t.clock.now }], total: 1 });
+  });
+
+  it('/api/peers pages the membership in peer-id order (limit, after), naming a bad query field', async () => {
+    const t = await createTestApp({ TABMESH_API_KEYS: `admin:${ADMIN_KEY},agent:${AGENT_KEY}` });
+    const viaApp = ((input: string, init?: RequestInit) => t.server.app.request(input, init)) as typeof fetch;
+    const keyed = await Promise.all(Array.from({ length: 5 }, () => keyedToken('http://in-process', AGENT_KEY, viaApp)));
+    const ids = keyed.map((k) => k.peerId);
+    for (const k of keyed) await attachFakePeer(t.server, k.token);
+    const token = keyed[0]!.token;
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const r = await t.call('GET', `/api/peers?limit=2${after ? `&after=${after}` : ''}`, { token });
+      expect(r.status).toBe(200);
+      expect(r.body.total).toBe(5);
+      expect(r.body.peers.length).toBeLessThanOrEqual(2);
+      seen.push(...r.body.peers.map((p: { peerId: string }) => p.peerId));
+      after = r.body.next;
+      if (!after) break;
+    }
+    expect(seen).toEqual([...ids].sort());
+    for (const [query, message] of [['limit=0', 'limit: must be an integer from 1 to 1000'], ['limit=1001', 'limit: must be an integer from 1 to 1000'], ['limit=x', 'limit: must be an integer from 1 to 1000']]) {
+      const r = await t.call('GET', `/api/peers?${query}`, { token });
+      expect(r).toMatchObject({ status: 400, body: { error: { code: 'invalid-query', message } } });
+    }
   });
 
   it('/api/config has no ICE servers by default (never a public STUN server) and the limits', async () => {
     const t = await createTestApp({ TABMESH_MAX_FRAME_BYTES: '4096', TABMESH_RATE_LIMIT_PER_SEC: '7', TABMESH_MAX_PEERS_PER_MESH: '9' });
     const r = await t.call('GET', '/api/config', { token: await t.token('p1') });
-    expect(r).toEqual({ status: 200, body: { iceServers: [], limits: { maxFrameBytes: 4096, ratePerSec: 7, maxPeersPerMesh: 9 } } });
+    expect(r).toEqual({ status: 200, body: { iceServers: [], limits: { maxFrameBytes: 4096, ratePerSec: 7, maxPeersPerMesh: 9, relayBytesPerSec: 33_554_432 } } });
   });
 
   it('/api/config hands out TURN REST credentials: username expiry:peerId, base64 HMAC-SHA1 credential', async () => {

@@ -84,12 +84,13 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
     const r2 = await join(server, KEYS.rate, 'r2');
     const delivered = record(r2);
     // Burst is 2 × 20 frames (the hello took one): the rest of 60 is dropped, and the sender is told once.
-    for (let i = 0; i < 60; i++) r1.send({ type: 'relay', to: idFor('r2'), payload: { i } });
+    // (`bye`, not `relay`: relay frames have a byte rate of their own, test/server/relay-rate.test.ts.)
+    for (let i = 0; i < 60; i++) r1.send({ type: 'bye', to: idFor('r2'), payload: { reason: String(i) } });
     expect(await r1.next('error')).toEqual({ type: 'error', code: 'rate-limited', message: 'more than 20 frames/s; frame dropped' });
     for (let i = 0; i < 1000; i++) r1.send({ type: 'heartbeat' });
     const closed = await r1.closed;
     await r2.next('peer-left');
-    const relayed = delivered.filter((f) => f.type === 'relay').length;
+    const relayed = delivered.filter((f) => f.type === 'bye').length;
     expect(relayed).toBeGreaterThanOrEqual(39);
     expect(relayed).toBeLessThan(60);
     expect(sampleValue(await scrape(server.url, KEYS.default), 'tabmesh_rejections_total', { reason: 'close-4429' })).toBe(1);

@@ -3,9 +3,9 @@ import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
 
 /**
- * Paces outbound signaling frames under the server's per-socket rate limit (which closes a
- * socket with 4429 on sustained excess). Negotiation frames go first; relayed mesh traffic
- * (tier 3) waits behind them with a bounded queue and async backpressure.
+ * Paces outbound signaling frames under the server's per-socket limits (which close a socket
+ * with 4429 on sustained excess): negotiation frames under the frame rate, relayed mesh traffic
+ * (tier 3) under the relay byte rate, with a bounded queue and async backpressure.
  */
 export interface FramePacer {
   /** Queues a negotiation/control frame (offer, candidate, link-report, ...); never blocks. */
@@ -16,33 +16,54 @@ export interface FramePacer {
   reset(err: MeshError): void;
 }
 
-/** `write` puts a frame on the socket; `ratePerSec` is what the server allows (we use 80 % of it). */
-export function createFramePacer(write: (text: string) => void, ratePerSec: number, clock: Clock, maxData = 256): FramePacer {
-  const rate = Math.max(1, ratePerSec * 0.8);
-  const bucket = createTokenBucket(rate, Math.max(1, ratePerSec), () => clock.now());
+/** What the server allows one socket: frames per second, and (newer servers) relay bytes per second. */
+export interface PacerLimits {
+  ratePerSec: number;
+  /** Absent (an older server): relay frames share the frame rate, behind control frames. */
+  relayBytesPerSec?: number;
+  maxFrameBytes: number;
+}
+
+/** `write` puts a frame on the socket; we use 80 % of what the server allows. */
+export function createFramePacer(write: (text: string) => void, limits: PacerLimits, clock: Clock, maxData = 256): FramePacer {
+  const rate = Math.max(1, limits.ratePerSec * 0.8);
+  const frames = createTokenBucket(rate, Math.max(1, limits.ratePerSec), () => clock.now());
+  const byteRate = limits.relayBytesPerSec === undefined ? undefined : Math.max(1, limits.relayBytesPerSec * 0.8);
+  // Relay text is sealed base64 (ASCII), so its length is its UTF-8 size.
+  const bytes = byteRate === undefined ? undefined : createTokenBucket(byteRate, Math.max(byteRate, limits.maxFrameBytes), () => clock.now());
   const control: string[] = [];
   const data: Array<{ text: string; resolve(): void; reject(err: MeshError): void }> = [];
   const waiters: Array<() => void> = [];
   let timer: unknown;
   let dead: MeshError | undefined;
 
+  /** Sends what the buckets allow; control frames first, relay frames on their own byte budget when the server has one. */
   function pump(): void {
     timer = undefined;
+    let wait = Infinity;
     while (control.length || data.length) {
-      if (!bucket.take()) {
-        timer = clock.set(pump, Math.ceil(1000 / rate));
-        return;
+      if (control.length) {
+        if (frames.take()) {
+          write(control.shift()!);
+          continue;
+        }
+        wait = Math.ceil(1000 / rate);
+        // Without a byte budget, relay frames share the frame rate and wait behind control frames.
+        if (!bytes) break;
       }
-      const c = control.shift();
-      if (c !== undefined) {
-        write(c);
+      const d = data[0];
+      if (!d) break;
+      if (bytes ? bytes.take(d.text.length) : frames.take()) {
+        data.shift();
+        write(d.text);
+        d.resolve();
+        waiters.shift()?.();
         continue;
       }
-      const d = data.shift()!;
-      write(d.text);
-      d.resolve();
-      waiters.shift()?.();
+      wait = Math.min(wait, bytes ? bytes.waitFor(d.text.length) : Math.ceil(1000 / rate));
+      break;
     }
+    if (control.length || data.length) timer = clock.set(pump, Math.max(1, wait));
   }
   const kick = () => {
     if (timer === undefined) pump();
@@ -52,6 +73,11 @@ export function createFramePacer(write: (text: string) => void, ratePerSec: numb
     control(text) {
       if (dead) return;
       control.push(text);
+      // Relay bytes may be waiting on their own budget: a control frame need not wait with them.
+      if (bytes && timer !== undefined && control.length === 1) {
+        clock.clear(timer);
+        timer = undefined;
+      }
       kick();
     },
     async data(text) {

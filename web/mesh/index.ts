@@ -11,6 +11,8 @@ export { SkillError, CHAT_SKILL } from './agent-host.ts';
 export type { AgentHost } from './agent-host.ts';
 /** Every failure the mesh reports, with a stable `code`. */
 export { MeshError } from './errors.ts';
+export { browserPeerKind, DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link-budget.ts';
+export type { PeerKind } from './link-budget.ts';
 /** The runtime objects the core needs (the browser passes globals; headless-node/node-platform.ts builds Node's). */
 export type { MeshPlatform } from './platform.ts';
 /** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`, proving the peer's key. */

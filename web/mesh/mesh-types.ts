@@ -1,3 +1,4 @@
+import type { PeerKind } from './link-budget.ts';
 import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
 import type { AgentChannelAdopter } from './agent-channels.ts';
 import type { AgentHost } from './agent-host.ts';
@@ -38,8 +39,10 @@ export interface MeshOptions {
   p2p?: boolean;
   /** Connect to every peer on join (the newcomer offers). Default true; false = on first use. */
   autoConnect?: boolean;
-  /** Per-peer cap on RTCPeerConnections (default 64); see docs/architecture.md "Mesh core". */
+  /** Per-peer cap on RTCPeerConnections (default by `peerKind`: phone 8, desktop 32, node 64); see docs/architecture.md "Overlay". */
   maxLinks?: number;
+  /** What this peer runs on, for the default `maxLinks` (default `node`). */
+  peerKind?: PeerKind;
   /** Signaling timeout: a DataChannel not open after this long falls back to the server (5000 ms). */
   connectTimeoutMs?: number;
   /** ICE `disconnected` grace before restartIce / a fresh connection (4000 ms). */

@@ -4,6 +4,7 @@ import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
 import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
 import { createLinkAuthenticator } from './link-identity.ts';
+import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link-budget.ts';
 import { createLinkReporter } from './link-reporter.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
 import { createMessageRouter } from './message-router.ts';
@@ -25,7 +26,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   const clock = clockOf(opts.platform);
   const events = createEmitter<MeshEvents>();
   const p2p = opts.p2p ?? true;
-  const maxLinks = opts.maxLinks ?? 64;
+  const maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS[opts.peerKind ?? 'node'];
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const routes = new Map<string, PeerRoute>();
   const roles = new Map<string, Role>();
@@ -84,6 +85,30 @@ export function createMesh(opts: MeshOptions): Mesh {
       await Promise.all([...routes.values()].filter((r) => r.info.state === 'open').map((r) => mesh.ping(r.peerId).catch(() => undefined)));
     },
   });
+
+  const activeLinks = () => {
+    let n = 0;
+    for (const r of routes.values()) if (r.link.state !== 'idle') n++;
+    return n;
+  };
+  let topUpTimer: unknown;
+  /**
+   * Overlay repair: a peer that lost links keeps at least min(maxLinks, OVERLAY_DEGREE) by linking
+   * to present peers it knows but has no link to (chosen at random, so the repaired overlay keeps
+   * its shortcuts). Runs after the whole presence batch is applied, so the server's suggested
+   * replacement is among the candidates.
+   */
+  function scheduleTopUp(): void {
+    if (topUpTimer !== undefined || !(opts.autoConnect ?? true)) return;
+    topUpTimer = clock.set(() => {
+      topUpTimer = undefined;
+      if (stopped) return;
+      const want = Math.min(maxLinks, OVERLAY_DEGREE) - activeLinks();
+      if (want <= 0) return;
+      const spare = [...routes.values()].filter((r) => r.present && r.link.state === 'idle');
+      for (let i = 0; i < want && spare.length; i++) spare.splice(Math.floor(Math.random() * spare.length), 1)[0]!.connect();
+    }, 0);
+  }
 
   /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
   function acquireSlot(route: PeerRoute): boolean {
@@ -208,15 +233,20 @@ export function createMesh(opts: MeshOptions): Mesh {
     iceServers = frame.iceServers;
     relaySession++;
     const listed = new Set(frame.peers.map((p) => p.peerId));
-    for (const route of [...routes.values()]) {
-      if (listed.has(route.peerId)) continue;
-      route.present = false;
-      probeOrRemove(route, 'left the mesh while signaling was down');
+    // An incomplete list (a large mesh) names neighbours, not everyone: silence about a peer is not news.
+    if (frame.complete ?? true) {
+      for (const route of [...routes.values()]) {
+        if (listed.has(route.peerId)) continue;
+        route.present = false;
+        probeOrRemove(route, 'left the mesh while signaling was down');
+      }
     }
+    // Links to the listed peers in the server's order (neighbours first), up to the link budget;
+    // the rest are reachable on demand. Healthy links are left alone: connect() is a no-op unless idle.
+    let budget = maxLinks - activeLinks();
     for (const p of frame.peers) {
       const route = join(p);
-      // Healthy links are left alone: connect() is a no-op unless the link is idle.
-      if (opts.autoConnect ?? true) route.connect();
+      if ((opts.autoConnect ?? true) && route.link.state === 'idle' && budget > 0) (route.connect(), budget--);
     }
     for (const route of routes.values()) route.signalingChanged();
     events.emit('signaling', { state: 'open', resumed });
@@ -229,6 +259,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     if (!route) return;
     route.present = false;
     probeOrRemove(route, 'left the mesh');
+    scheduleTopUp();
   });
   signaling.on('signal', (frame) => {
     if (!stopped) ensureRoute(frame.from).handleSignal(frame);
@@ -280,6 +311,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       stopped = true;
       const err = new MeshError('stopped', 'the mesh is stopping');
       reporter.stop();
+      clock.clear(topUpTimer);
       for (const route of routes.values()) {
         if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
       }

@@ -1,3 +1,4 @@
+import { MAX_MORE_CANDIDATES } from '../../server/protocol.ts';
 import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
@@ -116,6 +117,13 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     gate = createCandidateGate(
       (payload: CandidatePayload) => o.signal({ type: 'candidate', to: o.remoteId, payload }),
       (init: RTCIceCandidateInit) => addCandidate(me, init),
+      (batch: CandidatePayload[]) => {
+        for (let i = 0; i < batch.length; i += MAX_MORE_CANDIDATES + 1) {
+          const [first, ...rest] = batch.slice(i, i + MAX_MORE_CANDIDATES + 1);
+          const more = rest.map(({ candidate, sdpMid, sdpMLineIndex }) => ({ candidate, sdpMid, sdpMLineIndex }));
+          o.signal({ type: 'candidate', to: o.remoteId, payload: more.length ? { ...first!, more } : first! });
+        }
+      },
     );
     me.onicecandidate = (e) => {
       if (pc === me) onLocalCandidate(e.candidate);
@@ -217,8 +225,10 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   }
 
   function onRemoteCandidate(p: Extract<SignalFrame, { type: 'candidate' }>['payload']): void {
-    if (!p?.candidate || !pc || p.sid !== sid) return;
-    gate?.remote({ candidate: p.candidate, sdpMid: p.sdpMid ?? (p.sdpMLineIndex == null ? '0' : null), sdpMLineIndex: p.sdpMLineIndex ?? null });
+    if (!p || !pc || p.sid !== sid) return;
+    for (const c of [p, ...(p.more ?? [])]) {
+      if (c.candidate) gate?.remote({ candidate: c.candidate, sdpMid: c.sdpMid ?? (c.sdpMLineIndex == null ? '0' : null), sdpMLineIndex: c.sdpMLineIndex ?? null });
+    }
   }
 
   function addCandidate(me: RTCPeerConnection, init: RTCIceCandidateInit): void {

@@ -130,7 +130,7 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
         serverOffset = frame.serverTime - clock.now();
         state = 'open';
         backoff.reset();
-        pacer = createFramePacer(write, frame.limits.ratePerSec, clock);
+        pacer = createFramePacer(write, frame.limits, clock);
         scheduleRefresh(frame.tokenExpiresAt);
         heartbeat();
         return events.emit('welcome', { frame, resumed: sessions++ > 0 });
@@ -142,6 +142,11 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
         return events.emit('peer-joined', frame.peer);
       case 'peer-left':
         return events.emit('peer-left', { peerId: frame.peerId });
+      case 'presence':
+        // A batch: departures first, so a peer that left and came back ends up present.
+        for (const peerId of frame.left) events.emit('peer-left', { peerId });
+        for (const peer of frame.joined) events.emit('peer-joined', peer);
+        return;
       case 'relay':
         return events.emit('relay', { from: frame.from, payload: frame.payload });
       case 'error':

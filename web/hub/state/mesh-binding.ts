@@ -1,5 +1,5 @@
 import type { AgentInfo } from '../../../server/protocol.ts';
-import { createMesh, MeshError, type AgentChannelAdopter, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
+import { browserPeerKind, createMesh, MeshError, type AgentChannelAdopter, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
 import { tokenError } from '../../lib/credentials.ts';
 import { createIdbPinStore } from '../session/pin-store.ts';
 import type { SignedIn } from '../session/session-state.ts';
@@ -55,6 +55,8 @@ export function bindMesh(session: SignedIn, host: AgentHost, onFatal: (err: Mesh
     pins: createIdbPinStore(),
     // A tab should be back soon after the server is: cap the reconnect backoff at 5 s.
     reconnect: { maxMs: 5000 },
+    // A phone keeps fewer DataChannels than a desktop tab (docs/architecture.md "Overlay").
+    peerKind: browserPeerKind(navigator as Navigator & { userAgentData?: { mobile?: boolean } }),
   });
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((fn) => fn());
