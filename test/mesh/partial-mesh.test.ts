@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { idFor } from '../helpers/test-identity.ts';
 import { linksOpen, startPeer, stopPeers, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 
 const openLinks = (p: TestPeer) => p.mesh.links().filter((l) => l.state === 'open' && l.tier !== 'fallback').map((l) => l.peerId);
@@ -17,9 +18,9 @@ describe('partial mesh: maxLinks', () => {
     // It did not try the other two and get refused by its own cap (that would put them on the fallback tier).
     expect(small.mesh.links().filter((l) => l.tier === 'fallback')).toEqual([]);
     // Seen from the other side too: only the two it linked to hold a DataChannel to it.
-    for (const p of others.filter((o) => linked.includes(o.id))) await linksOpen(p.mesh, ['pm-small']);
-    expect(others.filter((p) => openLinks(p).includes('pm-small')).map((p) => p.id).sort()).toEqual([...linked].sort());
-    expect(small.mesh.peers().filter((p) => p.present).map((p) => p.peerId).sort()).toEqual(['pm-a', 'pm-b', 'pm-c', 'pm-d']);
+    for (const p of others.filter((o) => linked.includes(o.id))) await linksOpen(p.mesh, [small.id]);
+    expect(others.filter((p) => openLinks(p).includes(small.id)).map((p) => p.id).sort()).toEqual([...linked].sort());
+    expect(small.mesh.peers().filter((p) => p.present).map((p) => p.peerId).sort()).toEqual(others.map((o) => o.id).sort());
     // A linked peer leaves: the small peer links to another present peer to keep its degree.
     const leaving = others.find((p) => p.id === linked[0])!;
     await leaving.mesh.stop();
@@ -30,7 +31,7 @@ describe('partial mesh: maxLinks', () => {
     expect(openLinks(small).length).toBeLessThanOrEqual(2);
     await linksOpen(small.mesh, [stays]);
     // The peer it has no link to is still reachable (a link on demand within the cap, or the relay).
-    const unlinked = ['pm-a', 'pm-b', 'pm-c', 'pm-d'].find((id) => id !== leaving.id && !openLinks(small).includes(id))!;
+    const unlinked = ['pm-a', 'pm-b', 'pm-c', 'pm-d'].map(idFor).find((id) => id !== leaving.id && !openLinks(small).includes(id))!;
     expect((await small.mesh.call(unlinked, 'echo', 'hi')).output).toBe('hi');
     expect(openLinks(small).length).toBeLessThanOrEqual(2);
   });
