@@ -49,7 +49,7 @@ describe('Node mesh peers on different instances', () => {
     // `credential` and `name` label a peer only on the instance that holds its socket (docs/hub.md).
     const unlabelled = (t: Topology) => t.nodes.map(({ credential: _c, name: _n, ...rest }) => rest).sort(byPeer);
     expect(unlabelled(fromB)).toEqual(unlabelled(fromA));
-    expect(fromA.nodes.map((n) => [n.peerId, n.connected])).toEqual([idFor('n1'), idFor('n2'), idFor('n3')].sort().map((id) => [id, true]));
+    expect([...fromA.nodes].sort(byPeer).map((n) => [n.peerId, n.connected])).toEqual([idFor('n1'), idFor('n2'), idFor('n3')].sort().map((id) => [id, true]));
     const shape = (t: Topology) => t.edges.map((e) => ({ pair: pair(e), state: e.state, tier: e.tier })).sort((x, y) => x.pair.localeCompare(y.pair));
     expect(shape(fromB)).toEqual(shape(fromA));
     const pairs = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']].map((names) => names.map(idFor).sort().join('|')).sort((x, y) => x.localeCompare(y));
