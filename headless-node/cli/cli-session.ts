@@ -1,5 +1,5 @@
 import { generateIdentity, type Identity } from '../../server/protocol.ts';
-import { ApiError } from '../../server/protocol/http-client.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import { createNodeTokenSource, type NodeTokenSource } from '../session/token-source.ts';

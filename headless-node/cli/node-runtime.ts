@@ -6,7 +6,7 @@ import { createBackoff } from '../../web/mesh/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';
-import { ApiError } from '../../server/protocol/http-client.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import type { NodeTokenSource } from '../session/token-source.ts';
 import { EXIT } from './command-line.ts';

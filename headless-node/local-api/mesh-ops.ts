@@ -1,7 +1,7 @@
 import type { AgentView } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import type { Mesh } from '../../web/mesh/mesh.ts';
-import { ApiError } from '../../server/protocol/http-client.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
 import type { ControlPlaneClient } from '../session/control-plane-client.ts';
 import { LocalApiError } from './errors.ts';
 import type { DynamicAgentHost } from './local-agents.ts';

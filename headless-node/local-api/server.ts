@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Skill } from '../../server/protocol.ts';
-import { ApiError } from '../../server/protocol/http-client.ts';
+import { ApiError } from '../../web/hub/session/http.ts';
 import type { DataDir } from '../session/data-dir.ts';
 import { serveConnection } from './connection.ts';
 import type { LocalApiContext } from './mesh-ops.ts';

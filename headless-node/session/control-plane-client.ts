@@ -1,5 +1,5 @@
 import type { AgentRegistration, AgentView, PeerSummary } from '../../server/protocol.ts';
-import { ApiError, requestJson } from '../../server/protocol/http-client.ts';
+import { ApiError, requestJson } from '../../web/hub/session/http.ts';
 
 /** The control-plane routes a Node peer uses, authenticated with the peer's JWT. */
 export interface ControlPlaneClient {

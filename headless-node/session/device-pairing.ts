@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBackoff } from '../../web/mesh/backoff.ts';
-import { ApiError, requestJson } from '../../server/protocol/http-client.ts';
+import { ApiError, requestJson } from '../../web/hub/session/http.ts';
 import { CliError, EXIT } from '../cli/command-line.ts';
 import type { DataDir } from './data-dir.ts';
 

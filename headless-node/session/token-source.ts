@@ -1,6 +1,6 @@
 import { tokenProof, type Identity, type TokenResponse } from '../../server/protocol.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
-import { ApiError, requestJson } from '../../server/protocol/http-client.ts';
+import { ApiError, requestJson } from '../../web/hub/session/http.ts';
 
 export interface NodeTokenSource {
   /** A JWT for `peerId`, exchanged again once half its lifetime is gone; one exchange at a time. */

@@ -36,8 +36,17 @@ export function importsOf(file: string, text: string): ImportEdge[] {
   return edges;
 }
 
+/**
+ * Known exceptions, each with the change that removes it. The hub's HTTP client moves out of
+ * web/hub/ with the browser library (branch i16b: web/lib/http.ts); once that lands this matches
+ * nothing and goes.
+ */
+const ALLOWED_FOR_NOW = new Set(['web/hub/session/http.ts']);
+
 export function violations(edges: ImportEdge[]): string[] {
-  return edges.flatMap((e) => importRules.filter((r) => r.forbids(e)).map((r) => `${e.from} imports ${e.to}: ${r.name}`));
+  return edges
+    .filter((e) => !(e.from.startsWith('headless-node/') && ALLOWED_FOR_NOW.has(e.to)))
+    .flatMap((e) => importRules.filter((r) => r.forbids(e)).map((r) => `${e.from} imports ${e.to}: ${r.name}`));
 }
 
 const SKIP = new Set(['node_modules', 'dist']);

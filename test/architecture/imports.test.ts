@@ -13,7 +13,7 @@ describe('import directions between the parts', () => {
     const bad = [
       ...importsOf('web/mesh/x.ts', "import { createTokenBucket } from '../../server/signaling/token-bucket.ts';"),
       ...importsOf('web/hub/y.tsx', "const m = await import('../../server/app.ts');"),
-      ...importsOf('headless-node/session/z.ts', "export { ApiError } from '../../web/hub/session/http.ts';"),
+      ...importsOf('headless-node/session/z.ts', "export { HubApp } from '../../web/hub/app.tsx';"),
       ...importsOf('server/http/w.ts', "import '../../web/mesh/index.ts';"),
       ...importsOf('server/q.ts', "import type { Mesh } from '../headless-node/node-peer.ts';"),
     ];
