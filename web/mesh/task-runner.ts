@@ -170,7 +170,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       pump();
     },
     ended(task) {
-      const reason = new MeshError(task.error?.code ?? task.state, task.error?.message ?? `the task ${task.state} on the server`);
+      const reason = MeshError.withCode(task.error?.code ?? task.state, task.error?.message ?? `the task ${task.state} on the server`);
       active.get(task.id)?.abort(reason);
       const queued = queue.findIndex((j) => j.task.id === task.id);
       if (queued >= 0) queue.splice(queued, 1);
