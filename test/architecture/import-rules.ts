@@ -41,7 +41,7 @@ export function importsOf(file: string, text: string): ImportEdge[] {
  * web/hub/ with the browser library (branch i16b: web/lib/http.ts); once that lands this matches
  * nothing and goes.
  */
-const ALLOWED_FOR_NOW = new Set(['web/hub/session/http.ts']);
+export const ALLOWED_FOR_NOW = new Set(['web/hub/session/http.ts']);
 
 export function violations(edges: ImportEdge[]): string[] {
   return edges
