@@ -49,7 +49,7 @@ export async function measureRoundTrips(ctx: BenchContext, url: string, n: numbe
   const workerHost = await createWorkerAgentHost({ name: 'bench-worker', builtins: ['echo'], workers: 1 });
   try {
     const a = await start('rtt-a');
-    const b = await start('rtt-b');
+    await start('rtt-b');
     await start('rtt-worker', { host: workerHost });
     await allLinksOpen(a, ['rtt-b', 'rtt-worker'], 15_000);
 

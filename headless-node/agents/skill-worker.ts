@@ -1,11 +1,11 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { asSkillError, runSkill } from '../../web/agents/skills/run-skill.ts';
+import { asSkillError, runSkill, type SkillRunOutcome } from '../../web/agents/skills/run-skill.ts';
 import { describeSkill, type SkillDefinition } from '../../web/agents/skills/skill-definition.ts';
 import { skillsFromModule } from '../../web/agents/skills/skills-from-module.ts';
 import { NODE_BUILTIN_SKILLS } from '../skills/node-skills.ts';
-import type { DescribeOutcome, RunOutcome, SkillWorkerApi, SkillWorkerInit } from './worker-protocol.ts';
+import type { DescribeOutcome, SkillWorkerApi, SkillWorkerInit } from './worker-protocol.ts';
 
 // Entry of one skill worker thread: loads the built-ins and the user module, then serves calls.
 const init = workerData as SkillWorkerInit;
@@ -37,7 +37,7 @@ const api: SkillWorkerApi = {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
     }
   },
-  async run(callId, skill, input, onChunk): Promise<RunOutcome> {
+  async run(callId, skill, input, onChunk): Promise<SkillRunOutcome> {
     const controller = new AbortController();
     running.set(callId, controller);
     try {

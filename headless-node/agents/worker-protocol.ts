@@ -1,4 +1,5 @@
 import type { Skill } from '../../server/protocol.ts';
+import type { SkillRunOutcome } from '../../web/agents/skills/run-skill.ts';
 
 /**
  * What crosses the worker_threads boundary (comlink): plain data only. Skill failures travel as
@@ -11,12 +12,11 @@ export interface SkillWorkerInit {
   moduleUrl?: string;
 }
 
-export type RunOutcome = { ok: true; output: unknown } | { ok: false; code: string; message: string };
 export type DescribeOutcome = { ok: true; skills: Skill[] } | { ok: false; message: string };
 
 export interface SkillWorkerApi {
   describe(): Promise<DescribeOutcome>;
   /** `onChunk` is a comlink proxy; awaiting it gives streaming natural backpressure. */
-  run(callId: number, skill: string, input: unknown, onChunk?: (chunk: unknown) => Promise<void>): Promise<RunOutcome>;
+  run(callId: number, skill: string, input: unknown, onChunk?: (chunk: unknown) => Promise<void>): Promise<SkillRunOutcome>;
   cancel(callId: number, reason?: string): void;
 }

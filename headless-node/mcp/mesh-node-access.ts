@@ -68,7 +68,7 @@ export async function openMeshNodeAccess(dataDir: string, first: LocalApiClient)
         return { output: r.output, peerId: r.peerId, tier: r.tier };
       } catch (err) {
         // The node's error codes are the mesh's own (plus the local API's): keep them as they are.
-        if (err instanceof LocalApiError) throw new MeshError(err.code, err.code === 'closed' ? `the tabmesh node stopped answering: ${err.message}` : err.message);
+        if (err instanceof LocalApiError) throw MeshError.withCode(err.code, err.code === 'closed' ? `the tabmesh node stopped answering: ${err.message}` : err.message);
         throw err;
       }
     },

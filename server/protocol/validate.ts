@@ -24,21 +24,6 @@ function ruleOf(issue: v.BaseIssue<unknown>): string {
   return issue.message;
 }
 
-/** Thrown by `parseOrThrow` so callers that prefer exceptions still get the field and rule. */
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-  constructor(readonly field: string, message: string) {
-    super(message);
-  }
-}
-
-/** Like `validate` but throws `ValidationError`; for trusted-but-checked paths (config, peer code). */
-export function parseOrThrow<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
-  const r = validate(schema, input);
-  if (!r.ok) throw new ValidationError(r.field, r.message);
-  return r.value;
-}
-
 /** Parses JSON text without throwing: `undefined` marks bad JSON (JSON itself never yields it). */
 export function parseJson(text: string): unknown {
   try {

@@ -1,10 +1,9 @@
-import { TokenError, type TokenService } from '../auth/tokens.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
 import {
-  ClientFrameSchema, CloseCode, parseJson, validate,
-  type ClientFrame, type IceServer, type Link, type PeerSummary, type RelayedFrame, type Role, type ServerFrame,
-  type TokenClaims,
+  CloseCode,
+  type IceServer, type Link, type PeerSummary, type Role, type ServerFrame,
 } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { OVERLAY, PeerRing } from './overlay-picks.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.ts';
 import { startTcpBalancer, type TcpBalancer } from '../helpers/tcp-balancer.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';
-import { linksOpen, startPeer, stopPeers, waitFor, type TestPeer } from '../mesh/harness.ts';
+import { linksOpen, startPeer, stopPeers, type TestPeer } from '../mesh/harness.ts';
 import { getJson, localPeerCount, startCluster, type TestCluster } from './cluster-harness.ts';
 import { idFor } from '../helpers/test-identity.ts';
 

@@ -3,7 +3,7 @@ import type { OutboxEntry } from '../../web/hub/session/hub-db.ts';
 import { chatKey, conversations, online, startChat, type ChatController } from '../../web/hub/state/chat-state.ts';
 import { links, livePeers, signalingStatus } from '../../web/hub/state/mesh-state.ts';
 import type { Outbox } from '../../web/hub/state/outbox.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
+import { MeshError, type MeshErrorCode } from '../../web/mesh/errors.ts';
 
 // Pure logic of the hub's chat outbox (IndexedDB replaced by an array): which failed sends are
 // kept for later. The browser suite covers the real thing (hub-resilience, hub-refused).
@@ -37,7 +37,7 @@ afterEach(() => {
 });
 
 /** Sends one message to a reachable peer whose transport fails with `code`. */
-async function sendFailing(code: string) {
+async function sendFailing(code: MeshErrorCode) {
   const events = new EventTarget();
   vi.stubGlobal('addEventListener', events.addEventListener.bind(events));
   vi.stubGlobal('removeEventListener', events.removeEventListener.bind(events));
@@ -51,7 +51,7 @@ async function sendFailing(code: string) {
 }
 
 describe('hub chat outbox', () => {
-  it.each(['not-started', 'unauthorized', 'revoked', 'token-failed', 'stopped'])('keeps a message whose send failed with %s (it never left)', async (code) => {
+  it.each<MeshErrorCode>(['not-started', 'unauthorized', 'revoked', 'token-failed', 'stopped'])('keeps a message whose send failed with %s (it never left)', async (code) => {
     const { outbox, shown } = await sendFailing(code);
     expect(outbox.entries).toMatchObject([{ to: target.peerId, agent: 'basic', text: 'hello' }]);
     expect(shown).toMatchObject([{ who: 'me', text: 'hello', state: 'queued' }]);

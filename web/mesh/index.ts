@@ -52,3 +52,5 @@ export type { Backoff } from './backoff.ts';
 export { createLinkAuthenticator, createMemoryPinStore } from './link-identity.ts';
 export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link-identity.ts';
 export type { IdentityEvent } from './mesh-types.ts';
+/** The codes a MeshError of the mesh's own can carry (docs/protocol.md, "Mesh error codes"). */
+export type { MeshErrorCode } from './errors.ts';

@@ -16,7 +16,7 @@ export interface MeshOptions {
   url: string;
   signalingUrl?: string;
   platform: MeshPlatform;
-  /** A fresh JWT per (re)connect and refresh, e.g. `apiKeyTokenSource(...)`. */
+  /** A valid JWT, asked for on each (re)connect and refresh (a refresh must get a new one), e.g. `apiKeyTokenSource(...)`. */
   getToken: () => Promise<string>;
   /** The agents this peer serves (task-request, chat, skill-query). */
   host: AgentHost;

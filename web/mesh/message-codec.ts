@@ -46,7 +46,7 @@ export function encodeCheckedMessage(msg: MeshMessage, maxBytes: number, peerId?
   try {
     bytes = encodeMessage(msg);
   } catch (err) {
-    throw err instanceof MeshError && peerId ? new MeshError(err.code, err.message, { peerId }) : err;
+    throw err instanceof MeshError && peerId ? MeshError.withCode(err.code, err.message, { peerId }) : err;
   }
   const length = messageLength(bytes);
   if (length > maxBytes) throw new MeshError('too-large', `message of ${length} bytes exceeds the ${maxBytes}-byte limit`, { ...(peerId ? { peerId } : {}) });

@@ -1,4 +1,4 @@
-import { createTokenBucket } from '../../server/signaling/token-bucket.ts';
+import { createTokenBucket } from '../../server/protocol/token-bucket.ts';
 import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../server/protocol.ts';
 import { CHAT_SKILL, type AgentHost } from './agent-host.ts';
 import { MeshError } from './errors.ts';

@@ -5,7 +5,7 @@ import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts';
 import { decodeMessage, encodeCheckedMessage } from './message-codec.ts';
-import { createPeerLink, type PeerLink } from './peer-link.ts';
+import { createPeerLink } from './peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
 import { createRelaySeal } from './relay-seal.ts';
 

@@ -130,7 +130,7 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       const e = msg.replyTo === undefined ? undefined : entries.get(msg.replyTo);
       if (!e || e.msg.to !== msg.from) return false;
       if (msg.type === 'error') {
-        finish(e, new MeshError(msg.payload.code, msg.payload.message, { peerId: msg.from, remote: true }));
+        finish(e, MeshError.withCode(msg.payload.code, msg.payload.message, { peerId: msg.from, remote: true }));
         return true;
       }
       if (!REPLIES[e.msg.type].includes(msg.type)) return false;
@@ -142,7 +142,7 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
           chunk(e, msg.payload.seq, msg.payload.text, msg.payload.done === true, msg);
           break;
         case 'task-error':
-          finish(e, new MeshError(msg.payload.code, msg.payload.message, { peerId: msg.from, remote: true }));
+          finish(e, MeshError.withCode(msg.payload.code, msg.payload.message, { peerId: msg.from, remote: true }));
           break;
         default:
           finish(e, msg);

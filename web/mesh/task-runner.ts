@@ -1,5 +1,6 @@
 import { TaskSchema, validate, type Task, type TaskUpdate } from '../../server/protocol.ts';
 import type { AgentHost } from './agent-host.ts';
+import { createBackoff } from './backoff.ts';
 import { hasBinary } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
@@ -26,7 +27,7 @@ export interface TaskRunnerOptions {
   maxQueued?: number;
   /** Cap on one run, ms (default 10 min); the task's own TTL is the other limit. */
   maxTaskMs?: number;
-  /** Attempts per result report on network errors, 401 and 5xx (default 4, backoff 250 ms × 2ⁿ). */
+  /** Attempts per result report on network errors, 401 and 5xx (default 4, full-jitter backoff below 250 ms × 2ⁿ). */
   reportAttempts?: number;
   /** Trouble worth logging: a malformed push, a result the server refused. */
   onError?: (e: { code: string; message: string }) => void;
@@ -128,6 +129,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       return report(job, { state: 'failed', error: { code: 'bad-output', message: `the output is not JSON: ${errorPayload(err).message}` } });
     }
     const endpoint = `${base}/api/tasks/${encodeURIComponent(job.task.id)}`;
+    const backoff = createBackoff({ baseMs: 250 });
     for (let attempt = 0; ; attempt++) {
       const res = await patch(endpoint, body);
       if (res.ok || res.status === 404 || res.status === 409) return; // 404/409: gone or already finished
@@ -138,7 +140,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       if (!retryable || attempt + 1 >= attempts || clock.elapsed() >= job.deadline) {
         return warn('task-report-failed', `PATCH ${endpoint}: ${res.status || 'network'} ${res.message}`);
       }
-      await new Promise<void>((resolve) => clock.set(resolve, 250 * 2 ** attempt));
+      await new Promise<void>((resolve) => clock.set(resolve, backoff.next()));
     }
   }
 
@@ -170,7 +172,7 @@ export function createTaskRunner(o: TaskRunnerOptions): TaskRunner {
       pump();
     },
     ended(task) {
-      const reason = new MeshError(task.error?.code ?? task.state, task.error?.message ?? `the task ${task.state} on the server`);
+      const reason = MeshError.withCode(task.error?.code ?? task.state, task.error?.message ?? `the task ${task.state} on the server`);
       active.get(task.id)?.abort(reason);
       const queued = queue.findIndex((j) => j.task.id === task.id);
       if (queued >= 0) queue.splice(queued, 1);

@@ -1,5 +1,39 @@
-import { tokenProof, TokenResponseSchema, validate, type Identity } from '../../server/protocol.ts';
+import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../server/protocol.ts';
 import { MeshError } from './errors.ts';
+
+/** JWTs from an exchange, under the one caching rule every token source of the mesh follows. */
+export interface TokenCache {
+  /** A JWT: the cached one while in the first half of its lifetime, else a fresh exchange. */
+  getToken(): Promise<string>;
+  /** The last token response (role, mesh), undefined before the first exchange. */
+  last(): TokenResponse | undefined;
+}
+
+/**
+ * The caching rule: a token is reused only in the first half of its lifetime (measured from when
+ * its exchange began), so the signaling client's refresh, due when about 80 % of the lifetime is
+ * gone, always receives a fresh one; and one exchange at a time, however many callers wait.
+ */
+export function createTokenCache(exchange: () => Promise<TokenResponse>, now: () => number = Date.now): TokenCache {
+  let current: TokenResponse | undefined;
+  let reuseUntil = 0;
+  let pending: Promise<string> | undefined;
+  const refresh = async (): Promise<string> => {
+    const startedAt = now();
+    const response = await exchange();
+    current = response;
+    reuseUntil = startedAt + (response.expiresAt - startedAt) / 2;
+    return response.token;
+  };
+  return {
+    getToken() {
+      if (current && now() < reuseUntil) return Promise.resolve(current.token);
+      pending ??= refresh().finally(() => (pending = undefined));
+      return pending;
+    },
+    last: () => current,
+  };
+}
 
 /**
  * A `getToken` for createMesh: exchanges an API key or device token for a short-lived JWT via
@@ -8,6 +42,7 @@ import { MeshError } from './errors.ts';
  * signs a fresh nonce from `POST /api/token/nonce` with `identity`: the token is for the id its key
  * stands for (`identity.peerId`), the only kind of id the server issues tokens for. Pass the same
  * identity to createMesh. `peerId`, when given, must be that id (older callers passed a name).
+ * Tokens are cached by the rule of `createTokenCache`.
  */
 export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof fetch; identity: Identity; peerId?: string }): () => Promise<string> {
   // Plain-JS callers of the browser library get a rule, not "cannot read properties of undefined".
@@ -34,12 +69,13 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
     }
     return json;
   };
-  return async () => {
+  const cache = createTokenCache(async () => {
     const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
     if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
     const identity = await tokenProof(o.identity, nonce);
     const parsed = validate(TokenResponseSchema, await post(endpoint, { peerId: o.identity.peerId, identity }));
     if (!parsed.ok) throw new MeshError('token-failed', `POST ${endpoint}: unexpected response (${parsed.message})`);
-    return parsed.value.token;
-  };
+    return parsed.value;
+  });
+  return () => cache.getToken();
 }

@@ -2,21 +2,17 @@
 import * as Comlink from 'comlink';
 import type { AgentInfo, Skill } from '../../../server/protocol.ts';
 import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
-import { echoSkill } from '../skills/echo.ts';
-import { llmSkill } from '../skills/llm.ts';
-import { llmConfigured } from '../skills/llm-config.ts';
+import { defaultBuiltins, PORTABLE_BUILTINS } from '../skills/builtin-skills.ts';
 import { runSkill } from '../skills/run-skill.ts';
 import { skillsFromModule } from '../skills/skills-from-module.ts';
 import { describeSkill, type SkillDefinition } from '../skills/skill-definition.ts';
-import { timeSkill } from '../skills/time.ts';
-import { browserChatSkill } from './chat-skill.ts';
 import { createPageInfoSkill } from './page-info-skill.ts';
 import type { AgentWorkerApi, PageProbe, WorkerRunResult } from './worker-api.ts';
 import { hostAgentChannels } from './worker-channel-host.ts';
 
 /** The browser's built-in agents, by name: which skills each worker runs. */
 const AGENTS: Record<string, (env: Record<string, string>, probe: PageProbe) => SkillDefinition[]> = {
-  basic: (env) => [echoSkill, timeSkill, browserChatSkill, ...(llmConfigured(env) ? [llmSkill as SkillDefinition] : [])] as SkillDefinition[],
+  basic: (env) => defaultBuiltins(PORTABLE_BUILTINS, env),
   page: (_env, probe) => [createPageInfoSkill(() => probe.pageInfo())],
 };
 

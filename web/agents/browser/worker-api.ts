@@ -1,7 +1,8 @@
 import type { Skill } from '../../../server/protocol.ts';
+import type { SkillRunOutcome } from '../skills/run-skill.ts';
 
 /** A run's outcome as plain data: errors cross the worker boundary as code + message only. */
-export type WorkerRunResult = { ok: true; output: unknown } | { ok: false; code: string; message: string };
+export type WorkerRunResult = SkillRunOutcome;
 
 /** A snapshot of the hosting page, taken on the main thread (workers cannot see the DOM). */
 export interface PageInfo {

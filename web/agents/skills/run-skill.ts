@@ -10,6 +10,12 @@ export interface RunSkillOptions extends SkillContext {
 }
 
 /**
+ * A skill run as plain data, for crossing a worker boundary (comlink keeps only an error's
+ * message, so the `SkillError` code travels as a field). Browser and Node workers both answer this.
+ */
+export type SkillRunOutcome = { ok: true; output: unknown } | { ok: false; code: string; message: string };
+
+/**
  * Runs one skill the same way on every platform: validates the input against the skill's schema,
  * calls the handler, drives streaming handlers chunk by chunk, and turns every failure into a
  * `SkillError` with a stable code (`bad-input`, `cancelled`, `bad-output`, `skill-failed`, or

@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = normalize(join(dirname(fileURLToPath(import.meta.url)), '../..'));
+
+/** One import edge: `from` imports `to`, both repo-relative with `/` separators. */
+export interface ImportEdge { from: string; to: string }
+
+interface Rule { name: string; forbids(edge: ImportEdge): boolean }
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+const isProtocol = (p: string) => p === 'server/protocol.ts' || under(p, 'server/protocol');
+
+/**
+ * The allowed directions between the parts until the folder move gives the wire contract its own
+ * top-level folder: server/protocol is the only server code the browser and Node peer may share.
+ */
+export const importRules: Rule[] = [
+  { name: 'web/ imports nothing from server/ except server/protocol', forbids: (e) => under(e.from, 'web') && under(e.to, 'server') && !isProtocol(e.to) },
+  { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
+  { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
+];
+
+// Static imports and re-exports (`from '…'`), side-effect imports and dynamic `import('…')`.
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
+
+/** Relative import edges of one source text; package imports are not part of these rules. */
+export function importsOf(file: string, text: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const m of text.matchAll(SPECIFIER)) {
+    const spec = m[1]!;
+    if (!spec.startsWith('.')) continue;
+    edges.push({ from: file, to: normalize(join(dirname(file), spec)).split('\\').join('/') });
+  }
+  return edges;
+}
+
+/**
+ * Known exceptions, each with the change that removes it. The hub's HTTP client moves out of
+ * web/hub/ with the browser library (branch i16b: web/lib/http.ts); once that lands this matches
+ * nothing and goes.
+ */
+export const ALLOWED_FOR_NOW = new Set(['web/hub/session/http.ts']);
+
+export function violations(edges: ImportEdge[]): string[] {
+  return edges
+    .filter((e) => !(e.from.startsWith('headless-node/') && ALLOWED_FOR_NOW.has(e.to)))
+    .flatMap((e) => importRules.filter((r) => r.forbids(e)).map((r) => `${e.from} imports ${e.to}: ${r.name}`));
+}
+
+const SKIP = new Set(['node_modules', 'dist']);
+
+/** Every .ts/.tsx file under `dir` (repo-relative), build output excluded. */
+export function sourceFiles(dir: string): string[] {
+  return readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) return SKIP.has(e.name) ? [] : sourceFiles(path);
+    return /\.tsx?$/.test(e.name) ? [relative(repoRoot, join(repoRoot, path)).split('\\').join('/')] : [];
+  });
+}
+
+export function repoImports(dirs: string[]): ImportEdge[] {
+  return dirs.flatMap(sourceFiles).flatMap((f) => importsOf(f, readFileSync(join(repoRoot, f), 'utf8')));
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ALLOWED_FOR_NOW, importsOf, repoImports, violations } from './import-rules.ts';
+
+describe('import directions between the parts', () => {
+  it('no source file imports against the allowed directions', () => {
+    const edges = repoImports(['server', 'web', 'headless-node']);
+    // A scanner that finds nothing would pass vacuously.
+    expect(edges.filter((e) => e.to === 'server/protocol.ts').length).toBeGreaterThan(20);
+    expect(violations(edges)).toEqual([]);
+  });
+
+  it('every known exception is still needed (remove one from ALLOWED_FOR_NOW once nothing uses it)', () => {
+    const targets = new Set(repoImports(['headless-node']).map((e) => e.to));
+    expect([...ALLOWED_FOR_NOW].filter((t) => !targets.has(t))).toEqual([]);
+  });
+
+  it('each rule catches a bad import, static or dynamic', () => {
+    const bad = [
+      ...importsOf('web/mesh/x.ts', "import { createTokenBucket } from '../../server/signaling/token-bucket.ts';"),
+      ...importsOf('web/hub/y.tsx', "const m = await import('../../server/app.ts');"),
+      ...importsOf('headless-node/session/z.ts', "export { HubApp } from '../../web/hub/app.tsx';"),
+      ...importsOf('server/http/w.ts', "import '../../web/mesh/index.ts';"),
+      ...importsOf('server/q.ts', "import type { Mesh } from '../headless-node/node-peer.ts';"),
+    ];
+    expect(bad).toHaveLength(5);
+    expect(violations(bad)).toHaveLength(5);
+  });
+
+  it('allows the shared contract and imports within a part', () => {
+    const fine = [
+      ...importsOf('web/mesh/x.ts', "import { validate } from '../../server/protocol.ts';"),
+      ...importsOf('web/mesh/y.ts', "import { createTokenBucket } from '../../server/protocol/token-bucket.ts';"),
+      ...importsOf('headless-node/session/z.ts', "import { createMesh } from '../../web/mesh/index.ts';"),
+      ...importsOf('server/signaling/w.ts', "import { CloseCode } from '../protocol.ts';"),
+    ];
+    expect(fine).toHaveLength(4);
+    expect(violations(fine)).toEqual([]);
+  });
+});
