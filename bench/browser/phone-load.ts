@@ -73,6 +73,11 @@ export async function measurePhoneLoad(ctx: BenchContext): Promise<BenchResult> 
   return {
     rows,
     details,
+    settings: [
+      'Chromium headless at 390×844, touch, DPR 3; CPU throttled 4× (CDP `Emulation.setCPUThrottlingRate`); no network throttling',
+      `10 signaling-only peers report their links every 2 s (a mesh peer's default is every 10 s); each visit watched ${watchMs / 1000} s after all 11 peers showed`,
+      'baseline: the thresholds (TBT < 300 ms, CLS < 0.1, no long task > 100 ms), not a second program',
+    ],
     notes: [
       `390×844, touch, DPR 3, CPU throttled 4× (CDP Emulation.setCPUThrottlingRate), no network throttling; 10 signaling-only peers report links every 2 s; each visit watched ${watchMs / 1000} s after all 11 peers showed.`,
       'TBT here sums long-task time beyond 50 ms after FCP up to the end of the watch (Lighthouse stops at TTI, so this is the stricter figure).',
