@@ -97,9 +97,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     };
     const samples = Object.fromEntries(Object.keys(paths).map((k) => [k, [] as number[]])) as Record<keyof typeof paths, number[]>;
     for (let i = 0; i < warmup; i++) for (const p of Object.values(paths)) await p(i);
-    // Interleaved, so machine noise hits every path alike.
+    // Interleaved, the order reversed every other round, so machine noise hits every path alike.
     for (let i = 0; i < n; i++) {
-      for (const [name, p] of Object.entries(paths) as Array<[keyof typeof paths, (i: number) => Promise<void>]>) {
+      const order = Object.entries(paths) as Array<[keyof typeof paths, (i: number) => Promise<void>]>;
+      for (const [name, p] of i % 2 ? order.reverse() : order) {
         const t = performance.now();
         await p(i);
         samples[name].push(performance.now() - t);
@@ -126,11 +127,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('MCP tools/call via tabmesh mcp --url (own peer)', 'mcp', 'direct'),
       ],
       notes: [
-        'Echo with {i}, one request in flight, the five paths interleaved; server, echo node, front node and both tabmesh mcp are separate processes on loopback.',
+        'Echo with {i}, one request in flight, the five paths interleaved (order reversed every other round); server, echo node, front node and both tabmesh mcp are separate processes on loopback.',
         'node is the issue\'s baseline (`tabmesh call --data-dir` minus starting Node): a local-API client asks the front node, which routes echo (GET /api/route) and calls over its DataChannel. MCP --data-dir adds the stdio JSON-RPC hop, the SDKs and the local-API hop.',
         'direct and MCP --url each route with GET /api/route from a peer of their own, then call over a DataChannel.',
         'A2A runs through the server task queue (submit, push to the node, PATCH result), so its added time is the queue path plus the JSON-RPC layer; compare with `npm run bench tasks`.',
         `Load average at the end: ${loadAtEnd} (at the start: the machine block of the result file); the machine is shared, so p99 is noise under load.`,
+      ],
+      settings: [
+        'server: `TABMESH_RATE_LIMIT_PER_SEC=100000` (default 100; the calls must not be throttled), on 127.0.0.1',
+        'both `tabmesh node`, `tabmesh mcp --url` and the in-process peer bind 127.0.0.1 (`--bind-address`); the echo node runs with `--quiet`',
       ],
       details: samples,
     };

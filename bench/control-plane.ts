@@ -42,58 +42,104 @@ async function pairDevice(c: Caller, admin: string, ip: string): Promise<{ redee
 }
 
 /** Submit → assigned (the agent is connected) → completed, `concurrency` lifecycles in flight. */
-async function lifecycles(c: Caller, submitters: string[], agent: { token: string; peerId: string }, n: number, concurrency: number) {
+async function lifecycles(c: Caller, submitters: string[], agent: { token: string; peerId: string }, n: number, concurrency: number, idFrom: number) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
     for (let i = next++; i < n; i = next++) {
       const t = performance.now();
-      const sub = await c.call('POST', '/api/tasks', { token: submitters[w]!, body: { skill: 'echo', input: { i }, requestId: `r${i}`, to: agent.peerId } });
+      const sub = await c.call('POST', '/api/tasks', { token: submitters[w]!, body: { skill: 'echo', input: { i }, requestId: `r${idFrom + i}`, to: agent.peerId } });
       if (sub.body?.task?.state !== 'assigned') throw new Error(`submit: ${sub.status} ${JSON.stringify(sub.body)}`);
       const done = await c.call('PATCH', `/api/tasks/${sub.body.task.id}`, { token: agent.token, body: { state: 'completed', output: { i } } });
       if (done.status !== 200) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
       latencies.push(performance.now() - t);
     }
   }));
-  return { latencies, perSecond: n / ((performance.now() - started) / 1000) };
+  return { latencies, elapsedMs: performance.now() - started };
 }
 
-async function measureKind(kind: Kind, ctx: BenchContext) {
-  const n = ctx.quick ? 200 : 2000;
+interface Fixture {
+  c: Caller;
+  admin: string;
+  deviceToken: string;
+  agent: { token: string; peerId: string };
+  submitters: string[];
+}
+
+/** A server on a fresh store of `kind` with one paired device, a connected echo agent and 8 submitters. */
+async function setUp(kind: Kind): Promise<Fixture> {
   const c = await inProcessServer(openStore(kind));
+  const admin = (await c.token(ADMIN)).token;
+  const { deviceToken } = await pairDevice(c, admin, '10.1.0.1');
+  const agent = await c.token(ADMIN);
+  await c.connectAgent(agent.token);
+  const reg = await c.call('POST', '/api/agents', { token: agent.token, body: { name: 'echo', platform: 'node', skills: [{ name: 'echo' }] } });
+  if (reg.status >= 300) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const submitters = await Promise.all(Array.from({ length: 8 }, async () => (await c.token(ADMIN)).token));
+  return { c, admin, deviceToken, agent, submitters };
+}
+
+const BLOCKS = 10;
+
+/**
+ * Runs `op` for every store in BLOCKS blocks of `n / BLOCKS` each, the stores alternating block by
+ * block (order reversed every other block), so the machine's drift over the run (other jobs on a
+ * shared VM) hits every store alike instead of favouring the one measured last.
+ */
+async function interleavedBlocks<T>(kinds: Kind[], n: number, op: (kind: Kind, count: number, from: number) => Promise<T[]>): Promise<Map<Kind, T[]>> {
+  const out = new Map(kinds.map((k) => [k, [] as T[]]));
+  for (let b = 0; b < BLOCKS; b++) {
+    const from = Math.floor((b * n) / BLOCKS);
+    const count = Math.floor(((b + 1) * n) / BLOCKS) - from;
+    for (const kind of b % 2 ? [...kinds].reverse() : kinds) out.get(kind)!.push(...(await op(kind, count, from)));
+  }
+  return out;
+}
+
+async function measureAll(kinds: Kind[], ctx: BenchContext) {
+  const n = ctx.quick ? 200 : 2000;
+  const fixtures = new Map<Kind, Fixture>();
   try {
-    const admin = (await c.token(ADMIN)).token;
-    ctx.log(`${kind}: pairing`);
-    const redeemApprove: number[] = [];
-    let deviceToken = '';
-    for (let i = 0; i < (ctx.quick ? 50 : 300); i++) {
-      const p = await pairDevice(c, admin, `10.0.${i >> 8}.${i & 255}`);
-      redeemApprove.push(p.redeemApprove);
-      deviceToken = p.deviceToken;
-    }
-    ctx.log(`${kind}: token issue with a device token`);
-    const issue: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const send = await c.tokenRequest(deviceToken);
-      const t = performance.now();
-      await send();
-      issue.push(performance.now() - t);
-    }
-    ctx.log(`${kind}: task lifecycles`);
-    const agent = await c.token(ADMIN);
-    await c.connectAgent(agent.token);
-    const reg = await c.call('POST', '/api/agents', { token: agent.token, body: { name: 'echo', platform: 'node', skills: [{ name: 'echo' }] } });
-    if (reg.status >= 300) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-    const submitters = await Promise.all(Array.from({ length: 8 }, async () => (await c.token(ADMIN)).token));
-    const sequential = await timed(ctx.quick ? 100 : 500, async (i) => {
-      const sub = await c.call('POST', '/api/tasks', { token: submitters[0]!, body: { skill: 'echo', input: { i }, requestId: `s${i}`, to: agent.peerId } });
-      await c.call('PATCH', `/api/tasks/${sub.body.task.id}`, { token: agent.token, body: { state: 'completed', output: { i } } });
+    for (const kind of kinds) fixtures.set(kind, await setUp(kind));
+    const f = (kind: Kind) => fixtures.get(kind)!;
+    ctx.log('pairing');
+    const redeemApprove = await interleavedBlocks(kinds, ctx.quick ? 50 : 300, async (kind, count, from) => {
+      const out: number[] = [];
+      for (let i = from; i < from + count; i++) out.push((await pairDevice(f(kind).c, f(kind).admin, `10.0.${i >> 8}.${i & 255}`)).redeemApprove);
+      return out;
     });
-    const concurrent = await lifecycles(c, submitters, agent, n, 8);
-    return { issue, redeemApprove, sequential, concurrent };
+    ctx.log('token issue with a device token');
+    const issue = await interleavedBlocks(kinds, n, async (kind, count) => {
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const send = await f(kind).c.tokenRequest(f(kind).deviceToken);
+        const t = performance.now();
+        await send();
+        out.push(performance.now() - t);
+      }
+      return out;
+    });
+    ctx.log('task lifecycles, one at a time');
+    const sequential = await interleavedBlocks(kinds, ctx.quick ? 100 : 500, (kind, count, from) => {
+      const { c, submitters, agent } = f(kind);
+      return timed(count, async (i) => {
+        const sub = await c.call('POST', '/api/tasks', { token: submitters[0]!, body: { skill: 'echo', input: { i }, requestId: `s${from + i}`, to: agent.peerId } });
+        await c.call('PATCH', `/api/tasks/${sub.body.task.id}`, { token: agent.token, body: { state: 'completed', output: { i } } });
+      });
+    });
+    ctx.log('task lifecycles, 8 in flight');
+    const concurrent = await interleavedBlocks(kinds, n, async (kind, count, from) => [await lifecycles(f(kind).c, f(kind).submitters, f(kind).agent, count, 8, from)]);
+    return new Map(kinds.map((kind) => {
+      const blocks = concurrent.get(kind)!;
+      const elapsedMs = blocks.reduce((s, b) => s + b.elapsedMs, 0);
+      return [kind, {
+        issue: issue.get(kind)!, redeemApprove: redeemApprove.get(kind)!, sequential: sequential.get(kind)!,
+        concurrent: { latencies: blocks.flatMap((b) => b.latencies), perSecond: n / (elapsedMs / 1000) },
+      }];
+    }));
   } finally {
-    await c.server.shutdown();
+    for (const { c } of fixtures.values()) await c.server.shutdown();
   }
 }
 
@@ -104,8 +150,7 @@ async function measureKind(kind: Kind, ctx: BenchContext) {
  */
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const kinds: Kind[] = ['memory', 'embedded', 'embedded, sync=full'];
-  const results = new Map<Kind, Awaited<ReturnType<typeof measureKind>>>();
-  for (const kind of kinds) results.set(kind, await measureKind(kind, ctx));
+  const results = await measureAll(kinds, ctx);
   const base = results.get('memory')!;
   const rows: BenchRow[] = [];
   const row = (op: string, kind: Kind, v: number[], baseline: number[], target: (p50: number, p99: number) => string) => {
@@ -131,7 +176,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       'Token issue: a fresh key-derived identity per request, nonce and signature prepared beforehand; the time is POST /api/token (device-token hash check, revocation check, proof check, JWT).',
       'Task lifecycle: POST /api/tasks to a connected agent (answered assigned) then PATCH completed by the agent. Each run starts with an empty store, so the task list grows during the run.',
       `embedded: SQLite WAL, synchronous=NORMAL (the default); "sync=full" fsyncs every commit. Database files under ${tmpdir()}.`,
+      `The three stores run side by side; every operation is measured in ${BLOCKS} blocks per store, the stores alternating block by block (order reversed every other block), so load drift favours none. Start-up: the full file and the empty memory store alternate per sample.`,
       'Shared 2-core VM with other jobs running: compare rows within one run, not across runs.',
+    ],
+    settings: [
+      'the server runs in the benchmark process and is called through `app.request` (no HTTP stack, no network)',
+      '`embedded, sync=full`: `synchronous=FULL` (the default is NORMAL); all stores start empty',
+      'start-up rows: a data dir pre-filled with 10,000 devices and 100,000 finished tasks; the empty baseline uses `TABMESH_STORE=memory`',
     ],
     details: Object.fromEntries([...results].map(([k, r]) => [k, { issue: r.issue, redeemApprove: r.redeemApprove, sequential: r.sequential, concurrent: r.concurrent }])),
   };

@@ -91,9 +91,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     // Interleaved, one request in flight: latency of each path under the same conditions.
     for (let i = 0; i < n; i++) {
       if (i % 500 === 0) ctx.log(`${i}/${n}`);
-      await time(samples.plain, plainIssue);
-      await time(samples.ed25519, () => provenIssue(ed));
-      await time(samples.p256, () => provenIssue(p256));
+      const paths: Array<[number[], () => Promise<unknown>]> = [[samples.plain, plainIssue], [samples.ed25519, () => provenIssue(ed)], [samples.p256, () => provenIssue(p256)]];
+      // The order reversed every other round, so no path always follows the same one.
+      for (const [into, fn] of i % 2 ? paths.reverse() : paths) await time(into, fn);
       for (const [id, sign, check] of [[ed, samples.sign, samples.verify], [p256, samples.signP256, samples.verifyP256]] as const) {
         const nonce = `bench-nonce-${i.toString().padStart(8, '0')}`;
         let proof: Awaited<ReturnType<typeof tokenProof>> | undefined;
@@ -130,12 +130,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       row('  of which: server checks key hash + signature, P-256', samples.verifyP256, false),
     ],
     notes: [
-      'One real server (createTabmeshServer, default store) over HTTP on loopback in this process; every request is a fetch, one in flight, the three paths interleaved per round.',
+      'One real server (createTabmeshServer, in-memory store) over HTTP on loopback in this process; every request is a fetch, one in flight, the three paths interleaved per round, their order reversed every other round.',
       'The baseline is the pre-change plain issue (credential, revocation check, body, JWT) mounted on the same app at a bench-only path, so both share middleware and store.',
       'The proof path is two requests: POST /api/token/nonce, then POST /api/token with the signed nonce; most of what it adds is the second HTTP round trip.',
     ],
     settings: [
-      'the server runs in the benchmark process (createTabmeshServer + @hono/node-server), default in-memory store',
+      'the server runs in the benchmark process (createTabmeshServer + @hono/node-server), in-memory store (`npm start` uses the embedded store; both paths share the one store), TTL sweeping off (`sweepIntervalMs: 0`)',
       'a bench-only route `POST /bench/plain-token` (the pre-change plain issue) mounted on the same app as the baseline',
     ],
     details: samples,

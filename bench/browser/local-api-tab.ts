@@ -1,6 +1,7 @@
 import { connectLocalApi } from '../../headless-node/local-api/client.ts';
 import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts';
 import type { BenchContext, BenchResult } from '../lib/bench-types.ts';
+import { interleave } from '../lib/interleave.ts';
 import { startTabmeshNode, timeCli } from '../lib/tabmesh-cli.ts';
 import { row } from '../local-api.ts';
 import { ADMIN, newTab, startHubServer } from './hub-server.ts';
@@ -22,21 +23,19 @@ export async function measureLocalApiTab(ctx: BenchContext): Promise<BenchResult
     await api.connect(tab.peerId, { timeoutMs: 20_000 });
     const warm = await api.call('echo', 'warm', { peer: tab.peerId });
     const base = ['call', '--skill', 'echo', '--to', tab.peerId, '--input', '"hello"'];
-    ctx.log(`one-shot tabmesh call to the tab x${oneShotN}`);
-    const oneShot: number[] = [];
-    for (let i = 0; i < oneShotN; i++) oneShot.push(await timeCli([...base, '--url', server.url, '--key', ADMIN, '--bind-address', bindAddress]));
-    ctx.log(`tabmesh call --data-dir to the tab x${cliN}`);
-    const viaNodeCli: number[] = [];
-    for (let i = 0; i < cliN; i++) viaNodeCli.push(await timeCli([...base, '--data-dir', node.dataDir]));
-    ctx.log(`local API connect+call+close to the tab x${apiN}`);
-    const viaNodeApi: number[] = [];
-    for (let i = 0; i < apiN; i++) {
+    ctx.log(`one-shot call x${oneShotN}, --data-dir x${cliN}, local API x${apiN} to the tab, interleaved`);
+    const apiCall = async () => {
       const t0 = performance.now();
       const c = await connectLocalApi(node.dataDir);
       await c.call('echo', 'hello', { peer: tab.peerId });
       c.close();
-      viaNodeApi.push(performance.now() - t0);
-    }
+      return performance.now() - t0;
+    };
+    const { oneShot, viaNodeCli, viaNodeApi } = await interleave({
+      oneShot: { n: oneShotN, sample: () => timeCli([...base, '--url', server.url, '--key', ADMIN, '--bind-address', bindAddress]) },
+      viaNodeCli: { n: cliN, sample: () => timeCli([...base, '--data-dir', node.dataDir]) },
+      viaNodeApi: { n: apiN, sample: apiCall },
+    }, ctx.log);
     api.close();
     return {
       rows: [
@@ -47,6 +46,11 @@ export async function measureLocalApiTab(ctx: BenchContext): Promise<BenchResult
       notes: [
         `Target: the built-in echo of a hub tab (Chromium ${browser.version()}, agents in Web Workers); the node's link to it: ${warm.tier}.`,
         `Network: ${inNetns ? 'private namespace, host candidates on a veth pair' : 'host (no namespace could be made)'}.`,
+        'The three rows are sampled interleaved (spread over the same rounds), so load drift favours none.',
+      ],
+      settings: [
+        `the node and every one-shot \`tabmesh call\` bind ${bindAddress} (\`--bind-address\`), inside the benchmark's private network namespace`,
+        'Chromium headless (playwright-core), one hub tab opened with the admin key (`#admin=`)',
       ],
       details: { oneShot, viaNodeCli, viaNodeApi },
     };

@@ -26,7 +26,9 @@ export interface PublishedRun {
 export const PUBLISHED_DIR = 'bench/results/published';
 
 const TABLE = /<!-- bench:table (\S+)((?: \w+="[^"]*")*) -->\n[\s\S]*?<!-- \/bench:table -->/g;
-const VALUE = /<!-- bench:value (\S+) "([^"]+)" "([^"]+)" -->[\s\S]*?<!-- \/bench:value -->/g;
+// A row or column name may hold `"` written as `\"` (e.g. `process start to \"listening\"`).
+const VALUE = /<!-- bench:value (\S+) "((?:[^"\\]|\\.)+)" "((?:[^"\\]|\\.)+)" -->[\s\S]*?<!-- \/bench:value -->/g;
+const unescape = (name: string) => name.replace(/\\(.)/g, '$1');
 
 /** Thrown for a marker that names a missing file, row or column: says which. */
 export class BenchDocsError extends Error {}
@@ -61,9 +63,17 @@ function value(file: string, r: PublishedRun, rowName: string, column: string): 
 
 /** The docs with every marked table and value regenerated from `load(file)`. */
 export function renderBenchDocs(markdown: string, load: (file: string) => PublishedRun): string {
+  // A marker the patterns do not match would silently keep stale text: refuse it, naming it.
+  for (const [kind, pattern] of [['table', TABLE], ['value', VALUE]] as const) {
+    const anchored = new RegExp(`^${pattern.source}`);
+    for (const at of markdown.matchAll(new RegExp(`<!-- bench:${kind} `, 'g'))) {
+      const rest = markdown.slice(at.index);
+      if (!anchored.test(rest)) throw new BenchDocsError(`a bench:${kind} marker is malformed or not closed: ${rest.split('\n')[0]}`);
+    }
+  }
   return markdown
     .replace(TABLE, (_m, file: string, options: string) => `<!-- bench:table ${file}${options} -->\n${table(file, load(file), options)}\n<!-- /bench:table -->`)
-    .replace(VALUE, (_m, file: string, row: string, column: string) => `<!-- bench:value ${file} "${row}" "${column}" -->${value(file, load(file), row, column)}<!-- /bench:value -->`);
+    .replace(VALUE, (_m, file: string, row: string, column: string) => `<!-- bench:value ${file} "${row}" "${column}" -->${value(file, load(file), unescape(row), unescape(column))}<!-- /bench:value -->`);
 }
 
 /** Every published file the docs refer to. */

@@ -48,6 +48,15 @@ describe('docs/benchmarks.md is generated from committed result files', () => {
     expect(out).toBe('<!-- bench:value demo.json "latency | two" "p50" -->2<!-- /bench:value -->');
   });
 
+  it('refuses a marker it cannot parse instead of keeping its stale text, and reads \\" in names', () => {
+    const quoted = { ...run, rows: [{ case: 'start to "listening"', p50: 7 }] };
+    expect(() => renderBenchDocs('<!-- bench:value demo.json "start to "listening"" "p50" -->old<!-- /bench:value -->', () => quoted)).toThrow(BenchDocsError);
+    expect(() => renderBenchDocs('<!-- bench:value demo.json "echo" "p50" -->old', () => run)).toThrow(/malformed or not closed/);
+    expect(() => renderBenchDocs('<!-- bench:table demo.json -->\nold table', () => run)).toThrow(/bench:table marker is malformed/);
+    expect(renderBenchDocs('<!-- bench:value demo.json "start to \\"listening\\"" "p50" -->old<!-- /bench:value -->', () => quoted))
+      .toBe('<!-- bench:value demo.json "start to \\"listening\\"" "p50" -->7<!-- /bench:value -->');
+  });
+
   it('names the file, row and column a marker gets wrong', () => {
     expect(() => renderBenchDocs('<!-- bench:value demo.json "nope" "p50" --><!-- /bench:value -->', () => run)).toThrow(new BenchDocsError('demo.json: no row "nope"'));
     expect(() => renderBenchDocs('<!-- bench:value demo.json "echo" "p95" --><!-- /bench:value -->', () => run)).toThrow(/row "echo" has no column "p95"/);
