@@ -117,6 +117,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   for (const n of counts) rows.push(await storm(n, ctx));
   return {
     rows,
+    settings: [
+      'server process per row: `TABMESH_MAX_PEERS_PER_MESH` = peers + 16 (default 256), `TABMESH_RATE_LIMIT_PER_SEC=1000000` (default 100), `TABMESH_TOKEN_TTL_SECONDS=3600`, open-file limit raised to peers + 1024, pinned to CPU 0',
+      'tokens issued beforehand by a second server process on the same data dir, so token issue is not in the storm',
+      'raw signaling clients (hello only, no offers, no link reports), not mesh peers',
+    ],
     notes: [
       'one fresh server per row (Node entry, presence interval 500 ms, rate limit lifted); clients in the benchmark process, 256 handshakes in flight',
       'presence frames: peer-joined, peer-left and presence frames a client got from its hello until presence was quiet for 1.5 s',

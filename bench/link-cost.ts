@@ -61,6 +61,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         { what: 'server CPU per established link, ms (formation incl. hello/welcome, tokens, link reports)', 'per link': round((cpu * 1000) / links) },
         ...full.rows,
       ],
+      settings: [
+        'server process: default configuration (`TABMESH_API_KEYS` with an agent and an admin key, fresh data dir), not pinned',
+        'every mesh peer: `linkReportMs: 600_000` (link reports, normally every 5 s, effectively off); a full mesh (every peer links to every other, within the default Node `maxLinks`)',
+      ],
       notes: [
         `load average at start ${load.join(' ')}, at end ${loadavg().map((l) => round(l)).join(' ')}`,
         'relayed frames from the server\'s tabmesh_frames_relayed_total; CPU from /proc/<pid>/stat over the formation rounds (tokens, welcomes and link reports included, so an upper bound)',

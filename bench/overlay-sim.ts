@@ -165,6 +165,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   }
   return {
     rows,
+    settings: [
+      'no server or network: a seeded graph model (same picks every run); `maxLinks` per kind from the defaults (`DEFAULT_MAX_LINKS`), a tenth of the peers leaving one by one after the joins',
+    ],
     notes: [
       'graph model of the overlay (server picks from server/signaling/overlay-picks.ts, link rules of web/mesh/mesh.ts); diameter from BFS out of 32-64 random peers (a lower bound)',
       'presence entries: peers told of a join / a leave (plus one repair suggestion per peer that knew the leaver); frames are fewer (batched per 500 ms)',

@@ -5,6 +5,7 @@ import { generateIdentity } from '../server/protocol.ts';
 import { createMesh, type Mesh } from '../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
+import { interleave } from './lib/interleave.ts';
 import { summarize } from './lib/stats.ts';
 import { benchHost, seesPeer } from './mesh/bench-peer.ts';
 import { startServer, type ServerKind, type ServerUnderTest } from './signaling/servers.ts';
@@ -41,35 +42,44 @@ async function rawClient(server: ServerUnderTest, index: number): Promise<{ ws: 
   return { ws, id };
 }
 
-/** 1 MiB as relay frames from a to b, `rounds` times one after another; milliseconds per MiB. */
-async function rawBulk(kind: ServerKind, rounds: number): Promise<number[]> {
+/** A running relay with two raw clients on it: `sample()` sends 1 MiB as relay frames from a to b, returns milliseconds. */
+interface RawPair {
+  sample(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function rawPair(kind: ServerKind): Promise<RawPair> {
   const server = await startServer(kind, { meshes: 1, maxPeers: 16, fdLimit: 1024 });
   try {
     const a = await rawClient(server, 0);
     const b = await rawClient(server, 1);
     const frame = JSON.stringify({ type: 'relay', to: b.id, payload: { s: 'x'.repeat(CHUNK_CHARS) } });
-    const times: number[] = [];
     let got = 0;
     let wake: (() => void) | undefined;
     b.ws.on('message', (data: Buffer) => {
       if (data.subarray(0, 15).toString() !== '{"type":"relay"') return;
       if (++got % FRAMES_PER_MIB === 0) wake?.();
     });
-    for (let r = 0; r < rounds; r++) {
-      const done = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${kind}: 1 MiB not relayed within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
-        wake = () => (clearTimeout(timer), resolve());
-      });
-      const t0 = performance.now();
-      for (let i = 0; i < FRAMES_PER_MIB; i++) a.ws.send(frame);
-      await done;
-      times.push(performance.now() - t0);
-    }
-    a.ws.terminate();
-    b.ws.terminate();
-    return times;
-  } finally {
+    return {
+      async sample() {
+        const done = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${kind}: 1 MiB not relayed within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+        const t0 = performance.now();
+        for (let i = 0; i < FRAMES_PER_MIB; i++) a.ws.send(frame);
+        await done;
+        return performance.now() - t0;
+      },
+      async stop() {
+        a.ws.terminate();
+        b.ws.terminate();
+        await server.stop();
+      },
+    };
+  } catch (err) {
     await server.stop();
+    throw err;
   }
 }
 
@@ -125,9 +135,20 @@ function row(what: string, times: number[], bytes: number): BenchRow {
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const rounds = ctx.quick ? 5 : 30;
   const load = loadavg().map((l) => round(l, 2));
-  ctx.log(`raw relay, ${rounds} × 1 MiB`);
-  const tabmesh = await rawBulk('tabmesh', rounds);
-  const bare = await rawBulk('bare', rounds);
+  ctx.log(`raw relay, ${rounds} × 1 MiB through each, rounds alternating`);
+  // Both relays run side by side and take turns per round, so load drift favours neither.
+  const pairs: RawPair[] = [];
+  let raw: Record<'tabmesh' | 'bare', number[]>;
+  try {
+    const t = await rawPair('tabmesh');
+    pairs.push(t);
+    const b = await rawPair('bare');
+    pairs.push(b);
+    raw = await interleave({ tabmesh: { n: rounds, sample: t.sample }, bare: { n: rounds, sample: b.sample } }, ctx.log);
+  } finally {
+    await Promise.all(pairs.map((p) => p.stop()));
+  }
+  const { tabmesh, bare } = raw;
   ctx.log(`mesh fallback call, ${Math.ceil(rounds / 3)} × 1 MiB`);
   const mesh = await meshBulk(Math.ceil(rounds / 3));
   return {
@@ -136,9 +157,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       row('bare ws relay (floor): same frames', bare, MIB),
       row('mesh call, fallback tier (p2p off): 1 MiB string to a size skill', mesh, MIB),
     ],
+    settings: [
+      'tabmesh server process: `TABMESH_RATE_LIMIT_PER_SEC=1000000` (default 100: signaling frames; the relay byte limit stays at its default), `TABMESH_TOKEN_TTL_SECONDS=3600`, `TABMESH_MAX_PEERS_PER_MESH=16`; both servers (tabmesh and the bare ws relay) pinned to CPU 0, the clients in the benchmark process',
+      'mesh-call row: `p2p: false` on both peers (every message takes the fallback tier), `linkReportMs: 600_000` (link reports effectively off)',
+    ],
     notes: [
       `load average at start ${load.join(' ')}, at end ${loadavg().map((l) => round(l, 2)).join(' ')}`,
-      'each round waits for the previous 1 MiB to arrive; the tabmesh server runs its default relay byte limit',
+      'each round waits for the previous 1 MiB to arrive; tabmesh and bare ws relay rounds alternate (order reversed every other round), both servers running throughout; the mesh-call rounds follow',
     ],
   };
 }
