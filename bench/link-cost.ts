@@ -2,6 +2,8 @@ import nodeDataChannel from 'node-datachannel';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateIdentity } from '../server/protocol.ts';
+import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild } from './lib/child-process.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';
@@ -13,10 +15,12 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** `tabmesh_frames_relayed_total` by frame type, read from /metrics. */
 async function relayedByType(url: string): Promise<Map<string, number>> {
-  const token = await (await fetch(`${url}/api/token`, {
-    method: 'POST', headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ peerId: 'bench-metrics' }),
-  })).json() as { token: string };
-  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token.token}` } })).text();
+  const { identity } = await generateIdentity();
+  const token = await apiKeyTokenSource({ url, key: ADMIN_KEY, peerId: identity.peerId, identity, fetch })();
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  // A refused scrape would read as zero frames per link: fail instead.
+  if (!res.ok || !text.includes('tabmesh_frames_relayed_total')) throw new Error(`/metrics: ${res.status}, no tabmesh_frames_relayed_total`);
   const out = new Map<string, number>();
   for (const m of text.matchAll(/^tabmesh_frames_relayed_total\{type="([a-z-]+)"\} (\d+(?:\.\d+)?)$/gm)) out.set(m[1]!, Number(m[2]));
   return out;
@@ -55,11 +59,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       total += d;
       if (d > 0) perType[type] = round(d / links);
     }
+    if (total === 0) throw new Error('no relayed frames counted over the formation');
     return {
       rows: [
         { what: `server frames per established link (${peers} peers, full mesh, ${rounds} rounds, ${links} links)`, 'per link': round(total / links), ...perType },
         { what: 'server CPU per established link, ms (formation incl. hello/welcome, tokens, link reports)', 'per link': round((cpu * 1000) / links) },
-        ...full.rows,
+        // The formation rows name themselves in `case`; here that is the first column.
+        ...full.rows.map(({ case: what, ...rest }): BenchRow => ({ what: what ?? null, ...rest })),
       ],
       settings: [
         'server process: default configuration (`TABMESH_API_KEYS` with an agent and an admin key, fresh data dir), not pinned',
