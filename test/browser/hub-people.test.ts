@@ -12,7 +12,8 @@ const HEX_ID = /\bk[0-9a-f]{32}\b/;
 
 /** axe-core injected into the page; the rules that fail, with the elements, for a readable failure. */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  // Through evaluate, not a <script> tag: the hub's CSP refuses inline scripts (docs/hub.md).
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
     return (await axe.run(document, { resultTypes: ['violations'] })).violations;

@@ -46,6 +46,12 @@ export async function openFirefoxTab(browser: Browser, url: string, initScript?:
 }
 
 /** Waits for `selector` (generous timeout) and returns its text. */
+/** An attribute of the first element matching `selector`, once it exists. */
+export async function attrOf(page: Page, selector: string, name: string, timeoutMs: number): Promise<string> {
+  const el = await page.waitForSelector(selector, { timeout: timeoutMs });
+  return (await el!.evaluate((e, n) => e.getAttribute(n), name)) ?? '';
+}
+
 export async function textOf(page: Page, selector: string, timeoutMs: number): Promise<string> {
   const el = await page.waitForSelector(selector, { timeout: timeoutMs });
   return (await el!.evaluate((e) => e.textContent)) ?? '';
