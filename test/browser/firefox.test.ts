@@ -70,8 +70,9 @@ describe('Firefox', () => {
       expect((direct.output as { userAgent: string }).userAgent).toMatch(/Firefox\/\d+/);
       expect(await caller.call(peerId, 'echo', { via: 'channel' })).toMatchObject({ agentChannel: 'basic', output: { via: 'channel' } });
 
-      // A peer that asks for no agent channels (the CLI's one-shot peer) reaches the same Workers
-      // through the main thread and the MessagePort bridge.
+      // The CLI's one-shot peer reaches the same Workers too: over the bridge when it joined as the
+      // answerer of a link without agent channels, or over agent channels the tab offered it (the
+      // tab now links to newcomers within its maxLinks). The bridge on its own is the next test.
       const info = await cliCall(peerId, 'page-info', null);
       expect(info.code, info.stderr).toBe(0);
       expect(lastJson(info.stdout)).toMatchObject({ peer: peerId, result: { title: 'tabmesh hub' } });
@@ -81,7 +82,12 @@ describe('Firefox', () => {
 
       const chip = (agent: string) => `li[data-peer="${peerId}"] [data-agent="${peerId}:${agent}"] [data-testid=agent-transport]`;
       for (const agent of ['page', 'basic']) {
-        await tab.page.waitForSelector(`${chip(agent)}[data-transport="datachannel"][data-channel-runs="1"][data-bridge-runs="1"]`, { timeout: MESH_WAIT_MS }).catch(async (err: unknown) => {
+        // Two calls served per agent (the caller's and the CLI's), at least one on its own DataChannel.
+        await tab.page.waitForFunction((sel) => {
+          const el = document.querySelector(sel);
+          const runs = (n: string) => Number(el?.getAttribute(n) ?? 0);
+          return el?.getAttribute('data-transport') === 'datachannel' && runs('data-channel-runs') >= 1 && runs('data-channel-runs') + runs('data-bridge-runs') === 2;
+        }, { timeout: MESH_WAIT_MS }, chip(agent)).catch(async (err: unknown) => {
           const chips = await tab.page.$$eval('[data-testid=agent-transport]', (els) => els.map((e) => e.outerHTML));
           throw new Error(`${String(err)}\n${chips.join('\n')}`);
         });
@@ -106,6 +112,8 @@ describe('Firefox', () => {
     });
     try {
       const peerId = await attrOf(tab.page, '[data-testid=peer-id]', 'data-peer-id', MESH_WAIT_MS);
+      // The tab shows its id before it has joined: wait until it is in the mesh, so the caller's welcome lists it.
+      await tab.page.waitForSelector('[data-testid=signaling-status][data-status="online"]', { timeout: MESH_WAIT_MS });
       await caller.start();
       const res = await caller.call(peerId, 'page-info', null);
       expect(res).toMatchObject({ tier: 'direct', output: { title: 'tabmesh hub' } });
