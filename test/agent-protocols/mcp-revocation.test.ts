@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
-import { startMcp, type McpSession } from './mcp-client.ts';
+import { startMcp, toolText as text, type McpSession } from './mcp-client.ts';
 
 // tabmesh mcp joined with a device token: once an admin revokes the device, its tools stop
 // working (the server refuses the credential on every route the MCP path uses).
@@ -21,8 +21,6 @@ afterAll(async () => {
   await alpha?.stop();
   await server?.stop();
 });
-
-const text = (r: Record<string, unknown>) => (r.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('');
 
 describe('tabmesh mcp with a device token', () => {
   it('serves tools until the device is revoked, then refuses calls naming the revocation', async () => {
