@@ -52,7 +52,7 @@ describe.each<Runtime>(['node', 'deno'])('hub across a server kill -9 (%s entry,
     // by the new process (the server closes a socket whose token expires unrefreshed).
     await until(killedAt + TOKEN_TTL_SECONDS * 1000 + 2000);
     await status(device.page, 'online').waitFor({ timeout: MESH_WAIT_MS });
-    expect(await device.page.getByTestId('peer-id').textContent()).toBe(peerId);
+    expect(await device.page.getByTestId('peer-id').getAttribute('data-peer-id')).toBe(peerId);
     const adminToken = await getToken(server.url, ADMIN_KEY, `hub-restart-admin-${runtime}`);
     const peers = await api(server, 'GET', '/api/peers', { token: adminToken });
     expect((peers.body as { peers: Array<{ peerId: string }> }).peers.map((p) => p.peerId)).toContain(peerId);
