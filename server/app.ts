@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { routePath } from 'hono/route';
 import type { CredentialVerifier } from './auth/credentials.ts';
 import type { NonceService } from './auth/nonces.ts';
 import { mountTokenRoutes } from './auth/token-routes.ts';
@@ -79,10 +80,11 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     if (err instanceof StoreUnavailableError) {
       metrics.rejections.inc({ reason: 'store-unavailable' });
       // The operator needs the cause (Redis down, the database's disk full or read-only): the client only gets 503.
-      logger.warn('store unavailable', { path: c.req.path, cause: err.message });
+      logger.warn('store unavailable', { route: routePath(c), cause: err.message });
       return c.json({ error: { code: 'store-unavailable', message: 'the state store is unreachable; retry shortly' } }, 503);
     }
-    logger.error('unhandled error', { err, path: c.req.path });
+    // The route pattern, not the path: a path can carry an invite code (DELETE /api/invites/:code).
+    logger.error('unhandled error', { err, route: routePath(c) });
     return c.json({ error: { code: 'internal', message: 'internal server error' } }, 500);
   });
 

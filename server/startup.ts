@@ -42,7 +42,8 @@ export function banner(config: Config, secrets: Secrets, scheme: 'http' | 'https
       '',
     );
   } else if (secrets.adminKeyFile) {
-    lines.push(`Admin key: stored in ${secrets.adminKeyFile}`);
+    // The key itself is printed only once (logs keep stdout); say how to build the link from the file.
+    lines.push(`Admin key: stored in ${secrets.adminKeyFile}; open the hub as admin at ${url}/#admin=<the key in that file>`);
   }
   return lines.join('\n');
 }

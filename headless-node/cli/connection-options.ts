@@ -23,8 +23,9 @@ export function readServerUrl(values: { url?: string }, env: Env): string {
   } catch {
     throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
+  // Credentials first: the other messages echo the URL.
   if (url.username || url.password) throw new UsageError('--url must not contain credentials; use --key or --token');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 

@@ -12,6 +12,7 @@ const spec = {
   name: 'doctor',
   options: { ...CONNECTION_OPTIONS, 'bind-address': { type: 'string' }, 'data-dir': { type: 'string' }, 'timeout-ms': { type: 'string' }, json: { type: 'boolean' } },
   help: `usage: tabmesh doctor --url URL [--key KEY | --token TOKEN] [--bind-address IP] [--data-dir DIR] [--timeout-ms MS] [--json]
+       tabmesh doctor --data-dir DIR [--json]     (this machine and the store only)
 
 Checks, in order, and says in plain words what is wrong:
   Node.js version (>= 20), node-datachannel loads, the server answers /health, the key is
@@ -25,7 +26,7 @@ ${CONNECTION_HELP}
   --data-dir DIR     on the server's machine: the store the environment selects (TABMESH_STORE,
                      TABMESH_REDIS_URL) and the data dir's health: writable, free space, modes
                      (700 directory, 600 database and secrets), the database file's header and
-                     schema (env TABMESH_DATA_DIR)
+                     schema (env TABMESH_DATA_DIR); without --url the server checks are skipped
   --timeout-ms MS    per network check (default 5000)
   --json             print {ok, checks[]} as JSON instead of text
 
@@ -34,9 +35,10 @@ Exit code 0 when nothing failed (warnings allowed), 1 when a check failed, 2 on 
 
 const MARK: Record<CheckResult['status'], string> = { ok: '[ ok ]', warn: '[warn]', fail: '[FAIL]', skip: '[skip]' };
 
-async function runChecks(url: URL, key: string | undefined, bindAddress: string | undefined, timeoutMs: number, emit: (r: CheckResult) => void): Promise<void> {
+async function runChecks(url: URL | undefined, key: string | undefined, bindAddress: string | undefined, timeoutMs: number, emit: (r: CheckResult) => void): Promise<void> {
   emit(checkNodeVersion());
   emit(await checkNodeDatachannel());
+  if (!url) return emit(skip('server, token, signaling and ICE checks: no --url given'));
   const health = await checkHealth(url, timeoutMs);
   emit(health);
   if (health.status === 'fail') return emit(skip('token, signaling and ICE checks: the server is not reachable'));
@@ -53,14 +55,15 @@ async function runChecks(url: URL, key: string | undefined, bindAddress: string 
 /** `tabmesh doctor`: diagnoses this machine, the server, the key and the STUN/TURN setup. */
 export async function run(args: string[]): Promise<number> {
   return runCommand(spec, args, async (values) => {
-    const url = new URL(readServerUrl(values, process.env));
+    const dataDir = values['data-dir'] ?? process.env.TABMESH_DATA_DIR;
+    // On the server's machine the store alone is worth checking: no URL needed for that.
+    const url = dataDir !== undefined && values.url === undefined && process.env.TABMESH_URL === undefined ? undefined : new URL(readServerUrl(values, process.env));
     const key = readCredential(values, process.env, false);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 5000, 100, 60_000);
     const bindAddress = values['bind-address'] ?? process.env.TABMESH_BIND_ADDRESS;
     if (bindAddress !== undefined && !isIP(bindAddress)) throw new UsageError(`--bind-address must be an IP address (got "${bindAddress}")`);
-    const dataDir = values['data-dir'] ?? process.env.TABMESH_DATA_DIR;
     const checks: CheckResult[] = [];
-    if (!values.json) console.log(`tabmesh doctor: checking ${url.origin}\n`);
+    if (!values.json) console.log(`tabmesh doctor: checking ${url ? url.origin : `this machine and ${dataDir}`}\n`);
     try {
       const emit = (r: CheckResult) => {
         checks.push(r);

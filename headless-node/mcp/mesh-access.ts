@@ -6,6 +6,19 @@ export interface OfferedSkill extends Skill {
   agents: string[];
 }
 
+/** Merges the skills of the given agents by name (sorted), each listing the agents offering it. */
+export function offeredSkills(agents: ReadonlyArray<{ id: string; skills: readonly Skill[] }>): OfferedSkill[] {
+  const byName = new Map<string, OfferedSkill>();
+  for (const agent of agents) {
+    for (const skill of agent.skills) {
+      const entry = byName.get(skill.name) ?? { ...skill, agents: [] };
+      entry.agents.push(agent.id);
+      byName.set(skill.name, entry);
+    }
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 export interface MeshCallOptions {
   timeoutMs: number;
   signal?: AbortSignal;

@@ -1,6 +1,6 @@
 import { MeshError } from '../../web/mesh/errors.ts';
 import { findRunningNode, LocalApiError, type LocalApiClient } from '../local-api/client.ts';
-import type { MeshAccess, OfferedSkill } from './mesh-access.ts';
+import { offeredSkills, type MeshAccess } from './mesh-access.ts';
 
 /**
  * Runs `tabmesh mcp` through the node running on a data dir (its local API): no join, no token,
@@ -47,15 +47,7 @@ export async function openMeshNodeAccess(dataDir: string, first: LocalApiClient)
       // Only agents of peers present now: the registry may still list a peer that just vanished.
       const [{ agents }, { peers }] = await Promise.all([n.agents(), n.peers()]);
       const present = new Set(peers.map((p) => p.peerId));
-      const byName = new Map<string, OfferedSkill>();
-      for (const agent of agents.filter((a) => a.health === 'active' && present.has(a.peerId))) {
-        for (const skill of agent.skills) {
-          const entry = byName.get(skill.name) ?? { ...skill, agents: [] };
-          entry.agents.push(agent.id);
-          byName.set(skill.name, entry);
-        }
-      }
-      return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return offeredSkills(agents.filter((a) => a.health === 'active' && present.has(a.peerId)));
     },
     async call(skill, input, opts) {
       const n = await node();

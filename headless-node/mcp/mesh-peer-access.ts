@@ -7,7 +7,7 @@ import { createEmptyAgentHost } from '../cli/empty-agent-host.ts';
 import { traceMesh } from '../cli/trace.ts';
 import { createControlPlaneClient } from '../session/control-plane-client.ts';
 import { createNodeTokenSource } from '../session/token-source.ts';
-import type { MeshAccess, OfferedSkill } from './mesh-access.ts';
+import { offeredSkills, type MeshAccess } from './mesh-access.ts';
 
 /**
  * Joins the mesh as a peer of this process with a fresh key (key-derived id, offers no skills)
@@ -36,15 +36,7 @@ export async function openMeshPeerAccess(o: { url: string; secret: string; platf
     async skills() {
       const connected = new Set(mesh.peers().filter((p) => p.present).map((p) => p.peerId));
       const agents = (await controlPlane.agents()).filter((a) => a.health === 'active' && connected.has(a.peerId) && a.peerId !== joined.peerId);
-      const byName = new Map<string, OfferedSkill>();
-      for (const agent of agents) {
-        for (const skill of agent.skills) {
-          const entry = byName.get(skill.name) ?? { ...skill, agents: [] };
-          entry.agents.push(agent.id);
-          byName.set(skill.name, entry);
-        }
-      }
-      return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return offeredSkills(agents);
     },
     async call(skill, input, opts) {
       const agent = await controlPlane.route(skill);

@@ -54,8 +54,8 @@ export function compressResponses(): MiddlewareHandler {
     const type = res.headers.get('content-type') ?? '';
     if (!res.body || c.req.method === 'HEAD' || res.status < 200 || res.status === 204 || res.status === 206) return;
     if (res.headers.has('content-encoding') || !COMPRESSIBLE_TYPE.test(type)) return;
-    // A stream (SSE from the A2A gateway) must flow as it is written: buffering it to compress
-    // would hold every event until the stream ends.
+    // A stream of events (A2A SendStreamingMessage) must reach the client as it happens: reading it
+    // to the end to compress it would hold back every event, headers included, until the task ends.
     if (type.startsWith('text/event-stream') || res.headers.has('transfer-encoding')) return;
     const length = Number(res.headers.get('content-length') ?? Number.NaN);
     if (length < MIN_COMPRESS_BYTES) return;

@@ -107,6 +107,26 @@ describe('A2A JSON-RPC through the official client', () => {
     expect(last.payload?.$case === 'statusUpdate' && last.payload.value.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
   });
 
+  it('streams events as they happen to a client that accepts compression (browsers always do): SSE is never buffered to be compressed', async () => {
+    const res = await fetch(`${server.url}/a2a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${AGENT_KEY}`, 'accept-encoding': 'gzip, deflate, br' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: { message: { messageId: 'sse-gzip', parts: [{ data: { skill: 'hold', input: { tag: 'sse-gzip' } } }] } } }),
+      // The task holds until cancelled: a buffered stream sends nothing, not even its headers, before this.
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('content-encoding')).toBeNull();
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    const text = new TextDecoder().decode(first.value);
+    const id = /"id":"([0-9a-f-]{36})"/.exec(text)?.[1];
+    expect(text, text).toMatch(/^data: /);
+    expect(id).toBeDefined();
+    expect((await rpc({ jsonrpc: '2.0', id: 2, method: 'CancelTask', params: { id } })).body.result).toBeDefined();
+    await reader.cancel();
+  }, 40_000);
+
   it('gets a finished task, and answers an unknown id with TaskNotFound', async () => {
     const client = await a2aClient(server.url, AGENT_KEY);
     const sent = asTask(await client.sendMessage(message([{ text: 'remember me' }])));

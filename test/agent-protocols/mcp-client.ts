@@ -47,3 +47,6 @@ export async function startMcp(args: string[]): Promise<McpSession> {
     close: () => client.close(),
   };
 }
+
+/** The text of a tool result's content parts, joined. */
+export const toolText = (r: Record<string, unknown>) => (r.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('');

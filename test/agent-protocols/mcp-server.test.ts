@@ -2,7 +2,7 @@ import { ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
-import { startMcp, type McpSession } from './mcp-client.ts';
+import { startMcp, toolText as text, type McpSession } from './mcp-client.ts';
 
 const AGENT_KEY = 'agent-key-for-mcp-tests-00001';
 const EXAMPLE = new URL('../../examples/my-skills.js', import.meta.url).pathname;
@@ -22,8 +22,6 @@ afterAll(async () => {
   await alpha?.stop();
   await server?.stop();
 });
-
-const text = (r: Record<string, unknown>) => (r.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('');
 
 describe('tabmesh mcp (official MCP client over stdio)', () => {
   it('lists the mesh skills as tools with their input schemas', async () => {

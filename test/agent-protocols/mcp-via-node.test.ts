@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLocalApi } from '../../headless-node/local-api/client.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
-import { startMcp, type McpSession } from './mcp-client.ts';
+import { startMcp, toolText as text, type McpSession } from './mcp-client.ts';
 
 const AGENT_KEY = 'agent-key-for-mcp-via-node-001';
 const EXAMPLE = new URL('../../examples/my-skills.js', import.meta.url).pathname;
@@ -30,7 +30,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const text = (r: Record<string, unknown>) => (r.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('');
 const toolNames = async (s: McpSession) => (await s.client.listTools()).tools.map((t) => t.name);
 
 describe('tabmesh mcp --data-dir through a running node (official MCP client over stdio)', () => {

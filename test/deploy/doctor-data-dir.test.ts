@@ -47,4 +47,13 @@ describe('tabmesh doctor --data-dir', () => {
     const missing = await doctor(join(dir, 'nope'));
     expect(missing.checks).toEqual([expect.objectContaining({ status: 'fail', title: `data dir ${join(dir, 'nope')} does not exist` })]);
   });
+
+  test('without --url it checks this machine and the store, and skips the server checks', async () => {
+    const run = await runCli(['doctor', '--data-dir', server.dataDir, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const { checks } = JSON.parse(run.stdout) as { checks: CheckResult[] };
+    expect(checks).toContainEqual({ status: 'skip', title: 'server, token, signaling and ICE checks: no --url given' });
+    expect(checks.find((c) => c.title.startsWith('store:'))).toMatchObject({ status: 'ok', title: expect.stringContaining(join(server.dataDir, 'tabmesh.db')) });
+    expect(checks.map((c) => c.status)).toEqual(['ok', 'ok', 'skip', 'ok', 'ok', 'ok', 'ok']);
+  });
 });

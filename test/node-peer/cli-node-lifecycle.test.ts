@@ -131,6 +131,8 @@ describe('flag validation', () => {
     [['ping', 'p', '--url', 'http://127.0.0.1:9', '--key', 'k1234567890', '--count', 'many'], 'tabmesh ping: --count must be an integer from 1 to 10000 (got "many")'],
     [['peers', '--key', 'k1234567890'], 'tabmesh peers: --url is required (or set TABMESH_URL)'],
     [['call', '--url', 'http://127.0.0.1:9', '--key', 'k1234567890', '--skill', 'echo', '--bind-address', 'localhost'], 'tabmesh call: --bind-address must be an IP address (got "localhost")'],
+    [['peers', '--url', 'ftp://me:s3cret-pass@x', '--key', 'k1234567890'], 'tabmesh peers: --url must not contain credentials; use --key or --token'],
+    [['serve', '--port', '9000'], 'tabmesh serve: takes no flags or arguments (got "--port"); set environment variables instead, e.g. PORT=9000 tabmesh serve'],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(2);

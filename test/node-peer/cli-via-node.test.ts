@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLocalApi } from '../../headless-node/local-api/client.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { runCli, startNodePeer, type NodePeer } from './helpers/tabmesh-cli.ts';
+import { runCli, startLinkedPair, type NodePeer } from './helpers/tabmesh-cli.ts';
 
 const KEY = 'agent-key-for-cli-via-node-0001';
 
@@ -11,11 +11,7 @@ let back: NodePeer;
 
 beforeAll(async () => {
   server = await startServer({ env: { TABMESH_API_KEYS: `agent:${KEY}` } });
-  [front, back] = await Promise.all([
-    startNodePeer({ url: server.url, key: KEY, name: 'front', args: ['--skills', 'echo'] }),
-    startNodePeer({ url: server.url, key: KEY, name: 'back', args: ['--skills', 'echo,time'] }),
-  ]);
-  await front.waitForLine(new RegExp(`DataChannel to ${back.peerId} open`));
+  [front, back] = await startLinkedPair(server.url, KEY, { front: 'echo', back: 'echo,time' });
 });
 afterAll(async () => {
   await Promise.all([front?.stop('SIGKILL'), back?.stop('SIGKILL')]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLocalApi, type LocalApiClient } from '../../headless-node/local-api/client.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { startNodePeer, type NodePeer } from './helpers/tabmesh-cli.ts';
+import { startLinkedPair, type NodePeer } from './helpers/tabmesh-cli.ts';
 
 const KEY = 'agent-key-for-local-api-001';
 
@@ -19,11 +19,7 @@ const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (err: { code?: 
 
 beforeAll(async () => {
   server = await startServer({ env: { TABMESH_API_KEYS: `agent:${KEY}` } });
-  [front, back] = await Promise.all([
-    startNodePeer({ url: server.url, key: KEY, name: 'front', args: ['--skills', 'echo'] }),
-    startNodePeer({ url: server.url, key: KEY, name: 'back', args: ['--skills', 'echo,time'] }),
-  ]);
-  await front.waitForLine(new RegExp(`DataChannel to ${back.peerId} open`));
+  [front, back] = await startLinkedPair(server.url, KEY, { front: 'echo', back: 'echo,time' });
 });
 afterAll(async () => {
   for (const c of clients) c.close();

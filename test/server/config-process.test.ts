@@ -43,7 +43,8 @@ describe.each<Runtime>(['node', 'deno'])('startup and secrets on %s', (runtime) 
 
     const second = await startServer({ runtime, dataDir: first.dataDir });
     expect(second.stdout.join('\n')).not.toContain(key);
-    expect(second.stdout.join('\n')).toContain(`Admin key: stored in ${keyFile}`);
+    expect(second.stdout.join('\n')).toContain(`Admin key: stored in ${keyFile}; open the hub as admin at `);
+    expect(second.stdout.join('\n')).toMatch(/at http:\/\/\S+:\d+\/#admin=<the key in that file>/);
     expect(second.stderr.join('\n')).not.toContain(key);
     // Same key, same JWT secret: credentials and tokens from before the restart still work.
     await getToken(second.url, key, 'zero-2');

@@ -82,7 +82,7 @@ describe.skipIf(!canMount)('disk trouble (real mounts in a private mount namespa
     expect(refused?.status, JSON.stringify(refused?.body)).toBe(503);
     expect(refused?.body.error.code).toBe('store-unavailable');
     // The operator's log says why (stderr arrives on its own schedule: wait for it).
-    await waitFor(() => /store unavailable.*full: free space/.test(server.stderr.join('\n')), 10_000, `the log line; stderr: ${server.stderr.join('\n')}`);
+    await waitFor(() => /store unavailable","route":"\/api\/agents".*full: free space/.test(server.stderr.join('\n')), 10_000, `the log line; stderr: ${server.stderr.join('\n')}`);
     expect((await fetch(`${server.url}/ready`)).status, 'reads still work').toBe(200);
     rmSync(filler);
     const after = await register('after-the-disk-was-freed');

@@ -46,13 +46,13 @@ export async function openFirefoxTab(browser: Browser, url: string, initScript?:
 }
 
 /** Waits for `selector` (generous timeout) and returns its text. */
-/** An attribute of the first element matching `selector`, once it exists. */
-export async function attrOf(page: Page, selector: string, name: string, timeoutMs: number): Promise<string> {
-  const el = await page.waitForSelector(selector, { timeout: timeoutMs });
-  return (await el!.evaluate((e, n) => e.getAttribute(n), name)) ?? '';
-}
-
 export async function textOf(page: Page, selector: string, timeoutMs: number): Promise<string> {
   const el = await page.waitForSelector(selector, { timeout: timeoutMs });
   return (await el!.evaluate((e) => e.textContent)) ?? '';
+}
+
+/** The hub tab's full peer id: the status bar shows a name and a shortened id, the full one is its data-peer-id. */
+export async function hubPeerIdOf(page: Page, timeoutMs: number): Promise<string> {
+  const el = await page.waitForSelector('[data-testid=peer-id][data-peer-id]', { timeout: timeoutMs });
+  return (await el!.evaluate((e) => e.getAttribute('data-peer-id'))) ?? '';
 }

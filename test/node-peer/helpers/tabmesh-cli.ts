@@ -97,3 +97,13 @@ export async function startNodePeer(opts: {
     },
   };
 }
+
+/** Starts two nodes with the given skills and resolves once the first has a DataChannel to the second. */
+export async function startLinkedPair(url: string, key: string, skills: { front: string; back: string }): Promise<[NodePeer, NodePeer]> {
+  const [front, back] = await Promise.all([
+    startNodePeer({ url, key, name: 'front', args: ['--skills', skills.front] }),
+    startNodePeer({ url, key, name: 'back', args: ['--skills', skills.back] }),
+  ]);
+  await front.waitForLine(new RegExp(`DataChannel to ${back.peerId} open`));
+  return [front, back];
+}
