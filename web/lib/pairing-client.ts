@@ -27,34 +27,29 @@ export async function redeemCode(code: string, name: string, base = ''): Promise
 
 const LONG_POLL_SECONDS = 25;
 
-/** Sleeps `ms`, woken early (and rejected) when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Resolves after `ms`, or at once when `signal` aborts (the loop then throws). */
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      reject(aborted(signal));
-    };
-    const timer = setTimeout(() => {
       signal.removeEventListener('abort', done);
       resolve();
-    }, ms);
-    signal.addEventListener('abort', done, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
   });
-}
-
-const aborted = (signal: AbortSignal): unknown => signal.reason ?? new DOMException('pairing wait aborted', 'AbortError');
 
 /**
  * Long-polls the request's status until an admin decides (or it expires). Network failures and
  * server restarts are retried with a capped full-jitter backoff; only `signal` stops the wait (it
- * rejects with the signal's reason, an AbortError unless the caller gave another). A refusal other
+ * rejects with the signal's reason: an AbortError unless the caller gave another). A refusal other
  * than 404 (which means the request is gone: expired, or the server lost its memory on restart)
  * rejects with the server's `ApiError`. The hub and `tabmesh node` both wait through this.
  */
 export async function waitForApproval(p: Pick<PendingPairing, 'requestId' | 'secret'>, signal: AbortSignal, base = ''): Promise<PairingOutcome> {
   const backoff = createBackoff({ maxMs: 10_000 });
   for (;;) {
-    if (signal.aborted) throw aborted(signal);
+    if (signal.aborted) throw signal.reason;
     try {
       const res = await requestJson<{ status: string; deviceToken?: string; deviceId?: string; mesh?: string }>(
         `${base}/api/pairing/requests/${encodeURIComponent(p.requestId)}/status?wait=${LONG_POLL_SECONDS}`,
@@ -66,7 +61,7 @@ export async function waitForApproval(p: Pick<PendingPairing, 'requestId' | 'sec
       }
       if (res.status === 'rejected' || res.status === 'expired' || res.status === 'delivered') return { status: res.status };
     } catch (err) {
-      if (signal.aborted) throw aborted(signal);
+      if (signal.aborted) throw signal.reason;
       if (err instanceof ApiError && err.status === 404) return { status: 'expired' };
       if (err instanceof ApiError && err.status !== 0 && err.status < 500) throw err;
       await pause(backoff.next(), signal);
