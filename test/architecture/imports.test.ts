@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_FOR_NOW, importsOf, repoImports, violations } from './import-rules.ts';
+import { ALLOWED_FOR_NOW, cyclesUnder, importsOf, repoImports, violations } from './import-rules.ts';
 
 describe('import directions between the parts', () => {
   it('no source file imports against the allowed directions', () => {
@@ -35,5 +35,21 @@ describe('import directions between the parts', () => {
     ];
     expect(fine).toHaveLength(4);
     expect(violations(fine)).toEqual([]);
+  });
+
+  it('server/signaling has no import cycle: sessions reach their relay only through SessionHost', () => {
+    const edges = repoImports(['server/signaling']);
+    expect(edges.some((e) => e.from === 'server/signaling/signaling-relay.ts' && e.to === 'server/signaling/signaling-session.ts')).toBe(true);
+    expect(cyclesUnder(edges, 'server/signaling')).toEqual([]);
+  });
+
+  it('finds a cycle, type-only imports included', () => {
+    const edges = [
+      ...importsOf('server/signaling/a.ts', "import { b } from './b.ts';"),
+      ...importsOf('server/signaling/b.ts', "import type { C } from './c.ts';"),
+      ...importsOf('server/signaling/c.ts', "import type { A } from './a.ts';"),
+      ...importsOf('server/signaling/d.ts', "import { a } from './a.ts';"),
+    ];
+    expect(cyclesUnder(edges, 'server/signaling')).toEqual(['server/signaling/a.ts -> server/signaling/b.ts -> server/signaling/c.ts -> server/signaling/a.ts']);
   });
 });
