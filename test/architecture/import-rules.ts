@@ -21,6 +21,7 @@ const BUILD_TOOLING = new Set(['web/vite.config.ts', 'web/precompress-plugin.ts'
 export const importRules: Rule[] = [
   { name: 'web/ imports nothing from server/ except server/protocol', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') && !isProtocol(e.to) },
   { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
+  { name: 'server/protocol imports only itself: server, browser and Node peer all share it', forbids: (e) => isProtocol(e.from) && !isProtocol(e.to) },
   { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
 ];
 
