@@ -4,12 +4,12 @@ import type { ServerMetrics } from '../ops/server-metrics.ts';
 import { CloseCode, type PeerSummary, type ServerFrame } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { OVERLAY, PeerRing } from './overlay-picks.ts';
-import type { RelayHooks } from './peer-session.ts';
+import type { RelayHooks, SessionHost } from './session-host.ts';
 import { createReportedFailures } from './reported-failures.ts';
-import { SignalingSession, summary, type SessionHost } from './signaling-session.ts';
+import { SignalingSession, summary } from './signaling-session.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
-export type { PeerSession, RelayHooks } from './peer-session.ts';
+export type { PeerSession, RelayHooks } from './session-host.ts';
 
 export interface RelayOptions {
   tokens: TokenService;
@@ -151,7 +151,7 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
     maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh,
     relayBytesPerSec: opts.relayBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC,
   };
-  const host: SessionHost = {
+  const host: SessionHost<SignalingSession> = {
     tokens: opts.tokens, authTimeoutMs: opts.authTimeoutMs, limits, presenceIntervalMs: opts.presenceIntervalMs ?? 500,
     now, hooks, metrics, logger, guard, send, sendText,
     reportedFailures: createReportedFailures(metrics, logger, now),

@@ -1,65 +1,17 @@
-import { TokenError, type TokenService } from '../auth/tokens.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { ServerMetrics } from '../ops/server-metrics.ts';
+import { TokenError } from '../auth/tokens.ts';
 import {
   acceptNegotiationFrame, ClientFrameSchema, CloseCode, keptEveryKey, parseJson, validate,
   type ClientFrame, type IceServer, type PeerSummary, type RelayedFrame, type ServerFrame, type TokenClaims,
 } from '../protocol.ts';
-import type { ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
 import { PresenceOutbox } from './presence-outbox.ts';
-import type { ReportedFailures } from './reported-failures.ts';
-import type { PeerSession, RelayHooks } from './peer-session.ts';
-import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
-
-/** The limits every session enforces (sent to the peer in `welcome` as they are). */
-export interface RelayLimits { maxFrameBytes: number; ratePerSec: number; maxPeersPerMesh: number; relayBytesPerSec: number }
-
-/** Where a newly authenticated session stands in its mesh: the peers it is told about first. */
-export interface MeshEntry { listed: PeerSummary[]; complete: boolean; meshSize: number }
-
-/**
- * What a session may ask of the relay that owns it. The relay keeps the collections (sockets,
- * meshes, overlay rings); a session reads them through `local`/`localCount` and changes its own
- * membership only through `opened`, `enter`, `joined` and `closed`.
- */
-export interface SessionHost {
-  readonly tokens: Pick<TokenService, 'verify'>;
-  readonly authTimeoutMs: number;
-  readonly limits: RelayLimits;
-  readonly presenceIntervalMs: number;
-  readonly now: () => number;
-  readonly hooks: RelayHooks;
-  readonly metrics: ServerMetrics;
-  readonly logger: Logger;
-  /** Set once the relay joins a cluster (several instances on Redis). */
-  readonly cluster: ClusterLink | undefined;
-  /** Counts peer-reported identity failures, capped per reporter. */
-  readonly reportedFailures: ReportedFailures;
-  /** Runs hook code so that neither a throw nor a rejected promise can take the process down. */
-  guard(what: string, fn: () => unknown): void;
-  send(socket: SocketLike, frame: ServerFrame): void;
-  sendText(socket: SocketLike, text: string): void;
-  /** The open session of `peerId` in `mesh` on this instance. */
-  local(mesh: string, peerId: string): SignalingSession | undefined;
-  /** Open sessions of `mesh` on this instance. */
-  localCount(mesh: string): number;
-  /** A socket was accepted (counted until `closed`). */
-  opened(s: SignalingSession): void;
-  /** Enters an authenticated session (its `session` set) into its mesh; says whom it is told about. */
-  enter(s: SignalingSession): MeshEntry;
-  /** Tells the peers that should hear of `s` (all of a small mesh, else its neighbours) that it joined. */
-  joined(s: SignalingSession, entry: MeshEntry): void;
-  /** The socket closed: uncounts it and, if it was in a mesh, removes it and announces it left. */
-  closed(s: SignalingSession): void;
-}
+import type { PeerSession, SessionHost } from './session-host.ts';
+import { clipReason, type Connection, type ConnectionInfo, type SocketLike } from './socket.ts';
 
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
 const MAX_RECEIVER_BUFFER = 4 * 1024 * 1024;
 const MAX_PENDING_BEFORE_WELCOME = 64;
 const RELAY_PREFIX = '{"type":"relay"';
-// RFC 6455 caps a close reason at 123 UTF-8 bytes; ws and Deno throw past it (leaving the socket open).
-const MAX_REASON_BYTES = 123;
 
 /** One socket's state machine: hello → authenticating → open → closed, with its limits. */
 export class SignalingSession implements Connection {
@@ -76,7 +28,7 @@ export class SignalingSession implements Connection {
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly core: SessionHost, readonly socket: SocketLike, readonly info: ConnectionInfo) {
+  constructor(readonly core: SessionHost<SignalingSession>, readonly socket: SocketLike, readonly info: ConnectionInfo) {
     this.lastSeen = core.now();
     this.gate = createFrameGate(core.limits.ratePerSec, core.now, { bytesPerSec: core.limits.relayBytesPerSec, maxFrameBytes: core.limits.maxFrameBytes });
     this.core.opened(this);
@@ -344,16 +296,4 @@ export const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, rol
 function refOf(json: unknown): string | undefined {
   const t = (json as { type?: unknown } | null)?.type;
   return typeof t === 'string' ? t.slice(0, 64) : undefined;
-}
-
-/** Cuts a close reason to what RFC 6455 allows, on a character boundary. */
-function clipReason(reason: string): string {
-  const enc = new TextEncoder();
-  if (enc.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
-  let out = '';
-  for (const ch of reason) {
-    if (enc.encode(out + ch + '…').byteLength > MAX_REASON_BYTES) break;
-    out += ch;
-  }
-  return out + '…';
 }
