@@ -24,7 +24,7 @@ async function forEachLimited(count: number, concurrency: number, task: (i: numb
 /** A peer on the hub without a network socket: hello, then wait for welcome. */
 function attach(server: TabmeshServer, token: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const conn = server.hub.accept({
+    const conn = server.relay.accept({
       send: (d) => (d.startsWith('{"type":"welcome"') ? resolve() : undefined),
       close: (code, reason) => reject(new Error(`closed ${code} ${reason}`)),
       bufferedAmount: 0,

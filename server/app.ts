@@ -15,7 +15,7 @@ import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
 import type { IceServer } from './protocol.ts';
 import { pagePeers } from './signaling/peer-pages.ts';
-import type { SignalingHub } from './signaling/signaling-hub.ts';
+import type { SignalingRelay } from './signaling/signaling-relay.ts';
 import { StoreUnavailableError } from './store/store.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -35,7 +35,7 @@ export interface AppDeps {
   verifyCredential: CredentialVerifier;
   nonces: NonceService;
   isRevoked(cid: string): Promise<boolean>;
-  hub: SignalingHub;
+  relay: SignalingRelay;
   iceServersFor(peerId: string): Promise<IceServer[]>;
   readiness(): Readiness;
   /** Extra readiness probe (the store); resolves false when a dependency is down. */
@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   api.use('/token/nonce', keyThrottle);
   mountTokenRoutes(api, { tokens, nonces: deps.nonces, verifyCredential: deps.verifyCredential, isRevoked: deps.isRevoked });
   api.get('/whoami', auth(), (c) => c.json(c.var.auth));
-  api.get('/peers', auth(), (c) => c.json(pagePeers(deps.hub.peers(c.var.auth.mesh), c.req.query('limit'), c.req.query('after'))));
+  api.get('/peers', auth(), (c) => c.json(pagePeers(deps.relay.peers(c.var.auth.mesh), c.req.query('limit'), c.req.query('after'))));
   api.get('/config', auth(), async (c) =>
     c.json({
       iceServers: await deps.iceServersFor(c.var.auth.sub),

@@ -24,7 +24,7 @@ import { compressResponses } from './http/compression.ts';
 import { createPeerLabels } from './registry/peer-labels.ts';
 import { createTopology } from './registry/topology.ts';
 import { createCluster, type ClusterLink } from './signaling/cluster.ts';
-import { createSignalingHub, type SignalingHub } from './signaling/signaling-hub.ts';
+import { createSignalingRelay, type SignalingRelay } from './signaling/signaling-relay.ts';
 import { createMemoryStore } from './store/memory-store.ts';
 import { createRedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
@@ -48,7 +48,7 @@ export interface ServerDeps {
 
 export interface TabmeshServer {
   app: Hono<AuthEnv>;
-  hub: SignalingHub;
+  relay: SignalingRelay;
   metrics: ServerMetrics;
   store: Store;
   registry: Registry;
@@ -71,7 +71,7 @@ function peerAddress(c: Context): string {
   return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? 'unknown';
 }
 
-/** Composition root shared by both runtime entries: wires config, store, auth, hub and routes. */
+/** Composition root shared by both runtime entries: wires config, store, auth, signaling relay and routes. */
 export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServer> {
   const { config, logger } = deps;
   let proxyHinted = false;
@@ -91,16 +91,16 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const tokens = createTokenService(deps.secrets.jwtSecret, config.tokenTtlSeconds, now);
   const registry = createRegistry({ store, now });
   const topology = createTopology({ store, registry, now });
-  // The hub is created below; revocation needs it, so close over a late binding.
-  let hub!: SignalingHub;
-  const pairing = createPairingService({ store, now, onRevoke: async (cid) => void hub.revoke(cid) });
+  // The relay is created below; revocation needs it, so close over a late binding.
+  let relay!: SignalingRelay;
+  const pairing = createPairingService({ store, now, onRevoke: async (cid) => void relay.revoke(cid) });
   const verifyCredential = chainVerifiers(await createApiKeyVerifier(deps.secrets.apiKeys), pairing.verifyDeviceToken);
   const ice = (peerId: string) => iceServersFor(config, peerId, now());
   const taskEvents = createTaskEvents();
   const tasks = createTaskQueue({
     store, registry, now,
     push: (mesh, peerId, frame) => taskPush.push(mesh, peerId, frame),
-    isConnected: (mesh, peerId) => hub.isPresent(mesh, peerId),
+    isConnected: (mesh, peerId) => relay.isPresent(mesh, peerId),
     onTransition: (state, task) => {
       taskTransitions.inc({ state });
       taskEvents.emit(task);
@@ -108,7 +108,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   });
   const heartbeat = (mesh: string, peerId: string, load?: number) =>
     registry.heartbeat(mesh, peerId, load).catch((err: unknown) => logger.warn('heartbeat not stored', { err }));
-  hub = createSignalingHub({
+  relay = createSignalingRelay({
     tokens, logger, metrics, now,
     maxPeersPerMesh: config.maxPeersPerMesh,
     maxFrameBytes: config.maxFrameBytes,
@@ -128,19 +128,19 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   // Several instances share state only through Redis; a single in-memory instance needs no fan-out.
   let cluster: ClusterLink | undefined;
   const taskPush = createTaskPush({
-    route: (mesh, peerId, frame) => void hub.push(mesh, peerId, frame),
-    sendLocal: hub.clusterHandlers.deliver,
-    isLocal: (mesh, peerId) => !cluster?.hasRemote(mesh, peerId) && hub.peers(mesh).some((p) => p.peerId === peerId),
+    route: (mesh, peerId, frame) => void relay.push(mesh, peerId, frame),
+    sendLocal: relay.clusterHandlers.deliver,
+    isLocal: (mesh, peerId) => !cluster?.hasRemote(mesh, peerId) && relay.peers(mesh).some((p) => p.peerId === peerId),
     claim: (task) => tasks.claimDelivery(task),
     logger,
   });
   if (config.redisUrl) {
-    cluster = await createCluster({ store, logger, handlers: { ...hub.clusterHandlers, deliver: taskPush.deliver } });
-    hub.attachCluster(cluster);
+    cluster = await createCluster({ store, logger, handlers: { ...relay.clusterHandlers, deliver: taskPush.deliver } });
+    relay.attachCluster(cluster);
   }
   let readiness: Readiness = 'starting';
   const app = createApp({
-    config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, hub, iceServersFor: ice,
+    config, logger, metrics, tokens, verifyCredential, nonces: createNonceService(store, now), isRevoked: pairing.isRevoked, relay, iceServersFor: ice,
     readiness: () => readiness, storeHealthy: () => store.healthy(), version: VERSION, startedAt: now(), now,
     serveHub: deps.serveHub, compress: compressResponses(),
     keyThrottle: unknownKeyThrottle(store, clientIp),
@@ -148,12 +148,12 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     mountRoot: (root) => mountA2ARoutes(root, {
       tokens, verifyCredential, isRevoked: pairing.isRevoked, registry, version: VERSION, maxBodyBytes: 2 * 1024 * 1024, corsOrigins: config.corsOrigins,
       keyThrottle: unknownKeyThrottle(store, clientIp, (c) => presentsBearerKey(c.req.header('authorization'))),
-      gateway: createA2AGateway({ tasks, registry, store, events: taskEvents, isConnected: (mesh, peerId) => hub.peers(mesh).some((p) => p.peerId === peerId) }),
-      connectedPeers: (mesh) => new Set(hub.peers(mesh).map((p) => p.peerId)),
+      gateway: createA2AGateway({ tasks, registry, store, events: taskEvents, isConnected: (mesh, peerId) => relay.peers(mesh).some((p) => p.peerId === peerId) }),
+      connectedPeers: (mesh) => new Set(relay.peers(mesh).map((p) => p.peerId)),
       publicUrl: (c) => config.publicUrl ?? new URL(c.req.url).origin,
     }),
     mount: (api, auth) => {
-      mountRegistryRoutes(api, auth, { registry, tasks, topology, hub, labelPeers: createPeerLabels({ credentialOf: hub.credentialOf, listDevices: pairing.listDevices }) });
+      mountRegistryRoutes(api, auth, { registry, tasks, topology, relay, labelPeers: createPeerLabels({ credentialOf: relay.credentialOf, listDevices: pairing.listDevices }) });
       mountTaskRoutes(api, auth, { tasks, maxBodyBytes: 2 * 1024 * 1024 });
       mountPairingRoutes(api, auth, {
         pairing, clientIp,
@@ -165,7 +165,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   const sweep = async () => {
     for (const { mesh, peerId } of await registry.sweep()) {
       // Connected but silent: its heartbeats stopped, so treat the socket as dead.
-      if (hub.kick(mesh, peerId, CloseCode.timeout, 'heartbeat timeout')) logger.info('peer went offline', { mesh, peerId });
+      if (relay.kick(mesh, peerId, CloseCode.timeout, 'heartbeat timeout')) logger.info('peer went offline', { mesh, peerId });
     }
     await tasks.sweep(await store.list<string>('meshes'));
   };
@@ -176,11 +176,11 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
   (timer as { unref?: () => void } | undefined)?.unref?.();
 
   return {
-    app, hub, metrics, store, registry, tasks, pairing, sweep,
+    app, relay, metrics, store, registry, tasks, pairing, sweep,
     setReadiness: (s) => void (readiness = s),
     async shutdown(drained) {
       clearInterval(timer);
-      hub.closeAll(CloseCode.goingAway, 'server shutting down');
+      relay.closeAll(CloseCode.goingAway, 'server shutting down');
       await drained;
       await cluster?.close();
       await store.close();

@@ -57,9 +57,9 @@ function handle(req: Request, info: ServeInfo): Response | Promise<Response> {
     return refuse(400, 'bad-upgrade', (err as Error).message);
   }
   const { socket, response } = upgraded;
-  let conn: ReturnType<typeof server.hub.accept> | undefined;
+  let conn: ReturnType<typeof server.relay.accept> | undefined;
   socket.onopen = () => {
-    conn = server.hub.accept(
+    conn = server.relay.accept(
       {
         send: (d) => socket.send(d),
         close: (code, reason) => socket.close(code, reason),
@@ -68,7 +68,7 @@ function handle(req: Request, info: ServeInfo): Response | Promise<Response> {
       { remoteAddress },
     );
   };
-  // Deno has no maxPayload: it buffers up to its own 64 MiB cap and the hub closes with 1009.
+  // Deno has no maxPayload: it buffers up to its own 64 MiB cap and the relay closes with 1009.
   socket.binaryType = 'arraybuffer';
   socket.onmessage = (e) => {
     if (typeof e.data === 'string') conn?.message(e.data, byteLength(e.data));

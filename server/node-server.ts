@@ -46,7 +46,7 @@ export async function startNodeServer(
       corked = false;
       socket.uncork();
     };
-    const conn = server.hub.accept(
+    const conn = server.relay.accept(
       {
         send: (d) => {
           if (!corked) {
@@ -71,7 +71,7 @@ export async function startNodeServer(
     ws.on('pong', () => conn.alive());
     ws.on('close', () => conn.closed());
     ws.on('error', (err: Error & { code?: string }) => {
-      // ws enforces maxPayload itself (closing with 1009); tell the hub so it is counted and logged.
+      // ws enforces maxPayload itself (closing with 1009); tell the relay so it is counted and logged.
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') conn.oversized();
       else logger.debug('socket error', { err });
     });

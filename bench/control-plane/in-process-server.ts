@@ -55,7 +55,7 @@ export async function inProcessServer(store: Store): Promise<Caller> {
     let welcomed!: () => void;
     const welcome = new Promise<void>((r) => (welcomed = r));
     // Assignment pushes land here and are ignored: the benchmark completes tasks itself.
-    const conn = server.hub.accept({
+    const conn = server.relay.accept({
       send: (d) => void (d.startsWith('{"type":"welcome"') && welcomed()),
       close: () => undefined,
       bufferedAmount: 0,

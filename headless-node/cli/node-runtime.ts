@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Identity } from '../../server/protocol.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import type { PinStore } from '../../web/mesh/link-identity.ts';
-import { createBackoff } from '../../web/mesh/backoff.ts';
+import { createBackoff } from '../../server/protocol/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';

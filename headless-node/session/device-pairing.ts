@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackoff } from '../../web/mesh/backoff.ts';
 import { ApiError, requestJson } from '../../web/lib/http.ts';
+import { type PairingOutcome, waitForApproval } from '../../web/lib/pairing-client.ts';
 import { CliError, EXIT } from '../cli/command-line.ts';
 import type { DataDir } from './data-dir.ts';
 
@@ -22,7 +21,6 @@ interface PendingPairing {
 
 export const CREDENTIAL_FILE = 'credential.json';
 const PENDING_FILE = 'pairing.json';
-const LONG_POLL_SECONDS = 25;
 
 /** The saved device token for `url`, if this data dir has one. */
 export function savedCredential(dir: DataDir, url: string): SavedCredential | undefined {
@@ -61,30 +59,9 @@ export async function pairDevice(opts: { url: string; code: string; name: string
   return saved;
 }
 
-type Decision = { status: 'approved'; deviceToken: string; deviceId: string; mesh: string } | { status: 'rejected' | 'expired' | 'delivered' };
-
-async function waitForDecision(p: PendingPairing, signal: AbortSignal): Promise<Decision> {
-  const backoff = createBackoff({ maxMs: 10_000 });
-  for (;;) {
-    signal.throwIfAborted();
-    try {
-      const res = await requestJson<{ status: string; deviceToken?: string; deviceId?: string; mesh?: string }>(
-        `${p.url}/api/pairing/requests/${encodeURIComponent(p.requestId)}/status?wait=${LONG_POLL_SECONDS}`,
-        { headers: { 'x-pairing-secret': p.secret }, signal },
-      );
-      backoff.reset();
-      if (res.status === 'approved' && res.deviceToken && res.deviceId && res.mesh) {
-        return { status: 'approved', deviceToken: res.deviceToken, deviceId: res.deviceId, mesh: res.mesh };
-      }
-      if (res.status === 'rejected' || res.status === 'expired' || res.status === 'delivered') return { status: res.status };
-    } catch (err) {
-      signal.throwIfAborted();
-      // Unknown request: it expired or the server forgot it (in-memory store restarted).
-      if (err instanceof ApiError && err.status === 404) return { status: 'expired' };
-      if (err instanceof ApiError && err.status !== 0 && err.status < 500) throw new CliError(`pairing failed: ${err.message}`, EXIT.connection);
-      // Server down or restarting: keep waiting with a capped backoff.
-      await sleep(backoff.next(), undefined, { signal });
-    }
-  }
+/** The shared long-poll (web/lib), with a refusal turned into a CliError this command can print. */
+function waitForDecision(p: PendingPairing, signal: AbortSignal): Promise<PairingOutcome> {
+  return waitForApproval(p, signal, p.url).catch((err: unknown) => {
+    throw err instanceof ApiError && !signal.aborted ? new CliError(`pairing failed: ${err.message}`, EXIT.connection) : err;
+  });
 }
-

@@ -3,7 +3,7 @@ import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
 import { AgentRegistrationSchema, HeartbeatRequestSchema, type Health } from '../protocol.ts';
-import type { SignalingHub } from '../signaling/signaling-hub.ts';
+import type { SignalingRelay } from '../signaling/signaling-relay.ts';
 import type { TaskQueue } from '../tasks/task-queue.ts';
 import type { Registry } from './registry.ts';
 import type { PeerLabel } from './peer-labels.ts';
@@ -16,7 +16,7 @@ const HEALTH = ['active', 'stale', 'offline'];
 export function mountRegistryRoutes(
   api: Hono<AuthEnv>,
   auth: Auth,
-  deps: { registry: Registry; tasks: TaskQueue; topology: Topology; hub: SignalingHub; labelPeers?: (mesh: string, peerIds: string[]) => Promise<Map<string, PeerLabel>> },
+  deps: { registry: Registry; tasks: TaskQueue; topology: Topology; relay: SignalingRelay; labelPeers?: (mesh: string, peerIds: string[]) => Promise<Map<string, PeerLabel>> },
 ): void {
   const { registry, tasks, topology } = deps;
   const withInFlight = async (mesh: string) => tasks.inFlight(mesh);
@@ -54,13 +54,13 @@ export function mountRegistryRoutes(
     const skill = c.req.query('skill');
     if (!skill) throw new HttpError(400, 'invalid-query', 'skill: query parameter is required');
     const mesh = c.var.auth.mesh;
-    const agent = await registry.route(mesh, skill, await withInFlight(mesh), (a) => deps.hub.isPresent(mesh, a.peerId));
+    const agent = await registry.route(mesh, skill, await withInFlight(mesh), (a) => deps.relay.isPresent(mesh, a.peerId));
     if (!agent) throw new HttpError(404, 'no-agent', `no active agent offers skill "${skill}"`);
     return c.json({ agent });
   });
   api.get('/topology', auth(), async (c) => {
     const mesh = c.var.auth.mesh;
-    const view = await topology.view(mesh, deps.hub.peers(mesh));
+    const view = await topology.view(mesh, deps.relay.peers(mesh));
     const labels = await deps.labelPeers?.(mesh, view.nodes.map((n) => n.peerId));
     const nodes = labels ? view.nodes.map((n) => ({ ...n, ...labels.get(n.peerId) })) : view.nodes;
     return c.json({ mesh, nodes, edges: view.edges });

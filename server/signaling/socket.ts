@@ -25,3 +25,18 @@ export interface Connection {
 export interface ConnectionInfo {
   remoteAddress: string;
 }
+
+// RFC 6455 caps a close reason at 123 UTF-8 bytes; ws and Deno throw past it (leaving the socket open).
+const MAX_REASON_BYTES = 123;
+
+/** Cuts a close reason to what RFC 6455 allows, on a character boundary. */
+export function clipReason(reason: string): string {
+  const enc = new TextEncoder();
+  if (enc.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
+  let out = '';
+  for (const ch of reason) {
+    if (enc.encode(out + ch + '…').byteLength > MAX_REASON_BYTES) break;
+    out += ch;
+  }
+  return out + '…';
+}

@@ -1,4 +1,5 @@
 import { HttpError } from '../http/http-error.ts';
+import { createBackoff } from '../protocol/backoff.ts';
 import type { AgentView, ServerFrame, Task, TaskState, TaskSubmit, TaskUpdate } from '../protocol.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -149,13 +150,14 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
       // sweep would push the task again: so retry until the answer is certain or the task is due.
       const token = crypto.randomUUID();
       const ttl = Math.max(1000, task.expiresAt - now()) + limits.retentionMs;
-      for (let attempt = 0; ; attempt++) {
+      const backoff = createBackoff({ maxMs: MAX_CLAIM_BACKOFF_MS });
+      for (;;) {
         try {
           if (await store.create(deliveredNs(task.mesh), task.id, token, ttl)) return true;
           return (await store.get<string>(deliveredNs(task.mesh), task.id)) === token;
         } catch (err) {
           if (now() >= task.expiresAt) throw err;
-          await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, MAX_CLAIM_BACKOFF_MS)));
+          await new Promise((r) => setTimeout(r, backoff.next()));
         }
       }
     },

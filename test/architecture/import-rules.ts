@@ -21,6 +21,7 @@ const BUILD_TOOLING = new Set(['web/vite.config.ts', 'web/precompress-plugin.ts'
 export const importRules: Rule[] = [
   { name: 'web/ imports nothing from server/ except server/protocol', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') && !isProtocol(e.to) },
   { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
+  { name: 'server/protocol imports only itself: server, browser and Node peer all share it', forbids: (e) => isProtocol(e.from) && !isProtocol(e.to) },
   { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
 ];
 
@@ -60,4 +61,21 @@ export function sourceFiles(dir: string): string[] {
 
 export function repoImports(dirs: string[]): ImportEdge[] {
   return dirs.flatMap(sourceFiles).flatMap((f) => importsOf(f, readFileSync(join(repoRoot, f), 'utf8')));
+}
+
+/** Import cycles among the files under `dir` (type-only imports count), each as `a -> b -> a`. */
+export function cyclesUnder(edges: ImportEdge[], dir: string): string[] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) if (under(e.from, dir) && under(e.to, dir)) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const found: string[] = [];
+  const done = new Set<string>();
+  const visit = (file: string, path: string[]) => {
+    const at = path.indexOf(file);
+    if (at >= 0) return void found.push([...path.slice(at), file].join(' -> '));
+    if (done.has(file)) return;
+    for (const to of next.get(file) ?? []) visit(to, [...path, file]);
+    done.add(file);
+  };
+  for (const file of next.keys()) visit(file, []);
+  return found;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_FOR_NOW, importsOf, repoImports, violations } from './import-rules.ts';
+import { ALLOWED_FOR_NOW, cyclesUnder, importsOf, repoImports, violations } from './import-rules.ts';
 
 describe('import directions between the parts', () => {
   it('no source file imports against the allowed directions', () => {
@@ -21,9 +21,10 @@ describe('import directions between the parts', () => {
       ...importsOf('headless-node/session/z.ts', "export { HubApp } from '../../web/hub/app.tsx';"),
       ...importsOf('server/http/w.ts', "import '../../web/mesh/index.ts';"),
       ...importsOf('server/q.ts', "import type { Mesh } from '../headless-node/node-peer.ts';"),
+      ...importsOf('server/protocol/backoff.ts', "import type { Logger } from '../ops/logger.ts';"),
     ];
-    expect(bad).toHaveLength(5);
-    expect(violations(bad)).toHaveLength(5);
+    expect(bad).toHaveLength(6);
+    expect(violations(bad)).toHaveLength(6);
   });
 
   it('allows the shared contract and imports within a part', () => {
@@ -32,8 +33,25 @@ describe('import directions between the parts', () => {
       ...importsOf('web/mesh/y.ts', "import { createTokenBucket } from '../../server/protocol/token-bucket.ts';"),
       ...importsOf('headless-node/session/z.ts', "import { createMesh } from '../../web/mesh/index.ts';"),
       ...importsOf('server/signaling/w.ts', "import { CloseCode } from '../protocol.ts';"),
+      ...importsOf('server/protocol.ts', "export * from './protocol/backoff.ts';"),
     ];
-    expect(fine).toHaveLength(4);
+    expect(fine).toHaveLength(5);
     expect(violations(fine)).toEqual([]);
+  });
+
+  it('server/signaling has no import cycle: sessions reach their relay only through SessionHost', () => {
+    const edges = repoImports(['server/signaling']);
+    expect(edges.some((e) => e.from === 'server/signaling/signaling-relay.ts' && e.to === 'server/signaling/signaling-session.ts')).toBe(true);
+    expect(cyclesUnder(edges, 'server/signaling')).toEqual([]);
+  });
+
+  it('finds a cycle, type-only imports included', () => {
+    const edges = [
+      ...importsOf('server/signaling/a.ts', "import { b } from './b.ts';"),
+      ...importsOf('server/signaling/b.ts', "import type { C } from './c.ts';"),
+      ...importsOf('server/signaling/c.ts', "import type { A } from './a.ts';"),
+      ...importsOf('server/signaling/d.ts', "import { a } from './a.ts';"),
+    ];
+    expect(cyclesUnder(edges, 'server/signaling')).toEqual(['server/signaling/a.ts -> server/signaling/b.ts -> server/signaling/c.ts -> server/signaling/a.ts']);
   });
 });

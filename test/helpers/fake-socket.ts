@@ -5,7 +5,7 @@ export async function attachFakePeer(server: TabmeshServer, token: string) {
   const frames: Array<Record<string, any>> = [];
   const waiters: Array<{ type: string; resolve: (f: Record<string, any>) => void }> = [];
   let closed: { code: number; reason: string } | undefined;
-  const conn = server.hub.accept(
+  const conn = server.relay.accept(
     {
       send: (d) => {
         const f = JSON.parse(d) as Record<string, any>;

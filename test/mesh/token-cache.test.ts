@@ -40,4 +40,15 @@ describe('createTokenCache (the one caching rule)', () => {
     expect(all).toEqual(['jwt-1', 'jwt-1', 'jwt-1']);
     expect(ex.count()).toBe(1);
   });
+
+  it('reset makes the next call exchange again, even early in the lifetime', async () => {
+    const clock = { t: 0 };
+    const ex = fakeExchange(clock, 60_000);
+    const cache = createTokenCache(ex.exchange, () => clock.t);
+    expect(await cache.getToken()).toBe('jwt-1');
+    cache.reset();
+    expect(await cache.getToken()).toBe('jwt-2');
+    expect(await cache.getToken()).toBe('jwt-2');
+    expect(ex.count()).toBe(2);
+  });
 });

@@ -62,9 +62,9 @@ describe('docs stay equal to the code', () => {
     expect([...new Set(registered)].sort()).toEqual([...documented].sort());
   });
 
-  it('docs/protocol.md lists every error-frame code the hub sends', () => {
-    const hub = readRepoFile('server/signaling/signaling-hub.ts') + readRepoFile('server/signaling/peer-connection.ts');
-    const used = new Set([...hub.matchAll(/refuse\('([a-z-]+)'|code: '([a-z-]+)'/g)].map((m) => m[1] ?? m[2]!));
+  it('docs/protocol.md lists every error-frame code the signaling relay sends', () => {
+    const relay = readRepoFile('server/signaling/signaling-relay.ts') + readRepoFile('server/signaling/signaling-session.ts');
+    const used = new Set([...relay.matchAll(/refuse\('([a-z-]+)'|code: '([a-z-]+)'/g)].map((m) => m[1] ?? m[2]!));
     const documented = tableAfter(protocolDoc, '### Error frame codes').map(([code]) => code!.replace(/`/g, ''));
     expect([...used].sort()).toEqual([...documented].sort());
   });

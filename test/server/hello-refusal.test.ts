@@ -6,13 +6,13 @@ async function firstFrame(frame: unknown) {
   const t = await createTestApp();
   const sent: Array<Record<string, unknown>> = [];
   let closed: { code: number; reason: string } | undefined;
-  const conn = t.server.hub.accept(
+  const conn = t.server.relay.accept(
     { send: (d) => void sent.push(JSON.parse(d) as Record<string, unknown>), close: (code, reason) => void (closed = { code, reason }), bufferedAmount: 0 },
     { remoteAddress: '127.0.0.1' },
   );
   const text = JSON.stringify(frame);
   conn.message(text, new TextEncoder().encode(text).byteLength);
-  t.server.hub.closeAll(1001, 'test over');
+  t.server.relay.closeAll(1001, 'test over');
   return { sent, closed };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../server/protocol.ts';
 import { OVERLAY, PeerRing } from '../../server/signaling/overlay-picks.ts';
-import { createHubHarness, type FakePeer, type Frame } from './support/hub-harness.ts';
+import { createRelayHarness, type FakePeer, type Frame } from './support/relay-harness.ts';
 
 /** A seeded random source (mulberry32), so the overlay's random picks repeat run to run. */
 function seeded(seed: number): () => number {
@@ -38,7 +38,7 @@ function diameter(adj: Map<string, Set<string>>): number {
 
 describe('presence in a large mesh', () => {
   it('welcomes a newcomer to a large mesh with the mesh size and a bounded, connected, low-diameter set of neighbours', async () => {
-    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(7), presenceIntervalMs: 0 });
+    const t = createRelayHarness({ maxPeersPerMesh: 1000, random: seeded(7), presenceIntervalMs: 0 });
     const ids = await keyedIds(120);
     const adj = new Map<string, Set<string>>();
     const link = (a: string, b: string) => {
@@ -71,7 +71,7 @@ describe('presence in a large mesh', () => {
   });
 
   it('batches a join storm into at most one presence frame per interval per peer, losing no join', async () => {
-    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(1), presenceIntervalMs: 300 });
+    const t = createRelayHarness({ maxPeersPerMesh: 1000, random: seeded(1), presenceIntervalMs: 300 });
     const ids = await keyedIds(OVERLAY.completeUpTo + 1);
     const first = await t.joinAs(ids[0]!);
     await Promise.all(ids.slice(1).map((id) => t.joinAs(id)));
@@ -86,7 +86,7 @@ describe('presence in a large mesh', () => {
   });
 
   it('tells a peer of a newcomer before relaying the newcomer\'s offer, even inside the interval', async () => {
-    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(4), presenceIntervalMs: 60_000 });
+    const t = createRelayHarness({ maxPeersPerMesh: 1000, random: seeded(4), presenceIntervalMs: 60_000 });
     const [a, b, c] = await keyedIds(3);
     const pa = await t.joinAs(a!);
     await t.joinAs(b!);
@@ -100,7 +100,7 @@ describe('presence in a large mesh', () => {
   });
 
   it('does the same before a relay frame (the fallback tier): a late peer-joined would reset the sealed session', async () => {
-    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(5), presenceIntervalMs: 60_000 });
+    const t = createRelayHarness({ maxPeersPerMesh: 1000, random: seeded(5), presenceIntervalMs: 60_000 });
     const [a, b, c] = await keyedIds(3);
     const pa = await t.joinAs(a!);
     await t.joinAs(b!);
@@ -113,7 +113,7 @@ describe('presence in a large mesh', () => {
 
   it('tells only the peers that know a leaver, and offers each of them a replacement neighbour', async () => {
     // Interval 0: every change goes out at once, so what each peer got is known synchronously.
-    const t = createHubHarness({ maxPeersPerMesh: 1000, random: seeded(3), presenceIntervalMs: 0 });
+    const t = createRelayHarness({ maxPeersPerMesh: 1000, random: seeded(3), presenceIntervalMs: 0 });
     const ids = await keyedIds(80);
     const peers = new Map<string, FakePeer & { welcome: Frame }>();
     for (const id of ids) peers.set(id, await t.joinAs(id));
@@ -138,7 +138,7 @@ describe('presence in a large mesh', () => {
 
 describe('candidate batches', () => {
   it('relays a candidate frame with further candidates in `more` intact, and refuses more than 16 naming the field', async () => {
-    const t = createHubHarness({ maxPeersPerMesh: 10 });
+    const t = createRelayHarness({ maxPeersPerMesh: 10 });
     const [a, b] = await keyedIds(2);
     const pa = await t.joinAs(a!);
     const pb = await t.joinAs(b!);

@@ -46,8 +46,8 @@ export type { AgentChannelServer, AgentChannelServerOptions } from './agent-chan
 export type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
 export { AGENT_CHANNEL_PREFIX, agentChannelLabel, agentOfLabel } from './agent-channel-label.ts';
 /** Full-jitter exponential backoff. */
-export { createBackoff } from './backoff.ts';
-export type { Backoff } from './backoff.ts';
+export { createBackoff } from '../../server/protocol/backoff.ts';
+export type { Backoff } from '../../server/protocol/backoff.ts';
 /** Peer identity on DataChannels: the link proof, pin stores (docs/architecture.md "Peer identity"). */
 export { createLinkAuthenticator, createMemoryPinStore } from './link-identity.ts';
 export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link-identity.ts';

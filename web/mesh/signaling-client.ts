@@ -2,7 +2,7 @@ import {
   CloseCode, parseJson, ServerFrameSchema, validate,
   type ClientFrame, type PeerSummary, type ServerFrame, type WelcomeFrame,
 } from '../../server/protocol.ts';
-import { createBackoff } from './backoff.ts';
+import { createBackoff } from '../../server/protocol/backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError, toMeshError } from './errors.ts';
 import { createFramePacer, type FramePacer } from './frame-pacer.ts';

@@ -7,6 +7,8 @@ export interface TokenCache {
   getToken(): Promise<string>;
   /** The last token response (role, mesh), undefined before the first exchange. */
   last(): TokenResponse | undefined;
+  /** Stops reusing the cached token (the server refused it), so the next call exchanges again. */
+  reset(): void;
 }
 
 /**
@@ -32,6 +34,7 @@ export function createTokenCache(exchange: () => Promise<TokenResponse>, now: ()
       return pending;
     },
     last: () => current,
+    reset: () => void (reuseUntil = 0),
   };
 }
 

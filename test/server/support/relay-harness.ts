@@ -2,16 +2,16 @@ import { createTokenService } from '../../../server/auth/tokens.ts';
 import { createLogger } from '../../../server/ops/logger.ts';
 import { createServerMetrics } from '../../../server/ops/server-metrics.ts';
 import type { Role } from '../../../server/protocol.ts';
-import { createSignalingHub, type HubOptions } from '../../../server/signaling/signaling-hub.ts';
+import { createSignalingRelay, type RelayOptions } from '../../../server/signaling/signaling-relay.ts';
 import type { Connection, SocketLike } from '../../../server/signaling/socket.ts';
 import { idFor } from '../../helpers/test-identity.ts';
 
 export type Frame = Record<string, any>;
 
-/** A socket the hub writes to; records frames and the close, like a runtime socket would. */
+/** A socket the relay writes to; records frames and the close, like a runtime socket would. */
 export interface FakePeer {
   socket: SocketLike;
-  /** The hub's side: what a runtime entry calls (message, binary, alive, closed). */
+  /** The relay's side: what a runtime entry calls (message, binary, alive, closed). */
   conn: Connection;
   frames: Frame[];
   closed: { code: number; reason: string } | undefined;
@@ -20,11 +20,11 @@ export interface FakePeer {
   send(frame: unknown): void;
   /** Resolves with the first unread frame of `type` (waiting for it if needed). */
   next(type: string): Promise<Frame>;
-  /** Resolves once the hub has closed the socket. */
+  /** Resolves once the relay has closed the socket. */
   whenClosed(): Promise<{ code: number; reason: string }>;
 }
 
-const SECRET = 'hub-harness-secret-0123456789-abcdef';
+const SECRET = 'relay-harness-secret-0123456789-abcdef';
 
 /** Fails a wait after `ms` of real time (under fake timers it simply never fires). */
 function withTimeout<T>(p: Promise<T>, what: string, ms = 2000): Promise<T> {
@@ -34,13 +34,13 @@ function withTimeout<T>(p: Promise<T>, what: string, ms = 2000): Promise<T> {
 }
 const encoder = new TextEncoder();
 
-/** An in-process hub on a movable clock with fake sockets; logs and metrics are kept for assertions. */
-export function createHubHarness(overrides: Partial<HubOptions> = {}) {
+/** An in-process signaling relay on a movable clock with fake sockets; logs and metrics are kept for assertions. */
+export function createRelayHarness(overrides: Partial<RelayOptions> = {}) {
   const clock = { now: 1_800_000_000_000 };
   const logs: string[] = [];
   const metrics = createServerMetrics();
   const tokens = createTokenService(SECRET, 300, () => clock.now);
-  // Counts token checks in flight so `settle()` knows when the hub's async work is done.
+  // Counts token checks in flight so `settle()` knows when the relay's async work is done.
   let inFlight = 0;
   const counted = {
     issue: tokens.issue,
@@ -53,7 +53,7 @@ export function createHubHarness(overrides: Partial<HubOptions> = {}) {
       }
     },
   };
-  const hub = createSignalingHub({
+  const relay = createSignalingRelay({
     tokens: counted, metrics, logger: createLogger('debug', (line) => logs.push(line)), now: () => clock.now,
     maxPeersPerMesh: 8, maxFrameBytes: 65_536, rateLimitPerSec: 1000, authTimeoutMs: 5000, idleTimeoutMs: 30_000,
     ...overrides,
@@ -100,7 +100,7 @@ export function createHubHarness(overrides: Partial<HubOptions> = {}) {
         return peer.closed ? Promise.resolve(peer.closed) : withTimeout(new Promise((resolve) => closeWaiters.push(resolve)), 'the close');
       },
     };
-    peer.conn = hub.accept(peer.socket, { remoteAddress: '127.0.0.1' });
+    peer.conn = relay.accept(peer.socket, { remoteAddress: '127.0.0.1' });
     return peer;
   };
 
@@ -122,5 +122,5 @@ export function createHubHarness(overrides: Partial<HubOptions> = {}) {
     while (inFlight > 0);
   };
 
-  return { hub, clock, logs, metrics, tokens, token, connect, joinAs, settle };
+  return { relay, clock, logs, metrics, tokens, token, connect, joinAs, settle };
 }

@@ -2,15 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ServerFrameSchema, validate } from '../../server/protocol.ts';
 import { wireActions } from './support/frame-fuzz.ts';
-import { createHubHarness, type FakePeer } from './support/hub-harness.ts';
+import { createRelayHarness, type FakePeer } from './support/relay-harness.ts';
 import { idFor } from '../helpers/test-identity.ts';
 
 const encoder = new TextEncoder();
 
-describe('signaling hub frame handler under fuzzing', () => {
+describe('signaling relay frame handler under fuzzing', () => {
   it('never throws, never crashes, never delivers across meshes, only ever sends valid server frames', async () => {
     // Shared across runs: signing tokens is the slow part and they do not change.
-    const keyring = createHubHarness();
+    const keyring = createRelayHarness();
     const tokens = [
       await keyring.token('a1', 'alpha'), await keyring.token('a3', 'alpha'), await keyring.token('a4', 'alpha', 'admin'),
       // Only ids already live in beta: a hello with them is a duplicate, a refresh with them a mismatch.
@@ -33,7 +33,7 @@ describe('signaling hub frame handler under fuzzing', () => {
     const reached = { relayed: 0, errors: 0, closed: 0, joined: 0 };
     await fc.assert(
       fc.asyncProperty(scenario, async ([l, actions]) => {
-        const h = createHubHarness({ ...l, maxPeersPerMesh: 4 });
+        const h = createRelayHarness({ ...l, maxPeersPerMesh: 4 });
         h.clock.now = keyring.clock.now;
         const a1 = await h.joinAs('a1', 'alpha');
         const a2 = await h.joinAs('a2', 'alpha');
@@ -54,9 +54,9 @@ describe('signaling hub frame handler under fuzzing', () => {
         expect(b1.frames.slice(betaSeen[0])).toEqual([]);
         expect(b2.frames.slice(betaSeen[1])).toEqual([]);
         expect([b1.closed, b2.closed]).toEqual([undefined, undefined]);
-        expect(h.hub.peers('beta').map((p) => p.peerId).sort()).toEqual([idFor('b1'), idFor('b2')].sort());
+        expect(h.relay.peers('beta').map((p) => p.peerId).sort()).toEqual([idFor('b1'), idFor('b2')].sort());
         // Mesh alpha: unique ids, every listed peer is open, every frame sent is a valid server frame.
-        const alpha = h.hub.peers('alpha').map((p) => p.peerId);
+        const alpha = h.relay.peers('alpha').map((p) => p.peerId);
         expect(new Set(alpha).size).toBe(alpha.length);
         for (const s of senders) {
           for (const f of s.frames.slice(alphaSeen.get(s))) {
@@ -71,7 +71,7 @@ describe('signaling hub frame handler under fuzzing', () => {
         }
         // A caught internal error is still a bug.
         expect(h.logs.filter((line) => line.includes('"level":"error"'))).toEqual([]);
-        h.hub.closeAll(1001, 'run over');
+        h.relay.closeAll(1001, 'run over');
       }),
       { numRuns: 1000 },
     );

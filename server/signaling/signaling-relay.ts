@@ -1,37 +1,17 @@
 import type { TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
-import {
-  CloseCode,
-  type IceServer, type Link, type PeerSummary, type Role, type ServerFrame,
-} from '../protocol.ts';
+import { CloseCode, type PeerSummary, type ServerFrame } from '../protocol.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { OVERLAY, PeerRing } from './overlay-picks.ts';
-import { PeerConnection, type HubCore } from './peer-connection.ts';
+import type { RelayHooks, SessionHost } from './session-host.ts';
 import { createReportedFailures } from './reported-failures.ts';
+import { SignalingSession, summary } from './signaling-session.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
-/** One authenticated peer socket. */
-export interface PeerSession {
-  peerId: string;
-  mesh: string;
-  role: Role;
-  cid: string;
-  joinedAt: number;
-  remoteAddress: string;
-}
+export type { PeerSession, RelayHooks } from './session-host.ts';
 
-/** Hooks for the control plane; all optional so the hub stands alone in tests. A throwing hook is logged, never fatal. */
-export interface HubHooks {
-  isRevoked?(cid: string): Promise<boolean>;
-  iceServersFor?(session: PeerSession): Promise<IceServer[]>;
-  onJoin?(session: PeerSession): void;
-  onLeave?(session: PeerSession): void;
-  onHeartbeat?(session: PeerSession, load: number | undefined): void;
-  onLinkReport?(session: PeerSession, links: Link[]): void;
-}
-
-export interface HubOptions {
+export interface RelayOptions {
   tokens: TokenService;
   logger: Logger;
   metrics: ServerMetrics;
@@ -41,7 +21,7 @@ export interface HubOptions {
   authTimeoutMs: number;
   idleTimeoutMs: number;
   now?: () => number;
-  hooks?: HubHooks;
+  hooks?: RelayHooks;
   /** Bytes of `relay` frames a socket may send per second (default 32 MiB), apart from the frame rate. */
   relayBytesPerSec?: number;
   /** At most one presence frame per peer per this many ms (default 500). */
@@ -50,7 +30,7 @@ export interface HubOptions {
   random?: () => number;
 }
 
-export interface SignalingHub {
+export interface SignalingRelay {
   /** Takes ownership of an accepted socket; the entry forwards its events to the result. */
   accept(socket: SocketLike, info: ConnectionInfo): Connection;
   /** Sends a server frame to a live peer; false when it is not connected here. */
@@ -76,12 +56,16 @@ export interface SignalingHub {
 
 export const DEFAULT_RELAY_BYTES_PER_SEC = 32 * 1024 * 1024;
 
-/** Creates the in-process signaling hub: auth, presence per mesh, relay, limits. */
-export function createSignalingHub(opts: HubOptions): SignalingHub {
+/**
+ * Creates the in-process signaling relay (the server side of /ws; "hub" is the PWA): auth,
+ * presence per mesh, relay, limits. It owns the sockets and meshes; each socket's
+ * `SignalingSession` changes its membership only through the `SessionHost` callbacks below.
+ */
+export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
   const now = opts.now ?? Date.now;
   const hooks = opts.hooks ?? {};
-  const meshes = new Map<string, Map<string, PeerConnection>>();
-  const all = new Set<PeerConnection>();
+  const meshes = new Map<string, Map<string, SignalingSession>>();
+  const all = new Set<SignalingSession>();
   const { metrics, logger } = opts;
   let stopped = false;
   let cluster: ClusterLink | undefined;
@@ -163,18 +147,66 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
     const text = JSON.stringify(frame);
     for (const c of peers.values()) if (c.session?.peerId !== except) sendText(c.socket, text);
   };
-  const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
   const limits = {
     maxFrameBytes: opts.maxFrameBytes, ratePerSec: opts.rateLimitPerSec, maxPeersPerMesh: opts.maxPeersPerMesh,
     relayBytesPerSec: opts.relayBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC,
   };
-  const core: HubCore = {
-    opts, now, hooks, meshes, all, metrics, logger, limits, guard, send, sendText, broadcast, summary,
-    ring, announceLeft, random, presenceIntervalMs: opts.presenceIntervalMs ?? 500,
+  const host: SessionHost<SignalingSession> = {
+    tokens: opts.tokens, authTimeoutMs: opts.authTimeoutMs, limits, presenceIntervalMs: opts.presenceIntervalMs ?? 500,
+    now, hooks, metrics, logger, guard, send, sendText,
     reportedFailures: createReportedFailures(metrics, logger, now),
     get cluster() { return cluster; },
+    local: (mesh, peerId) => meshes.get(mesh)?.get(peerId),
+    localCount: (mesh) => meshes.get(mesh)?.size ?? 0,
+    opened(c) {
+      all.add(c);
+      metrics.connections.set(all.size);
+    },
+    enter(c) {
+      const session = c.session!;
+      let peers = meshes.get(session.mesh);
+      if (!peers) meshes.set(session.mesh, (peers = new Map()));
+      const remote = cluster?.remotePeers(session.mesh) ?? [];
+      const others = peers.size + remote.length;
+      // A small mesh is introduced in full; a large one gets a bounded set of neighbours.
+      const complete = others <= OVERLAY.completeUpTo;
+      const r = ring(session.mesh);
+      const local = peers;
+      const listed = complete
+        ? [...[...peers.values()].map((p) => summary(p.session!)), ...remote]
+        : r.pick(session.peerId, OVERLAY.near, OVERLAY.random, random).map((id) => summary(local.get(id)!.session!));
+      peers.set(session.peerId, c);
+      r.add(session.peerId);
+      metrics.peers.inc();
+      return { listed, complete, meshSize: others + 1 };
+    },
+    joined(c, entry) {
+      const s = c.session!;
+      const me = c.me!;
+      const peers = meshes.get(s.mesh);
+      // Everyone in a small mesh hears of the newcomer; in a large one, only the neighbours it was given.
+      if (peers && entry.complete) for (const p of peers.values()) (p !== c && p.presence?.join(me));
+      else if (peers) for (const p of entry.listed) peers.get(p.peerId)?.presence?.join(me);
+      cluster?.broadcast(s.mesh, s.peerId, { type: 'peer-joined', peer: me });
+    },
+    closed(c) {
+      all.delete(c);
+      metrics.connections.set(all.size);
+      const s = c.session;
+      if (!s) return;
+      const peers = meshes.get(s.mesh);
+      if (peers?.get(s.peerId) !== c) return;
+      peers.delete(s.peerId);
+      ring(s.mesh).remove(s.peerId);
+      if (peers.size === 0) meshes.delete(s.mesh);
+      metrics.peers.inc({}, -1);
+      announceLeft(s.mesh, s.peerId);
+      cluster?.broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
+      cluster?.release(s.mesh, s.peerId);
+      guard('onLeave hook', () => hooks.onLeave?.(s));
+      logger.info('peer left', { peerId: s.peerId, mesh: s.mesh });
+    },
   };
-
 
   const revokeLocal = (cid: string) => {
     let n = 0;
@@ -184,7 +216,7 @@ export function createSignalingHub(opts: HubOptions): SignalingHub {
 
   return {
     accept(socket, info) {
-      const conn = new PeerConnection(core, socket, info);
+      const conn = new SignalingSession(host, socket, info);
       if (stopped) conn.shut(CloseCode.goingAway, 'server shutting down');
       return conn;
     },

@@ -1,55 +1,20 @@
 import { TokenError } from '../auth/tokens.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { ServerMetrics } from '../ops/server-metrics.ts';
 import {
   acceptNegotiationFrame, ClientFrameSchema, CloseCode, keptEveryKey, parseJson, validate,
   type ClientFrame, type IceServer, type PeerSummary, type RelayedFrame, type ServerFrame, type TokenClaims,
 } from '../protocol.ts';
-import type { ClusterLink } from './cluster.ts';
 import { createFrameGate } from './frame-gate.ts';
-import { OVERLAY, type PeerRing } from './overlay-picks.ts';
 import { PresenceOutbox } from './presence-outbox.ts';
-import type { ReportedFailures } from './reported-failures.ts';
-import type { HubHooks, HubOptions, PeerSession } from './signaling-hub.ts';
-import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
-
-/** What every connection shares with the hub that owns it. */
-export interface HubCore {
-  readonly opts: HubOptions;
-  readonly now: () => number;
-  readonly hooks: HubHooks;
-  readonly meshes: Map<string, Map<string, PeerConnection>>;
-  readonly all: Set<PeerConnection>;
-  readonly metrics: ServerMetrics;
-  readonly logger: Logger;
-  /** Set once the hub joins a cluster (several instances on Redis). */
-  readonly cluster: ClusterLink | undefined;
-  readonly limits: { maxFrameBytes: number; ratePerSec: number; maxPeersPerMesh: number; relayBytesPerSec: number };
-  /** Runs hook code so that neither a throw nor a rejected promise can take the process down. */
-  guard(what: string, fn: () => unknown): void;
-  send(socket: SocketLike, frame: ServerFrame): void;
-  sendText(socket: SocketLike, text: string): void;
-  broadcast(mesh: string, except: string, frame: ServerFrame): void;
-  summary(s: PeerSession): PeerSummary;
-  /** Sorted peer ids per mesh (local peers), for picking a newcomer's neighbours. */
-  ring(mesh: string): PeerRing;
-  /** Tells the local peers that know `peerId` that it left, suggesting each a replacement neighbour. */
-  announceLeft(mesh: string, peerId: string): void;
-  readonly presenceIntervalMs: number;
-  readonly random: () => number;
-  /** Counts peer-reported identity failures, capped per reporter. */
-  readonly reportedFailures: ReportedFailures;
-}
+import type { PeerSession, SessionHost } from './session-host.ts';
+import { clipReason, type Connection, type ConnectionInfo, type SocketLike } from './socket.ts';
 
 // Backpressure: a receiver this far behind gets frames refused rather than queued without bound.
 const MAX_RECEIVER_BUFFER = 4 * 1024 * 1024;
 const MAX_PENDING_BEFORE_WELCOME = 64;
 const RELAY_PREFIX = '{"type":"relay"';
-// RFC 6455 caps a close reason at 123 UTF-8 bytes; ws and Deno throw past it (leaving the socket open).
-const MAX_REASON_BYTES = 123;
 
 /** One socket's state machine: hello → authenticating → open → closed, with its limits. */
-export class PeerConnection implements Connection {
+export class SignalingSession implements Connection {
   session: PeerSession | undefined;
   fromSuffix = '';
   state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
@@ -63,13 +28,12 @@ export class PeerConnection implements Connection {
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly core: HubCore, readonly socket: SocketLike, readonly info: ConnectionInfo) {
+  constructor(readonly core: SessionHost<SignalingSession>, readonly socket: SocketLike, readonly info: ConnectionInfo) {
     this.lastSeen = core.now();
-    this.gate = createFrameGate(core.opts.rateLimitPerSec, core.now, { bytesPerSec: core.limits.relayBytesPerSec, maxFrameBytes: core.opts.maxFrameBytes });
-    this.core.all.add(this);
-    this.core.metrics.connections.set(this.core.all.size);
+    this.gate = createFrameGate(core.limits.ratePerSec, core.now, { bytesPerSec: core.limits.relayBytesPerSec, maxFrameBytes: core.limits.maxFrameBytes });
+    this.core.opened(this);
     // Covers the whole handshake (hello, token check, store lookups), not just the first frame.
-    this.authTimer = setTimeout(() => this.shut(CloseCode.timeout, 'no welcome within auth timeout'), this.core.opts.authTimeoutMs);
+    this.authTimer = setTimeout(() => this.shut(CloseCode.timeout, 'no welcome within auth timeout'), this.core.authTimeoutMs);
   }
 
   // A method, not an inline check, because TS narrows `state` across awaits and misses closes.
@@ -84,18 +48,18 @@ export class PeerConnection implements Connection {
   binary(bytes: number) {
     this.alive();
     if (this.isClosed()) return;
-    if (bytes > this.core.opts.maxFrameBytes) return this.oversized();
+    if (bytes > this.core.limits.maxFrameBytes) return this.oversized();
     this.refuse('bad-frame', 'binary frames are not supported; send JSON text');
   }
 
   oversized() {
-    this.shut(CloseCode.frameTooBig, `frame exceeds ${this.core.opts.maxFrameBytes} bytes`);
+    this.shut(CloseCode.frameTooBig, `frame exceeds ${this.core.limits.maxFrameBytes} bytes`);
   }
 
   message(data: string, bytes: number) {
     this.alive();
     if (this.isClosed()) return;
-    if (bytes > this.core.opts.maxFrameBytes) return this.oversized();
+    if (bytes > this.core.limits.maxFrameBytes) return this.oversized();
     if (this.state === 'authenticating') {
       if (this.pending.length >= MAX_PENDING_BEFORE_WELCOME) return this.shut(CloseCode.protocolAbuse, 'too many frames before welcome');
       this.pending.push([data, bytes]);
@@ -107,7 +71,7 @@ export class PeerConnection implements Connection {
     const gate = relay ? this.gate.admitRelay(bytes) : this.gate.admit();
     if (!gate.admit) {
       if (gate.close) return this.shut(CloseCode.rateLimited, 'sustained rate-limit excess');
-      const limit = relay ? `${this.core.limits.relayBytesPerSec} relay bytes/s` : `${this.core.opts.rateLimitPerSec} frames/s`;
+      const limit = relay ? `${this.core.limits.relayBytesPerSec} relay bytes/s` : `${this.core.limits.ratePerSec} frames/s`;
       if (gate.notify) this.refuse('rate-limited', `more than ${limit}; frame dropped`, relay ? 'relay' : undefined, false);
       else this.core.metrics.rejections.inc({ reason: 'rate-limited' });
       return;
@@ -145,21 +109,7 @@ export class PeerConnection implements Connection {
     clearTimeout(this.expiryTimer);
     this.pending = [];
     this.presence?.close();
-    this.core.all.delete(this);
-    this.core.metrics.connections.set(this.core.all.size);
-    const s = this.session;
-    if (!s) return;
-    const peers = this.core.meshes.get(s.mesh);
-    if (peers?.get(s.peerId) !== this) return;
-    peers.delete(s.peerId);
-    this.core.ring(s.mesh).remove(s.peerId);
-    if (peers.size === 0) this.core.meshes.delete(s.mesh);
-    this.core.metrics.peers.inc({}, -1);
-    this.core.announceLeft(s.mesh, s.peerId);
-    this.core.cluster?.broadcast(s.mesh, s.peerId, { type: 'peer-left', peerId: s.peerId });
-    this.core.cluster?.release(s.mesh, s.peerId);
-    this.core.guard('onLeave hook', () => this.core.hooks.onLeave?.(s));
-    this.core.logger.info('peer left', { peerId: s.peerId, mesh: s.mesh });
+    this.core.closed(this);
   }
 
   shut(code: number, reason: string) {
@@ -220,7 +170,7 @@ export class PeerConnection implements Connection {
 
   relay(frame: RelayedFrame, raw: string, json: unknown) {
     const s = this.session!;
-    const target = this.core.meshes.get(s.mesh)?.get(frame.to);
+    const target = this.core.local(s.mesh, frame.to);
     if (!target && this.core.cluster) {
       // Publish at once, even on a cache miss (a peer that joined elsewhere a moment ago), so
       // frames keep their order; a miss is then checked against the store and reported.
@@ -253,9 +203,8 @@ export class PeerConnection implements Connection {
 
   /** Refuses a peer id already live in the mesh (4409) or a full mesh (1008); true when it may join. */
   admissible(claims: TokenClaims): boolean {
-    const peers = this.core.meshes.get(claims.mesh);
-    if (peers?.has(claims.sub)) this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
-    else if ((peers?.size ?? 0) >= this.core.opts.maxPeersPerMesh) this.shut(CloseCode.meshFull, `mesh is full (${this.core.opts.maxPeersPerMesh} peers)`);
+    if (this.core.local(claims.mesh, claims.sub)) this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
+    else if (this.core.localCount(claims.mesh) >= this.core.limits.maxPeersPerMesh) this.shut(CloseCode.meshFull, `mesh is full (${this.core.limits.maxPeersPerMesh} peers)`);
     else return true;
     return false;
   }
@@ -263,7 +212,7 @@ export class PeerConnection implements Connection {
   async authenticate(token: string) {
     let claims: TokenClaims;
     try {
-      claims = await this.core.opts.tokens.verify(token);
+      claims = await this.core.tokens.verify(token);
     } catch (err) {
       return this.shut(CloseCode.unauthorized, err instanceof TokenError ? err.message : 'token is not valid');
     }
@@ -283,46 +232,31 @@ export class PeerConnection implements Connection {
     // Re-check after the awaits: another socket may have taken the id or filled the mesh meanwhile.
     if (this.isClosed() || !this.admissible(claims)) return;
     if (this.core.cluster) {
-      const claim = await this.core.cluster.claim(session.mesh, this.core.summary(session), this.core.opts.maxPeersPerMesh);
+      const claim = await this.core.cluster.claim(session.mesh, summary(session), this.core.limits.maxPeersPerMesh);
       if (claim === 'duplicate') return this.shut(CloseCode.duplicatePeer, `peer id "${claims.sub}" is already connected`);
-      if (claim === 'full') return this.shut(CloseCode.meshFull, `mesh is full (${this.core.opts.maxPeersPerMesh} peers)`);
+      if (claim === 'full') return this.shut(CloseCode.meshFull, `mesh is full (${this.core.limits.maxPeersPerMesh} peers)`);
       if (this.isClosed() || !this.admissible(claims)) return this.core.cluster.release(session.mesh, session.peerId);
     }
     clearTimeout(this.authTimer);
     this.session = session;
     this.fromSuffix = `,"from":${JSON.stringify(session.peerId)}}`;
-    let peers = this.core.meshes.get(session.mesh);
-    if (!peers) this.core.meshes.set(session.mesh, (peers = new Map()));
-    const remote = this.core.cluster?.remotePeers(session.mesh) ?? [];
-    const others = peers.size + remote.length;
-    // A small mesh is introduced in full (as before); a large one gets a bounded set of neighbours.
-    const complete = others <= OVERLAY.completeUpTo;
-    const ring = this.core.ring(session.mesh);
-    const listed = complete
-      ? [...[...peers.values()].map((c) => this.core.summary(c.session!)), ...remote]
-      : ring.pick(session.peerId, OVERLAY.near, OVERLAY.random, this.core.random).map((id) => this.core.summary(peers.get(id)!.session!));
-    const mine = peers;
+    this.me = summary(session);
     this.presence = new PresenceOutbox({
       send: (frame) => this.core.send(this.socket, frame),
       intervalMs: this.core.presenceIntervalMs,
       now: this.core.now,
-      meshSize: () => mine.size + (this.core.cluster?.remotePeers(session.mesh).length ?? 0),
+      meshSize: () => this.core.localCount(session.mesh) + (this.core.cluster?.remotePeers(session.mesh).length ?? 0),
     });
-    for (const p of listed) this.presence.told(p.peerId);
-    peers.set(session.peerId, this);
-    ring.add(session.peerId);
-    this.core.metrics.peers.inc();
+    const entry = this.core.enter(this);
+    // The peers listed in the welcome are known already: the outbox must not introduce them again.
+    for (const p of entry.listed) this.presence.told(p.peerId);
     this.state = 'open';
     this.armExpiry(claims.exp * 1000);
     this.core.send(this.socket, {
-      type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: listed, meshSize: others + 1, complete,
+      type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: entry.listed, meshSize: entry.meshSize, complete: entry.complete,
       iceServers, limits: this.core.limits, tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(),
     });
-    const me = (this.me = this.core.summary(session));
-    // Everyone in a small mesh hears of the newcomer; in a large one, only the neighbours it was given.
-    if (complete) for (const c of peers.values()) (c !== this && c.presence?.join(me));
-    else for (const p of listed) peers.get(p.peerId)?.presence?.join(me);
-    this.core.cluster?.broadcast(session.mesh, session.peerId, { type: 'peer-joined', peer: me });
+    this.core.joined(this, entry);
     this.core.guard('onJoin hook', () => this.core.hooks.onJoin?.(session));
     this.core.logger.info('peer joined', { peerId: session.peerId, mesh: session.mesh, role: session.role });
     for (const [data, bytes] of this.pending.splice(0)) this.message(data, bytes);
@@ -331,7 +265,7 @@ export class PeerConnection implements Connection {
   async refresh(token: string) {
     let claims: TokenClaims;
     try {
-      claims = await this.core.opts.tokens.verify(token);
+      claims = await this.core.tokens.verify(token);
     } catch (err) {
       if (!this.isClosed()) this.refuse('bad-token', err instanceof TokenError ? err.message : 'token is not valid');
       return;
@@ -355,20 +289,11 @@ export class PeerConnection implements Connection {
   }
 }
 
+/** What peers are told of a session: never its credential or address. */
+export const summary = (s: PeerSession): PeerSummary => ({ peerId: s.peerId, role: s.role, joinedAt: s.joinedAt });
+
 /** Echoes back what the bad frame was (its type), so a client can match the error. */
 function refOf(json: unknown): string | undefined {
   const t = (json as { type?: unknown } | null)?.type;
   return typeof t === 'string' ? t.slice(0, 64) : undefined;
-}
-
-/** Cuts a close reason to what RFC 6455 allows, on a character boundary. */
-function clipReason(reason: string): string {
-  const enc = new TextEncoder();
-  if (enc.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
-  let out = '';
-  for (const ch of reason) {
-    if (enc.encode(out + ch + '…').byteLength > MAX_REASON_BYTES) break;
-    out += ch;
-  }
-  return out + '…';
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../../server/protocol.ts';
 import { createFrameGate } from '../../server/signaling/frame-gate.ts';
-import { createHubHarness } from './support/hub-harness.ts';
+import { createRelayHarness } from './support/relay-harness.ts';
 import { idFor } from '../helpers/test-identity.ts';
 
 /**
@@ -25,10 +25,10 @@ function parkedLookup() {
   };
 }
 
-describe('signaling hub joins', () => {
+describe('signaling relay joins', () => {
   it('registers both of two peers that join a new mesh at the same time', async () => {
     const lookup = parkedLookup();
-    const h = createHubHarness({ hooks: { iceServersFor: lookup.hook } });
+    const h = createRelayHarness({ hooks: { iceServersFor: lookup.hook } });
     const a = h.connect();
     const b = h.connect();
     a.send({ type: 'hello', token: await h.token('a', 'fresh') });
@@ -36,7 +36,7 @@ describe('signaling hub joins', () => {
     await lookup.reached(2);
     lookup.release();
     await Promise.all([a.next('welcome'), b.next('welcome')]);
-    expect(h.hub.peers('fresh').map((p) => p.peerId).sort()).toEqual([idFor('a'), idFor('b')].sort());
+    expect(h.relay.peers('fresh').map((p) => p.peerId).sort()).toEqual([idFor('a'), idFor('b')].sort());
     a.send({ type: 'relay', to: idFor('b'), payload: 1 });
     expect(await b.next('relay')).toMatchObject({ from: idFor('a'), payload: 1 });
     a.socket.close(1000, 'bye');
@@ -46,7 +46,7 @@ describe('signaling hub joins', () => {
 
   it('re-checks the mesh size after the async lookups: the second of two racing joins gets 1008', async () => {
     const lookup = parkedLookup();
-    const h = createHubHarness({ maxPeersPerMesh: 1, hooks: { iceServersFor: lookup.hook } });
+    const h = createRelayHarness({ maxPeersPerMesh: 1, hooks: { iceServersFor: lookup.hook } });
     const a = h.connect();
     const b = h.connect();
     a.send({ type: 'hello', token: await h.token('a') });
@@ -58,12 +58,12 @@ describe('signaling hub joins', () => {
       Promise.all([b.next('welcome'), a.whenClosed()]),
     ]);
     expect(outcomes[1]).toEqual({ code: CloseCode.meshFull, reason: 'mesh is full (1 peers)' });
-    expect(h.hub.peers('default')).toHaveLength(1);
+    expect(h.relay.peers('default')).toHaveLength(1);
   });
 
   it('re-checks the peer id after the async lookups: a racing duplicate gets 4409', async () => {
     const lookup = parkedLookup();
-    const h = createHubHarness({ hooks: { iceServersFor: lookup.hook } });
+    const h = createRelayHarness({ hooks: { iceServersFor: lookup.hook } });
     const token = await h.token('same');
     const a = h.connect();
     const b = h.connect();
@@ -73,23 +73,23 @@ describe('signaling hub joins', () => {
     lookup.release();
     const closed = await Promise.race([a.whenClosed(), b.whenClosed()]);
     expect(closed.code).toBe(CloseCode.duplicatePeer);
-    expect(h.hub.peers('default')).toHaveLength(1);
+    expect(h.relay.peers('default')).toHaveLength(1);
   });
 
   it('keeps the auth timeout running through a token check that never finishes', async () => {
-    const h = createHubHarness({ authTimeoutMs: 50, hooks: { isRevoked: () => new Promise<boolean>(() => undefined) } });
+    const h = createRelayHarness({ authTimeoutMs: 50, hooks: { isRevoked: () => new Promise<boolean>(() => undefined) } });
     const p = h.connect();
     p.send({ type: 'hello', token: await h.token('slow') });
     expect(await p.whenClosed()).toEqual({ code: CloseCode.timeout, reason: 'no welcome within auth timeout' });
   });
 });
 
-describe('signaling hub survives failing control-plane hooks', () => {
+describe('signaling relay survives failing control-plane hooks', () => {
   it('logs throwing and rejecting hooks and carries on', async () => {
     const boom = () => {
       throw new Error('hook exploded');
     };
-    const h = createHubHarness({
+    const h = createRelayHarness({
       hooks: {
         onJoin: boom,
         onLeave: boom,
@@ -113,7 +113,7 @@ describe('signaling hub survives failing control-plane hooks', () => {
   });
 
   it('closes with 1011 when the revocation check itself fails', async () => {
-    const h = createHubHarness({ hooks: { isRevoked: () => Promise.reject(new Error('store down')) } });
+    const h = createRelayHarness({ hooks: { isRevoked: () => Promise.reject(new Error('store down')) } });
     const p = h.connect();
     p.send({ type: 'hello', token: await h.token('x') });
     expect(await p.whenClosed()).toEqual({ code: CloseCode.internalError, reason: 'authentication failed' });
@@ -121,7 +121,7 @@ describe('signaling hub survives failing control-plane hooks', () => {
 
   it('closes with 4403 for a revoked credential, at hello and on refresh', async () => {
     let revoked = false;
-    const h = createHubHarness({ hooks: { isRevoked: async () => revoked } });
+    const h = createRelayHarness({ hooks: { isRevoked: async () => revoked } });
     const p = await h.joinAs('r');
     revoked = true;
     p.send({ type: 'auth', token: await h.token('r') });
@@ -132,34 +132,34 @@ describe('signaling hub survives failing control-plane hooks', () => {
   });
 });
 
-describe('signaling hub lifecycle', () => {
+describe('signaling relay lifecycle', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('refuses sockets that arrive after closeAll with 1001', async () => {
-    const h = createHubHarness();
+    const h = createRelayHarness();
     const a = await h.joinAs('a');
-    h.hub.closeAll(CloseCode.goingAway, 'server shutting down');
+    h.relay.closeAll(CloseCode.goingAway, 'server shutting down');
     expect(a.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     const late = h.connect();
     expect(late.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     await Promise.resolve();
-    expect(h.hub.connectionCount()).toBe(0);
+    expect(h.relay.connectionCount()).toBe(0);
   });
 
   it('clips a close reason to the 123 bytes WebSockets allow instead of failing to close', async () => {
-    const h = createHubHarness();
+    const h = createRelayHarness();
     const p = h.connect({ closeThrowsOverBytes: 123 });
     p.send({ type: 'hello', token: await h.token('kicked') });
     await p.next('welcome');
-    expect(h.hub.kick('default', idFor('kicked'), CloseCode.revoked, 'ü'.repeat(100))).toBe(true);
+    expect(h.relay.kick('default', idFor('kicked'), CloseCode.revoked, 'ü'.repeat(100))).toBe(true);
     expect(p.closed?.code).toBe(CloseCode.revoked);
     expect(new TextEncoder().encode(p.closed!.reason).byteLength).toBeLessThanOrEqual(123);
   });
 
   it('refuses a refreshed token for another role', async () => {
-    const h = createHubHarness();
+    const h = createRelayHarness();
     const p = await h.joinAs('p');
     p.send({ type: 'auth', token: await h.token('p', 'default', 'admin') });
     expect(await p.next('error')).toMatchObject({ code: 'bad-token' });
@@ -168,7 +168,7 @@ describe('signaling hub lifecycle', () => {
 
   it('pings sockets that can ping and closes them 4408 once they stop answering', async () => {
     vi.useFakeTimers();
-    const h = createHubHarness({ idleTimeoutMs: 3000 });
+    const h = createRelayHarness({ idleTimeoutMs: 3000 });
     const pinging = await h.joinAs('pinging', 'default', { ping: true });
     const answering = await h.joinAs('answering', 'default', { ping: true });
     // A socket whose runtime pings by itself (Deno) is left to the runtime's idle timeout.
