@@ -17,9 +17,11 @@ const NODE_BUILTINS: readonly BuiltinSkill[] = [
 export const NODE_BUILTIN_SKILLS: ReadonlyMap<string, SkillDefinition> = new Map(NODE_BUILTINS.map((b) => [b.skill.name, b.skill]));
 
 /**
- * The built-ins hosted when `--skills` is not given: echo, time, llm when an endpoint is
- * configured, chat (answers the hub's chat), sysinfo.
+ * The built-ins hosted when `--skills` is not given: echo, time, sysinfo, chat (answers the hub's
+ * chat), then llm when an endpoint is configured.
  */
 export function defaultNodeSkills(env: Readonly<Record<string, string | undefined>>): string[] {
-  return defaultBuiltins(NODE_BUILTINS, env).map((s) => s.name);
+  // The order users have seen in `serving …` since the first release; llm, when configured, last.
+  const rank = (name: string) => ['echo', 'time', 'sysinfo', 'chat'].indexOf(name) >>> 0;
+  return defaultBuiltins(NODE_BUILTINS, env).map((s) => s.name).sort((a, b) => rank(a) - rank(b));
 }

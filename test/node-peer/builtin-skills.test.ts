@@ -15,7 +15,7 @@ describe('built-in skill registry', () => {
   it('hosts llm by default only with an endpoint; fetch-url never by default', () => {
     expect(names(defaultBuiltins(PORTABLE_BUILTINS, {}))).toEqual(['echo', 'time', 'chat']);
     expect(names(defaultBuiltins(PORTABLE_BUILTINS, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }))).toEqual(['echo', 'time', 'llm', 'chat']);
-    expect(defaultNodeSkills({})).toEqual(['echo', 'time', 'chat', 'sysinfo']);
-    expect(defaultNodeSkills({ OPENAI_API_KEY: 'sk-test' })).toEqual(['echo', 'time', 'llm', 'chat', 'sysinfo']);
+    expect(defaultNodeSkills({})).toEqual(['echo', 'time', 'sysinfo', 'chat']);
+    expect(defaultNodeSkills({ OPENAI_API_KEY: 'sk-test' })).toEqual(['echo', 'time', 'sysinfo', 'chat', 'llm']);
   });
 });
