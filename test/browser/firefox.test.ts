@@ -5,7 +5,7 @@ import { createMesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
 import { agentChannelsOf, recordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
-import { launchFirefox, openFirefoxTab, textOf } from './helpers/firefox.ts';
+import { hubPeerIdOf, launchFirefox, openFirefoxTab, textOf } from './helpers/firefox.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openTab } from './helpers/hub-tabs.ts';
 import { hubSuite } from './helpers/hub-suite.ts';
 import { createInvite } from './helpers/invites.ts';
@@ -57,7 +57,7 @@ describe('Firefox', () => {
       host: createEmptyAgentHost(),
     });
     try {
-      const peerId = await textOf(tab.page, '[data-testid=peer-id]', MESH_WAIT_MS);
+      const peerId = await hubPeerIdOf(tab.page, MESH_WAIT_MS);
       expect(peerId).toMatch(/^k[0-9a-f]{32}$/);
       await tab.page.waitForSelector(`li[data-peer="${node.peerId}"] [data-link-state="open"][data-tier="direct"]`, { timeout: MESH_WAIT_MS });
 
@@ -105,7 +105,7 @@ describe('Firefox', () => {
       host: createEmptyAgentHost(),
     });
     try {
-      const peerId = await textOf(tab.page, '[data-testid=peer-id]', MESH_WAIT_MS);
+      const peerId = await hubPeerIdOf(tab.page, MESH_WAIT_MS);
       await caller.start();
       const res = await caller.call(peerId, 'page-info', null);
       expect(res).toMatchObject({ tier: 'direct', output: { title: 'tabmesh hub' } });

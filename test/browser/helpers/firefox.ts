@@ -50,3 +50,9 @@ export async function textOf(page: Page, selector: string, timeoutMs: number): P
   const el = await page.waitForSelector(selector, { timeout: timeoutMs });
   return (await el!.evaluate((e) => e.textContent)) ?? '';
 }
+
+/** The hub tab's full peer id: the status bar shows a name and a shortened id, the full id is its `data-peer-id`. */
+export async function hubPeerIdOf(page: Page, timeoutMs: number): Promise<string> {
+  const el = await page.waitForSelector('[data-testid=peer-id][data-peer-id]', { timeout: timeoutMs });
+  return (await el!.evaluate((e) => e.getAttribute('data-peer-id'))) ?? '';
+}
