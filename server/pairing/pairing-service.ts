@@ -19,6 +19,8 @@ interface CodeRecord { code: string; mesh: string; role: Role; kind: 'code' | 'i
 
 /** An outstanding (not yet redeemed, not expired) invite as the admin's list shows it. */
 export interface InviteView { code: string; role: Role; autoApprove: boolean; createdAt?: number; expiresAt: number }
+/** An outstanding 6-digit CLI pairing code as the admin's list shows it. */
+export interface PairingCodeView { code: string; role: Role; createdAt?: number; expiresAt: number }
 interface RequestRecord extends PairingRequestView { secretHash: string }
 interface DeviceRecord extends DeviceView { tokenHash: string }
 
@@ -29,6 +31,10 @@ export interface PairingService {
   listInvites(mesh: string): Promise<InviteView[]>;
   /** Withdraws an outstanding invite so it can no longer be redeemed; 404 when unknown, used or expired. */
   revokeInvite(mesh: string, code: string): Promise<InviteView>;
+  /** 6-digit pairing codes of `mesh` that can still be redeemed, newest first. */
+  listCodes(mesh: string): Promise<PairingCodeView[]>;
+  /** Withdraws an outstanding pairing code so it can no longer be redeemed; 404 when unknown, used or expired. */
+  revokeCode(mesh: string, code: string): Promise<PairingCodeView>;
   /** Public: exchanges a code for a pending request; the secret authorises polling for the result. */
   redeem(code: string, name: string, ip: string): Promise<{ requestId: string; secret: string; status: PairingStatus }>;
   /** Public: the request's status; once approved, the device token exactly once (then `delivered`). */
@@ -46,6 +52,11 @@ export interface PairingService {
 const inviteView = (r: CodeRecord): InviteView => ({
   code: r.code, role: r.role, autoApprove: r.autoApprove, expiresAt: r.expiresAt, ...(r.createdAt !== undefined ? { createdAt: r.createdAt } : {}),
 });
+
+const codeView = (r: CodeRecord): PairingCodeView => ({
+  code: r.code, role: r.role, expiresAt: r.expiresAt, ...(r.createdAt !== undefined ? { createdAt: r.createdAt } : {}),
+});
+const KIND_WORDS = { invite: 'invite', code: 'pairing code' } as const;
 
 const TOKEN_PATTERN = /^tmd_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{20,64})$/;
 /** The longest token lifetime config allows (86,400 s) plus a minute of clock slack. */
@@ -73,12 +84,32 @@ export function createPairingService(opts: {
     return next;
   };
 
+  /** The outstanding codes of one kind, newest first. */
+  const outstanding = async (mesh: string, kind: CodeRecord['kind']): Promise<CodeRecord[]> => {
+    const t = now();
+    return (await store.list<CodeRecord>('pair-code'))
+      .filter((r) => r.kind === kind && r.mesh === mesh && r.expiresAt > t)
+      .sort((a, b) => b.expiresAt - a.expiresAt);
+  };
+
+  /** Deletes an outstanding code of `kind`; a redemption racing this call wins or loses as a whole. */
+  const withdraw = async (mesh: string, code: string, kind: CodeRecord['kind']): Promise<CodeRecord> => {
+    const record = await store.get<CodeRecord>('pair-code', code);
+    if (!record || record.kind !== kind || record.mesh !== mesh || record.expiresAt <= now()) {
+      throw new HttpError(404, 'not-found', `no outstanding ${KIND_WORDS[kind]} "${code}" (unknown, already used or expired)`);
+    }
+    // swap, not delete: a redemption racing this call wins or loses as a whole.
+    if (!(await store.swap('pair-code', code, record, undefined))) throw new HttpError(404, 'not-found', `${KIND_WORDS[kind]} "${code}" was used meanwhile`);
+    return record;
+  };
+
   return {
     async createCode(mesh, role) {
       for (;;) {
         const code = randomPairingCode();
-        const expiresAt = now() + limits.codeTtlMs;
-        if (await store.create<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'code', autoApprove: false, expiresAt }, limits.codeTtlMs)) {
+        const createdAt = now();
+        const expiresAt = createdAt + limits.codeTtlMs;
+        if (await store.create<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'code', autoApprove: false, expiresAt, createdAt }, limits.codeTtlMs)) {
           return { code, expiresAt };
         }
       }
@@ -89,23 +120,10 @@ export function createPairingService(opts: {
       await store.put<CodeRecord>('pair-code', code, { code, mesh, role, kind: 'invite', autoApprove, expiresAt, createdAt: now() }, ttlSeconds * 1000);
       return { code, expiresAt };
     },
-    async listInvites(mesh) {
-      const t = now();
-      return (await store.list<CodeRecord>('pair-code'))
-        .filter((r) => r.kind === 'invite' && r.mesh === mesh && r.expiresAt > t)
-        .map(inviteView)
-        .sort((a, b) => b.expiresAt - a.expiresAt);
-    },
-    async revokeInvite(mesh, code) {
-      const record = await store.get<CodeRecord>('pair-code', code);
-      // Pairing codes are not listed, so they cannot be withdrawn here either: the 404 says so.
-      if (!record || record.kind !== 'invite' || record.mesh !== mesh || record.expiresAt <= now()) {
-        throw new HttpError(404, 'not-found', `no outstanding invite "${code}" (unknown, already used or expired)`);
-      }
-      // swap, not delete: a redemption racing this call wins or loses as a whole.
-      if (!(await store.swap('pair-code', code, record, undefined))) throw new HttpError(404, 'not-found', `invite "${code}" was used meanwhile`);
-      return inviteView(record);
-    },
+    listInvites: async (mesh) => (await outstanding(mesh, 'invite')).map(inviteView),
+    revokeInvite: async (mesh, code) => inviteView(await withdraw(mesh, code, 'invite')),
+    listCodes: async (mesh) => (await outstanding(mesh, 'code')).map(codeView),
+    revokeCode: async (mesh, code) => codeView(await withdraw(mesh, code, 'code')),
     async redeem(code, name, ip) {
       await guard.admit(ip);
       const record = await store.get<CodeRecord>('pair-code', code);

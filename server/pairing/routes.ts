@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { ApproveSchema, INVITE_CODE_PATTERN, InviteCreateSchema, PairingCodeCreateSchema, PairingRedeemSchema } from '../protocol.ts';
+import { ApproveSchema, INVITE_CODE_PATTERN, InviteCreateSchema, PAIRING_CODE_PATTERN, PairingCodeCreateSchema, PairingRedeemSchema } from '../protocol.ts';
 import type { PairingService } from './pairing-service.ts';
 
 type Auth = (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>;
@@ -25,6 +25,15 @@ export function mountPairingRoutes(
   api.post('/pairing/codes', admin, async (c) => {
     const body = await optionalJson(c, () => readJson(c, PairingCodeCreateSchema));
     return c.json(await pairing.createCode(c.var.auth.mesh, 'role' in body && body.role ? body.role : 'agent'), 201);
+  });
+  api.get('/pairing/codes', admin, async (c) => {
+    c.header('cache-control', 'no-store');
+    return c.json({ codes: await pairing.listCodes(c.var.auth.mesh) });
+  });
+  api.delete('/pairing/codes/:code', admin, async (c) => {
+    const code = c.req.param('code');
+    if (!PAIRING_CODE_PATTERN.test(code)) throw new HttpError(400, 'invalid-param', 'code: must be a 6-digit pairing code');
+    return c.json({ pairingCode: await pairing.revokeCode(c.var.auth.mesh, code) });
   });
   api.post('/invites', admin, async (c) => {
     const body = await optionalJson(c, () => readJson(c, InviteCreateSchema));

@@ -46,7 +46,7 @@ describe('the hub as a person uses it', () => {
     expect(await axeViolations(admin.page), 'axe on the empty mesh').toEqual([]);
   });
 
-  it('keeps invites listed across views, and a revoked invite can no longer be redeemed', async () => {
+  it('keeps invites and pairing codes listed across views; revoked, an invite can no longer be redeemed and a code is withdrawn', async () => {
     const { page } = admin;
     await page.getByTestId('empty-mesh').getByRole('button', { name: 'Create invite link' }).click();
     const item = page.locator('[data-testid=invite-list] li[data-invite]');
@@ -61,6 +61,23 @@ describe('the hub as a person uses it', () => {
     await page.locator(`li[data-invite="${code}"]`).waitFor({ state: 'detached' });
     const redeem = await fetch(`${suite.server.url}/api/pairing/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: 'late' }) });
     expect(redeem.status).toBe(404);
+
+    // A CLI pairing code is listed next to the invites and revoked the same way.
+    const addNode = page.getByTestId('add-node');
+    await addNode.getByRole('button', { name: /^(Get a|New) pairing code$/ }).click();
+    const shown = addNode.getByTestId('pairing-code').locator('strong');
+    await shown.waitFor();
+    const pin = (await shown.textContent())!;
+    const listedCode = addNode.locator(`[data-testid=pairing-code-list] li[data-pairing-code="${pin}"]`);
+    await listedCode.waitFor();
+    expect(((await (await apiAsAdmin('/api/pairing/codes')).json()) as { codes: Array<{ code: string }> }).codes.map((c) => c.code)).toContain(pin);
+    page.once('dialog', (d) => void d.accept());
+    await listedCode.getByRole('button', { name: `Revoke pairing code ${pin}` }).click();
+    await listedCode.waitFor({ state: 'detached' });
+    await addNode.getByTestId('pairing-code').waitFor({ state: 'detached' });
+    // Withdrawn on the server (not redeemed here: redemptions share a 5-a-minute limit per address;
+    // test/control-plane/pairing-codes.test.ts redeems a revoked code).
+    expect(((await (await apiAsAdmin('/api/pairing/codes')).json()) as { codes: Array<{ code: string }> }).codes.map((c) => c.code)).not.toContain(pin);
 
     // A pairing request puts a badge on the Admin tab until it is decided.
     const fresh = (await (await apiAsAdmin('/api/invites', { method: 'POST', body: JSON.stringify({}) })).json()) as { code: string };

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, 'public' | 'bearer' | 'admin' | 'key' | 'metrics'
   'GET /api/tasks/:id': 'bearer',
   'PATCH /api/tasks/:id': 'bearer',
   'POST /api/pairing/codes': 'admin',
+  'GET /api/pairing/codes': 'admin',
+  'DELETE /api/pairing/codes/:code': 'admin',
   'POST /api/invites': 'admin',
   'GET /api/invites': 'admin',
   'DELETE /api/invites/:code': 'admin',

@@ -2,7 +2,6 @@ import type { Identity } from '../../server/protocol/identity.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createAuthedFetch, type AuthedFetch } from './authed-api.ts';
 import { ApiError } from './http.ts';
-import { redeemCode, waitForApproval } from './pairing-client.ts';
 import { createTokenSource } from './token-source.ts';
 
 /** How a page proves it may join: exactly one of these. */
@@ -60,6 +59,8 @@ export async function resolveCredentials(
   let secret = o.deviceToken ?? o.apiKey;
   let paired: { deviceToken: string; deviceId: string } | undefined;
   if (o.invite !== undefined) {
+    // Pairing happens once per device: later joins use the device token, so it loads on demand.
+    const { redeemCode, waitForApproval } = await import('./pairing-client.ts');
     const pending = await redeemCode(o.invite.trim().toUpperCase(), ctx.name, ctx.base);
     ctx.onPairing?.({ status: 'waiting', requestId: pending.requestId });
     const outcome = await waitForApproval(pending, ctx.signal ?? new AbortController().signal, ctx.base);

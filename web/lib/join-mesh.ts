@@ -1,10 +1,10 @@
 import { generateIdentity, type Identity } from '../../server/protocol/identity.ts';
-import type { AgentHost } from '../mesh/agent-host.ts';
+import { SkillError, type AgentHost } from '../mesh/agent-host.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createMesh } from '../mesh/mesh.ts';
 import type { AgentChannelAdopter } from '../mesh/agent-channels.ts';
 import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
-import { combineHosts, pageAgentHost, pageSkillDefinitions, type PageSkill } from './page-skills.ts';
+import type { PageSkill } from './page-skills.ts';
 import { createPeerHandle, type TabmeshPeer } from './peer-handle.ts';
 
 export interface JoinOptions extends CredentialOptions {
@@ -36,6 +36,13 @@ export interface JoinOptions extends CredentialOptions {
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
+/** The host of a page that offers no skills: nothing to run, nothing to release. */
+const NO_AGENTS: AgentHost = {
+  agents: () => [],
+  run: (skill) => Promise.reject(new SkillError('unknown-skill', `this page has no skill "${skill}"`)),
+  close: async () => undefined,
+};
+
 /**
  * Joins the mesh from any web page: proves the credential, starts the page's agents, connects to
  * the signaling server and resolves once welcomed. Rejects with a TypeError for bad options and a
@@ -46,7 +53,11 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   if (!/^https?:\/\//.test(base)) throw new TypeError('joinMesh: url must be an http(s) origin (no page origin to default to)');
   const agentName = opts.agentName ?? 'page';
   if (!NAME.test(agentName)) throw new TypeError(`joinMesh: agentName "${agentName}" must be 1-64 chars of a-z 0-9 _ . -`);
-  const pageDefs = pageSkillDefinitions(opts.skills ?? {});
+  const skills = opts.skills ?? {};
+  // Running skills (schema checks, streaming) is loaded only by pages that offer some: a page that
+  // only calls others leaves it out (the library's size budget, docs/browser-library.md "Size").
+  const pageSkills = Object.keys(skills).length || opts.workers?.length ? await import('./page-skills.ts') : undefined;
+  const pageDefs = pageSkills?.pageSkillDefinitions(skills) ?? [];
   const workers = (opts.workers ?? []).map((w, i) => {
     if (!NAME.test(w?.name ?? '')) throw new TypeError(`joinMesh: workers[${i}].name must be 1-64 chars of a-z 0-9 _ . -`);
     return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
@@ -55,7 +66,7 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   const identity = opts.identity ?? (await generateIdentity(false)).identity;
 
   // Agents first: a skills module that fails to load must not cost the page its invite (single use).
-  const hosts: AgentHost[] = [pageAgentHost(agentName, pageDefs)];
+  const hosts: AgentHost[] = pageSkills ? [pageSkills.pageAgentHost(agentName, pageDefs)] : [];
   let adopter: AgentChannelAdopter | undefined;
   if (workers.length) {
     // Loaded only by pages that offer Worker skills: comlink and the Worker host stay out of the
@@ -64,7 +75,7 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
     adopter = started.adopter;
     hosts.push(started.host);
   }
-  const host = combineHosts(hosts);
+  const host = pageSkills ? pageSkills.combineHosts(hosts) : NO_AGENTS;
   let creds;
   try {
     creds = await resolveCredentials(opts, {

@@ -9,11 +9,11 @@ const outDir = join(root, 'web/dist/lib');
 
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
- * for < 25 KB; the mesh core alone (createMesh) weighs 24.5 KB gzip, so the library (31.2 KB on
- * 2026-12-07) does not meet it yet: this budget stops growth while the core is trimmed
- * (docs/browser-library.md "Size").
+ * for < 25 KB; with the sealed relay, the task runner, pairing and page skills loaded on first use
+ * it is 27.0 KB (2026-12-07), so this budget (28 KB) stops growth while the rest of the mesh core
+ * is trimmed (docs/browser-library.md "Size").
  */
-export const LIBRARY_BUDGET_BYTES = 32 * 1024;
+export const LIBRARY_BUDGET_BYTES = 28 * 1024;
 
 /**
  * Weighs the built library as the hub's budget does: the entry and the chunks it imports
@@ -62,6 +62,25 @@ function weighAndCopyExample(): Plugin {
 }
 
 /**
+ * Vite wraps each dynamic import in a helper that first preloads the imported chunk's own imports
+ * (`<link rel=modulepreload>`). The library's on-demand chunks import only what the page loaded
+ * already, so the helper would be 0.5 KB gzip of dead weight in the initial load: this plugin
+ * makes it a plain call (with `modulePreload: false` there is nothing to preload anyway).
+ */
+function plainDynamicImports(): Plugin {
+  const helper = '\0vite/preload-helper.js';
+  return {
+    name: 'tabmesh-plain-dynamic-imports',
+    enforce: 'pre',
+    apply: 'build',
+    load: (id) => (id === helper ? 'export const __vitePreload = (load) => load();' : undefined),
+  };
+}
+
+/** Code shared by the entry and the on-demand chunks: one file, not one small chunk per module (each costs gzip overhead). */
+const SHARED = /node_modules\/valibot\/|server\/protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(binary-values|agent-host|errors|seal-keys|task-payload|skill-outcome)\.ts|web\/lib\/http\.ts/;
+
+/**
  * Builds the browser library (web/lib/index.ts) into web/dist/lib/tabmesh.js, an ES module (the
  * `tabmesh/browser` export, served by the server at /lib/tabmesh.js). Runs after the hub's build,
  * which empties web/dist.
@@ -77,6 +96,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: false,
+    modulePreload: false,
     minify: process.env.TABMESH_LIB_NOMINIFY !== '1',
     rollupOptions: {
       input: { tabmesh: join(root, 'web/lib/index.ts') },
@@ -84,9 +104,12 @@ export default defineConfig({
       // valibot schema builders (`v.object(…)` at module level) have no side effects: schemas of
       // server/protocol that the browser never validates can then be dropped.
       treeshake: { manualPureFunctions: ['v'] },
-      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' },
+      output: {
+        format: 'es',
+        manualChunks: (id: string) => (SHARED.test(id) ? 'core' : undefined),
+        entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' },
     },
   },
   worker: { format: 'es', rollupOptions: { output: { entryFileNames: '[name]-[hash].js' } } },
-  plugins: [weighAndCopyExample()],
+  plugins: [plainDynamicImports(), weighAndCopyExample()],
 });

@@ -38,7 +38,9 @@ export type { MessageRouter, RouterOptions } from './message-router.ts';
 export { createPendingRequests } from './pending-requests.ts';
 export type { PendingRequests, RequestOptions, RequestOutcome } from './pending-requests.ts';
 /** Runs server-assigned tasks (`task-assigned` pushes) on the AgentHost and PATCHes their results (used by the mesh). */
-export { createTaskRunner, parseTask } from './task-runner.ts';
+// The runner itself loads on the first assignment (lazy-task-runner.ts): a static export here would
+// pull it into every bundle of this barrel (the hub's first load).
+export { parseTask } from './task-payload.ts';
 export type { TaskRunner, TaskRunnerOptions } from './task-runner.ts';
 /** Agent channels: DataChannels of their own for agents (browser: handed to their Workers). */
 export { serveAgentChannel } from './agent-channel-server.ts';

@@ -11,12 +11,13 @@ import { createMessageRouter } from './message-router.ts';
 import { createMeshCalls } from './mesh-calls.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
-import { createSealKeys } from './relay-seal.ts';
+import { createSealKeys } from './seal-keys.ts';
 import { createPendingRequests } from './pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSharedTimers } from './shared-timers.ts';
 import { createSignalingClient } from './signaling-client.ts';
-import { createTaskRunner, parseTask } from './task-runner.ts';
+import { createLazyTaskRunner } from './lazy-task-runner.ts';
+import { parseTask } from './task-payload.ts';
 
 export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
 
@@ -65,7 +66,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
   });
-  const tasks = createTaskRunner({
+  const tasks = createLazyTaskRunner({
     url: opts.url,
     host: opts.host,
     fetch: opts.platform.fetch,

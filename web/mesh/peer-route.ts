@@ -7,7 +7,7 @@ import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts
 import { decodeMessage, encodeCheckedMessage } from './message-codec.ts';
 import { createPeerLink } from './peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
-import { createRelaySeal } from './relay-seal.ts';
+import { createLazyRelaySeal } from './lazy-relay-seal.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
 
@@ -48,7 +48,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   });
 
   // Fallback-tier frames are sealed end to end: the relaying server cannot read, forge or replay them.
-  const seal = createRelaySeal({
+  const seal = createLazyRelaySeal({
     localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
     ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
     sendHello: (hello) => signaling.relay(peerId, hello),

@@ -6,6 +6,9 @@ import { MeshError } from './errors.ts';
 import type { LinkAuthenticator, LinkVerdict } from './link-identity.ts';
 import type { Clock } from './platform.ts';
 import { createReplayWindow, type ReplayWindow } from './replay-window.ts';
+import { ECDH, type SealKeys } from './seal-keys.ts';
+
+export { createSealKeys, type SealKeys } from './seal-keys.ts';
 
 /**
  * End-to-end protection of the fallback tier (docs/architecture.md "Sealed relay"): the server
@@ -22,27 +25,9 @@ export interface RelaySeal {
   readonly verified: boolean;
 }
 
-/** This mesh's ephemeral ECDH key, made on first use and shared by every RelaySeal. */
-export interface SealKeys {
-  get(): Promise<{ privateKey: CryptoKey; raw: string }>;
-}
-
-const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 /** Answers to hellos per remote key, and our own unanswered re-sends: bounded both ways. */
 const MAX_HELLOS = 4;
 const utf8 = new TextEncoder();
-
-/** Creates the per-mesh ECDH key holder (non-extractable private key). */
-export function createSealKeys(): SealKeys {
-  let keys: Promise<{ privateKey: CryptoKey; raw: string }> | undefined;
-  return {
-    get: () =>
-      (keys ??= crypto.subtle.generateKey(ECDH, false, ['deriveBits']).then(async (pair) => ({
-        privateKey: pair.privateKey,
-        raw: toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey))),
-      }))),
-  };
-}
 
 interface Session {
   remoteEcdh: string;
@@ -51,8 +36,8 @@ interface Session {
   seen: ReplayWindow;
 }
 
-/** Creates the seal for `remoteId`; `sendHello` puts a hello in a `relay` frame to it. */
-export function createRelaySeal(o: {
+/** What a seal for `remoteId` needs; `sendHello` puts a hello in a `relay` frame to it. */
+export interface RelaySealOptions {
   localId: string;
   remoteId: string;
   auth: LinkAuthenticator;
@@ -65,7 +50,10 @@ export function createRelaySeal(o: {
   onProblem: (code: 'seal-refused' | 'identity-failed', message: string, verdict?: LinkVerdict) => void;
   /** Waiting for the remote's hello this long fails `seal`, ms (default 5000). */
   timeoutMs?: number;
-}): RelaySeal {
+}
+
+/** Creates the seal for `remoteId`; `sendHello` puts a hello in a `relay` frame to it. */
+export function createRelaySeal(o: RelaySealOptions): RelaySeal {
   const timeoutMs = o.timeoutMs ?? 5000;
   // Both directions share the key; the first nonce byte keeps their nonces apart.
   const outDir = o.localId < o.remoteId ? 0 : 1;

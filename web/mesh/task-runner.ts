@@ -1,10 +1,13 @@
-import { TaskSchema, validate, type Task, type TaskUpdate } from '../../server/protocol.ts';
+import type { Task, TaskUpdate } from '../../server/protocol.ts';
 import type { AgentHost } from './agent-host.ts';
 import { createBackoff } from '../../server/protocol/backoff.ts';
 import { hasBinary } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
 import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
+import { parseTask } from './task-payload.ts';
+
+export { parseTask } from './task-payload.ts';
 
 /**
  * Runs the tasks the control plane assigns to this peer (`task-assigned` pushes on the
@@ -45,12 +48,6 @@ export interface TaskRunner {
   running(): number;
   /** Aborts running and queued tasks, reports them failed (`stopped`); waits at most `graceMs` (2000) for the reports. */
   stop(graceMs?: number): Promise<void>;
-}
-
-/** A `task-assigned` / `task-updated` payload checked against the protocol's TaskSchema. */
-export function parseTask(payload: unknown): { ok: true; value: Task } | { ok: false; message: string } {
-  const parsed = validate(TaskSchema, payload);
-  return parsed.ok ? parsed : { ok: false, message: `task payload ${parsed.message}` };
 }
 
 interface Job {

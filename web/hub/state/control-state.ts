@@ -29,6 +29,10 @@ export const devices = signal<DeviceView[]>([]);
 export interface InviteView { code: string; url: string; role: Role; autoApprove: boolean; createdAt?: number; expiresAt: number }
 /** Outstanding invites: kept here so they survive switching views. */
 export const invites = signal<InviteView[]>([]);
+/** An outstanding 6-digit CLI pairing code (GET /api/pairing/codes). */
+export interface PairingCodeView { code: string; role: Role; createdAt?: number; expiresAt: number }
+/** Outstanding pairing codes, listed next to the invites. */
+export const pairingCodes = signal<PairingCodeView[]>([]);
 /** The last refresh error, or undefined when the control plane answered. */
 export const controlError = signal<string | undefined>(undefined);
 
@@ -94,14 +98,16 @@ export function stopControlPolling(): void {
   for (const p of [...active]) p.stop();
 }
 
-/** Reloads the approval queue, device list and outstanding invites (admin only). */
+/** Reloads the approval queue, device list, outstanding invites and pairing codes (admin only). */
 export async function refreshAdmin(api: AuthedFetch): Promise<void> {
-  const [r, d, i] = await Promise.all([
+  const [r, d, i, c] = await Promise.all([
     api<{ requests: PairingRequestView[] }>('/api/pairing/requests'),
     api<{ devices: DeviceView[] }>('/api/devices'),
     api<{ invites: InviteView[] }>('/api/invites'),
+    api<{ codes: PairingCodeView[] }>('/api/pairing/codes'),
   ]);
   pairingRequests.value = r.requests;
   devices.value = d.devices;
   invites.value = i.invites;
+  pairingCodes.value = c.codes;
 }

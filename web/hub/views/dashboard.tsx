@@ -6,7 +6,7 @@ import { agentTransports } from '../state/agent-transports.ts';
 import { meshLinks } from '../state/mesh-links.ts';
 import { links, livePeers } from '../state/mesh-state.ts';
 import { peerNames, selfPeerId } from '../state/peer-names.ts';
-import { startPeerRuntime, type PeerRuntime } from '../state/peer-runtime.ts';
+import type { PeerRuntime } from '../state/peer-runtime.ts';
 import { PeerList, peerRows } from './peer-list.tsx';
 import { StatusBar } from './status-bar.tsx';
 import { LazyView } from './lazy-view.tsx';
@@ -62,7 +62,9 @@ export function Dashboard(props: { session: SignedIn }) {
     const polling = startControlPolling(session.api, session.role === 'admin');
     let stopped = false;
     let started: PeerRuntime | undefined;
-    startPeerRuntime(session, () => void polling.refresh()).then(
+    // The mesh core, the Worker host and chat load after the first screen is up: evaluated in
+    // one task with the rest they made the first visit's longest task (docs/hub.md "Size").
+    import('../state/peer-runtime.ts').then((m) => m.startPeerRuntime(session, () => void polling.refresh())).then(
       (r: PeerRuntime) => (stopped ? void r.stop() : ((started = r), setRuntime(r))),
       (err: Error) => setRuntimeError(err.message),
     );

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { SignedIn } from '../session/session-state.ts';
-import { invites, refreshAdmin, type InviteView } from '../state/control-state.ts';
+import { invites, pairingCodes, refreshAdmin, type InviteView } from '../state/control-state.ts';
 import { CommandLine, CopyButton, ShareButton } from './copy-button.tsx';
 import { QrCode } from './qr-code.tsx';
 
@@ -79,23 +79,43 @@ export function Invites(props: { session: SignedIn; heading?: string }) {
   );
 }
 
-/** A pairing code and the exact `tabmesh node` command for a Pi or any computer with Node.js 20. */
+/**
+ * A pairing code and the exact `tabmesh node` command for a Pi or any computer with Node.js 20;
+ * every outstanding code is listed with revoke (a code read over someone's shoulder can be withdrawn).
+ */
 export function AddNode(props: { session: SignedIn; heading?: string }) {
   const [code, setCode] = useState<{ code: string; expiresAt: number } | undefined>();
   const { busy, error, act } = useAdminAction(props.session);
+  const api = props.session.api;
   const command = `tabmesh node --url ${location.origin} --code ${code?.code ?? 'CODE'} --name pi-kitchen --skills echo,time,sysinfo`;
+  const revoke = (c: string) => confirm(`Revoke pairing code ${c}? It stops working at once.`)
+    && void act(c, async () => {
+      await api(`/api/pairing/codes/${c}`, { method: 'DELETE' });
+      if (code?.code === c) setCode(undefined);
+    });
   return (
     <section class="panel stack" data-testid="add-node" aria-labelledby="add-node-h">
       <h2 id="add-node-h">{props.heading ?? 'Pairing code for a CLI'}</h2>
       <p class="small muted">On a Raspberry Pi (64-bit OS, Node.js 20, tabmesh installed: see docs/raspberry-pi.md) run this; it waits until you approve it under <strong>Pairing requests</strong>.</p>
       {error && <p class="error small" role="alert">{error}</p>}
       <div class="row">
-        <button type="button" class="ghost" disabled={!!busy} onClick={() => void act('code', async () => setCode(await props.session.api<{ code: string; expiresAt: number }>('/api/pairing/codes', { method: 'POST', json: {} })))}>
+        <button type="button" class="ghost" disabled={!!busy} onClick={() => void act('code', async () => setCode(await api<{ code: string; expiresAt: number }>('/api/pairing/codes', { method: 'POST', json: {} })))}>
           {code ? 'New pairing code' : 'Get a pairing code'}
         </button>
         {code && <span data-testid="pairing-code">Code <strong class="mono">{code.code}</strong> <span class="muted small">(single use, expires {new Date(code.expiresAt).toLocaleTimeString()})</span></span>}
       </div>
       <CommandLine command={command} what="tabmesh node command" />
+      {pairingCodes.value.length > 0 && (
+        <ul class="list" data-testid="pairing-code-list" aria-label="Outstanding pairing codes">
+          {pairingCodes.value.map((c) => (
+            <li key={c.code} data-pairing-code={c.code} class="row">
+              <strong class="mono">{c.code}</strong>
+              <span class="muted small">expires {new Date(c.expiresAt).toLocaleTimeString()}</span>
+              <button type="button" class="danger small" disabled={!!busy} aria-label={`Revoke pairing code ${c.code}`} onClick={() => revoke(c.code)}>Revoke</button>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }
