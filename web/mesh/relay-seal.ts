@@ -1,5 +1,5 @@
 import {
-  fromBase64, fromBase64Url, SealedFrameSchema, SealHelloSchema, sealHelloText, signText, toBase64, toBase64Url, validate, verifyText,
+  fromBase64, fromBase64Url, SealedFrameSchema, SealHelloSchema, sealHelloText, signText, toBase64, validate, verifyText,
   type SealedFrame, type SealHello,
 } from '../../server/protocol.ts';
 import { MeshError } from './errors.ts';
