@@ -97,12 +97,23 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
   };
   let sweeps = 0;
 
+  /** Sets the mirror to the task as stored now (after a lost swap wrote the loser's state to it). */
+  const remirror = async (mesh: string, id: string) => {
+    const current = await store.get<Task>(tasksNs(mesh), id);
+    await (current ? mirror(current) : store.delete(openNs(mesh), id));
+  };
+
   /** Moves `from` to `next` only if nobody changed it meanwhile; the loser gets false. */
   const transition = async (from: Task, next: Task): Promise<boolean> => {
+    // The mirror write goes out with the swap, not after it: the embedded store commits both in
+    // one transaction (a lifecycle's commits were most of its cost). The transition stands even
+    // if the mirror write fails (store hiccup); a lost swap puts the mirror back; the sweep
+    // repairs what either leaves stale.
+    const mirrored = mirror(next).catch(() => undefined);
     const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next));
+    await mirrored;
+    if (!ok) await remirror(from.mesh, from.id).catch(() => undefined);
     if (ok) {
-      // The transition stands even if the mirror write fails (store hiccup): the sweep repairs it.
-      await mirror(next).catch(() => undefined);
       opts.onTransition?.(next.state, next);
       if (next.state === 'assigned' && next.targetPeer) push(next.mesh, next.targetPeer, { type: 'task-assigned', payload: next });
       if (next.state !== 'assigned') push(next.mesh, next.submitter, { type: 'task-updated', payload: next });
@@ -182,10 +193,10 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         ...(body.to && !body.to.includes(':') ? { targetPeer: body.to } : {}),
         ...(body.to?.includes(':') ? { agentId: body.to } : {}),
       };
-      // Mirror first: a crash between the two writes leaves a mirror without a task (the sweep drops
+      // Mirror first, sent with the task (one commit in the embedded store; in this order on Redis's
+      // connection): a crash between the two writes leaves a mirror without a task (the sweep drops
       // it), never an open task the partial sweeps cannot see.
-      await mirror(task);
-      await store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs);
+      await Promise.all([mirror(task), store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs)]);
       // The request-id claim decides concurrent retries: the loser drops its task. A claim that
       // reads as lost may be our own write answered late (a store client resends after a drop).
       const claimKey = `${submitter}:${body.requestId}`;

@@ -54,4 +54,21 @@ describe('open tasks are mirrored so submit and routing never read the finished 
     expect(open.map((t) => [t.id, t.state])).toEqual([[b.task.id, 'assigned']]);
     expect((await store.get<Task>('tasks:m', b.task.id))!.state).toBe('assigned');
   });
+
+  it('a transition that loses its swap (another instance changed the task) puts the mirror back to the stored task', async () => {
+    const { store: base, registry } = setup();
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    // The mirror write goes out with the swap; here the swap loses: the task was cancelled first.
+    const store: Store = {
+      ...base,
+      swap: async (ns, id, expected, next, ttl) => {
+        if (ns === 'tasks:m') await base.put(ns, id, { ...(expected as Task), state: 'failed', error: { code: 'cancelled', message: 'x' } });
+        return base.swap(ns, id, expected, next, ttl);
+      },
+    };
+    const queue = createTaskQueue({ store, registry, now: Date.now, push: () => undefined });
+    const { task } = await submit(queue, 'a');
+    expect(task.state).toBe('failed');
+    expect(await store.list('tasks-open:m')).toEqual([]);
+  });
 });
