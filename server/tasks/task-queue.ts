@@ -193,15 +193,23 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         ...(body.to && !body.to.includes(':') ? { targetPeer: body.to } : {}),
         ...(body.to?.includes(':') ? { agentId: body.to } : {}),
       };
-      // Mirror first, sent with the task (one commit in the embedded store; in this order on Redis's
-      // connection): a crash between the two writes leaves a mirror without a task (the sweep drops
-      // it), never an open task the partial sweeps cannot see.
-      await Promise.all([mirror(task), store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs)]);
-      // The request-id claim decides concurrent retries: the loser drops its task. A claim that
-      // reads as lost may be our own write answered late (a store client resends after a drop).
+      // Mirror, task, then the request-id claim, sent at once (one commit in the embedded store; in
+      // this order on Redis's connection, so whoever sees the claim finds the task): a crash between
+      // the writes leaves a mirror without a task (the sweep drops it), never an open task the
+      // partial sweeps cannot see. The claim decides concurrent retries: the loser drops its task.
       const claimKey = `${submitter}:${body.requestId}`;
-      const won = (await store.create(requestsNs(mesh), claimKey, task.id, ttlMs + limits.retentionMs))
-        || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
+      const [written, claimed] = await Promise.allSettled([
+        Promise.all([mirror(task), store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs)]),
+        store.create(requestsNs(mesh), claimKey, task.id, ttlMs + limits.retentionMs),
+      ]);
+      if (written.status === 'rejected') {
+        // A claim must never name a task that was not stored (retries would get 409 until it expired).
+        if (claimed.status === 'fulfilled' && claimed.value) await store.swap(requestsNs(mesh), claimKey, task.id, undefined).catch(() => undefined);
+        throw written.reason;
+      }
+      if (claimed.status === 'rejected') throw claimed.reason;
+      // A claim that reads as lost may be our own write answered late (a store client resends after a drop).
+      const won = claimed.value || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
       if (!won) {
         await store.delete(tasksNs(mesh), task.id);
         await store.delete(openNs(mesh), task.id);
