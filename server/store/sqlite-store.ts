@@ -49,7 +49,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
   let closed = false;
   // Commits wait a turn under NORMAL too: a commit (WAL append) costs more than the statements in
   // it, and with requests in flight a turn gathers several (8 task lifecycles in flight: about
-  // 1.2 commits each instead of 5); a lone call measured no slower (bench/control-plane.ts).
+  // one commit each instead of 4); a lone call measured no slower (bench/control-plane.ts).
   const tx = createGroupCommit(db, (err) => new StoreUnavailableError(explainSqliteError(err, file)), 'turn');
   const isClosed = () => Promise.reject(new StoreUnavailableError(`${file}: the store is closed`));
   const write = <T>(fn: () => T): Promise<T> => (closed ? isClosed() : tx.write(fn));
