@@ -107,10 +107,14 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
   const transition = async (from: Task, next: Task): Promise<boolean> => {
     // The mirror write goes out with the swap, not after it: the embedded store commits both in
     // one transaction (a lifecycle's commits were most of its cost). The transition stands even
-    // if the mirror write fails (store hiccup); a lost swap puts the mirror back; the sweep
-    // repairs what either leaves stale.
+    // if the mirror write fails (store hiccup); a lost or failed swap puts the mirror back; the
+    // sweep repairs what either leaves stale.
     const mirrored = mirror(next).catch(() => undefined);
-    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next));
+    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next)).catch(async (err: unknown) => {
+      await mirrored;
+      await remirror(from.mesh, from.id).catch(() => undefined);
+      throw err;
+    });
     await mirrored;
     if (!ok) await remirror(from.mesh, from.id).catch(() => undefined);
     if (ok) {

@@ -71,4 +71,18 @@ describe('open tasks are mirrored so submit and routing never read the finished 
     expect(task.state).toBe('failed');
     expect(await store.list('tasks-open:m')).toEqual([]);
   });
+
+  it('a transition whose swap fails (store error) puts the mirror back, so the open task stays visible to the sweep', async () => {
+    const { store: base, registry } = setup();
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    let failSwaps = false;
+    const store: Store = { ...base, swap: (...a) => (failSwaps ? Promise.reject(new Error('store down')) : base.swap(...a)) };
+    const queue = createTaskQueue({ store, registry, now: Date.now, push: () => undefined });
+    const { task } = await submit(queue, 'a');
+    expect(task.state).toBe('assigned');
+    failSwaps = true;
+    // The completion's mirror delete went out with the swap; the swap failed, so the task is still assigned.
+    await expect(queue.update('m', task.id, 'wrk', { state: 'completed', output: 1 })).rejects.toThrow('store down');
+    expect((await store.list<Task>('tasks-open:m')).map((t) => [t.id, t.state])).toEqual([[task.id, 'assigned']]);
+  });
 });
