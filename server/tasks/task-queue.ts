@@ -98,12 +98,27 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
   };
   let sweeps = 0;
 
+  /** Sets the mirror to the task as stored now (after a lost swap wrote the loser's state to it). */
+  const remirror = async (mesh: string, id: string) => {
+    const current = await store.get<Task>(tasksNs(mesh), id);
+    await (current ? mirror(current) : store.delete(openNs(mesh), id));
+  };
+
   /** Moves `from` to `next` only if nobody changed it meanwhile; the loser gets false. */
   const transition = async (from: Task, next: Task): Promise<boolean> => {
-    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next));
+    // The mirror write goes out with the swap, not after it: the embedded store commits both in
+    // one transaction (a lifecycle's commits were most of its cost). The transition stands even
+    // if the mirror write fails (store hiccup); a lost or failed swap puts the mirror back; the
+    // sweep repairs what either leaves stale.
+    const mirrored = mirror(next).catch(() => undefined);
+    const ok = await store.swap(tasksNs(from.mesh), from.id, from, next, retainFor(next)).catch(async (err: unknown) => {
+      await mirrored;
+      await remirror(from.mesh, from.id).catch(() => undefined);
+      throw err;
+    });
+    await mirrored;
+    if (!ok) await remirror(from.mesh, from.id).catch(() => undefined);
     if (ok) {
-      // The transition stands even if the mirror write fails (store hiccup): the sweep repairs it.
-      await mirror(next).catch(() => undefined);
       opts.onTransition?.(next.state, next);
       if (next.state === 'assigned' && next.targetPeer) push(next.mesh, next.targetPeer, { type: 'task-assigned', payload: next });
       if (next.state !== 'assigned') push(next.mesh, next.submitter, { type: 'task-updated', payload: next });
@@ -184,15 +199,23 @@ export function createTaskQueue(opts: TaskQueueOptions): TaskQueue {
         ...(body.to && !body.to.includes(':') ? { targetPeer: body.to } : {}),
         ...(body.to?.includes(':') ? { agentId: body.to } : {}),
       };
-      // Mirror first: a crash between the two writes leaves a mirror without a task (the sweep drops
-      // it), never an open task the partial sweeps cannot see.
-      await mirror(task);
-      await store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs);
-      // The request-id claim decides concurrent retries: the loser drops its task. A claim that
-      // reads as lost may be our own write answered late (a store client resends after a drop).
+      // Mirror, task, then the request-id claim, sent at once (one commit in the embedded store; in
+      // this order on Redis's connection, so whoever sees the claim finds the task): a crash between
+      // the writes leaves a mirror without a task (the sweep drops it), never an open task the
+      // partial sweeps cannot see. The claim decides concurrent retries: the loser drops its task.
       const claimKey = `${submitter}:${body.requestId}`;
-      const won = (await store.create(requestsNs(mesh), claimKey, task.id, ttlMs + limits.retentionMs))
-        || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
+      const [written, claimed] = await Promise.allSettled([
+        Promise.all([mirror(task), store.put(tasksNs(mesh), task.id, task, ttlMs + limits.retentionMs)]),
+        store.create(requestsNs(mesh), claimKey, task.id, ttlMs + limits.retentionMs),
+      ]);
+      if (written.status === 'rejected') {
+        // A claim must never name a task that was not stored (retries would get 409 until it expired).
+        if (claimed.status === 'fulfilled' && claimed.value) await store.swap(requestsNs(mesh), claimKey, task.id, undefined).catch(() => undefined);
+        throw written.reason;
+      }
+      if (claimed.status === 'rejected') throw claimed.reason;
+      // A claim that reads as lost may be our own write answered late (a store client resends after a drop).
+      const won = claimed.value || (await store.get<string>(requestsNs(mesh), claimKey)) === task.id;
       if (!won) {
         await store.delete(tasksNs(mesh), task.id);
         await store.delete(openNs(mesh), task.id);

@@ -54,4 +54,35 @@ describe('open tasks are mirrored so submit and routing never read the finished 
     expect(open.map((t) => [t.id, t.state])).toEqual([[b.task.id, 'assigned']]);
     expect((await store.get<Task>('tasks:m', b.task.id))!.state).toBe('assigned');
   });
+
+  it('a transition that loses its swap (another instance changed the task) puts the mirror back to the stored task', async () => {
+    const { store: base, registry } = setup();
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    // The mirror write goes out with the swap; here the swap loses: the task was cancelled first.
+    const store: Store = {
+      ...base,
+      swap: async (ns, id, expected, next, ttl) => {
+        if (ns === 'tasks:m') await base.put(ns, id, { ...(expected as Task), state: 'failed', error: { code: 'cancelled', message: 'x' } });
+        return base.swap(ns, id, expected, next, ttl);
+      },
+    };
+    const queue = createTaskQueue({ store, registry, now: Date.now, push: () => undefined });
+    const { task } = await submit(queue, 'a');
+    expect(task.state).toBe('failed');
+    expect(await store.list('tasks-open:m')).toEqual([]);
+  });
+
+  it('a transition whose swap fails (store error) puts the mirror back, so the open task stays visible to the sweep', async () => {
+    const { store: base, registry } = setup();
+    await registry.register('m', 'wrk', { name: 'worker', platform: 'node', skills: [{ name: 'echo' }], capabilities: [] });
+    let failSwaps = false;
+    const store: Store = { ...base, swap: (...a) => (failSwaps ? Promise.reject(new Error('store down')) : base.swap(...a)) };
+    const queue = createTaskQueue({ store, registry, now: Date.now, push: () => undefined });
+    const { task } = await submit(queue, 'a');
+    expect(task.state).toBe('assigned');
+    failSwaps = true;
+    // The completion's mirror delete went out with the swap; the swap failed, so the task is still assigned.
+    await expect(queue.update('m', task.id, 'wrk', { state: 'completed', output: 1 })).rejects.toThrow('store down');
+    expect((await store.list<Task>('tasks-open:m')).map((t) => [t.id, t.state])).toEqual([[task.id, 'assigned']]);
+  });
 });
