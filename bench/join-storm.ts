@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import WebSocket from 'ws';
-import { generateIdentity } from '../server/protocol.ts';
+import { generateIdentity } from '../protocol/index.ts';
 import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';

@@ -2,7 +2,7 @@ import nodeDataChannel from 'node-datachannel';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateIdentity } from '../server/protocol.ts';
+import { generateIdentity } from '../protocol/index.ts';
 import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild } from './lib/child-process.ts';

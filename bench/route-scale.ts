@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { loadConfig } from '../server/config.ts';
 import { createTabmeshServer, type TabmeshServer } from '../server/create-server.ts';
 import { createLogger } from '../server/ops/logger.ts';
-import { generateIdentity } from '../server/protocol.ts';
+import { generateIdentity } from '../protocol/index.ts';
 import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { interleave } from './lib/interleave.ts';

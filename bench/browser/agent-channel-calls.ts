@@ -7,7 +7,7 @@ import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts'
 import { withoutDataChannelTransfer } from '../../test/browser/helpers/no-transfer.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
 import { summarize } from '../lib/stats.ts';
 import { ADMIN, newTab, startHubServer } from './hub-server.ts';

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Identity } from '../../server/protocol.ts';
+import type { Identity } from '../../protocol/index.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import type { PinStore } from '../../web/mesh/link-identity.ts';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';
-import { ApiError } from '../../web/lib/http.ts';
+import { ApiError } from '../../protocol/api-client.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import type { NodeTokenSource } from '../session/token-source.ts';
 import { EXIT } from './command-line.ts';

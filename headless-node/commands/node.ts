@@ -1,4 +1,4 @@
-import { AGENT_NAME_PATTERN } from '../../server/protocol.ts';
+import { AGENT_NAME_PATTERN } from '../../protocol/index.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { DEFAULT_MAX_LINKS } from '../../web/mesh/link-budget.ts';
 import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-host.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Skill, Tier } from '../../server/protocol.ts';
+import type { Skill, Tier } from '../../protocol/index.ts';
 import type { PingResult } from '../../web/mesh/mesh.ts';
 import type { RouteInfo } from '../../web/mesh/peer-route.ts';
 import { LocalApiError } from './errors.ts';

@@ -1,4 +1,4 @@
-import type { AgentInfo, Skill } from '../../server/protocol.ts';
+import type { AgentInfo, Skill } from '../../protocol/index.ts';
 import { checkInput, checkSchema, type InputSchema } from '../../web/agents/skills/input-schema.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import { LocalApiError } from './errors.ts';

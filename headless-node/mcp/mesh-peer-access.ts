@@ -1,4 +1,4 @@
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';

@@ -1,4 +1,4 @@
-import { PublicIdentitySchema, validate, type PublicIdentity } from '../../server/protocol.ts';
+import { PublicIdentitySchema, validate, type PublicIdentity } from '../../protocol/index.ts';
 import type { PinStore } from '../../web/mesh/link-identity.ts';
 import type { DataDir } from './data-dir.ts';
 

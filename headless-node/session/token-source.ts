@@ -1,6 +1,6 @@
-import { tokenProof, type Identity, type TokenResponse } from '../../server/protocol.ts';
+import { tokenProof, type Identity, type TokenResponse } from '../../protocol/index.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
-import { ApiError, requestJson } from '../../web/lib/http.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
 import { createTokenCache, type TokenCache } from '../../web/mesh/token-source.ts';
 

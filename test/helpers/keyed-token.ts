@@ -1,4 +1,4 @@
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
 
 /** A JWT for a fresh key-derived peer id (`k…`), with proof of possession, via the real routes

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, LinkProofSchema, validate, type Identity } from '../../server/protocol.ts';
+import { generateIdentity, LinkProofSchema, validate, type Identity } from '../../protocol/index.ts';
 import { encodeJson } from '../../web/mesh/framing.ts';
 import { startLinkHandshake } from '../../web/mesh/link-handshake.ts';
 import { createLinkAuthenticator, createMemoryPinStore, type LinkContext } from '../../web/mesh/link-identity.ts';

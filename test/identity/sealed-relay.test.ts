@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, sealHelloText, signText, type SealHello } from '../../server/protocol.ts';
+import { generateIdentity, sealHelloText, signText, type SealHello } from '../../protocol/index.ts';
 import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link-identity.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
 import { createRelaySeal, createSealKeys } from '../../web/mesh/relay-seal.ts';

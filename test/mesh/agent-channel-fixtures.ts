@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../server/protocol.ts';
+import type { AgentInfo } from '../../protocol/index.ts';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { serveAgentChannel, type AgentChannelServer } from '../../web/mesh/agent-channel-server.ts';
 import type { AgentChannelAdopter } from '../../web/mesh/agent-channels.ts';

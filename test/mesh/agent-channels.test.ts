@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentInfo, PublicIdentity } from '../../server/protocol.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import type { AgentInfo, PublicIdentity } from '../../protocol/index.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
 import { createMemoryPinStore, type PinStore } from '../../web/mesh/link-identity.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { createReassembler, decodeJson, encodeFrames, encodeJson, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../../web/mesh/framing.ts';
 
 describe('framing', () => {

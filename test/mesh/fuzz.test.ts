@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MeshMessageSchema, validate, type MeshMessage } from '../../server/protocol.ts';
+import { MeshMessageSchema, validate, type MeshMessage } from '../../protocol/index.ts';
 import { createReassembler, encodeFrames, FRAME_HEADER_BYTES } from '../../web/mesh/framing.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
 import { createLinkAuthenticator } from '../../web/mesh/link-identity.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENVELOPE_KIND, MAX_ATTACHMENTS, MeshMessageSchema, TEXT_ATTACHMENT_MIN_CHARS, validate, type MeshMessage } from '../../server/protocol.ts';
+import { ENVELOPE_KIND, MAX_ATTACHMENTS, MeshMessageSchema, TEXT_ATTACHMENT_MIN_CHARS, validate, type MeshMessage } from '../../protocol/index.ts';
 import { extractBinary, insertAt, transferablesOf } from '../../web/mesh/binary-values.ts';
 import { encodeFrames, messageLength, type MessageBytes } from '../../web/mesh/framing.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';

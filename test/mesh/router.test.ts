@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshMessage } from '../../server/protocol.ts';
+import type { MeshMessage } from '../../protocol/index.ts';
 import { makeMessage } from '../../web/mesh/message-factory.ts';
 import { createMessageRouter } from '../../web/mesh/message-router.ts';
 import { createPendingRequests } from '../../web/mesh/pending-requests.ts';

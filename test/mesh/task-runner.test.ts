@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import type { MeshError } from '../../web/mesh/errors.ts';
 import { clockOf, type MeshPlatform } from '../../web/mesh/platform.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TokenResponse } from '../../server/protocol.ts';
+import type { TokenResponse } from '../../protocol/index.ts';
 import { createTokenCache } from '../../web/mesh/token-source.ts';
 
 /** An exchange issuing `jwt-1`, `jwt-2`, … valid `ttlMs` from the fake clock's time. */

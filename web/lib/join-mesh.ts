@@ -1,4 +1,4 @@
-import { generateIdentity, type Identity } from '../../server/protocol/identity.ts';
+import { generateIdentity, type Identity } from '../../protocol/identity.ts';
 import { SkillError, type AgentHost } from '../mesh/agent-host.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createMesh } from '../mesh/mesh.ts';

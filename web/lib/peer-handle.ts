@@ -1,4 +1,4 @@
-import type { AgentInfo, AgentView, Role, Tier } from '../../server/protocol.ts';
+import type { AgentInfo, AgentView, Role, Tier } from '../../protocol/index.ts';
 import { createEmitter } from '../mesh/emitter.ts';
 import { MeshError } from '../mesh/errors.ts';
 import type { CallResult, Mesh, MeshEvents } from '../mesh/mesh-types.ts';

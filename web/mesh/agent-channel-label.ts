@@ -1,4 +1,4 @@
-import { AgentInfoSchema, MeshMessageSchema, validate, type AgentInfo, type MeshMessage } from '../../server/protocol.ts';
+import { AgentInfoSchema, MeshMessageSchema, validate, type AgentInfo, type MeshMessage } from '../../protocol/index.ts';
 import { makeMessage } from './message-factory.ts';
 
 /**

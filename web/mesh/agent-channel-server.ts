@@ -1,4 +1,4 @@
-import type { AgentInfo, MeshMessage } from '../../server/protocol.ts';
+import type { AgentInfo, MeshMessage } from '../../protocol/index.ts';
 import { announcement } from './agent-channel-label.ts';
 import type { AgentHost } from './agent-host.ts';
 import { createChannelWire, type ChannelWireOptions } from './channel-wire.ts';

@@ -1,4 +1,4 @@
-import type { MeshMessage } from '../../server/protocol.ts';
+import type { MeshMessage } from '../../protocol/index.ts';
 import { agentChannelLabel, agentOfLabel, readAnnouncement } from './agent-channel-label.ts';
 import { createChannelWire, type ChannelWire, type ChannelWireOptions } from './channel-wire.ts';
 import type { SendReceipt } from './message-factory.ts';

@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../server/protocol.ts';
+import type { AgentInfo } from '../../protocol/index.ts';
 
 /**
  * The seam between the mesh core and the agents a peer hosts. The core receives `task-request`

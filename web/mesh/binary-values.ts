@@ -1,4 +1,4 @@
-import { MAX_ATTACHMENT_DEPTH, MAX_ATTACHMENTS, type AttachmentKind } from '../../server/protocol.ts';
+import { MAX_ATTACHMENT_DEPTH, MAX_ATTACHMENTS, type AttachmentKind } from '../../protocol/index.ts';
 import { MeshError } from './errors.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { createTokenBucket } from '../../server/protocol/token-bucket.ts';
+import { createTokenBucket } from '../../protocol/token-bucket.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';
 

@@ -18,8 +18,8 @@ export type { MeshPlatform } from './platform.ts';
 /** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`, proving the peer's key. */
 export { apiKeyTokenSource } from './token-source.ts';
 /** A peer's key: its id is the key's hash (pass the same identity to createMesh and apiKeyTokenSource). */
-export { generateIdentity } from '../../server/protocol/identity.ts';
-export type { Identity } from '../../server/protocol/identity.ts';
+export { generateIdentity } from '../../protocol/identity.ts';
+export type { Identity } from '../../protocol/identity.ts';
 /** The signaling client on its own (hello/welcome, presence, relay, token refresh, reconnect). */
 export { createSignalingClient } from './signaling-client.ts';
 export type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling-client.ts';
@@ -48,8 +48,8 @@ export type { AgentChannelServer, AgentChannelServerOptions } from './agent-chan
 export type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
 export { AGENT_CHANNEL_PREFIX, agentChannelLabel, agentOfLabel } from './agent-channel-label.ts';
 /** Full-jitter exponential backoff. */
-export { createBackoff } from '../../server/protocol/backoff.ts';
-export type { Backoff } from '../../server/protocol/backoff.ts';
+export { createBackoff } from '../../protocol/backoff.ts';
+export type { Backoff } from '../../protocol/backoff.ts';
 /** Peer identity on DataChannels: the link proof, pin stores (docs/architecture.md "Peer identity"). */
 export { createLinkAuthenticator, createMemoryPinStore } from './link-identity.ts';
 export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link-identity.ts';

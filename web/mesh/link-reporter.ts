@@ -1,4 +1,4 @@
-import type { IdentityFailure, Link } from '../../server/protocol.ts';
+import type { IdentityFailure, Link } from '../../protocol/index.ts';
 import type { Clock } from './platform.ts';
 import type { RouteInfo } from './peer-route.ts';
 

@@ -1,4 +1,4 @@
-import type { Tier } from '../../server/protocol.ts';
+import type { Tier } from '../../protocol/index.ts';
 import { MeshError } from './errors.ts';
 import { makeMessage } from './message-factory.ts';
 import type { Mesh } from './mesh-types.ts';

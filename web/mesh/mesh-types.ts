@@ -1,5 +1,5 @@
 import type { PeerKind } from './link-budget.ts';
-import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
+import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../protocol/index.ts';
 import type { AgentChannelAdopter } from './agent-channels.ts';
 import type { AgentHost } from './agent-host.ts';
 import type { PinPolicy, PinStore } from './link-identity.ts';

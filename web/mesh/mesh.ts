@@ -1,4 +1,4 @@
-import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../server/protocol.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';

@@ -1,7 +1,7 @@
 import {
   ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, EnvelopeHeaderSchema, TEXT_ATTACHMENT_MIN_CHARS, validate,
   type Attachment, type MeshMessage,
-} from '../../server/protocol.ts';
+} from '../../protocol/index.ts';
 import { extractBinary, insertAt } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import { decodeJson, encodeJson, messageLength, type MessageBytes } from './framing.ts';
@@ -9,7 +9,7 @@ import { decodeJson, encodeJson, messageLength, type MessageBytes } from './fram
 /**
  * MeshMessage ⇄ bytes. A message without binary values is UTF-8 JSON, as always. One whose
  * `task-request` input, `task-result` output or `task-chunk` data holds `Uint8Array`/`ArrayBuffer`
- * values (or strings of ≥ 64 Ki chars) becomes a binary envelope (server/protocol/mesh-envelope.ts):
+ * values (or strings of ≥ 64 Ki chars) becomes a binary envelope (protocol/mesh-envelope.ts):
  * a small JSON header, then the raw bytes, never copied into one buffer by the sender (the framer
  * reads the parts in place) and never parsed as JSON by the receiver.
  */

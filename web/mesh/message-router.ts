@@ -1,5 +1,5 @@
-import { createTokenBucket } from '../../server/protocol/token-bucket.ts';
-import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../server/protocol.ts';
+import { createTokenBucket } from '../../protocol/token-bucket.ts';
+import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../protocol/index.ts';
 import { CHAT_SKILL, type AgentHost } from './agent-host.ts';
 import { MeshError } from './errors.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
@@ -9,7 +9,7 @@ import { createRequestCache } from './request-cache.ts';
 import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
 
 /**
- * The responder side: validates every inbound MeshMessage with server/protocol.ts, answers
+ * The responder side: validates every inbound MeshMessage with protocol/index.ts, answers
  * ping and skill-query, runs task-request and chat on the AgentHost (streaming chunks, honouring
  * cancel and a timeout), hands replies to the pending-request table, and answers anything
  * malformed with an `error` message. Nothing a peer sends can throw out of `receive`.

@@ -1,4 +1,4 @@
-import type { ClientFrame } from '../../server/protocol.ts';
+import type { ClientFrame } from '../../protocol/index.ts';
 import type { SenderOptions } from './channel-sender.ts';
 import type { Emitter } from './emitter.ts';
 import type { MessageBytes, ReassemblerOptions } from './framing.ts';

@@ -1,4 +1,4 @@
-import { MAX_MORE_CANDIDATES } from '../../server/protocol.ts';
+import { MAX_MORE_CANDIDATES } from '../../protocol/index.ts';
 import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';

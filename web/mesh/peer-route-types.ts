@@ -1,4 +1,4 @@
-import type { MeshMessage, Tier } from '../../server/protocol.ts';
+import type { MeshMessage, Tier } from '../../protocol/index.ts';
 import type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
 import type { Emitter } from './emitter.ts';
 import type { MeshError } from './errors.ts';

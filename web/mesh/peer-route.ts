@@ -1,6 +1,6 @@
-import type { Tier } from '../../server/protocol.ts';
+import type { Tier } from '../../protocol/index.ts';
 import { createAgentChannels } from './agent-channels.ts';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts';

@@ -1,4 +1,4 @@
-import type { MeshMessage, Tier } from '../../server/protocol.ts';
+import type { MeshMessage, Tier } from '../../protocol/index.ts';
 import { MeshError, toMeshError } from './errors.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
 import type { Clock } from './platform.ts';

@@ -1,7 +1,7 @@
 import {
   fromBase64, fromBase64Url, SealedFrameSchema, SealHelloSchema, sealHelloText, signText, toBase64, validate, verifyText,
   type SealedFrame, type SealHello,
-} from '../../server/protocol.ts';
+} from '../../protocol/index.ts';
 import { MeshError } from './errors.ts';
 import type { LinkAuthenticator, LinkVerdict } from './link-identity.ts';
 import type { Clock } from './platform.ts';

@@ -1,4 +1,4 @@
-import type { MeshMessage } from '../../server/protocol.ts';
+import type { MeshMessage } from '../../protocol/index.ts';
 import type { Clock } from './platform.ts';
 
 /**

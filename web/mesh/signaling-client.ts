@@ -1,8 +1,8 @@
 import {
   CloseCode, parseJson, ServerFrameSchema, validate,
   type ClientFrame, type PeerSummary, type ServerFrame, type WelcomeFrame,
-} from '../../server/protocol.ts';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+} from '../../protocol/index.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { createEmitter, type Emitter } from './emitter.ts';
 import { MeshError, toMeshError } from './errors.ts';
 import { createFramePacer, type FramePacer } from './frame-pacer.ts';

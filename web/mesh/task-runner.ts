@@ -1,6 +1,6 @@
-import type { Task, TaskUpdate } from '../../server/protocol.ts';
+import type { Task, TaskUpdate } from '../../protocol/index.ts';
 import type { AgentHost } from './agent-host.ts';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { hasBinary } from './binary-values.ts';
 import { MeshError } from './errors.ts';
 import type { Clock } from './platform.ts';

@@ -1,4 +1,4 @@
-import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../server/protocol.ts';
+import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../protocol/index.ts';
 import { MeshError } from './errors.ts';
 
 /** JWTs from an exchange, under the one caching rule every token source of the mesh follows. */

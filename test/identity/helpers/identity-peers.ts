@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createNodePlatform } from '../../../headless-node/node-platform.ts';
-import { generateIdentity, type Identity } from '../../../server/protocol.ts';
+import { generateIdentity, type Identity } from '../../../protocol/index.ts';
 import type { MeshOptions } from '../../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../../web/mesh/token-source.ts';
 import type { ServerProcess } from '../../helpers/server-process.ts';

@@ -1,4 +1,4 @@
-import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../server/protocol.ts';
+import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../protocol/index.ts';
 import { SkillError } from '../../mesh/agent-host.ts';
 import { extractBinary, insertAt } from '../../mesh/binary-values.ts';
 import { checkInput } from './input-schema.ts';
