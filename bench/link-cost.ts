@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity } from '../protocol/index.ts';
-import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../web/mesh/signaling/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild } from './lib/child-process.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';

@@ -3,7 +3,7 @@ import { loadConfig } from '../server/config.ts';
 import { createTabmeshServer, type TabmeshServer } from '../server/create-server.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import { generateIdentity } from '../protocol/index.ts';
-import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../web/mesh/signaling/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { interleave } from './lib/interleave.ts';
 import { summarize } from './lib/stats.ts';

@@ -16,14 +16,50 @@ const MOVES = [
   ['server/protocol.ts', 'protocol/index.ts'],
   ['server/protocol/', 'protocol/'],
   ['web/lib/http.ts', 'protocol/api-client.ts'],
+  // web/mesh/ in rooms (docs/architecture.md); index.ts, mesh.ts and the shared types stay at the top.
+  ['web/mesh/signaling-client.ts', 'web/mesh/signaling/signaling-client.ts'],
+  ['web/mesh/frame-pacer.ts', 'web/mesh/signaling/frame-pacer.ts'],
+  ['web/mesh/token-source.ts', 'web/mesh/signaling/token-source.ts'],
+  ['web/mesh/peer-link.ts', 'web/mesh/link/peer-link.ts'],
+  ['web/mesh/peer-link-types.ts', 'web/mesh/link/peer-link-types.ts'],
+  ['web/mesh/candidate-gate.ts', 'web/mesh/link/candidate-gate.ts'],
+  ['web/mesh/link-channel.ts', 'web/mesh/link/link-channel.ts'],
+  ['web/mesh/link-handshake.ts', 'web/mesh/link/link-handshake.ts'],
+  ['web/mesh/link-identity.ts', 'web/mesh/link/link-identity.ts'],
+  ['web/mesh/link-budget.ts', 'web/mesh/link/link-budget.ts'],
+  ['web/mesh/link-reporter.ts', 'web/mesh/link/link-reporter.ts'],
+  ['web/mesh/tier.ts', 'web/mesh/link/tier.ts'],
+  ['web/mesh/channel-sender.ts', 'web/mesh/channel/channel-sender.ts'],
+  ['web/mesh/channel-wire.ts', 'web/mesh/channel/channel-wire.ts'],
+  ['web/mesh/framing.ts', 'web/mesh/channel/framing.ts'],
+  ['web/mesh/message-codec.ts', 'web/mesh/channel/message-codec.ts'],
+  ['web/mesh/binary-values.ts', 'web/mesh/channel/binary-values.ts'],
+  ['web/mesh/agent-channel-label.ts', 'web/mesh/channel/agent-channel-label.ts'],
+  ['web/mesh/agent-channel-server.ts', 'web/mesh/channel/agent-channel-server.ts'],
+  ['web/mesh/agent-channels.ts', 'web/mesh/channel/agent-channels.ts'],
+  ['web/mesh/mesh-calls.ts', 'web/mesh/calls/mesh-calls.ts'],
+  ['web/mesh/pending-requests.ts', 'web/mesh/calls/pending-requests.ts'],
+  ['web/mesh/message-factory.ts', 'web/mesh/calls/message-factory.ts'],
+  ['web/mesh/skill-outcome.ts', 'web/mesh/calls/skill-outcome.ts'],
+  ['web/mesh/task-runner.ts', 'web/mesh/calls/task-runner.ts'],
+  ['web/mesh/lazy-task-runner.ts', 'web/mesh/calls/lazy-task-runner.ts'],
+  ['web/mesh/task-payload.ts', 'web/mesh/calls/task-payload.ts'],
+  ['web/mesh/peer-route.ts', 'web/mesh/routing/peer-route.ts'],
+  ['web/mesh/peer-route-types.ts', 'web/mesh/routing/peer-route-types.ts'],
+  ['web/mesh/message-router.ts', 'web/mesh/routing/message-router.ts'],
+  ['web/mesh/request-cache.ts', 'web/mesh/routing/request-cache.ts'],
+  ['web/mesh/relay-seal.ts', 'web/mesh/routing/relay-seal.ts'],
+  ['web/mesh/seal-keys.ts', 'web/mesh/routing/seal-keys.ts'],
+  ['web/mesh/lazy-relay-seal.ts', 'web/mesh/routing/lazy-relay-seal.ts'],
+  ['web/mesh/replay-window.ts', 'web/mesh/routing/replay-window.ts'],
 ];
 
 const SKIP = new Set(['node_modules', 'dist', '.git']);
-function walk(dir) {
+function walk(dir, pattern = /\.(tsx?|mjs)$/) {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
     const path = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory()) return SKIP.has(e.name) ? [] : walk(path);
-    return /\.(tsx?|mjs)$/.test(e.name) ? [path] : [];
+    if (e.isDirectory()) return SKIP.has(e.name) ? [] : walk(path, pattern);
+    return pattern.test(e.name) ? [path] : [];
   });
 }
 
@@ -68,6 +104,16 @@ for (const file of walk('')) {
     if (!rel.startsWith('.')) rel = `./${rel}`;
     return rel === spec ? all : `${lead}${quote}${rel}${quote}`;
   });
+  if (out !== text) { writeFileSync(join(root, file), out); changed++; }
+}
+// Paths named in docs, comments and test strings follow moved files (whole file paths only).
+const self = relative(root, fileURLToPath(import.meta.url)).split('\\').join('/');
+const named = MOVES.filter(([from]) => !from.endsWith('/'));
+for (const file of walk('', /\.(tsx?|mjs|md|json)$/)) {
+  if (file === self) continue;
+  const text = readFileSync(join(root, file), 'utf8');
+  let out = text;
+  for (const [from, to] of named) out = out.split(from).join(to);
   if (out !== text) { writeFileSync(join(root, file), out); changed++; }
 }
 console.log(`repoint-imports: ${changed} file(s) rewritten`);

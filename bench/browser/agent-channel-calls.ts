@@ -6,7 +6,7 @@ import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { inNetns, launchChromium } from '../../test/browser/helpers/chromium.ts';
 import { withoutDataChannelTransfer } from '../../test/browser/helpers/no-transfer.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { generateIdentity } from '../../protocol/index.ts';
 import type { BenchContext, BenchResult, BenchRow } from '../lib/bench-types.ts';
 import { summarize } from '../lib/stats.ts';

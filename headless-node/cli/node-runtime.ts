@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Identity } from '../../protocol/index.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
-import type { PinStore } from '../../web/mesh/link-identity.ts';
+import type { PinStore } from '../../web/mesh/link/link-identity.ts';
 import { createBackoff } from '../../protocol/backoff.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';

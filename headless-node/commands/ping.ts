@@ -4,7 +4,7 @@ import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/conn
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { describeNodeFailure, RUNNING_NODE_HELP, RUNNING_NODE_OPTIONS, runningNodeFor } from '../cli/running-node.ts';
 import type { PingResult } from '../../web/mesh/mesh.ts';
-import type { RouteInfo } from '../../web/mesh/peer-route.ts';
+import type { RouteInfo } from '../../web/mesh/routing/peer-route.ts';
 
 const spec = {
   name: 'ping',

@@ -2,7 +2,7 @@ import { tokenProof, type Identity, type TokenResponse } from '../../protocol/in
 import { MeshError } from '../../web/mesh/errors.ts';
 import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
-import { createTokenCache, type TokenCache } from '../../web/mesh/token-source.ts';
+import { createTokenCache, type TokenCache } from '../../web/mesh/signaling/token-source.ts';
 
 /** The node's tokens: cached by the mesh's one rule (`createTokenCache`). */
 export type NodeTokenSource = TokenCache;

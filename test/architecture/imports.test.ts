@@ -23,7 +23,7 @@ describe('import directions between the parts', () => {
       ...importsOf('server/q.ts', "import type { Mesh } from '../headless-node/node-peer.ts';"),
       ...importsOf('protocol/backoff.ts', "import type { Logger } from '../server/ops/logger.ts';"),
       ...importsOf('protocol/x.ts', "import { MeshError } from '../web/mesh/errors.ts';"),
-      ...importsOf('web/lib/v.ts', "import { validate } from '../../server/protocol.ts';"),
+      ...importsOf('web/lib/v.ts', "import { CloseCode } from '../../server/protocol/frames.ts';"),
       ...importsOf('web/mesh/routing/u.ts', "import { workerSkills } from '../../agents/skills/index.ts';"),
     ];
     expect(bad).toHaveLength(9);

@@ -13,7 +13,7 @@ export { SkillError } from '../mesh/agent-host.ts';
 export { generateIdentity, tokenProof } from '../../protocol/identity.ts';
 export type { Identity, PublicIdentity } from '../../protocol/identity.ts';
 export type { CallResult } from '../mesh/mesh-types.ts';
-export type { RouteInfo } from '../mesh/peer-route-types.ts';
+export type { RouteInfo } from '../mesh/routing/peer-route-types.ts';
 export type { AgentInfo, AgentView, Skill, Tier, Role } from '../../protocol/index.ts';
 export type { SkillContext } from '../agents/skills/skill-definition.ts';
 export type { InputSchema } from '../agents/skills/input-schema.ts';

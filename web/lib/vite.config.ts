@@ -78,7 +78,7 @@ function plainDynamicImports(): Plugin {
 }
 
 /** Code shared by the entry and the on-demand chunks: one file, not one small chunk per module (each costs gzip overhead). */
-const SHARED = /node_modules\/valibot\/|protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(binary-values|agent-host|errors|seal-keys|task-payload|skill-outcome)\.ts|protocol\/api-client\.ts/;
+const SHARED = /node_modules\/valibot\/|protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(channel\/binary-values|agent-host|errors|routing\/seal-keys|calls\/task-payload|calls\/skill-outcome)\.ts|protocol\/api-client\.ts/;
 
 /**
  * Builds the browser library (web/lib/index.ts) into web/dist/lib/tabmesh.js, an ES module (the

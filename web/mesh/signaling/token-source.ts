@@ -1,5 +1,5 @@
-import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../protocol/index.ts';
-import { MeshError } from './errors.ts';
+import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../../protocol/index.ts';
+import { MeshError } from '../errors.ts';
 
 /** JWTs from an exchange, under the one caching rule every token source of the mesh follows. */
 export interface TokenCache {

@@ -1,12 +1,12 @@
-import { MAX_MORE_CANDIDATES } from '../../protocol/index.ts';
+import { MAX_MORE_CANDIDATES } from '../../../protocol/index.ts';
 import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
-import { createEmitter } from './emitter.ts';
-import { MeshError } from './errors.ts';
+import { createEmitter } from '../emitter.ts';
+import { MeshError } from '../errors.ts';
 import { createLinkChannel, type LinkChannel } from './link-channel.ts';
 import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
 import type { PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
-import { randomId } from './platform.ts';
-import type { SignalFrame } from './signaling-client.ts';
+import { randomId } from '../platform.ts';
+import type { SignalFrame } from '../signaling/signaling-client.ts';
 import type { LinkTier } from './tier.ts';
 
 export type { LinkStats, PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';

@@ -1,12 +1,12 @@
-import { createTokenBucket } from '../../protocol/token-bucket.ts';
-import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../protocol/index.ts';
-import { CHAT_SKILL, type AgentHost } from './agent-host.ts';
-import { MeshError } from './errors.ts';
-import { makeMessage, type MeshSend } from './message-factory.ts';
-import type { PendingRequests } from './pending-requests.ts';
-import type { Clock } from './platform.ts';
+import { createTokenBucket } from '../../../protocol/token-bucket.ts';
+import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../../protocol/index.ts';
+import { CHAT_SKILL, type AgentHost } from '../agent-host.ts';
+import { MeshError } from '../errors.ts';
+import { makeMessage, type MeshSend } from '../calls/message-factory.ts';
+import type { PendingRequests } from '../calls/pending-requests.ts';
+import type { Clock } from '../platform.ts';
 import { createRequestCache } from './request-cache.ts';
-import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
+import { errorPayload, startAbortable, type AbortableRun } from '../calls/skill-outcome.ts';
 
 /**
  * The responder side: validates every inbound MeshMessage with protocol/index.ts, answers

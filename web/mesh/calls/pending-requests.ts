@@ -1,7 +1,7 @@
-import type { MeshMessage, Tier } from '../../protocol/index.ts';
-import { MeshError, toMeshError } from './errors.ts';
+import type { MeshMessage, Tier } from '../../../protocol/index.ts';
+import { MeshError, toMeshError } from '../errors.ts';
 import { makeMessage, type MeshSend } from './message-factory.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * The caller side of every request (ping, skill-query, task-request, chat): one entry per id with

@@ -1,13 +1,13 @@
-import type { AgentInfo, MeshMessage } from '../../protocol/index.ts';
+import type { AgentInfo, MeshMessage } from '../../../protocol/index.ts';
 import { announcement } from './agent-channel-label.ts';
-import type { AgentHost } from './agent-host.ts';
+import type { AgentHost } from '../agent-host.ts';
 import { createChannelWire, type ChannelWireOptions } from './channel-wire.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
 import { encodeCheckedMessage } from './message-codec.ts';
-import type { MeshSend } from './message-factory.ts';
-import { createMessageRouter } from './message-router.ts';
-import { createPendingRequests } from './pending-requests.ts';
-import type { Clock } from './platform.ts';
+import type { MeshSend } from '../calls/message-factory.ts';
+import { createMessageRouter } from '../routing/message-router.ts';
+import { createPendingRequests } from '../calls/pending-requests.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * The host end of one agent channel: announces the agent, then serves what the remote sends on

@@ -1,6 +1,6 @@
-import { MeshError } from './errors.ts';
+import { MeshError } from '../errors.ts';
 import { encodeFrames, MAX_FRAME_BYTES, messageLength, payloadPerFrame, type MessageBytes } from './framing.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * Sends framed messages on one DataChannel with backpressure. Two lanes: a message that fits in

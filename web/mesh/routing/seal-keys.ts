@@ -1,4 +1,4 @@
-import { toBase64Url } from '../../protocol/base64.ts';
+import { toBase64Url } from '../../../protocol/base64.ts';
 
 /** This mesh's ephemeral ECDH key, made on first use and shared by every RelaySeal. */
 export interface SealKeys {

@@ -1,8 +1,8 @@
 import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
-import { MeshError } from './errors.ts';
+import { MeshError } from '../errors.ts';
 import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
 import { decodeMessage } from './message-codec.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * The mesh framing on one DataChannel, for either end: binary frames in, reassembled into whole

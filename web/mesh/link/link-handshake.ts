@@ -1,6 +1,6 @@
-import { decodeJson, encodeJson } from './framing.ts';
+import { decodeJson, encodeJson } from '../channel/framing.ts';
 import type { LinkAuthenticator, LinkContext, LinkVerdict } from './link-identity.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * The link proof exchange on one freshly opened DataChannel: send ours first, take the remote's

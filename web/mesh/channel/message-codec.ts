@@ -1,9 +1,9 @@
 import {
   ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, EnvelopeHeaderSchema, TEXT_ATTACHMENT_MIN_CHARS, validate,
   type Attachment, type MeshMessage,
-} from '../../protocol/index.ts';
+} from '../../../protocol/index.ts';
 import { extractBinary, insertAt } from './binary-values.ts';
-import { MeshError } from './errors.ts';
+import { MeshError } from '../errors.ts';
 import { decodeJson, encodeJson, messageLength, type MessageBytes } from './framing.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { MeshMessage, MeshMessageType, MeshPayload, Tier } from '../../protocol/index.ts';
-import { randomId } from './platform.ts';
+import type { MeshMessage, MeshMessageType, MeshPayload, Tier } from '../../../protocol/index.ts';
+import { randomId } from '../platform.ts';
 
 /** What a successful send reports: the tier used, the route generation and the encoded size. */
 export interface SendReceipt {

@@ -1,11 +1,11 @@
-import type { ClientFrame } from '../../protocol/index.ts';
-import type { SenderOptions } from './channel-sender.ts';
-import type { Emitter } from './emitter.ts';
-import type { MessageBytes, ReassemblerOptions } from './framing.ts';
+import type { ClientFrame } from '../../../protocol/index.ts';
+import type { SenderOptions } from '../channel/channel-sender.ts';
+import type { Emitter } from '../emitter.ts';
+import type { MessageBytes, ReassemblerOptions } from '../channel/framing.ts';
 import type { HandshakeResult } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
-import type { Clock, MeshPlatform } from './platform.ts';
-import type { SignalFrame } from './signaling-client.ts';
+import type { Clock, MeshPlatform } from '../platform.ts';
+import type { SignalFrame } from '../signaling/signaling-client.ts';
 import type { LinkTier } from './tier.ts';
 
 export type PeerLinkState = 'idle' | 'connecting' | 'open';

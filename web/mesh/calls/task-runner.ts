@@ -1,9 +1,9 @@
-import type { Task, TaskUpdate } from '../../protocol/index.ts';
-import type { AgentHost } from './agent-host.ts';
-import { createBackoff } from '../../protocol/backoff.ts';
-import { hasBinary } from './binary-values.ts';
-import { MeshError } from './errors.ts';
-import type { Clock } from './platform.ts';
+import type { Task, TaskUpdate } from '../../../protocol/index.ts';
+import type { AgentHost } from '../agent-host.ts';
+import { createBackoff } from '../../../protocol/backoff.ts';
+import { hasBinary } from '../channel/binary-values.ts';
+import { MeshError } from '../errors.ts';
+import type { Clock } from '../platform.ts';
 import { errorPayload, startAbortable, type AbortableRun } from './skill-outcome.ts';
 import { parseTask } from './task-payload.ts';
 

@@ -1,5 +1,5 @@
-import { AgentInfoSchema, MeshMessageSchema, validate, type AgentInfo, type MeshMessage } from '../../protocol/index.ts';
-import { makeMessage } from './message-factory.ts';
+import { AgentInfoSchema, MeshMessageSchema, validate, type AgentInfo, type MeshMessage } from '../../../protocol/index.ts';
+import { makeMessage } from '../calls/message-factory.ts';
 
 /**
  * The wire rules of agent channels (docs/protocol.md "Agent channels"): the label that names the

@@ -1,10 +1,10 @@
-import type { SenderOptions } from './channel-sender.ts';
-import { createFramedChannel } from './channel-wire.ts';
-import { MeshError } from './errors.ts';
-import type { MessageBytes, ReassemblerOptions } from './framing.ts';
+import type { SenderOptions } from '../channel/channel-sender.ts';
+import { createFramedChannel } from '../channel/channel-wire.ts';
+import { MeshError } from '../errors.ts';
+import type { MessageBytes, ReassemblerOptions } from '../channel/framing.ts';
 import { startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 import { detectTier, retryUnknownTier, type LinkTier } from './tier.ts';
 
 export interface LinkChannelOptions {

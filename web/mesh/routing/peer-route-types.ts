@@ -1,13 +1,13 @@
-import type { MeshMessage, Tier } from '../../protocol/index.ts';
-import type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
-import type { Emitter } from './emitter.ts';
-import type { MeshError } from './errors.ts';
-import type { HandshakeResult } from './link-handshake.ts';
-import type { LinkVerdict } from './link-identity.ts';
-import type { SendReceipt } from './message-factory.ts';
-import type { PeerLink, PeerLinkOptions } from './peer-link-types.ts';
+import type { MeshMessage, Tier } from '../../../protocol/index.ts';
+import type { AgentChannelAdopter, ChannelRefusal } from '../channel/agent-channels.ts';
+import type { Emitter } from '../emitter.ts';
+import type { MeshError } from '../errors.ts';
+import type { HandshakeResult } from '../link/link-handshake.ts';
+import type { LinkVerdict } from '../link/link-identity.ts';
+import type { SendReceipt } from '../calls/message-factory.ts';
+import type { PeerLink, PeerLinkOptions } from '../link/peer-link-types.ts';
 import type { SealKeys } from './relay-seal.ts';
-import type { SignalFrame, SignalingClient } from './signaling-client.ts';
+import type { SignalFrame, SignalingClient } from '../signaling/signaling-client.ts';
 
 export type RouteState = 'connecting' | 'open' | 'closed';
 

@@ -1,11 +1,11 @@
-import type { Tier } from '../../protocol/index.ts';
-import { createAgentChannels } from './agent-channels.ts';
-import { createBackoff } from '../../protocol/backoff.ts';
-import { createEmitter } from './emitter.ts';
-import { MeshError } from './errors.ts';
-import { createReassembler, encodeFrames, type MessageBytes } from './framing.ts';
-import { decodeMessage, encodeCheckedMessage } from './message-codec.ts';
-import { createPeerLink } from './peer-link.ts';
+import type { Tier } from '../../../protocol/index.ts';
+import { createAgentChannels } from '../channel/agent-channels.ts';
+import { createBackoff } from '../../../protocol/backoff.ts';
+import { createEmitter } from '../emitter.ts';
+import { MeshError } from '../errors.ts';
+import { createReassembler, encodeFrames, type MessageBytes } from '../channel/framing.ts';
+import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts';
+import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
 import { createLazyRelaySeal } from './lazy-relay-seal.ts';
 

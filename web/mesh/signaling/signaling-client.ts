@@ -1,12 +1,12 @@
 import {
   CloseCode, parseJson, ServerFrameSchema, validate,
   type ClientFrame, type PeerSummary, type ServerFrame, type WelcomeFrame,
-} from '../../protocol/index.ts';
-import { createBackoff } from '../../protocol/backoff.ts';
-import { createEmitter, type Emitter } from './emitter.ts';
-import { MeshError, toMeshError } from './errors.ts';
+} from '../../../protocol/index.ts';
+import { createBackoff } from '../../../protocol/backoff.ts';
+import { createEmitter, type Emitter } from '../emitter.ts';
+import { MeshError, toMeshError } from '../errors.ts';
 import { createFramePacer, type FramePacer } from './frame-pacer.ts';
-import { clockOf, type MeshPlatform } from './platform.ts';
+import { clockOf, type MeshPlatform } from '../platform.ts';
 
 /** Negotiation frames as delivered by the server (with `from` stamped). */
 export type SignalFrame = Extract<ServerFrame, { type: 'offer' | 'answer' | 'candidate' | 'bye' }>;

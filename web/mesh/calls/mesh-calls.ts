@@ -1,10 +1,10 @@
-import type { Tier } from '../../protocol/index.ts';
-import { MeshError } from './errors.ts';
+import type { Tier } from '../../../protocol/index.ts';
+import { MeshError } from '../errors.ts';
 import { makeMessage } from './message-factory.ts';
-import type { Mesh } from './mesh-types.ts';
-import type { PeerRoute } from './peer-route.ts';
+import type { Mesh } from '../mesh-types.ts';
+import type { PeerRoute } from '../routing/peer-route.ts';
 import type { PendingRequests, RequestMessage, RequestOptions } from './pending-requests.ts';
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 export type MeshCalls = Pick<Mesh, 'call' | 'ping' | 'chat' | 'skills'>;
 

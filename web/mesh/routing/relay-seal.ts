@@ -1,10 +1,10 @@
 import {
   fromBase64, fromBase64Url, SealedFrameSchema, SealHelloSchema, sealHelloText, signText, toBase64, validate, verifyText,
   type SealedFrame, type SealHello,
-} from '../../protocol/index.ts';
-import { MeshError } from './errors.ts';
-import type { LinkAuthenticator, LinkVerdict } from './link-identity.ts';
-import type { Clock } from './platform.ts';
+} from '../../../protocol/index.ts';
+import { MeshError } from '../errors.ts';
+import type { LinkAuthenticator, LinkVerdict } from '../link/link-identity.ts';
+import type { Clock } from '../platform.ts';
 import { createReplayWindow, type ReplayWindow } from './replay-window.ts';
 import { ECDH, type SealKeys } from './seal-keys.ts';
 

@@ -1,6 +1,6 @@
-import { createTokenBucket } from '../../protocol/token-bucket.ts';
-import { MeshError } from './errors.ts';
-import type { Clock } from './platform.ts';
+import { createTokenBucket } from '../../../protocol/token-bucket.ts';
+import { MeshError } from '../errors.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * Paces outbound signaling frames under the server's per-socket limits (which close a socket

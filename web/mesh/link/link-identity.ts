@@ -1,7 +1,7 @@
 import {
   generateIdentity, KEY_PEER_ID_PATTERN, LinkProofSchema, linkProofText, peerIdForKey, sdpFingerprint, signText, validate, verifyText,
   type Identity, type IdentityFailureReason, type LinkProof, type PublicIdentity,
-} from '../../protocol/index.ts';
+} from '../../../protocol/index.ts';
 
 /**
  * Peer identity on DataChannels: builds this peer's link proof and checks the remote's

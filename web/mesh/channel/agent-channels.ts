@@ -1,9 +1,9 @@
-import type { MeshMessage } from '../../protocol/index.ts';
+import type { MeshMessage } from '../../../protocol/index.ts';
 import { agentChannelLabel, agentOfLabel, readAnnouncement } from './agent-channel-label.ts';
 import { createChannelWire, type ChannelWire, type ChannelWireOptions } from './channel-wire.ts';
-import type { SendReceipt } from './message-factory.ts';
+import type { SendReceipt } from '../calls/message-factory.ts';
 import type { MessageBytes } from './framing.ts';
-import type { PeerLink } from './peer-link.ts';
+import type { PeerLink } from '../link/peer-link.ts';
 
 /**
  * Agent channels on one peer link (docs/architecture.md "Agent channels"): extra DataChannels on

@@ -1,4 +1,4 @@
-import type { Clock } from './platform.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * A DataChannel's tier: `relayed` when the selected candidate pair uses a TURN relay candidate,

@@ -1,5 +1,5 @@
-import type { MeshMessage } from '../../protocol/index.ts';
-import type { Clock } from './platform.ts';
+import type { MeshMessage } from '../../../protocol/index.ts';
+import type { Clock } from '../platform.ts';
 
 /**
  * The responder's memory of recent requests, keyed by `from/id`, so a retransmitted request is

@@ -1,6 +1,6 @@
-import type { IdentityFailure, Link } from '../../protocol/index.ts';
-import type { Clock } from './platform.ts';
-import type { RouteInfo } from './peer-route.ts';
+import type { IdentityFailure, Link } from '../../../protocol/index.ts';
+import type { Clock } from '../platform.ts';
+import type { RouteInfo } from '../routing/peer-route.ts';
 
 /**
  * Sends `link-report` frames for the server's topology view: every `intervalMs` (after refreshing

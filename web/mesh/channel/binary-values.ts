@@ -1,5 +1,5 @@
-import { MAX_ATTACHMENT_DEPTH, MAX_ATTACHMENTS, type AttachmentKind } from '../../protocol/index.ts';
-import { MeshError } from './errors.ts';
+import { MAX_ATTACHMENT_DEPTH, MAX_ATTACHMENTS, type AttachmentKind } from '../../../protocol/index.ts';
+import { MeshError } from '../errors.ts';
 
 /**
  * Binary values (and very long strings) inside a JSON-like value: found, cut out, and put back.

@@ -1,5 +1,5 @@
-import { SkillError } from './agent-host.ts';
-import { MeshError } from './errors.ts';
+import { SkillError } from '../agent-host.ts';
+import { MeshError } from '../errors.ts';
 
 /**
  * How a skill run ends, shared by the two ways a peer runs skills: MeshMessages from peers
