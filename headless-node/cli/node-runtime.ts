@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Identity } from '../../protocol/index.ts';
-import type { AgentHost } from '../../web/mesh/agent-host.ts';
-import type { PinStore } from '../../web/mesh/link/link-identity.ts';
+import type { AgentHost } from '../../web/mesh/index.ts';
+import type { PinStore } from '../../web/mesh/index.ts';
 import { createBackoff } from '../../protocol/backoff.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
-import type { MeshPlatform } from '../../web/mesh/platform.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import { createMesh, type Mesh } from '../../web/mesh/index.ts';
+import type { MeshPlatform } from '../../web/mesh/index.ts';
 import { ApiError } from '../../protocol/api-client.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import type { NodeTokenSource } from '../session/token-source.ts';

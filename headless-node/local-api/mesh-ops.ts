@@ -1,6 +1,6 @@
 import type { AgentView } from '../../protocol/index.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import type { Mesh } from '../../web/mesh/mesh.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import type { Mesh } from '../../web/mesh/index.ts';
 import { ApiError } from '../../protocol/api-client.ts';
 import type { ControlPlaneClient } from '../session/control-plane-client.ts';
 import { LocalApiError } from './errors.ts';

@@ -20,6 +20,9 @@ export const importRules: Rule[] = [
   { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
   { name: 'web/ imports nothing from server/', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') },
   { name: 'web/mesh/ imports only protocol/ and itself: the one mesh core for browser and Node', forbids: (e) => under(e.from, 'web/mesh') && !under(e.to, 'web/mesh') && !isProtocol(e.to) },
+  // web/agents/ and web/lib/ still import single mesh files: the Worker bundle and the library's
+  // on-demand chunks stay small that way (a barrel import would pull the mesh core into them).
+  { name: 'headless-node/ and web/hub/ import web/mesh/ only through web/mesh/index.ts', forbids: (e) => (under(e.from, 'headless-node') || under(e.from, 'web/hub')) && under(e.to, 'web/mesh') && e.to !== 'web/mesh/index.ts' },
   { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
 ];
 

@@ -16,7 +16,7 @@ export type { PeerKind } from './link/link-budget.ts';
 /** The runtime objects the core needs (the browser passes globals; headless-node/node-platform.ts builds Node's). */
 export type { MeshPlatform } from './platform.ts';
 /** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`, proving the peer's key. */
-export { apiKeyTokenSource } from './signaling/token-source.ts';
+export { apiKeyTokenSource, createTokenCache, type TokenCache } from './signaling/token-source.ts';
 /** A peer's key: its id is the key's hash (pass the same identity to createMesh and apiKeyTokenSource). */
 export { generateIdentity } from '../../protocol/identity.ts';
 export type { Identity } from '../../protocol/identity.ts';
