@@ -26,6 +26,7 @@ COPY package.json package-lock.json ./
 # --legacy-peer-deps: npm otherwise installs TypeScript (~30 MB) as valibot's optional peer even
 # with --omit=dev (it is flagged devOptional). Every real peer is a direct dependency anyway.
 RUN npm ci --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/protocol ./dist/protocol
 COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/headless-node ./dist/headless-node
 COPY --from=build /app/dist/web ./dist/web

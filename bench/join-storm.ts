@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import WebSocket from 'ws';
-import { generateIdentity } from '../server/protocol.ts';
-import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
+import { generateIdentity } from '../protocol/index.ts';
+import { apiKeyTokenSource } from '../web/mesh/signaling/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';
 import { median, summarize } from './lib/stats.ts';

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { OVERLAY, PeerRing } from '../server/signaling/overlay-picks.ts';
-import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE, type PeerKind } from '../web/mesh/link-budget.ts';
+import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE, type PeerKind } from '../web/mesh/link/link-budget.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { loadavg } from 'node:os';
 import WebSocket from 'ws';
 import { createNodePlatform } from '../headless-node/node-platform.ts';
-import { generateIdentity } from '../server/protocol.ts';
+import { generateIdentity } from '../protocol/index.ts';
 import { createMesh, type Mesh } from '../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../web/mesh/signaling/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { interleave } from './lib/interleave.ts';
 import { summarize } from './lib/stats.ts';

@@ -10,7 +10,7 @@ import { readJson } from '../server/http/read-json.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import {
   generateIdentity, identityFromKeys, peerIdForKey, PeerIdSchema, tokenProof, tokenProofText, verifyText, type Identity,
-} from '../server/protocol.ts';
+} from '../protocol/index.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { summarize } from './lib/stats.ts';
 

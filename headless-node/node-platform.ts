@@ -1,6 +1,6 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
-import type { MeshPlatform } from '../web/mesh/platform.ts';
+import type { MeshPlatform } from '../web/mesh/index.ts';
 import { encodeIceServersForLibdatachannel } from './libdatachannel-ice-servers.ts';
 
 /**

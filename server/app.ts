@@ -13,7 +13,7 @@ import { requestMetrics } from './http/request-metrics.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './ops/logger.ts';
 import type { ServerMetrics } from './ops/server-metrics.ts';
-import type { IceServer } from './protocol.ts';
+import type { IceServer } from '../protocol/index.ts';
 import { pagePeers } from './signaling/peer-pages.ts';
 import type { SignalingRelay } from './signaling/signaling-relay.ts';
 import { StoreUnavailableError } from './store/store.ts';

@@ -1,5 +1,5 @@
 import { parseTrustProxy, TRUST_PROXY_RULE, type TrustProxy } from './http/client-address.ts';
-import type { Role } from './protocol.ts';
+import type { Role } from '../protocol/index.ts';
 
 /** A bad environment value: names the variable and the rule so the operator can fix it. */
 export class ConfigError extends Error {

@@ -17,7 +17,7 @@ import type { Logger } from './ops/logger.ts';
 import { createServerMetrics, type ServerMetrics } from './ops/server-metrics.ts';
 import { createPairingService, type PairingService } from './pairing/pairing-service.ts';
 import { mountPairingRoutes } from './pairing/routes.ts';
-import { CloseCode } from './protocol.ts';
+import { CloseCode } from '../protocol/index.ts';
 import { createRegistry, type Registry } from './registry/registry.ts';
 import { mountRegistryRoutes } from './registry/routes.ts';
 import { compressResponses } from './http/compression.ts';

@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import { toBase64, type IceServer } from './protocol.ts';
+import { toBase64, type IceServer } from '../protocol/index.ts';
 
 /** base64(HMAC-SHA1(secret, username)): the TURN REST scheme coturn's `use-auth-secret` checks. */
 export async function turnCredential(secret: string, username: string): Promise<string> {

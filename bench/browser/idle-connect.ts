@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Browser } from 'playwright-core';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { seesPeer } from '../mesh/bench-peer.ts';
 import { bundleMeshCore, harness, openMeshPage, type ConnectFailure, type ConnectSample } from './mesh-page.ts';
 

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../server/config.ts';
 import { createTabmeshServer, type TabmeshServer } from '../../server/create-server.ts';
 import { createLogger } from '../../server/ops/logger.ts';
-import { generateIdentity, signText, tokenProofText } from '../../server/protocol.ts';
+import { generateIdentity, signText, tokenProofText } from '../../protocol/index.ts';
 import type { Store } from '../../server/store/store.ts';
 
 export const ADMIN = 'bench-admin-key-0123456789abcdef';

@@ -1,7 +1,7 @@
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import { createMesh, type Mesh, type MeshOptions } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { identityFor, idFor } from '../../test/helpers/test-identity.ts';
 
 /** The mesh benchmark's peers: real meshes on loopback node-datachannel, joined to the bench server. */

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import type { AgentInfo, Skill } from '../../server/protocol.ts';
-import type { AgentHost } from '../../web/mesh/agent-host.ts';
+import type { AgentInfo, Skill } from '../../protocol/index.ts';
+import type { AgentHost } from '../../web/mesh/index.ts';
 import { NODE_BUILTIN_SKILLS } from '../skills/node-skills.ts';
 import { SkillLoadError, WorkerSlot } from './worker-slot.ts';
 

@@ -1,4 +1,4 @@
-import type { Skill } from '../../server/protocol.ts';
+import type { Skill } from '../../protocol/index.ts';
 import type { SkillRunOutcome } from '../../web/agents/skills/run-skill.ts';
 
 /**

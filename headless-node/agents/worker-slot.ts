@@ -1,8 +1,8 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Worker } from 'node:worker_threads';
-import type { Skill } from '../../server/protocol.ts';
-import { SkillError } from '../../web/mesh/agent-host.ts';
+import type { Skill } from '../../protocol/index.ts';
+import { SkillError } from '../../web/mesh/index.ts';
 import { asSkillError } from '../../web/agents/skills/run-skill.ts';
 import { transferring } from '../../web/agents/skills/transfer-input.ts';
 import type { SkillWorkerApi, SkillWorkerInit } from './worker-protocol.ts';

@@ -1,6 +1,6 @@
-import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import type { MeshPlatform } from '../../web/mesh/platform.ts';
+import { createMesh, type Mesh } from '../../web/mesh/index.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import type { MeshPlatform } from '../../web/mesh/index.ts';
 import { CliError, EXIT } from './command-line.ts';
 import { connectionError, type CliSession } from './cli-session.ts';
 import { createEmptyAgentHost } from './empty-agent-host.ts';

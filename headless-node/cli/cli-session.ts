@@ -1,6 +1,6 @@
-import { generateIdentity, type Identity } from '../../server/protocol.ts';
-import { ApiError } from '../../web/lib/http.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
+import { generateIdentity, type Identity } from '../../protocol/index.ts';
+import { ApiError } from '../../protocol/api-client.ts';
+import { MeshError } from '../../web/mesh/index.ts';
 import { createControlPlaneClient, type ControlPlaneClient } from '../session/control-plane-client.ts';
 import { createNodeTokenSource, type NodeTokenSource } from '../session/token-source.ts';
 import { CliError, EXIT } from './command-line.ts';

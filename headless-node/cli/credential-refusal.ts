@@ -1,4 +1,4 @@
-import { MeshError } from '../../web/mesh/errors.ts';
+import { MeshError } from '../../web/mesh/index.ts';
 import { CREDENTIAL_FILE } from '../session/device-pairing.ts';
 import { CliError, EXIT } from './command-line.ts';
 import type { NodeCredential } from './node-credential.ts';

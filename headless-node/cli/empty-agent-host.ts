@@ -1,4 +1,4 @@
-import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
+import { SkillError, type AgentHost } from '../../web/mesh/index.ts';
 
 /** The host of a peer that only calls (tabmesh call / ping): it offers no skills. */
 export function createEmptyAgentHost(): AgentHost {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { MeshPlatform } from '../../web/mesh/platform.ts';
+import type { MeshPlatform } from '../../web/mesh/index.ts';
 import { UsageError } from './command-line.ts';
 
 /** Flags that shape how this process joins the mesh (node, call, ping). */

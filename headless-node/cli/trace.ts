@@ -1,4 +1,4 @@
-import type { Mesh } from '../../web/mesh/mesh.ts';
+import type { Mesh } from '../../web/mesh/index.ts';
 
 const enabled = process.env.TABMESH_TRACE === '1';
 

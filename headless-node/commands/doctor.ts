@@ -6,7 +6,7 @@ import { checkDataDir } from '../doctor/data-dir-checks.ts';
 import { checkNodeDatachannel, checkNodeVersion, releaseNodeDatachannel } from '../doctor/environment-checks.ts';
 import { checkIceServers } from '../doctor/ice-checks.ts';
 import { checkHealth, checkIceConfig, checkSignaling, checkToken } from '../doctor/server-checks.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 
 const spec = {
   name: 'doctor',

@@ -1,6 +1,6 @@
-import { AGENT_NAME_PATTERN } from '../../server/protocol.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import { DEFAULT_MAX_LINKS } from '../../web/mesh/link-budget.ts';
+import { AGENT_NAME_PATTERN } from '../../protocol/index.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import { DEFAULT_MAX_LINKS } from '../../web/mesh/index.ts';
 import { createWorkerAgentHost, SkillLoadError } from '../agents/worker-agent-host.ts';
 import { CliError, EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '../cli/command-line.ts';
 import { CONNECTION_OPTIONS, readServerUrl } from '../cli/connection-options.ts';

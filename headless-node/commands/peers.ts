@@ -1,4 +1,4 @@
-import type { AgentView } from '../../server/protocol.ts';
+import type { AgentView } from '../../protocol/index.ts';
 import { runCommand, type CommandSpecShape } from '../cli/command-line.ts';
 import { openCliSession } from '../cli/cli-session.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/connection-options.ts';

@@ -3,8 +3,8 @@ import { EXIT, intFlag, runCommand, UsageError, type CommandSpecShape } from '..
 import { CONNECTION_HELP, CONNECTION_OPTIONS, readConnection } from '../cli/connection-options.ts';
 import { MESH_HELP, MESH_OPTIONS, meshPlatformFrom } from '../cli/mesh-options.ts';
 import { describeNodeFailure, RUNNING_NODE_HELP, RUNNING_NODE_OPTIONS, runningNodeFor } from '../cli/running-node.ts';
-import type { PingResult } from '../../web/mesh/mesh.ts';
-import type { RouteInfo } from '../../web/mesh/peer-route.ts';
+import type { PingResult } from '../../web/mesh/index.ts';
+import type { RouteInfo } from '../../web/mesh/index.ts';
 
 const spec = {
   name: 'ping',

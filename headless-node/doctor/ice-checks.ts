@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import type { IceServer } from '../../server/protocol.ts';
+import type { IceServer } from '../../protocol/index.ts';
 import { fail, ok, warn, type CheckResult } from './check-result.ts';
 import { gatherCandidates } from './gather-candidates.ts';
 import { parseIceUrl, stunBinding, turnAllocate } from './turn-probe.ts';

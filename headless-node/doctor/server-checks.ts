@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import WebSocket from 'ws';
-import { ClientConfigResponseSchema, HealthResponseSchema, tokenProof, TokenResponseSchema, type IceServer, type Identity } from '../../server/protocol.ts';
+import { ClientConfigResponseSchema, HealthResponseSchema, tokenProof, TokenResponseSchema, type IceServer, type Identity } from '../../protocol/index.ts';
 import { VERSION } from '../../server/version.ts';
 import { elapsed, fail, ok, warn, type CheckResult } from './check-result.ts';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Skill, Tier } from '../../server/protocol.ts';
-import type { PingResult } from '../../web/mesh/mesh.ts';
-import type { RouteInfo } from '../../web/mesh/peer-route.ts';
+import type { Skill, Tier } from '../../protocol/index.ts';
+import type { PingResult } from '../../web/mesh/index.ts';
+import type { RouteInfo } from '../../web/mesh/index.ts';
 import { LocalApiError } from './errors.ts';
 import { createLineSplitter, DEFAULT_MAX_LINE_BYTES, parseJsonLine, toJsonLine } from './json-lines.ts';
 import type { ListedAgent, PeerRow } from './mesh-ops.ts';

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import type { Skill } from '../../server/protocol.ts';
-import { validate } from '../../server/protocol.ts';
-import { SkillError } from '../../web/mesh/agent-host.ts';
+import type { Skill } from '../../protocol/index.ts';
+import { validate } from '../../protocol/index.ts';
+import { SkillError } from '../../web/mesh/index.ts';
 import { LocalApiError } from './errors.ts';
 import { createLineSplitter, parseJsonLine, toJsonLine } from './json-lines.ts';
 import { agentGone } from './local-agents.ts';

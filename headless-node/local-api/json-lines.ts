@@ -1,5 +1,5 @@
 // The base64 module itself, not the protocol barrel: clients should not load every schema to start.
-import { fromBase64, toBase64 } from '../../server/protocol/base64.ts';
+import { fromBase64, toBase64 } from '../../protocol/base64.ts';
 
 /** Longest line either side accepts, bytes (a larger payload belongs in a file or a stream of chunks). */
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;

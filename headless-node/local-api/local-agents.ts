@@ -1,6 +1,6 @@
-import type { AgentInfo, Skill } from '../../server/protocol.ts';
+import type { AgentInfo, Skill } from '../../protocol/index.ts';
 import { checkInput, checkSchema, type InputSchema } from '../../web/agents/skills/input-schema.ts';
-import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
+import { SkillError, type AgentHost } from '../../web/mesh/index.ts';
 import { LocalApiError } from './errors.ts';
 
 /** Runs one skill of an agent registered through the local API (forwards it to its process). */

@@ -1,7 +1,7 @@
-import type { AgentView } from '../../server/protocol.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import type { Mesh } from '../../web/mesh/mesh.ts';
-import { ApiError } from '../../web/lib/http.ts';
+import type { AgentView } from '../../protocol/index.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import type { Mesh } from '../../web/mesh/index.ts';
+import { ApiError } from '../../protocol/api-client.ts';
 import type { ControlPlaneClient } from '../session/control-plane-client.ts';
 import { LocalApiError } from './errors.ts';
 import type { DynamicAgentHost } from './local-agents.ts';

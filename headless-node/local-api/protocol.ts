@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { AgentNameSchema, PeerIdSchema, SkillSchema } from '../../server/protocol.ts';
+import { AgentNameSchema, PeerIdSchema, SkillSchema } from '../../protocol/index.ts';
 
 /**
  * The local API's wire format (docs/local-api.md): newline-delimited JSON over the node's Unix

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Skill } from '../../server/protocol.ts';
-import { ApiError } from '../../web/lib/http.ts';
+import type { Skill } from '../../protocol/index.ts';
+import { ApiError } from '../../protocol/api-client.ts';
 import type { DataDir } from '../session/data-dir.ts';
 import { serveConnection } from './connection.ts';
 import type { LocalApiContext } from './mesh-ops.ts';

@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../server/protocol.ts';
+import type { AgentInfo } from '../../protocol/index.ts';
 import type { WorkerAgentHost } from '../agents/worker-agent-host.ts';
 import { mountMcpServer, type McpMount } from './mcp-server-mount.ts';
 

@@ -1,9 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ProgressNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Skill } from '../../server/protocol.ts';
-import { SkillError } from '../../web/mesh/agent-host.ts';
-import { createBackoff } from '../../server/protocol/backoff.ts';
+import type { Skill } from '../../protocol/index.ts';
+import { SkillError } from '../../web/mesh/index.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
 import { checkInput, type InputSchema } from '../../web/agents/skills/input-schema.ts';
 import { cleanSpawnArgs } from '../spawn/clean-spawn.ts';
 import { errorTextOf, outputOfToolResult, skillForTool, skillNameFor } from './mcp-tool-skills.ts';

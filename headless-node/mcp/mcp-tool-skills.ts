@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Skill } from '../../server/protocol.ts';
+import type { Skill } from '../../protocol/index.ts';
 
 /** MCP tool names may use capitals and more; skill names are lower-case a-z 0-9 _ . - (max 64). */
 export function skillNameFor(toolName: string): string | undefined {

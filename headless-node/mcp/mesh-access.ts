@@ -1,4 +1,4 @@
-import type { Skill } from '../../server/protocol.ts';
+import type { Skill } from '../../protocol/index.ts';
 
 /** A skill the mesh offers now, merged over the agents that offer it. */
 export interface OfferedSkill extends Skill {

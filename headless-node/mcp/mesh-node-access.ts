@@ -1,4 +1,4 @@
-import { MeshError } from '../../web/mesh/errors.ts';
+import { MeshError } from '../../web/mesh/index.ts';
 import { findRunningNode, LocalApiError, type LocalApiClient } from '../local-api/client.ts';
 import { offeredSkills, type MeshAccess } from './mesh-access.ts';
 

@@ -1,7 +1,7 @@
-import { generateIdentity } from '../../server/protocol.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import { createMesh } from '../../web/mesh/mesh.ts';
-import type { MeshPlatform } from '../../web/mesh/platform.ts';
+import { generateIdentity } from '../../protocol/index.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import { createMesh } from '../../web/mesh/index.ts';
+import type { MeshPlatform } from '../../web/mesh/index.ts';
 import { connectionError } from '../cli/cli-session.ts';
 import { createEmptyAgentHost } from '../cli/empty-agent-host.ts';
 import { traceMesh } from '../cli/trace.ts';

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { MeshError } from '../../web/mesh/errors.ts';
+import { MeshError } from '../../web/mesh/index.ts';
 import type { MeshAccess } from './mesh-access.ts';
 import { skillTool, toolResult, toolsSignature, type SkillTool } from './skill-tools.ts';
 

@@ -1,5 +1,5 @@
-import type { AgentRegistration, AgentView, PeerSummary } from '../../server/protocol.ts';
-import { ApiError, requestJson } from '../../web/lib/http.ts';
+import type { AgentRegistration, AgentView, PeerSummary } from '../../protocol/index.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
 /** The control-plane routes a Node peer uses, authenticated with the peer's JWT. */
 export interface ControlPlaneClient {

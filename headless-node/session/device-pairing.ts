@@ -1,4 +1,4 @@
-import { ApiError, requestJson } from '../../web/lib/http.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 import { type PairingOutcome, waitForApproval } from '../../web/lib/pairing-client.ts';
 import { CliError, EXIT } from '../cli/command-line.ts';
 import type { DataDir } from './data-dir.ts';

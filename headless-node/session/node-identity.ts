@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { generateIdentity, identityFromKeys, type Identity, type IdentityAlg } from '../../server/protocol.ts';
+import { generateIdentity, identityFromKeys, type Identity, type IdentityAlg } from '../../protocol/index.ts';
 import type { DataDir } from './data-dir.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { PublicIdentitySchema, validate, type PublicIdentity } from '../../server/protocol.ts';
-import type { PinStore } from '../../web/mesh/link-identity.ts';
+import { PublicIdentitySchema, validate, type PublicIdentity } from '../../protocol/index.ts';
+import type { PinStore } from '../../web/mesh/index.ts';
 import type { DataDir } from './data-dir.ts';
 
 /** The keys of peers this node has talked to, in pins.json (0600, atomic writes). */

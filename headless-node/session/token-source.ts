@@ -1,8 +1,8 @@
-import { tokenProof, type Identity, type TokenResponse } from '../../server/protocol.ts';
-import { MeshError } from '../../web/mesh/errors.ts';
-import { ApiError, requestJson } from '../../web/lib/http.ts';
+import { tokenProof, type Identity, type TokenResponse } from '../../protocol/index.ts';
+import { MeshError } from '../../web/mesh/index.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
-import { createTokenCache, type TokenCache } from '../../web/mesh/token-source.ts';
+import { createTokenCache, type TokenCache } from '../../web/mesh/index.ts';
 
 /** The node's tokens: cached by the mesh's one rule (`createTokenCache`). */
 export type NodeTokenSource = TokenCache;

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { SkillError } from '../../web/mesh/agent-host.ts';
+import { SkillError } from '../../web/mesh/index.ts';
 import { defineSkill } from '../../web/agents/skills/skill-definition.ts';
 import { fetchFailureText } from '../../web/agents/skills/fetch-failure.ts';
 import { ForbiddenAddressError, guardedLookup, isNonPublicAddress } from './address-guard.ts';

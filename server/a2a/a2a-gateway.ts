@@ -1,4 +1,4 @@
-import type { Role, Task, TaskState } from '../protocol.ts';
+import type { Role, Task, TaskState } from '../../protocol/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskQueue } from '../tasks/task-queue.ts';

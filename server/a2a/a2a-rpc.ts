@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { HttpError } from '../http/http-error.ts';
 import { readCapped } from '../http/read-json.ts';
-import { parseJson, validate, type Task } from '../protocol.ts';
+import { parseJson, validate, type Task } from '../../protocol/index.ts';
 import type { A2ACaller, A2AGateway } from './a2a-gateway.ts';
 import { outputArtifact, toWireTask, type A2ARecord } from './a2a-task-view.ts';
 import { RpcCode, RpcError, RpcRequestSchema, SendMessageParamsSchema, TaskIdParamsSchema, type RpcId, type StreamEvent } from './a2a-wire.ts';

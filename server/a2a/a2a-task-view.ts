@@ -1,4 +1,4 @@
-import type { Task } from '../protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import type { A2ATaskState, Message, WireArtifact, WireMessage, WirePart, WireTask } from './a2a-wire.ts';
 
 /** What the gateway keeps per A2A task besides the server task: the conversation and a cancel mark. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { text } from '../protocol.ts';
+import { text } from '../../protocol/index.ts';
 
 /**
  * The A2A 1.0 JSON-RPC binding, as far as the gateway speaks it: request envelopes and params

@@ -1,4 +1,4 @@
-import type { AgentView, Skill } from '../protocol.ts';
+import type { AgentView, Skill } from '../../protocol/index.ts';
 import { A2A_PROTOCOL_VERSION } from './a2a-wire.ts';
 
 /** An A2A 1.0 AgentCard in its JSON form (the fields the gateway fills). */

@@ -1,4 +1,4 @@
-import { PEER_ID_PATTERN, SkillSchema, validate } from '../protocol.ts';
+import { PEER_ID_PATTERN, SkillSchema, validate } from '../../protocol/index.ts';
 import { RpcCode, RpcError, type SendMessageParams } from './a2a-wire.ts';
 
 /** The skill a plain text message goes to (the hub's and the node's chat skill). */

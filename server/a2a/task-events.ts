@@ -1,4 +1,4 @@
-import type { Task } from '../protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 
 /** In-process fan-out of task transitions by task id (the task queue's `onTransition` feeds it). */
 export interface TaskEvents {

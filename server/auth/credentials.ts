@@ -1,5 +1,5 @@
 import type { ApiKeyEntry } from '../config.ts';
-import type { Role } from '../protocol.ts';
+import type { Role } from '../../protocol/index.ts';
 
 /** What a presented API key or device token stands for. */
 export interface Credential {

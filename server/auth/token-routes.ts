@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../protocol.ts';
+import { peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../../protocol/index.ts';
 import type { Credential, CredentialVerifier } from './credentials.ts';
 import type { NonceService } from './nonces.ts';
 import type { TokenService } from './tokens.ts';

@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
-import { MESH_PATTERN, PEER_ID_PATTERN, type Role, type TokenClaims } from '../protocol.ts';
+import { MESH_PATTERN, PEER_ID_PATTERN, type Role, type TokenClaims } from '../../protocol/index.ts';
 
 /** Why a token was refused: `expired` maps to 401/4401 like `invalid`, but clients may refresh. */
 export class TokenError extends Error {

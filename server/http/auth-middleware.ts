@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { TokenError, type TokenService } from '../auth/tokens.ts';
-import type { Role, TokenClaims } from '../protocol.ts';
+import type { Role, TokenClaims } from '../../protocol/index.ts';
 import { HttpError } from './http-error.ts';
 
 export type AuthEnv = { Variables: { auth: TokenClaims } };

@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorBody } from '../protocol.ts';
+import type { ErrorBody } from '../../protocol/index.ts';
 
 /** A refusal with an HTTP status and a machine-readable code; rendered as `{error:{code,message}}`. */
 export class HttpError extends Error {

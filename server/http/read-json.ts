@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type * as v from 'valibot';
-import { validate } from '../protocol.ts';
+import { validate } from '../../protocol/index.ts';
 import { HttpError } from './http-error.ts';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;

@@ -1,4 +1,4 @@
-import { toBase64Url } from '../protocol/base64.ts';
+import { toBase64Url } from '../../protocol/base64.ts';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

@@ -1,7 +1,7 @@
 import { constantTimeEqual, sha256Hex, type Credential } from '../auth/credentials.ts';
 import { HttpError } from '../http/http-error.ts';
-import type { DeviceView, PairingRequestView, PairingStatus, Role } from '../protocol.ts';
-import { INVITE_CODE_PATTERN } from '../protocol.ts';
+import type { DeviceView, PairingRequestView, PairingStatus, Role } from '../../protocol/index.ts';
+import { INVITE_CODE_PATTERN } from '../../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { randomBase32, randomPairingCode, randomSecret } from './codes.ts';
 import { createRedeemLimits, type RedeemLimits } from './redeem-limits.ts';

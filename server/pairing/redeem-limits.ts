@@ -1,6 +1,6 @@
 import { limitKey } from '../http/client-address.ts';
 import { HttpError } from '../http/http-error.ts';
-import { PAIRING_CODE_PATTERN } from '../protocol.ts';
+import { PAIRING_CODE_PATTERN } from '../../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 
 /** How many different 6-digit pairing codes exist. */

@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { ApproveSchema, INVITE_CODE_PATTERN, InviteCreateSchema, PAIRING_CODE_PATTERN, PairingCodeCreateSchema, PairingRedeemSchema } from '../protocol.ts';
+import { ApproveSchema, INVITE_CODE_PATTERN, InviteCreateSchema, PAIRING_CODE_PATTERN, PairingCodeCreateSchema, PairingRedeemSchema } from '../../protocol/index.ts';
 import type { PairingService } from './pairing-service.ts';
 
 type Auth = (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>;

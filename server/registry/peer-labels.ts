@@ -1,5 +1,5 @@
 import { deviceCid } from '../pairing/pairing-service.ts';
-import type { DeviceView, TopologyNode } from '../protocol.ts';
+import type { DeviceView, TopologyNode } from '../../protocol/index.ts';
 
 export type PeerLabel = Pick<TopologyNode, 'credential' | 'name'>;
 

@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentRegistration, AgentView, Health } from '../protocol.ts';
+import type { AgentRecord, AgentRegistration, AgentView, Health } from '../../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { buildSkillIndex, createSkillIndexCache } from './skill-index.ts';
 

@@ -2,7 +2,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { AgentRegistrationSchema, HeartbeatRequestSchema, type Health } from '../protocol.ts';
+import { AgentRegistrationSchema, HeartbeatRequestSchema, type Health } from '../../protocol/index.ts';
 import type { SignalingRelay } from '../signaling/signaling-relay.ts';
 import type { TaskQueue } from '../tasks/task-queue.ts';
 import type { Registry } from './registry.ts';

@@ -1,4 +1,4 @@
-import type { AgentRecord } from '../protocol.ts';
+import type { AgentRecord } from '../../protocol/index.ts';
 
 /** The agents of one mesh by skill, with each peer's last heartbeat: what routing reads per call. */
 export interface SkillIndex {

@@ -1,4 +1,4 @@
-import type { Link, PeerSummary, TopologyEdge, TopologyNode } from '../protocol.ts';
+import type { Link, PeerSummary, TopologyEdge, TopologyNode } from '../../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Registry } from './registry.ts';
 

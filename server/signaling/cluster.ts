@@ -1,5 +1,5 @@
 import type { Logger } from '../ops/logger.ts';
-import { CloseCode, type PeerSummary, type ServerFrame } from '../protocol.ts';
+import { CloseCode, type PeerSummary, type ServerFrame } from '../../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { createRemotePeers, type PresenceRecord } from './remote-peers.ts';
 

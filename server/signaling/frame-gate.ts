@@ -1,4 +1,4 @@
-import { createTokenBucket } from '../protocol/token-bucket.ts';
+import { createTokenBucket } from '../../protocol/token-bucket.ts';
 
 /** What to do with one incoming frame under the rate limit. */
 export type Admission =

@@ -1,5 +1,5 @@
 import { HttpError } from '../http/http-error.ts';
-import type { PeerSummary } from '../protocol.ts';
+import type { PeerSummary } from '../../protocol/index.ts';
 
 export const PEER_PAGE = { default: 500, max: 1000 } as const;
 

@@ -1,4 +1,4 @@
-import type { PeerSummary, ServerFrame } from '../protocol.ts';
+import type { PeerSummary, ServerFrame } from '../../protocol/index.ts';
 
 /** Presence entries one `presence` frame carries at most; the rest wait for the next interval. */
 export const PRESENCE_MAX_ENTRIES = 64;

@@ -1,4 +1,4 @@
-import type { PeerSummary } from '../protocol.ts';
+import type { PeerSummary } from '../../protocol/index.ts';
 
 /** A peer's presence record in the store: who it is and which instance holds its socket. */
 export interface PresenceRecord extends PeerSummary {

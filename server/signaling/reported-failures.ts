@@ -1,6 +1,6 @@
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
-import { createTokenBucket } from '../protocol/token-bucket.ts';
+import { createTokenBucket } from '../../protocol/token-bucket.ts';
 
 /** Peer-reported identity failures counted per reporting peer id: a burst of 10, then 1 a minute. */
 export const REPORTS_BURST = 10;

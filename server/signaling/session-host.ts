@@ -1,7 +1,7 @@
 import type { TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
-import type { IceServer, Link, PeerSummary, Role, ServerFrame } from '../protocol.ts';
+import type { IceServer, Link, PeerSummary, Role, ServerFrame } from '../../protocol/index.ts';
 import type { ClusterLink } from './cluster.ts';
 import type { ReportedFailures } from './reported-failures.ts';
 import type { SocketLike } from './socket.ts';

@@ -1,7 +1,7 @@
 import type { TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ServerMetrics } from '../ops/server-metrics.ts';
-import { CloseCode, type PeerSummary, type ServerFrame } from '../protocol.ts';
+import { CloseCode, type PeerSummary, type ServerFrame } from '../../protocol/index.ts';
 import type { ClusterHandlers, ClusterLink } from './cluster.ts';
 import { OVERLAY, PeerRing } from './overlay-picks.ts';
 import type { RelayHooks, SessionHost } from './session-host.ts';

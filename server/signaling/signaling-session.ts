@@ -2,7 +2,7 @@ import { TokenError } from '../auth/tokens.ts';
 import {
   acceptNegotiationFrame, ClientFrameSchema, CloseCode, keptEveryKey, parseJson, validate,
   type ClientFrame, type IceServer, type PeerSummary, type RelayedFrame, type ServerFrame, type TokenClaims,
-} from '../protocol.ts';
+} from '../../protocol/index.ts';
 import { createFrameGate } from './frame-gate.ts';
 import { PresenceOutbox } from './presence-outbox.ts';
 import type { PeerSession, SessionHost } from './session-host.ts';

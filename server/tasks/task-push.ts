@@ -1,5 +1,5 @@
 import type { Logger } from '../ops/logger.ts';
-import type { ServerFrame, Task } from '../protocol.ts';
+import type { ServerFrame, Task } from '../../protocol/index.ts';
 
 export interface TaskPush {
   /** What the task queue calls: assignments go through the delivery claim, other frames straight out. */

@@ -1,6 +1,6 @@
 import { HttpError } from '../http/http-error.ts';
-import { createBackoff } from '../protocol/backoff.ts';
-import type { AgentView, ServerFrame, Task, TaskState, TaskSubmit, TaskUpdate } from '../protocol.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
+import type { AgentView, ServerFrame, Task, TaskState, TaskSubmit, TaskUpdate } from '../../protocol/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
 

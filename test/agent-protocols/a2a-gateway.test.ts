@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { createNodeTokenSource } from '../../headless-node/session/token-source.ts';
 import { a2aClient, artifactValue, asTask, message, statusText, TaskState } from './a2a-client.ts';
 

@@ -10,19 +10,20 @@ export interface ImportEdge { from: string; to: string }
 interface Rule { name: string; forbids(edge: ImportEdge): boolean }
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-const isProtocol = (p: string) => p === 'server/protocol.ts' || under(p, 'server/protocol');
+const isProtocol = (p: string) => under(p, 'protocol');
 /** Build tooling under web/ runs in Node at build time, never in a page: the server's compression is shared with it. */
 const BUILD_TOOLING = new Set(['web/vite.config.ts', 'web/precompress-plugin.ts']);
 
-/**
- * The allowed directions between the parts until the folder move gives the wire contract its own
- * top-level folder: server/protocol is the only server code the browser and Node peer may share.
- */
+/** The allowed directions between the parts: protocol/ is the contract server, browser and Node peer share. */
 export const importRules: Rule[] = [
-  { name: 'web/ imports nothing from server/ except server/protocol', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') && !isProtocol(e.to) },
-  { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
-  { name: 'server/protocol imports only itself: server, browser and Node peer all share it', forbids: (e) => isProtocol(e.from) && !isProtocol(e.to) },
+  { name: 'protocol/ imports no part: server, browser and Node peer all share it', forbids: (e) => isProtocol(e.from) && !isProtocol(e.to) },
   { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
+  { name: 'web/ imports nothing from server/', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') },
+  { name: 'web/mesh/ imports only protocol/ and itself: the one mesh core for browser and Node', forbids: (e) => under(e.from, 'web/mesh') && !under(e.to, 'web/mesh') && !isProtocol(e.to) },
+  // web/agents/ and web/lib/ still import single mesh files: the Worker bundle and the library's
+  // on-demand chunks stay small that way (a barrel import would pull the mesh core into them).
+  { name: 'headless-node/ and web/hub/ import web/mesh/ only through web/mesh/index.ts', forbids: (e) => (under(e.from, 'headless-node') || under(e.from, 'web/hub')) && under(e.to, 'web/mesh') && e.to !== 'web/mesh/index.ts' },
+  { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
 ];
 
 // Static imports and re-exports (`from '…'`), side-effect imports and dynamic `import('…')`.

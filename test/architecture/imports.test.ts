@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_FOR_NOW, cyclesUnder, importsOf, repoImports, violations } from './import-rules.ts';
+import { ALLOWED_FOR_NOW, cyclesUnder, importRules, importsOf, repoImports, violations } from './import-rules.ts';
 
 describe('import directions between the parts', () => {
   it('no source file imports against the allowed directions', () => {
-    const edges = repoImports(['server', 'web', 'headless-node']);
+    const edges = repoImports(['protocol', 'server', 'web', 'headless-node']);
     // A scanner that finds nothing would pass vacuously.
-    expect(edges.filter((e) => e.to === 'server/protocol.ts').length).toBeGreaterThan(20);
+    expect(edges.filter((e) => e.to === 'protocol/index.ts').length).toBeGreaterThan(20);
     expect(violations(edges)).toEqual([]);
   });
 
@@ -21,21 +21,29 @@ describe('import directions between the parts', () => {
       ...importsOf('headless-node/session/z.ts', "export { HubApp } from '../../web/hub/app.tsx';"),
       ...importsOf('server/http/w.ts', "import '../../web/mesh/index.ts';"),
       ...importsOf('server/q.ts', "import type { Mesh } from '../headless-node/node-peer.ts';"),
-      ...importsOf('server/protocol/backoff.ts', "import type { Logger } from '../ops/logger.ts';"),
+      ...importsOf('protocol/backoff.ts', "import type { Logger } from '../server/ops/logger.ts';"),
+      ...importsOf('protocol/x.ts', "import { MeshError } from '../web/mesh/errors.ts';"),
+      ...importsOf('web/lib/v.ts', "import { CloseCode } from '../../server/protocol/frames.ts';"),
+      ...importsOf('web/mesh/routing/u.ts', "import { workerSkills } from '../../agents/skills/index.ts';"),
+      ...importsOf('headless-node/cli/t.ts', "import { createMesh } from '../../web/mesh/mesh.ts';"),
     ];
-    expect(bad).toHaveLength(6);
-    expect(violations(bad)).toHaveLength(6);
+    expect(bad).toHaveLength(10);
+    for (const edge of bad) expect(violations([edge]), `${edge.from} -> ${edge.to}`).not.toEqual([]);
+    const named = violations(bad).join('\n');
+    for (const rule of importRules) expect(named, rule.name).toContain(rule.name);
   });
 
   it('allows the shared contract and imports within a part', () => {
     const fine = [
-      ...importsOf('web/mesh/x.ts', "import { validate } from '../../server/protocol.ts';"),
-      ...importsOf('web/mesh/y.ts', "import { createTokenBucket } from '../../server/protocol/token-bucket.ts';"),
+      ...importsOf('web/mesh/x.ts', "import { validate } from '../../protocol/index.ts';"),
+      ...importsOf('web/mesh/y.ts', "import { createTokenBucket } from '../../protocol/token-bucket.ts';"),
       ...importsOf('headless-node/session/z.ts', "import { createMesh } from '../../web/mesh/index.ts';"),
-      ...importsOf('server/signaling/w.ts', "import { CloseCode } from '../protocol.ts';"),
-      ...importsOf('server/protocol.ts', "export * from './protocol/backoff.ts';"),
+      ...importsOf('web/lib/s.ts', "import { createRelaySeal } from '../mesh/routing/relay-seal.ts';"),
+      ...importsOf('server/signaling/w.ts', "import { CloseCode } from '../../protocol/index.ts';"),
+      ...importsOf('protocol/index.ts', "export * from './backoff.ts';"),
+      ...importsOf('headless-node/session/v.ts', "import { requestJson } from '../../protocol/api-client.ts';"),
     ];
-    expect(fine).toHaveLength(5);
+    expect(fine).toHaveLength(7);
     expect(violations(fine)).toEqual([]);
   });
 

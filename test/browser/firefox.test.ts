@@ -2,7 +2,7 @@ import type { Browser as Firefox } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.ts';
 import { createMesh } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { agentChannelsOf, recordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { runCli, startNodePeer, type NodePeer } from '../node-peer/helpers/tabmesh-cli.ts';
 import { hubPeerIdOf, launchFirefox, openFirefoxTab, textOf } from './helpers/firefox.ts';

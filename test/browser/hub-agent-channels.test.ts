@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyAgentHost } from '../../headless-node/cli/empty-agent-host.ts';
-import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
+import { encodeFrames, encodeJson } from '../../web/mesh/channel/framing.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { identityFor, idFor } from '../helpers/test-identity.ts';
 import { agentChannelsOf, nextError, recordingPlatform, type RecordingPlatform } from '../mesh/agent-channel-fixtures.ts';
 import { ADMIN_KEY, MESH_WAIT_MS, openAdminTab, openView, type HubTab } from './helpers/hub-tabs.ts';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/ops/logger.ts';
-import type { ServerFrame } from '../../server/protocol.ts';
+import type { ServerFrame } from '../../protocol/index.ts';
 import { createCluster, type ClusterHandlers, type ClusterLink } from '../../server/signaling/cluster.ts';
 import { createRemotePeers } from '../../server/signaling/remote-peers.ts';
 import { createRedisStore } from '../../server/store/redis-store.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TopologyEdge, TopologyNode } from '../../server/protocol.ts';
+import type { TopologyEdge, TopologyNode } from '../../protocol/index.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';
 import { linksOpen, seesPeers, startPeer, stopPeers, type TestPeer } from '../mesh/harness.ts';
 import { getJson, localPeerCount, startCluster, type TestCluster } from './cluster-harness.ts';

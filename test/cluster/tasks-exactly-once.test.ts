@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import { getToken, type ServerProcess } from '../helpers/server-process.ts';
 import { idFor } from '../helpers/test-identity.ts';
 import { waitFor as poll } from '../helpers/wait-for.ts';

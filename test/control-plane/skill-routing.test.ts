@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, type AgentRecord } from '../../server/protocol.ts';
+import { generateIdentity, type AgentRecord } from '../../protocol/index.ts';
 import { createRegistry } from '../../server/registry/registry.ts';
 import { createMemoryStore } from '../../server/store/memory-store.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import { createRegistry } from '../../server/registry/registry.ts';
 import { createMemoryStore } from '../../server/store/memory-store.ts';
 import type { Store } from '../../server/store/store.ts';

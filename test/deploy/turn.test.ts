@@ -4,7 +4,7 @@ import { connectBarePair, echoRoundTrip, selectedPair, startBarePair } from '../
 import { parseIceUrl, turnAllocate } from '../../headless-node/doctor/turn-probe.ts';
 import { encodeIceServersForLibdatachannel } from '../../headless-node/libdatachannel-ice-servers.ts';
 import { turnCredential } from '../../server/ice-config.ts';
-import type { IceServer, TopologyEdge } from '../../server/protocol.ts';
+import type { IceServer, TopologyEdge } from '../../protocol/index.ts';
 import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 import { getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli, startNodePeer } from '../node-peer/helpers/tabmesh-cli.ts';

@@ -1,5 +1,5 @@
-import { generateIdentity } from '../../server/protocol.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { generateIdentity } from '../../protocol/index.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 
 /** A JWT for a fresh key-derived peer id (`k…`), with proof of possession, via the real routes
  * (`fetchFn` may be an in-process app's `request`). */

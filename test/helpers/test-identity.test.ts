@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peerIdForKey, signText, verifyText } from '../../server/protocol.ts';
+import { peerIdForKey, signText, verifyText } from '../../protocol/index.ts';
 import { identityFor, idFor, nameOf } from './test-identity.ts';
 
 describe('test identities derived from names', () => {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
-import { KEY_PEER_ID_PATTERN, tokenProof, type Identity, type TokenRequest } from '../../server/protocol.ts';
+import { KEY_PEER_ID_PATTERN, tokenProof, type Identity, type TokenRequest } from '../../protocol/index.ts';
 
 /**
  * Deterministic key identities for tests and benchmarks: a name (`'alice'`) always stands for the

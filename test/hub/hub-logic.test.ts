@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentView } from '../../server/protocol.ts';
+import type { AgentView } from '../../protocol/index.ts';
 import { takeHashIntent } from '../../web/hub/session/hash-intent.ts';
 import { deviceLabel } from '../../web/hub/session/origin-check.ts';
 import { links, tierSummary } from '../../web/hub/state/mesh-state.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentView, TopologyNode } from '../../server/protocol.ts';
+import type { AgentView, TopologyNode } from '../../protocol/index.ts';
 import { namePeers, shortId } from '../../web/hub/state/peer-names.ts';
 import { linksInWords } from '../../web/hub/views/status-bar.tsx';
 

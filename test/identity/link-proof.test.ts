@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, LinkProofSchema, validate, type Identity } from '../../server/protocol.ts';
-import { encodeJson } from '../../web/mesh/framing.ts';
-import { startLinkHandshake } from '../../web/mesh/link-handshake.ts';
-import { createLinkAuthenticator, createMemoryPinStore, type LinkContext } from '../../web/mesh/link-identity.ts';
-import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { generateIdentity, LinkProofSchema, validate, type Identity } from '../../protocol/index.ts';
+import { encodeJson } from '../../web/mesh/channel/framing.ts';
+import { startLinkHandshake } from '../../web/mesh/link/link-handshake.ts';
+import { createLinkAuthenticator, createMemoryPinStore, type LinkContext } from '../../web/mesh/link/link-identity.ts';
+import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
 import { clockOf, type Clock } from '../../web/mesh/platform.ts';
 import { loopback } from './helpers/identity-peers.ts';
 

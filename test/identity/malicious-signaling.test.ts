@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDataDir } from '../../headless-node/session/data-dir.ts';
 import { createFilePinStore, PIN_FILE } from '../../headless-node/session/pin-file.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
 import { seesPeers, startPeer, waitFor } from '../mesh/harness.ts';
 import { expectOnlyLinkProofs, startDtlsMitm } from './helpers/dtls-mitm.ts';

@@ -7,7 +7,7 @@ import { openDataDir } from '../../headless-node/session/data-dir.ts';
 import { loadNodeIdentity } from '../../headless-node/session/node-identity.ts';
 import { createFilePinStore, PIN_FILE } from '../../headless-node/session/pin-file.ts';
 import { createNodeTokenSource } from '../../headless-node/session/token-source.ts';
-import { generateIdentity, KEY_PEER_ID_PATTERN, peerIdForKey, signText, verifyText } from '../../server/protocol.ts';
+import { generateIdentity, KEY_PEER_ID_PATTERN, peerIdForKey, signText, verifyText } from '../../protocol/index.ts';
 import type { ServerProcess } from '../helpers/server-process.ts';
 import { AGENT_KEY, startMeshServer } from '../mesh/harness.ts';
 

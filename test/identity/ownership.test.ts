@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signText, tokenProofText } from '../../server/protocol.ts';
+import { signText, tokenProofText } from '../../protocol/index.ts';
 import { api, getToken, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { identityFor, idFor } from '../helpers/test-identity.ts';
 import { joinWith, type TestSocket } from '../helpers/ws-client.ts';

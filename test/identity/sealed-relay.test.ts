@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, sealHelloText, signText, type SealHello } from '../../server/protocol.ts';
-import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link-identity.ts';
+import { generateIdentity, sealHelloText, signText, type SealHello } from '../../protocol/index.ts';
+import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link/link-identity.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
-import { createRelaySeal, createSealKeys } from '../../web/mesh/relay-seal.ts';
+import { createRelaySeal, createSealKeys } from '../../web/mesh/routing/relay-seal.ts';
 import { loopback } from './helpers/identity-peers.ts';
-import { makeMessage } from '../../web/mesh/message-factory.ts';
+import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
 import { seesPeers, waitFor } from '../mesh/harness.ts';
 import { startKeyedPeer, useCompromisedServer } from './helpers/identity-peers.ts';
 import type { Frame } from './helpers/malicious-relay.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, signText, tokenProofText } from '../../server/protocol.ts';
+import { generateIdentity, signText, tokenProofText } from '../../protocol/index.ts';
 import { ADMIN_KEY, AGENT_KEY, createTestApp } from '../helpers/in-process.ts';
 
 describe('identity proof at token time', () => {

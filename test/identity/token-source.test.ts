@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../server/protocol.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import type { Identity } from '../../protocol/index.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { identityFor, idFor } from '../helpers/test-identity.ts';
 
 describe('apiKeyTokenSource (browser library)', () => {

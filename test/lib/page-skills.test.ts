@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity } from '../../server/protocol/identity.ts';
+import { generateIdentity } from '../../protocol/identity.ts';
 import { resolveCredentials } from '../../web/lib/credentials.ts';
 import { combineHosts, pageAgentHost, pageSkillDefinitions } from '../../web/lib/page-skills.ts';
 

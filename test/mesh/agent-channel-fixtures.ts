@@ -1,7 +1,7 @@
-import type { AgentInfo } from '../../server/protocol.ts';
+import type { AgentInfo } from '../../protocol/index.ts';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
-import { serveAgentChannel, type AgentChannelServer } from '../../web/mesh/agent-channel-server.ts';
-import type { AgentChannelAdopter } from '../../web/mesh/agent-channels.ts';
+import { serveAgentChannel, type AgentChannelServer } from '../../web/mesh/channel/agent-channel-server.ts';
+import type { AgentChannelAdopter } from '../../web/mesh/channel/agent-channels.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
 import type { Mesh, MeshEvents } from '../../web/mesh/mesh.ts';
 import type { MeshPlatform } from '../../web/mesh/platform.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentInfo, PublicIdentity } from '../../server/protocol.ts';
-import { generateIdentity } from '../../server/protocol.ts';
+import type { AgentInfo, PublicIdentity } from '../../protocol/index.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
-import { encodeFrames, encodeJson } from '../../web/mesh/framing.ts';
-import { createMemoryPinStore, type PinStore } from '../../web/mesh/link-identity.ts';
+import { encodeFrames, encodeJson } from '../../web/mesh/channel/framing.ts';
+import { createMemoryPinStore, type PinStore } from '../../web/mesh/link/link-identity.ts';
 import type { Mesh } from '../../web/mesh/mesh.ts';
 import { agentChannelsOf, inProcessAdopter, nextError, recordingPlatform, type InProcessAdopter, type RecordingPlatform } from './agent-channel-fixtures.ts';
 import { echoHost, seesPeers, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';

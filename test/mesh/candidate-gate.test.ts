@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCandidateGate } from '../../web/mesh/candidate-gate.ts';
+import { createCandidateGate } from '../../web/mesh/link/candidate-gate.ts';
 
 describe('candidate gate', () => {
   it('sends the candidates it held as one batch when the local side opens, and later ones one by one', () => {

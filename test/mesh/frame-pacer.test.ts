@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '../../web/mesh/errors.ts';
-import { createFramePacer } from '../../web/mesh/frame-pacer.ts';
+import { createFramePacer } from '../../web/mesh/signaling/frame-pacer.ts';
 import type { Clock } from '../../web/mesh/platform.ts';
 
 /** A clock that only moves when told; timers fire in order as it passes them. */

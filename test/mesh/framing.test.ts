@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createBackoff } from '../../server/protocol/backoff.ts';
-import { createReassembler, decodeJson, encodeFrames, encodeJson, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../../web/mesh/framing.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
+import { createReassembler, decodeJson, encodeFrames, encodeJson, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../../web/mesh/channel/framing.ts';
 
 describe('framing', () => {
   it('splits into frames of at most 16 KiB with the header, and reassembles', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import { createMesh, type Mesh, type MeshEvents, type MeshOptions } from '../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { identityFor, idFor, nameOf } from '../helpers/test-identity.ts';
 

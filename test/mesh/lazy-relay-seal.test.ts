@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
-import { createLazyRelaySeal } from '../../web/mesh/lazy-relay-seal.ts';
-import { createLinkAuthenticator } from '../../web/mesh/link-identity.ts';
+import { createLazyRelaySeal } from '../../web/mesh/routing/lazy-relay-seal.ts';
+import { createLinkAuthenticator } from '../../web/mesh/link/link-identity.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
-import type { RelaySeal } from '../../web/mesh/relay-seal.ts';
-import { createSealKeys } from '../../web/mesh/seal-keys.ts';
+import type { RelaySeal } from '../../web/mesh/routing/relay-seal.ts';
+import { createSealKeys } from '../../web/mesh/routing/seal-keys.ts';
 
 /** Two lazily loaded seals whose hellos go straight to each other (no server). */
 function pair() {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENVELOPE_KIND, MAX_ATTACHMENTS, MeshMessageSchema, TEXT_ATTACHMENT_MIN_CHARS, validate, type MeshMessage } from '../../server/protocol.ts';
-import { extractBinary, insertAt, transferablesOf } from '../../web/mesh/binary-values.ts';
-import { encodeFrames, messageLength, type MessageBytes } from '../../web/mesh/framing.ts';
-import { makeMessage } from '../../web/mesh/message-factory.ts';
-import { decodeMessage, encodeMessage } from '../../web/mesh/message-codec.ts';
+import { ENVELOPE_KIND, MAX_ATTACHMENTS, MeshMessageSchema, TEXT_ATTACHMENT_MIN_CHARS, validate, type MeshMessage } from '../../protocol/index.ts';
+import { extractBinary, insertAt, transferablesOf } from '../../web/mesh/channel/binary-values.ts';
+import { encodeFrames, messageLength, type MessageBytes } from '../../web/mesh/channel/framing.ts';
+import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
+import { decodeMessage, encodeMessage } from '../../web/mesh/channel/message-codec.ts';
 
 const flat = (m: MessageBytes): Uint8Array => {
   if (m instanceof Uint8Array) return m;

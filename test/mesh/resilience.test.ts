@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { MeshError } from '../../web/mesh/errors.ts';
-import { createSignalingClient } from '../../web/mesh/signaling-client.ts';
-import { apiKeyTokenSource } from '../../web/mesh/token-source.ts';
+import { createSignalingClient } from '../../web/mesh/signaling/signaling-client.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import { idFor, identityFor } from '../helpers/test-identity.ts';
 import { AGENT_KEY, linksOpen, startMeshServer, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 

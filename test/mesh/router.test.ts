@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshMessage } from '../../server/protocol.ts';
-import { makeMessage } from '../../web/mesh/message-factory.ts';
-import { createMessageRouter } from '../../web/mesh/message-router.ts';
-import { createPendingRequests } from '../../web/mesh/pending-requests.ts';
+import type { MeshMessage } from '../../protocol/index.ts';
+import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
+import { createMessageRouter } from '../../web/mesh/routing/message-router.ts';
+import { createPendingRequests } from '../../web/mesh/calls/pending-requests.ts';
 import { clockOf } from '../../web/mesh/platform.ts';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { echoHost } from './harness.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import { getToken } from '../helpers/server-process.ts';
 import { AGENT_KEY, echoHost, startPeer, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../protocol/index.ts';
 import { SkillError, type AgentHost } from '../../web/mesh/agent-host.ts';
 import type { MeshError } from '../../web/mesh/errors.ts';
 import { clockOf, type MeshPlatform } from '../../web/mesh/platform.ts';
-import { createTaskRunner, type TaskRunnerOptions } from '../../web/mesh/task-runner.ts';
+import { createTaskRunner, type TaskRunnerOptions } from '../../web/mesh/calls/task-runner.ts';
 
 // Unit tests of the runner's own logic (queueing, dedupe, report rules) with an in-memory
 // fetch; server-tasks.test.ts runs it against the real server.

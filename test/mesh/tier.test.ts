@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../web/mesh/platform.ts';
-import { detectTier, retryUnknownTier, TIER_RETRY_MS, type LinkTier } from '../../web/mesh/tier.ts';
+import { detectTier, retryUnknownTier, TIER_RETRY_MS, type LinkTier } from '../../web/mesh/link/tier.ts';
 
 type Stat = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TokenResponse } from '../../server/protocol.ts';
-import { createTokenCache } from '../../web/mesh/token-source.ts';
+import type { TokenResponse } from '../../protocol/index.ts';
+import { createTokenCache } from '../../web/mesh/signaling/token-source.ts';
 
 /** An exchange issuing `jwt-1`, `jwt-2`, … valid `ttlMs` from the fake clock's time. */
 function fakeExchange(clock: { t: number }, ttlMs: number) {

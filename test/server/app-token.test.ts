@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { TokenResponseSchema, validate } from '../../server/protocol.ts';
+import { TokenResponseSchema, validate } from '../../protocol/index.ts';
 import { ADMIN_KEY, AGENT_KEY, createTestApp, type TestApp } from '../helpers/in-process.ts';
 import { idFor, tokenRequestFor } from '../helpers/test-identity.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, signText, tokenProofText } from '../../server/protocol.ts';
+import { generateIdentity, signText, tokenProofText } from '../../protocol/index.ts';
 import { REPORTS_BURST, REPORTS_PER_MINUTE } from '../../server/signaling/reported-failures.ts';
 import { attachFakePeer } from '../helpers/fake-socket.ts';
 import { AGENT_KEY, createTestApp, type TestApp } from '../helpers/in-process.ts';

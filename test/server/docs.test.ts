@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
-import { CloseCode } from '../../server/protocol.ts';
+import { CloseCode } from '../../protocol/index.ts';
 import { envVarsReadByConfig, readRepoFile } from './support/source-facts.ts';
 
 const protocolDoc = readRepoFile('docs/protocol.md');

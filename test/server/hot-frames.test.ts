@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   acceptNegotiationFrame, AnswerFrameSchema, CandidateFrameSchema, ClientFrameSchema, keptEveryKey, NEGOTIATION_LIMITS as L, OfferFrameSchema,
-} from '../../server/protocol.ts';
+} from '../../protocol/index.ts';
 import { arbitraryFor, jsonValue, nearMissValue, pathsOf, withAt } from './support/schema-arbitrary.ts';
 
 // ≥ 1,000 cases per property per run, as for every validator.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity } from '../../server/protocol.ts';
+import { generateIdentity } from '../../protocol/index.ts';
 import { OVERLAY, PeerRing } from '../../server/signaling/overlay-picks.ts';
 import { createRelayHarness, type FakePeer, type Frame } from './support/relay-harness.ts';
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as protocol from '../../server/protocol.ts';
-import { parseJson, validate } from '../../server/protocol.ts';
+import * as protocol from '../../protocol/index.ts';
+import { parseJson, validate } from '../../protocol/index.ts';
 import { arbitraryFor, jsonValue, nearMissValue, pathsOf, withAt } from './support/schema-arbitrary.ts';
 
 // ≥ 1,000 cases per property per run (the bar); fixed seed in CI would hide new cases.
 const RUNS = { numRuns: 1000 };
 
-/** Every valibot schema server/protocol.ts exports: the whole wire contract, as it grows. */
+/** Every valibot schema protocol/index.ts exports: the whole wire contract, as it grows. */
 const SCHEMAS = Object.entries(protocol)
   .filter(([name, value]) => name.endsWith('Schema') && typeof value === 'object' && (value as { kind?: string }).kind === 'schema')
   .map(([name, value]) => [name, value as Parameters<typeof validate>[0]] as const);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService } from '../../server/auth/tokens.ts';
-import { toBase64Url } from '../../server/protocol/base64.ts';
+import { toBase64Url } from '../../protocol/base64.ts';
 import { ADMIN_KEY, AGENT_KEY, createTestApp, type TestApp } from '../helpers/in-process.ts';
 import { keyedToken } from '../helpers/keyed-token.ts';
 

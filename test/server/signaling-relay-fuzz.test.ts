@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ServerFrameSchema, validate } from '../../server/protocol.ts';
+import { ServerFrameSchema, validate } from '../../protocol/index.ts';
 import { wireActions } from './support/frame-fuzz.ts';
 import { createRelayHarness, type FakePeer } from './support/relay-harness.ts';
 import { idFor } from '../helpers/test-identity.ts';

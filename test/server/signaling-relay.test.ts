@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CloseCode } from '../../server/protocol.ts';
+import { CloseCode } from '../../protocol/index.ts';
 import { createFrameGate } from '../../server/signaling/frame-gate.ts';
 import { createRelayHarness } from './support/relay-harness.ts';
 import { idFor } from '../helpers/test-identity.ts';

@@ -1,4 +1,4 @@
-import { generateIdentity, signText, tokenProofText } from '../../server/protocol.ts';
+import { generateIdentity, signText, tokenProofText } from '../../protocol/index.ts';
 
 /** A token for a key-derived peer id with proof of possession (POST /api/token/nonce, then /api/token). */
 export async function provenToken(url: string, apiKey: string): Promise<{ token: string; peerId: string }> {

@@ -1,4 +1,4 @@
-import { requestJson } from './http.ts';
+import { requestJson } from '../../protocol/api-client.ts';
 import type { TokenSource } from './token-source.ts';
 
 export type AuthedFetch = <T>(path: string, init?: RequestInit & { json?: unknown }) => Promise<T>;

@@ -1,7 +1,7 @@
-import type { Identity } from '../../server/protocol/identity.ts';
+import type { Identity } from '../../protocol/identity.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createAuthedFetch, type AuthedFetch } from './authed-api.ts';
-import { ApiError } from './http.ts';
+import { ApiError } from '../../protocol/api-client.ts';
 import { createTokenSource } from './token-source.ts';
 
 /** How a page proves it may join: exactly one of these. */

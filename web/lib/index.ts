@@ -10,10 +10,10 @@ export type { PageSkill } from './page-skills.ts';
 export { MeshError } from '../mesh/errors.ts';
 export { SkillError } from '../mesh/agent-host.ts';
 /** A new identity key (store the returned `identity` object in IndexedDB to keep the peer id); `tokenProof` signs a `/api/token` nonce with it, for `getToken` backends. */
-export { generateIdentity, tokenProof } from '../../server/protocol/identity.ts';
-export type { Identity, PublicIdentity } from '../../server/protocol/identity.ts';
+export { generateIdentity, tokenProof } from '../../protocol/identity.ts';
+export type { Identity, PublicIdentity } from '../../protocol/identity.ts';
 export type { CallResult } from '../mesh/mesh-types.ts';
-export type { RouteInfo } from '../mesh/peer-route-types.ts';
-export type { AgentInfo, AgentView, Skill, Tier, Role } from '../../server/protocol.ts';
+export type { RouteInfo } from '../mesh/routing/peer-route-types.ts';
+export type { AgentInfo, AgentView, Skill, Tier, Role } from '../../protocol/index.ts';
 export type { SkillContext } from '../agents/skills/skill-definition.ts';
 export type { InputSchema } from '../agents/skills/input-schema.ts';

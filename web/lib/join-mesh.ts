@@ -1,8 +1,8 @@
-import { generateIdentity, type Identity } from '../../server/protocol/identity.ts';
+import { generateIdentity, type Identity } from '../../protocol/identity.ts';
 import { SkillError, type AgentHost } from '../mesh/agent-host.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createMesh } from '../mesh/mesh.ts';
-import type { AgentChannelAdopter } from '../mesh/agent-channels.ts';
+import type { AgentChannelAdopter } from '../mesh/channel/agent-channels.ts';
 import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
 import type { PageSkill } from './page-skills.ts';
 import { createPeerHandle, type TabmeshPeer } from './peer-handle.ts';

@@ -1,4 +1,4 @@
-import type { AgentInfo, Skill } from '../../server/protocol.ts';
+import type { AgentInfo, Skill } from '../../protocol/index.ts';
 import { SkillError, type AgentHost } from '../mesh/agent-host.ts';
 import { checkSchema, type InputSchema } from '../agents/skills/input-schema.ts';
 import { runSkill } from '../agents/skills/run-skill.ts';

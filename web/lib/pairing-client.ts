@@ -1,5 +1,5 @@
-import { createBackoff } from '../../server/protocol/backoff.ts';
-import { ApiError, requestJson } from './http.ts';
+import { createBackoff } from '../../protocol/backoff.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
 export type PairingOutcome =
   | { status: 'approved'; deviceToken: string; deviceId: string; mesh: string }

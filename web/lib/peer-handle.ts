@@ -1,8 +1,8 @@
-import type { AgentInfo, AgentView, Role, Tier } from '../../server/protocol.ts';
+import type { AgentInfo, AgentView, Role, Tier } from '../../protocol/index.ts';
 import { createEmitter } from '../mesh/emitter.ts';
 import { MeshError } from '../mesh/errors.ts';
 import type { CallResult, Mesh, MeshEvents } from '../mesh/mesh-types.ts';
-import type { RouteInfo } from '../mesh/peer-route-types.ts';
+import type { RouteInfo } from '../mesh/routing/peer-route-types.ts';
 import type { AuthedFetch } from './authed-api.ts';
 
 /** A peer in the mesh as the page sees it. */

@@ -1,7 +1,7 @@
-import { tokenProof, type Identity } from '../../server/protocol/identity.ts';
-import type { TokenResponse } from '../../server/protocol.ts';
-import { createTokenCache, type TokenCache } from '../mesh/token-source.ts';
-import { ApiError, requestJson } from './http.ts';
+import { tokenProof, type Identity } from '../../protocol/identity.ts';
+import type { TokenResponse } from '../../protocol/index.ts';
+import { createTokenCache, type TokenCache } from '../mesh/signaling/token-source.ts';
+import { ApiError, requestJson } from '../../protocol/api-client.ts';
 
 /** The hub's tokens, cached by the mesh's one rule (`createTokenCache`); `getToken` throws `ApiError`. */
 export type TokenSource = TokenCache;

@@ -78,7 +78,7 @@ function plainDynamicImports(): Plugin {
 }
 
 /** Code shared by the entry and the on-demand chunks: one file, not one small chunk per module (each costs gzip overhead). */
-const SHARED = /node_modules\/valibot\/|server\/protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(binary-values|agent-host|errors|seal-keys|task-payload|skill-outcome)\.ts|web\/lib\/http\.ts/;
+const SHARED = /node_modules\/valibot\/|protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(channel\/binary-values|agent-host|errors|routing\/seal-keys|calls\/task-payload|calls\/skill-outcome)\.ts|protocol\/api-client\.ts/;
 
 /**
  * Builds the browser library (web/lib/index.ts) into web/dist/lib/tabmesh.js, an ES module (the
@@ -102,7 +102,7 @@ export default defineConfig({
       input: { tabmesh: join(root, 'web/lib/index.ts') },
       preserveEntrySignatures: 'exports-only',
       // valibot schema builders (`v.object(…)` at module level) have no side effects: schemas of
-      // server/protocol that the browser never validates can then be dropped.
+      // protocol/ that the browser never validates can then be dropped.
       treeshake: { manualPureFunctions: ['v'] },
       output: {
         format: 'es',

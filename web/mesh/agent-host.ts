@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../server/protocol.ts';
+import type { AgentInfo } from '../../protocol/index.ts';
 
 /**
  * The seam between the mesh core and the agents a peer hosts. The core receives `task-request`
@@ -13,7 +13,7 @@ export interface AgentHost {
    * Runs `skill` with `input`. Streaming skills call `onChunk` per piece (in order) and resolve
    * with the final output (may be undefined). Rejects with `SkillError` for skill failures.
    *
-   * Contract with the mesh core (web/mesh/message-router.ts):
+   * Contract with the mesh core (web/mesh/routing/message-router.ts):
    * - `onChunk` is present only when the caller asked to stream (`task-request` with
    *   `stream: true`, and always for chat). Without it a streaming skill resolves with its
    *   collected output instead (e.g. the array of chunks, or the joined text).

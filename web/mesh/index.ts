@@ -11,48 +11,48 @@ export { SkillError, CHAT_SKILL } from './agent-host.ts';
 export type { AgentHost } from './agent-host.ts';
 /** Every failure the mesh reports, with a stable `code`. */
 export { MeshError } from './errors.ts';
-export { browserPeerKind, DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link-budget.ts';
-export type { PeerKind } from './link-budget.ts';
+export { browserPeerKind, DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link/link-budget.ts';
+export type { PeerKind } from './link/link-budget.ts';
 /** The runtime objects the core needs (the browser passes globals; headless-node/node-platform.ts builds Node's). */
 export type { MeshPlatform } from './platform.ts';
 /** A `getToken` that trades an API key or device token for a JWT at `POST /api/token`, proving the peer's key. */
-export { apiKeyTokenSource } from './token-source.ts';
+export { apiKeyTokenSource, createTokenCache, type TokenCache } from './signaling/token-source.ts';
 /** A peer's key: its id is the key's hash (pass the same identity to createMesh and apiKeyTokenSource). */
-export { generateIdentity } from '../../server/protocol/identity.ts';
-export type { Identity } from '../../server/protocol/identity.ts';
+export { generateIdentity } from '../../protocol/identity.ts';
+export type { Identity } from '../../protocol/identity.ts';
 /** The signaling client on its own (hello/welcome, presence, relay, token refresh, reconnect). */
-export { createSignalingClient } from './signaling-client.ts';
-export type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling-client.ts';
+export { createSignalingClient } from './signaling/signaling-client.ts';
+export type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling/signaling-client.ts';
 /** One RTCPeerConnection + DataChannel to one peer, with perfect negotiation (used by the mesh). */
-export { createPeerLink } from './peer-link.ts';
-export type { PeerLink, PeerLinkOptions, PeerLinkState } from './peer-link.ts';
+export { createPeerLink } from './link/peer-link.ts';
+export type { PeerLink, PeerLinkOptions, PeerLinkState } from './link/peer-link.ts';
 /** Per-link state as reported in `link` events, `mesh.links()` and link reports. */
-export type { RouteInfo, RouteState } from './peer-route.ts';
+export type { RouteInfo, RouteState } from './routing/peer-route.ts';
 /** Chunk framing (16 KiB frames, 10-byte header) and its size-limited reassembler. */
-export { encodeFrames, createReassembler, MAX_FRAME_BYTES, FRAME_HEADER_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
-export type { Reassembler, ReassemblerOptions, PushResult } from './framing.ts';
+export { encodeFrames, createReassembler, MAX_FRAME_BYTES, FRAME_HEADER_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
+export type { Reassembler, ReassemblerOptions, PushResult } from './channel/framing.ts';
 /** The responder side alone (validation, dedupe, AgentHost dispatch), for embedding and tests. */
-export { createMessageRouter } from './message-router.ts';
-export type { MessageRouter, RouterOptions } from './message-router.ts';
+export { createMessageRouter } from './routing/message-router.ts';
+export type { MessageRouter, RouterOptions } from './routing/message-router.ts';
 /** The caller-side request table used with a router. */
-export { createPendingRequests } from './pending-requests.ts';
-export type { PendingRequests, RequestOptions, RequestOutcome } from './pending-requests.ts';
+export { createPendingRequests } from './calls/pending-requests.ts';
+export type { PendingRequests, RequestOptions, RequestOutcome } from './calls/pending-requests.ts';
 /** Runs server-assigned tasks (`task-assigned` pushes) on the AgentHost and PATCHes their results (used by the mesh). */
 // The runner itself loads on the first assignment (lazy-task-runner.ts): a static export here would
 // pull it into every bundle of this barrel (the hub's first load).
-export { parseTask } from './task-payload.ts';
-export type { TaskRunner, TaskRunnerOptions } from './task-runner.ts';
+export { parseTask } from './calls/task-payload.ts';
+export type { TaskRunner, TaskRunnerOptions } from './calls/task-runner.ts';
 /** Agent channels: DataChannels of their own for agents (browser: handed to their Workers). */
-export { serveAgentChannel } from './agent-channel-server.ts';
-export type { AgentChannelServer, AgentChannelServerOptions } from './agent-channel-server.ts';
-export type { AgentChannelAdopter, ChannelRefusal } from './agent-channels.ts';
-export { AGENT_CHANNEL_PREFIX, agentChannelLabel, agentOfLabel } from './agent-channel-label.ts';
+export { serveAgentChannel } from './channel/agent-channel-server.ts';
+export type { AgentChannelServer, AgentChannelServerOptions } from './channel/agent-channel-server.ts';
+export type { AgentChannelAdopter, ChannelRefusal } from './channel/agent-channels.ts';
+export { AGENT_CHANNEL_PREFIX, agentChannelLabel, agentOfLabel } from './channel/agent-channel-label.ts';
 /** Full-jitter exponential backoff. */
-export { createBackoff } from '../../server/protocol/backoff.ts';
-export type { Backoff } from '../../server/protocol/backoff.ts';
+export { createBackoff } from '../../protocol/backoff.ts';
+export type { Backoff } from '../../protocol/backoff.ts';
 /** Peer identity on DataChannels: the link proof, pin stores (docs/architecture.md "Peer identity"). */
-export { createLinkAuthenticator, createMemoryPinStore } from './link-identity.ts';
-export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link-identity.ts';
+export { createLinkAuthenticator, createMemoryPinStore } from './link/link-identity.ts';
+export type { LinkAuthenticator, LinkVerdict, PinPolicy, PinStore } from './link/link-identity.ts';
 export type { IdentityEvent } from './mesh-types.ts';
 /** The codes a MeshError of the mesh's own can carry (docs/protocol.md, "Mesh error codes"). */
 export type { MeshErrorCode } from './errors.ts';

@@ -1,13 +1,13 @@
-import type { PeerKind } from './link-budget.ts';
-import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../server/protocol.ts';
-import type { AgentChannelAdopter } from './agent-channels.ts';
+import type { PeerKind } from './link/link-budget.ts';
+import type { AgentInfo, Identity, IdentityFailureReason, MeshPayload, PublicIdentity, Role, Task, Tier } from '../../protocol/index.ts';
+import type { AgentChannelAdopter } from './channel/agent-channels.ts';
 import type { AgentHost } from './agent-host.ts';
-import type { PinPolicy, PinStore } from './link-identity.ts';
-import type { SenderOptions } from './channel-sender.ts';
+import type { PinPolicy, PinStore } from './link/link-identity.ts';
+import type { SenderOptions } from './channel/channel-sender.ts';
 import type { Emitter } from './emitter.ts';
 import type { MeshError } from './errors.ts';
 import type { MeshPlatform } from './platform.ts';
-import type { RouteInfo } from './peer-route.ts';
+import type { RouteInfo } from './routing/peer-route.ts';
 
 /** The public surface of a mesh peer: options, caller API, results and events. */
 

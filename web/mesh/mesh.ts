@@ -1,23 +1,23 @@
-import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../server/protocol.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
-import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
-import { createLinkAuthenticator } from './link-identity.ts';
-import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link-budget.ts';
-import { createLinkReporter } from './link-reporter.ts';
-import { makeMessage, type MeshSend } from './message-factory.ts';
-import { createMessageRouter } from './message-router.ts';
-import { createMeshCalls } from './mesh-calls.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
+import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
+import { createLinkAuthenticator } from './link/link-identity.ts';
+import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link/link-budget.ts';
+import { createLinkReporter } from './link/link-reporter.ts';
+import { makeMessage, type MeshSend } from './calls/message-factory.ts';
+import { createMessageRouter } from './routing/message-router.ts';
+import { createMeshCalls } from './calls/mesh-calls.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
-import { createPeerRoute, type PeerRoute, type RouteInfo } from './peer-route.ts';
-import { createSealKeys } from './seal-keys.ts';
-import { createPendingRequests } from './pending-requests.ts';
+import { createPeerRoute, type PeerRoute, type RouteInfo } from './routing/peer-route.ts';
+import { createSealKeys } from './routing/seal-keys.ts';
+import { createPendingRequests } from './calls/pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSharedTimers } from './shared-timers.ts';
-import { createSignalingClient } from './signaling-client.ts';
-import { createLazyTaskRunner } from './lazy-task-runner.ts';
-import { parseTask } from './task-payload.ts';
+import { createSignalingClient } from './signaling/signaling-client.ts';
+import { createLazyTaskRunner } from './calls/lazy-task-runner.ts';
+import { parseTask } from './calls/task-payload.ts';
 
 export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
 

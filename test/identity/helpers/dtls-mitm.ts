@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createReassembler, decodeJson, type Reassembler } from '../../../web/mesh/framing.ts';
+import { createReassembler, decodeJson, type Reassembler } from '../../../web/mesh/channel/framing.ts';
 import type { MeshPlatform } from '../../../web/mesh/platform.ts';
 import type { Frame, MaliciousRelay } from './malicious-relay.ts';
 

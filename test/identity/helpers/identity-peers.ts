@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createNodePlatform } from '../../../headless-node/node-platform.ts';
-import { generateIdentity, type Identity } from '../../../server/protocol.ts';
+import { generateIdentity, type Identity } from '../../../protocol/index.ts';
 import type { MeshOptions } from '../../../web/mesh/mesh.ts';
-import { apiKeyTokenSource } from '../../../web/mesh/token-source.ts';
+import { apiKeyTokenSource } from '../../../web/mesh/signaling/token-source.ts';
 import type { ServerProcess } from '../../helpers/server-process.ts';
 import { AGENT_KEY, startMeshServer, startPeer, stopPeers, type TestPeer } from '../../mesh/harness.ts';
 import { startMaliciousRelay, type MaliciousRelay } from './malicious-relay.ts';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ClientFrameSchema } from '../../../server/protocol.ts';
+import { ClientFrameSchema } from '../../../protocol/index.ts';
 import { arbitraryFor, jsonValue } from './schema-arbitrary.ts';
 
 /** One thing a client can put on the wire. */

@@ -1,7 +1,7 @@
 import { createTokenService } from '../../../server/auth/tokens.ts';
 import { createLogger } from '../../../server/ops/logger.ts';
 import { createServerMetrics } from '../../../server/ops/server-metrics.ts';
-import type { Role } from '../../../server/protocol.ts';
+import type { Role } from '../../../protocol/index.ts';
 import { createSignalingRelay, type RelayOptions } from '../../../server/signaling/signaling-relay.ts';
 import type { Connection, SocketLike } from '../../../server/signaling/socket.ts';
 import { idFor } from '../../helpers/test-identity.ts';

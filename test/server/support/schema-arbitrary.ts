@@ -72,7 +72,7 @@ export const jsonValue = fc.jsonValue({ maxDepth: 2 });
 
 /**
  * A fast-check arbitrary producing values `schema` accepts, derived from the schema itself so every
- * validator in server/protocol is covered as it evolves. Optional keys are sometimes omitted;
+ * validator in protocol/ is covered as it evolves. Optional keys are sometimes omitted;
  * optional keys with a default are always present so that output equals input.
  */
 export function arbitraryFor(schema: v.GenericSchema): fc.Arbitrary<unknown> {

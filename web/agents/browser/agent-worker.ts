@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import type { AgentInfo, Skill } from '../../../server/protocol.ts';
+import type { AgentInfo, Skill } from '../../../protocol/index.ts';
 import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
 import { defaultBuiltins, PORTABLE_BUILTINS } from '../skills/builtin-skills.ts';
 import { runSkill } from '../skills/run-skill.ts';

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { AgentInfo } from '../../../server/protocol.ts';
+import type { AgentInfo } from '../../../protocol/index.ts';
 import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
 import { transferring } from '../skills/transfer-input.ts';
 import { snapshotPage } from './page-probe.ts';

@@ -1,4 +1,4 @@
-import type { Skill } from '../../../server/protocol.ts';
+import type { Skill } from '../../../protocol/index.ts';
 import type { SkillRunOutcome } from '../skills/run-skill.ts';
 
 /** A run's outcome as plain data: errors cross the worker boundary as code + message only. */

@@ -1,5 +1,5 @@
-import type { AgentInfo } from '../../../server/protocol.ts';
-import { serveAgentChannel, type AgentChannelServer } from '../../mesh/agent-channel-server.ts';
+import type { AgentInfo } from '../../../protocol/index.ts';
+import { serveAgentChannel, type AgentChannelServer } from '../../mesh/channel/agent-channel-server.ts';
 import type { AgentHost } from '../../mesh/agent-host.ts';
 import { clockOf } from '../../mesh/platform.ts';
 import type { AgentChannelHandoff, AgentChannelStats } from './worker-api.ts';

@@ -1,6 +1,6 @@
-import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../server/protocol.ts';
+import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../protocol/index.ts';
 import { SkillError } from '../../mesh/agent-host.ts';
-import { extractBinary, insertAt } from '../../mesh/binary-values.ts';
+import { extractBinary, insertAt } from '../../mesh/channel/binary-values.ts';
 import { checkInput } from './input-schema.ts';
 import type { SkillContext, SkillDefinition } from './skill-definition.ts';
 
@@ -74,7 +74,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 /**
  * JSON is the wire format, so a value that does not survive JSON is refused here, by name.
  * Binary values (`Uint8Array`, `ArrayBuffer`) and long strings travel beside the JSON
- * (web/mesh/message-codec.ts): they are kept as they are, not stringified.
+ * (web/mesh/channel/message-codec.ts): they are kept as they are, not stringified.
  */
 function toPlainData(def: SkillDefinition, value: unknown, what: 'output' | 'chunk'): unknown {
   if (value === undefined) return undefined;

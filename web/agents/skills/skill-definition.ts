@@ -1,4 +1,4 @@
-import type { Skill } from '../../../server/protocol.ts';
+import type { Skill } from '../../../protocol/index.ts';
 import type { InputSchema } from './input-schema.ts';
 
 /** What a running skill gets besides its input. */

@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { IdentityAlg } from '../../../server/protocol/identity.ts';
+import type { IdentityAlg } from '../../../protocol/identity.ts';
 
 /** How this browser signs in: an API key (admin or agent) or a device token from pairing. */
 export interface StoredCredential {

@@ -1,4 +1,4 @@
-import { generateIdentity, identityFromKeys, type Identity } from '../../../server/protocol/identity.ts';
+import { generateIdentity, identityFromKeys, type Identity } from '../../../protocol/identity.ts';
 import { hubDb } from './hub-db.ts';
 
 /** No identity slot could be claimed (more tabs of this hub than slots). */

@@ -1,12 +1,12 @@
 import { signal } from '@preact/signals';
 import { createAuthedFetch, type AuthedFetch } from '../../lib/authed-api.ts';
 import { normalizeKey, takeHashIntent } from './hash-intent.ts';
-import { ApiError } from '../../lib/http.ts';
+import { ApiError } from '../../../protocol/api-client.ts';
 import {
   forgetDevice, loadCredential, loadPendingPairing, saveCredential, savePendingPairing,
   type PendingPairing, type RefusalReason, type StoredCredential,
 } from './hub-db.ts';
-import type { Identity } from '../../../server/protocol/identity.ts';
+import type { Identity } from '../../../protocol/identity.ts';
 import { loadIdentity } from './identity.ts';
 import { deviceLabel, missingFeatures } from './origin-check.ts';
 import { stopControlPolling } from '../state/control-state.ts';

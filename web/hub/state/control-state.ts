@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import type { AgentView, DeviceView, PairingRequestView, Role, Task, TopologyEdge, TopologyNode } from '../../../server/protocol.ts';
+import type { AgentView, DeviceView, PairingRequestView, Role, Task, TopologyEdge, TopologyNode } from '../../../protocol/index.ts';
 import type { AuthedFetch } from '../../lib/authed-api.ts';
 import { AGENTS_CACHE_KEY } from '../session/hub-db.ts';
 

@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../../server/protocol.ts';
+import type { AgentInfo } from '../../../protocol/index.ts';
 import { browserPeerKind, createMesh, MeshError, type AgentChannelAdopter, type AgentHost, type Mesh, type RouteInfo } from '../../mesh/index.ts';
 import { tokenError } from '../../lib/credentials.ts';
 import { createIdbPinStore } from '../session/pin-store.ts';

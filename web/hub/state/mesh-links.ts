@@ -1,5 +1,5 @@
 import { computed } from '@preact/signals';
-import type { Tier } from '../../../server/protocol.ts';
+import type { Tier } from '../../../protocol/index.ts';
 import { topology } from './control-state.ts';
 import { links } from './mesh-state.ts';
 import { selfPeerId } from './peer-names.ts';

@@ -1,5 +1,5 @@
 import { computed, signal } from '@preact/signals';
-import type { Role, Tier } from '../../../server/protocol.ts';
+import type { Role, Tier } from '../../../protocol/index.ts';
 
 export type SignalingStatus = 'connecting' | 'online' | 'reconnecting' | 'offline';
 

@@ -1,5 +1,5 @@
 import { computed, signal } from '@preact/signals';
-import type { AgentView, TopologyNode } from '../../../server/protocol.ts';
+import type { AgentView, TopologyNode } from '../../../protocol/index.ts';
 import { agents, topology } from './control-state.ts';
 
 /** How the hub names one peer for a person; the id stays in `id` for detail views and tooltips. */

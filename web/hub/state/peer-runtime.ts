@@ -1,6 +1,6 @@
 import { createWorkerAgentHost } from '../../agents/browser/worker-agent-host.ts';
 import { createWorkerChannelAdopter } from '../../agents/browser/worker-channel-adopter.ts';
-import type { AgentHost } from '../../mesh/agent-host.ts';
+import type { AgentHost } from '../../mesh/index.ts';
 import { endSession, type SignedIn } from '../session/session-state.ts';
 import { startChat, type ChatController } from './chat-state.ts';
 import { bindMesh, type MeshBinding } from './mesh-binding.ts';

@@ -1,8 +1,8 @@
 import { signal } from '@preact/signals';
-import type { AgentView, Task, Tier } from '../../../server/protocol.ts';
+import type { AgentView, Task, Tier } from '../../../protocol/index.ts';
 import type { Mesh } from '../../mesh/index.ts';
 import type { AuthedFetch } from '../../lib/authed-api.ts';
-import { ApiError } from '../../lib/http.ts';
+import { ApiError } from '../../../protocol/api-client.ts';
 import { links } from './mesh-state.ts';
 
 /** A task this tab started on some agent, with its streamed chunks and result. */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AgentView } from '../../../server/protocol.ts';
+import type { AgentView } from '../../../protocol/index.ts';
 import { agents } from '../state/control-state.ts';
 import { chatKey, conversations, reachable } from '../state/chat-state.ts';
 import type { PeerRuntime } from '../state/peer-runtime.ts';

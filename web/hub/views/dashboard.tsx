@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AgentView } from '../../../server/protocol.ts';
+import type { AgentView } from '../../../protocol/index.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import { agents, controlError, pairingRequests, startControlPolling, topology } from '../state/control-state.ts';
 import { agentTransports } from '../state/agent-transports.ts';

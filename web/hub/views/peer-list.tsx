@@ -1,4 +1,4 @@
-import type { AgentView } from '../../../server/protocol.ts';
+import type { AgentView } from '../../../protocol/index.ts';
 import type { AgentTransportView } from '../state/agent-transports.ts';
 import { formatRtt } from '../state/mesh-links.ts';
 import type { LinkView } from '../state/mesh-state.ts';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Task } from '../../../server/protocol.ts';
+import type { Task } from '../../../protocol/index.ts';
 import type { SignedIn } from '../session/session-state.ts';
 import { agents, tasks } from '../state/control-state.ts';
 import type { PeerRuntime } from '../state/peer-runtime.ts';

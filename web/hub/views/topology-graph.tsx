@@ -1,5 +1,5 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { TopologyNode } from '../../../server/protocol.ts';
+import type { TopologyNode } from '../../../protocol/index.ts';
 import { formatRtt, type MeshLink } from '../state/mesh-links.ts';
 import { shortId, type PeerName } from '../state/peer-names.ts';
 

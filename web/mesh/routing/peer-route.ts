@@ -1,0 +1,291 @@
+import type { Tier } from '../../../protocol/index.ts';
+import { createAgentChannels } from '../channel/agent-channels.ts';
+import { createBackoff } from '../../../protocol/backoff.ts';
+import { createEmitter } from '../emitter.ts';
+import { MeshError } from '../errors.ts';
+import { createReassembler, encodeFrames, type MessageBytes } from '../channel/framing.ts';
+import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts';
+import { createPeerLink } from '../link/peer-link.ts';
+import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
+import { createLazyRelaySeal } from './lazy-relay-seal.ts';
+
+export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
+
+const MAX_WAITING = 1024;
+const RELAY_FRAME_OVERHEAD = 256;
+/** AES-GCM tag plus slack, bytes. */
+const SEAL_OVERHEAD = 64;
+/** After the link cap refused or evicted this peer, p2p is tried again only on traffic after this long. */
+const CAP_RETRY_MS = 60_000;
+
+/**
+ * Creates the route for `peerId`, everything the mesh knows about reaching that peer: its
+ * PeerLink (DataChannel) and the tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
+ * connection attempt runs they wait (up to the connect timeout); when p2p failed, is disabled on
+ * either side, or the link cap refused it, they go through the server in `relay` frames. A failed
+ * link is retried in the background with full-jitter backoff (1 s .. 30 s).
+ */
+export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
+  const events = createEmitter<PeerRouteEvents>();
+  const { clock, signaling, peerId } = o;
+  const relayIn = createReassembler({ maxMessageBytes: o.maxMessageBytes, maxFrameBytes: 64 * 1024 });
+  const backoff = createBackoff({ baseMs: o.retry?.baseMs ?? 1000, maxMs: o.retry?.maxMs ?? 30_000 });
+  let mode: 'p2p' | 'fallback' = o.p2p ? 'p2p' : 'fallback';
+  let remoteDisabled = false;
+  let capUntil = 0;
+  let closed: MeshError | undefined;
+  let retryTimer: unknown;
+  let lastUsed = clock.now();
+  const relayBytes = { sent: 0, received: 0 };
+  let waiters: Array<() => void> = [];
+  let lastError: string | undefined;
+  let lastKey = '';
+
+  const link = createPeerLink({
+    ...o,
+    remoteId: peerId,
+    signal: (frame) => void signaling.send(frame),
+  });
+
+  // Fallback-tier frames are sealed end to end: the relaying server cannot read, forge or replay them.
+  const seal = createLazyRelaySeal({
+    localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
+    ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
+    sendHello: (hello) => signaling.relay(peerId, hello),
+    onVerified: (verdict) => (events.emit('identity', verdict), changed()),
+    onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
+  });
+  let inbound = Promise.resolve();
+  const agents = createAgentChannels({
+    link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
+    ...(o.reassembler ? { reassembler: o.reassembler } : {}),
+    ...(o.sender ? { sender: o.sender } : {}),
+    ...(o.adopter ? { adopter: o.adopter } : {}),
+    onMessage: (value) => events.emit('message', value),
+    onFrameError: (e) => events.emit('frame-error', e),
+    onRefused: (e) => events.emit('channel-refused', e),
+    onChange: () => changed(),
+  });
+  /** `link.close()` fires no state event: the agent channels go with it here. */
+  const closeLink = () => (agents.close(), link.close());
+
+  const relayUp = () => signaling.state === 'open';
+  const canP2p = () => o.p2p && !remoteDisabled && !closed;
+
+  function route(): { kind: 'dc' | 'relay'; tier: Tier; generation: string } | undefined {
+    if (link.state === 'open') return { kind: 'dc', tier: link.tier ?? 'unknown', generation: `dc:${link.sessionId}` };
+    if (mode === 'fallback' && relayUp()) return { kind: 'relay', tier: 'fallback', generation: `relay:${o.relaySession()}` };
+    return undefined;
+  }
+
+  function info(): RouteInfo {
+    const r = route();
+    const stats = link.stats;
+    return {
+      peerId,
+      state: closed ? 'closed' : r ? 'open' : 'connecting',
+      // No route yet: nothing was measured, so the tier is not claimed.
+      tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'unknown'),
+      rttMs: self.rttMs,
+      bytesSent: stats.bytesSent + relayBytes.sent,
+      bytesReceived: stats.bytesReceived + relayBytes.received,
+      sessionId: link.sessionId,
+      sessions: link.sessions,
+      openMs: link.openMs,
+      verifyMs: link.verifyMs,
+      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' || (r?.kind === 'relay' && seal.verified) ? 'verified' : 'unverified',
+      maxBufferedAmount: stats.maxBufferedAmount,
+      lastError,
+      agentChannels: agents.ready,
+    };
+  }
+
+  function changed(): void {
+    for (const wake of waiters.splice(0)) wake();
+    const i = info();
+    const key = `${i.state}|${i.tier}|${self.generation}|${agents.version}`;
+    if (key === lastKey) return;
+    lastKey = key;
+    events.emit('change', i);
+  }
+
+  function waitForChange(): Promise<void> {
+    if (waiters.length >= MAX_WAITING) return Promise.reject(new MeshError('backpressure', `more than ${MAX_WAITING} messages waiting for a route to ${peerId}`, { peerId }));
+    return new Promise<void>((resolve) => {
+      const wake = () => (clock.clear(timer), resolve());
+      // Re-check now and then too: a stack that loses a close event must not strand messages.
+      const timer = clock.set(() => {
+        waiters = waiters.filter((w) => w !== wake);
+        resolve();
+      }, o.connectTimeoutMs ?? 5000);
+      waiters.push(wake);
+    });
+  }
+
+  function capped(): void {
+    capUntil = clock.now() + CAP_RETRY_MS;
+    mode = 'fallback';
+    changed();
+  }
+
+  function scheduleRetry(): void {
+    clock.clear(retryTimer);
+    retryTimer = undefined;
+    if (!canP2p() || capUntil > clock.now()) return;
+    retryTimer = clock.set(() => {
+      retryTimer = undefined;
+      if (self.present && relayUp()) self.connect();
+      else scheduleRetry();
+    }, backoff.next());
+  }
+
+  link.on('state', ({ state, reason }) => {
+    if (closed) return;
+    if (reason) lastError = reason;
+    if (state === 'open') {
+      mode = 'p2p';
+      backoff.reset();
+      clock.clear(retryTimer);
+      retryTimer = undefined;
+    } else if (state === 'idle') {
+      mode = 'fallback';
+      scheduleRetry();
+    }
+    changed();
+  });
+  link.on('tier', () => changed());
+  link.on('message', (bytes) => deliver(bytes));
+  link.on('frame-error', (e) => events.emit('frame-error', e));
+  link.on('identity', (v) => events.emit('identity', v));
+
+  function deliver(bytes: Uint8Array): void {
+    const r = decodeMessage(bytes);
+    if (r.ok) events.emit('message', r.value);
+    else events.emit('frame-error', r);
+  }
+
+  async function relay(bytes: MessageBytes, length: number): Promise<void> {
+    const max = signaling.session?.limits.maxFrameBytes ?? 65_536;
+    // The DataChannel framing (binary envelopes included), each frame sealed (base64 + the GCM tag) into one server frame.
+    const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4) - SEAL_OVERHEAD);
+    for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, await seal.seal(frame));
+    relayBytes.sent += length;
+  }
+
+  const self: PeerRoute = {
+    peerId,
+    link,
+    rttMs: undefined,
+    present: false,
+    on: events.on,
+    get info() {
+      return info();
+    },
+    get generation() {
+      return route()?.generation;
+    },
+    get lastUsed() {
+      return lastUsed;
+    },
+    get error() {
+      return closed;
+    },
+    connect() {
+      if (!canP2p() || link.state !== 'idle' || !relayUp() || capUntil > clock.now()) return;
+      capUntil = 0;
+      if (!o.acquireSlot(self)) return capped();
+      link.connect();
+    },
+    async send(msg) {
+      const { bytes, length } = encodeCheckedMessage(msg, o.maxMessageBytes, peerId);
+      lastUsed = clock.now();
+      for (;;) {
+        if (closed) throw closed;
+        const r = route();
+        if (!r) {
+          if (mode === 'p2p') self.connect();
+          // connect() may have settled the route synchronously (e.g. the cap said fallback).
+          if (!route()) await waitForChange();
+          continue;
+        }
+        if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
+        // A request for an agent with a channel of its own goes there; if that fails, the main channel.
+        const own = r.kind === 'dc' ? await agents.send(msg, bytes, length)?.catch(() => undefined) : undefined;
+        if (own) return own;
+        try {
+          await (r.kind === 'dc' ? link.send(bytes) : relay(bytes, length));
+          return { tier: r.tier, generation: r.generation, bytes: length };
+        } catch (err) {
+          // The route died under this message: wait for the next one and send it again.
+          if (!(err instanceof MeshError) || (err.code !== 'link-down' && err.code !== 'signaling-lost')) throw err;
+          if (route()?.generation === r.generation) await waitForChange();
+        }
+      }
+    },
+    handleSignal(frame) {
+      if (closed) return;
+      if (frame.type === 'bye') {
+        const reason = frame.payload?.reason;
+        lastError = `bye: ${reason ?? 'no reason'}`;
+        closeLink();
+        if (reason === 'link-cap') return capped();
+        mode = 'fallback';
+        if (reason === 'p2p-disabled') remoteDisabled = true;
+        return changed();
+      }
+      if (frame.type === 'offer') {
+        if (!o.p2p) return void signaling.send({ type: 'bye', to: peerId, payload: { reason: 'p2p-disabled' } });
+        remoteDisabled = false;
+        if (link.state === 'idle' && !o.acquireSlot(self)) {
+          signaling.send({ type: 'bye', to: peerId, payload: { reason: 'link-cap' } });
+          lastError = 'refused an offer: link cap reached';
+          return capped();
+        }
+      }
+      link.handleSignal(frame);
+    },
+    handleRelay(payload) {
+      if (closed) return;
+      // The peer reaches us through the server, so it can hear us that way too: answer on the
+      // fallback tier now instead of waiting out a DataChannel attempt it may never complete.
+      if (mode === 'p2p' && link.state !== 'open') {
+        mode = 'fallback';
+        self.connect();
+        changed();
+      }
+      // Opened one after another: frames must reach the reassembler in the order they came.
+      inbound = inbound.then(async () => {
+        const bytes = await seal.open(payload);
+        if (!bytes || closed) return;
+        relayBytes.received += bytes.length;
+        const r = relayIn.push(bytes);
+        if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
+        else if (r.message) deliver(r.message);
+      }).catch((err: unknown) => events.emit('frame-error', { code: 'seal-refused', message: err instanceof Error ? err.message : String(err) }));
+    },
+    signalingChanged() {
+      if (relayUp() && mode === 'fallback' && link.state === 'idle' && retryTimer === undefined) scheduleRetry();
+      changed();
+    },
+    rejoined() {
+      relayIn.clear();
+      seal.reset();
+      remoteDisabled = false;
+    },
+    evict() {
+      lastError = 'evicted by the link cap';
+      closeLink();
+      capped();
+    },
+    close(err) {
+      if (closed) return;
+      closed = err;
+      lastError = err.message;
+      clock.clear(retryTimer);
+      closeLink();
+      relayIn.clear();
+      changed();
+    },
+  };
+  return self;
+}
