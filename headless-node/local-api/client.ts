@@ -92,7 +92,7 @@ async function createClient(socket: Socket, token: string | undefined): Promise<
 
   const request = <T>(body: Record<string, unknown>, onChunk?: (d: unknown) => void, signal?: AbortSignal): Promise<T> => {
     const id = ++seq;
-    return new Promise<T>((resolve, reject) => {
+    const answer = new Promise<T>((resolve, reject) => {
       if (socket.destroyed) return reject(new LocalApiError('closed', 'the connection to the node is closed'));
       const onAbort = () => write({ id: ++seq, op: 'cancel', target: id });
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -103,6 +103,11 @@ async function createClient(socket: Socket, token: string | undefined): Promise<
       });
       write({ id, ...body });
     });
+    // The connection closing rejects every pending request at once; a caller that stopped caring (a
+    // cancel it sent, a watch it left) must not turn that into an unhandled rejection that ends the
+    // process. Callers that await still get the rejection: the handler below is a second listener.
+    answer.catch(() => undefined);
+    return answer;
   };
 
   const onEvent = (m: { event: string; peerId?: string | null; call?: string; skill?: string; input?: unknown; stream?: boolean; agent?: string }) => {

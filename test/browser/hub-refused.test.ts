@@ -43,6 +43,10 @@ async function adminAndDevice(server: ServerProcess): Promise<[HubTab & { peerId
  * link would deliver it as soon as the device is back online, before the server's refusal).
  */
 async function queueForAbsentPeer(device: HubTab, admin: HubTab & { peerId: string }, text: string): Promise<void> {
+  // The device must have learnt the admin's agent from the registry before it goes offline (it
+  // cannot refresh the agent list offline, and the admin's tab registers after its first render).
+  await openView(device.page, 'chat');
+  await device.page.locator(`select[name=chat-agent] option[value="${admin.peerId}:basic"]`).waitFor({ state: 'attached', timeout: MESH_WAIT_MS });
   await admin.page.close();
   await openView(device.page, 'mesh');
   const openLink = device.page.locator(`li[data-peer="${admin.peerId}"] [data-link-state="open"]`);
