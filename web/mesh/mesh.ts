@@ -1,17 +1,17 @@
-import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
+import { KEY_PEER_ID_PATTERN } from '../../protocol/index.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
-import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
 import { createLinkAuthenticator } from './link/link-identity.ts';
-import { DEFAULT_MAX_LINKS, OVERLAY_DEGREE } from './link/link-budget.ts';
+import { DEFAULT_MAX_LINKS } from './link/link-budget.ts';
 import { createLinkReporter } from './link/link-reporter.ts';
 import { makeMessage, type MeshSend } from './calls/message-factory.ts';
 import { createMessageRouter } from './routing/message-router.ts';
 import { createMeshCalls } from './calls/mesh-calls.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
-import { createPeerRoute, type PeerRoute, type RouteInfo } from './routing/peer-route.ts';
+import type { PeerRoute, RouteInfo } from './routing/peer-route.ts';
 import { createSealKeys } from './routing/seal-keys.ts';
+import { createMeshPeers } from './mesh-peers.ts';
 import { createPendingRequests } from './calls/pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSharedTimers } from './shared-timers.ts';
@@ -21,7 +21,6 @@ import { parseTask } from './calls/task-payload.ts';
 
 export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
 
-
 /** Creates a mesh peer on the injected platform; call `start()` to join. */
 export function createMesh(opts: MeshOptions): Mesh {
   const clock = clockOf(opts.platform);
@@ -30,7 +29,6 @@ export function createMesh(opts: MeshOptions): Mesh {
   const maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS[opts.peerKind ?? 'node'];
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const routes = new Map<string, PeerRoute>();
-  const roles = new Map<string, Role>();
   let localId: string | undefined;
   let relaySession = 0;
   let msgId = 0;
@@ -87,143 +85,27 @@ export function createMesh(opts: MeshOptions): Mesh {
     },
   });
 
-  const activeLinks = () => {
-    let n = 0;
-    for (const r of routes.values()) if (r.link.state !== 'idle') n++;
-    return n;
-  };
-  let topUpTimer: unknown;
-  /**
-   * Overlay repair: a peer that lost links keeps at least min(maxLinks, OVERLAY_DEGREE) by linking
-   * to present peers it knows but has no link to (chosen at random, so the repaired overlay keeps
-   * its shortcuts). Runs after the whole presence batch is applied, so the server's suggested
-   * replacement is among the candidates.
-   */
-  function scheduleTopUp(): void {
-    if (topUpTimer !== undefined || !(opts.autoConnect ?? true)) return;
-    topUpTimer = clock.set(() => {
-      topUpTimer = undefined;
-      if (stopped) return;
-      const want = Math.min(maxLinks, OVERLAY_DEGREE) - activeLinks();
-      if (want <= 0) return;
-      const spare = [...routes.values()].filter((r) => r.present && r.link.state === 'idle');
-      for (let i = 0; i < want && spare.length; i++) spare.splice(Math.floor(Math.random() * spare.length), 1)[0]!.connect();
-    }, 0);
-  }
-
-  /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
-  function acquireSlot(route: PeerRoute): boolean {
-    const active = [...routes.values()].filter((r) => r !== route && r.link.state !== 'idle');
-    if (active.length < maxLinks) return true;
-    const victim = active
-      .filter((r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0)
-      .sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!victim) return false;
-    signaling.send({ type: 'bye', to: victim.peerId, payload: { reason: 'link-cap' } });
-    victim.evict();
-    return true;
-  }
-
   const auth = createLinkAuthenticator({
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.pins ? { pins: opts.pins } : {}),
     ...(opts.pinPolicy ? { pinPolicy: opts.pinPolicy } : {}),
   });
 
-  const sealKeys = createSealKeys();
-
-  /** A verified peer is announced; one that failed its link proof is cut off on every tier. */
-  function onIdentity(route: PeerRoute, v: HandshakeResult): void {
-    const peerId = route.peerId;
-    if (v.ok) {
-      const status = v.pin === 'changed' ? 'key-changed' : 'verified';
-      events.emit('identity', { peerId, status, identity: v.identity, keyDerived: v.keyDerived, firstContact: v.pin === 'new' });
-      if (status === 'key-changed') events.emit('error', { code: 'identity-key-changed', message: `peer "${peerId}" now presents another key than pinned (accepted: pin policy "warn")`, peerId });
-      return;
-    }
-    if (!refusesPeer(v)) return;
-    // Cut off on every tier: a peer that failed a link proof or a seal-hello is not who it claims.
-    const err = new MeshError('identity-failed', `peer "${peerId}" failed the identity check (${v.reason}): ${v.message}`, { peerId, retryable: false });
-    cutOff(route, err);
-    reporter.identityFailed({ peer: peerId, reason: v.reason });
-    events.emit('identity', { peerId, status: 'refused', reason: v.reason, message: v.message });
-    events.emit('error', { code: 'identity-failed', message: err.message, peerId });
-  }
-
-  function ensureRoute(peerId: string): PeerRoute {
-    const existing = routes.get(peerId);
-    if (existing) return existing;
-    const route = createPeerRoute({
-      peerId, localId: localId!, platform: opts.platform, clock, signaling, p2p, maxMessageBytes,
-      relaySession: () => relaySession,
-      acquireSlot,
-      iceServers: () => iceServers,
-      nextMsgId: () => (msgId = (msgId + 1) >>> 0),
-      reassembler: { maxMessageBytes },
-      auth,
-      sealKeys,
-      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-      ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
-      ...(opts.sender ? { sender: opts.sender } : {}),
-      ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
-    });
-    route.on('message', (raw) => router.receive(peerId, raw));
-    route.on('identity', (v) => onIdentity(route, v));
-    route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
-    route.on('frame-error', (e) => {
-      router.replyError(peerId, e.raw, e.code, e.message);
-      events.emit('error', { code: e.code, message: e.message, peerId });
-    });
-    route.on('change', (info) => {
-      if (routes.get(peerId) !== route) return;
-      const generation = route.generation;
-      if (generation) pending.retransmit(peerId, generation);
-      events.emit('link', info);
-      reporter.changed();
-      if (!route.present && route.link.state === 'idle' && signaling.state === 'open') removePeer(peerId, 'left the mesh');
-    });
-    routes.set(peerId, route);
-    return route;
-  }
-
-  function join(p: PeerSummary): PeerRoute {
-    const route = ensureRoute(p.peerId);
-    const wasPresent = route.present;
-    route.present = true;
-    roles.set(p.peerId, p.role);
-    if (!wasPresent) events.emit('peer-joined', { peerId: p.peerId, role: p.role });
-    return route;
-  }
-
-  function removePeer(peerId: string, reason: string): void {
-    const route = routes.get(peerId);
-    if (!route) return;
-    routes.delete(peerId);
-    roles.delete(peerId);
-    cutOff(route, new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId }));
-    reporter.closed(route.info);
-    events.emit('peer-left', { peerId, reason });
-  }
+  const peers = createMeshPeers({
+    opts, clock, events, signaling, routes, pending, router, reporter, auth, sealKeys: createSealKeys(), p2p, maxLinks, maxMessageBytes,
+    localId: () => localId,
+    relaySession: () => relaySession,
+    iceServers: () => iceServers,
+    nextMsgId: () => (msgId = (msgId + 1) >>> 0),
+    stopped: () => stopped,
+    probe: (peerId, timeoutMs) => mesh.ping(peerId, { timeoutMs }),
+  });
+  const { roles } = peers;
 
   /** A key-derived id must be our key's hash, else every peer refuses our DataChannels: say so. */
   async function checkOwnId(peerId: string): Promise<void> {
     const own = (await auth.identity()).peerId;
     if (own !== peerId) events.emit('error', { code: 'identity-mismatch', message: `the server calls this peer "${peerId}" but its identity key stands for "${own}": peers will refuse its DataChannels (pass the key behind the id as \`identity\`)` });
-  }
-
-  /** Fails every request to and from the peer with `err` and closes its route for good. */
-  function cutOff(route: PeerRoute, err: MeshError): void {
-    pending.failPeer(route.peerId, err);
-    router.abortFrom(route.peerId, err.message);
-    route.close(err);
-  }
-
-  /** The server says the peer is gone, but a live DataChannel outranks that: ask the peer itself. */
-  function probeOrRemove(route: PeerRoute, reason: string): void {
-    if (route.link.state !== 'open') return removePeer(route.peerId, reason);
-    mesh.ping(route.peerId, { timeoutMs: opts.peerLeftProbeMs ?? 2000 }).catch(() => {
-      if (!route.present && routes.get(route.peerId) === route) removePeer(route.peerId, reason);
-    });
   }
 
   let started: { resolve(v: { peerId: string; mesh: string; peers: string[] }): void; reject(e: MeshError): void } | undefined;
@@ -239,14 +121,14 @@ export function createMesh(opts: MeshOptions): Mesh {
       for (const route of [...routes.values()]) {
         if (listed.has(route.peerId)) continue;
         route.present = false;
-        probeOrRemove(route, 'left the mesh while signaling was down');
+        peers.probeOrRemove(route, 'left the mesh while signaling was down');
       }
     }
     // Links to the listed peers in the server's order (neighbours first), up to the link budget;
     // the rest are reachable on demand. Healthy links are left alone: connect() is a no-op unless idle.
-    let budget = maxLinks - activeLinks();
+    let budget = maxLinks - peers.activeLinks();
     for (const p of frame.peers) {
-      const route = join(p);
+      const route = peers.join(p);
       if ((opts.autoConnect ?? true) && route.link.state === 'idle' && budget > 0) (route.connect(), budget--);
     }
     for (const route of routes.values()) route.signalingChanged();
@@ -254,19 +136,19 @@ export function createMesh(opts: MeshOptions): Mesh {
     started?.resolve({ peerId: frame.peerId, mesh: frame.mesh, peers: frame.peers.map((p) => p.peerId) });
     started = undefined;
   });
-  signaling.on('peer-joined', (p) => join(p).rejoined());
+  signaling.on('peer-joined', (p) => peers.join(p).rejoined());
   signaling.on('peer-left', ({ peerId }) => {
     const route = routes.get(peerId);
     if (!route) return;
     route.present = false;
-    probeOrRemove(route, 'left the mesh');
-    scheduleTopUp();
+    peers.probeOrRemove(route, 'left the mesh');
+    peers.scheduleTopUp();
   });
   signaling.on('signal', (frame) => {
-    if (!stopped) ensureRoute(frame.from).handleSignal(frame);
+    if (!stopped) peers.ensureRoute(frame.from).handleSignal(frame);
   });
   signaling.on('relay', ({ from, payload }) => {
-    if (!stopped) ensureRoute(from).handleRelay(payload);
+    if (!stopped) peers.ensureRoute(from).handleRelay(payload);
   });
   signaling.on('task', (frame) => {
     if (stopped) return;
@@ -279,7 +161,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   });
   signaling.on('server-error', (e) => {
     const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;
-    if (route && route.link.state !== 'open') removePeer(route.peerId, 'is not in the mesh');
+    if (route && route.link.state !== 'open') peers.removePeer(route.peerId, 'is not in the mesh');
     events.emit('error', e);
   });
   signaling.on('disconnected', ({ code, reason }) => {
@@ -312,7 +194,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       stopped = true;
       const err = new MeshError('stopped', 'the mesh is stopping');
       reporter.stop();
-      clock.clear(topUpTimer);
+      peers.stopTopUp();
       for (const route of routes.values()) {
         if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
       }

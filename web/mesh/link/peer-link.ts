@@ -1,20 +1,16 @@
-import { MAX_MORE_CANDIDATES } from '../../../protocol/index.ts';
-import { createCandidateGate, type CandidateGate } from './candidate-gate.ts';
 import { createEmitter } from '../emitter.ts';
 import { MeshError } from '../errors.ts';
 import { createLinkChannel, type LinkChannel } from './link-channel.ts';
 import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
+import { createLinkNegotiation, describe, type LinkGate } from './link-negotiation.ts';
 import type { PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
 import { randomId } from '../platform.ts';
-import type { SignalFrame } from '../signaling/signaling-client.ts';
 import type { LinkTier } from './tier.ts';
 
 export type { LinkStats, PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
 
 /** How long a refused peer's connection stays up (unread) so our link proof still reaches it, ms. */
 const REFUSED_LINGER_MS = 2000;
-
-type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
 
 /**
  * Creates the link to one remote peer: one RTCPeerConnection at a time, and on it one ordered
@@ -29,23 +25,20 @@ type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineInde
  * open means the remote gave up on the old connection: it is replaced.
  *
  * Trickle ICE goes through a CandidateGate (the node-datachannel race: there the offerer holds
- * its candidates until the answer is applied; `platform.holdCandidatesUntilAnswer`).
+ * its candidates until the answer is applied; `platform.holdCandidatesUntilAnswer`). The
+ * offer/answer and candidate handling is link-negotiation.ts; this file owns the connection.
  */
 export function createPeerLink(o: PeerLinkOptions): PeerLink {
   const events = createEmitter<PeerLinkEvents>();
   const { clock } = o;
-  const polite = o.localId > o.remoteId;
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
   let pc: RTCPeerConnection | undefined;
   let ch: LinkChannel | undefined;
   let sid: string | undefined;
   let state: PeerLinkState = 'idle';
-  let makingOffer = false;
-  let awaitingAnswer = false;
-  let gate: CandidateGate<CandidatePayload, RTCIceCandidateInit> | undefined;
+  let gate: LinkGate | undefined;
   /** Resolves once this connection's remote description is applied (the link proof needs its fingerprint). */
   let described: { promise: Promise<void>; resolve: () => void } | undefined;
-  let remoteCanRestart = false;
   let connectTimer: unknown;
   let graceTimer: unknown;
   let startedAt = 0;
@@ -54,8 +47,14 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   let sessions = 0;
   const totals = { sent: 0, received: 0, maxBuffered: 0 };
 
-  const canRestartLocally = () => o.platform.iceRestart !== false && typeof o.platform.RTCPeerConnection.prototype.restartIce === 'function';
-  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  const neg = createLinkNegotiation(o, {
+    pc: () => pc,
+    sid: () => sid,
+    gate: () => gate,
+    described: () => described?.resolve(),
+    fresh: (id) => fresh(id),
+    down: (reason) => down(reason),
+  });
 
   function setState(next: PeerLinkState, reason?: string): void {
     state = next;
@@ -76,7 +75,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     }
     const [oldPc, oldDc] = [pc, ch?.channel];
     pc = ch = sid = tier = openMs = undefined;
-    makingOffer = awaitingAnswer = false;
+    neg.reset();
     gate = undefined;
     state = 'idle';
     const close = () => {
@@ -114,19 +113,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     pc = me;
     let resolveDescribed!: () => void;
     described = { promise: new Promise<void>((r) => (resolveDescribed = r)), resolve: () => resolveDescribed() };
-    gate = createCandidateGate(
-      (payload: CandidatePayload) => o.signal({ type: 'candidate', to: o.remoteId, payload }),
-      (init: RTCIceCandidateInit) => addCandidate(me, init),
-      (batch: CandidatePayload[]) => {
-        for (let i = 0; i < batch.length; i += MAX_MORE_CANDIDATES + 1) {
-          const [first, ...rest] = batch.slice(i, i + MAX_MORE_CANDIDATES + 1);
-          const more = rest.map(({ candidate, sdpMid, sdpMLineIndex }) => ({ candidate, sdpMid, sdpMLineIndex }));
-          o.signal({ type: 'candidate', to: o.remoteId, payload: more.length ? { ...first!, more } : first! });
-        }
-      },
-    );
+    gate = neg.gateFor(me);
     me.onicecandidate = (e) => {
-      if (pc === me) onLocalCandidate(e.candidate);
+      if (pc === me) neg.onLocalCandidate(e.candidate);
     };
     me.oniceconnectionstatechange = () => {
       if (pc === me) onIceState(me.iceConnectionState);
@@ -144,100 +133,6 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     }, connectTimeoutMs);
     setState('connecting');
     return me;
-  }
-
-  async function makeOffer(me: RTCPeerConnection): Promise<void> {
-    makingOffer = true;
-    try {
-      const offer = await me.createOffer();
-      if (pc !== me) return;
-      // node-datachannel already applied its offer when the DataChannel was created.
-      if (me.signalingState !== 'have-local-offer') await me.setLocalDescription(offer);
-      if (pc !== me) return;
-      if (!offer.sdp) throw new Error('no local description');
-      const sdp = withoutCandidates(offer.sdp);
-      awaitingAnswer = true;
-      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: sid!, iceRestart: canRestartLocally() } });
-      // Behind the offer on the same socket, so they cannot overtake it.
-      if (!o.platform.holdCandidatesUntilAnswer) gate?.openLocal();
-    } catch (err) {
-      if (pc === me) down(`offer failed: ${describe(err)}`);
-    } finally {
-      if (pc === me) makingOffer = false;
-    }
-  }
-
-  async function answer(me: RTCPeerConnection, sdp: string): Promise<void> {
-    await me.setRemoteDescription({ type: 'offer', sdp });
-    if (pc !== me) return;
-    described?.resolve();
-    awaitingAnswer = false;
-    gate?.openRemote();
-    const local = await me.createAnswer();
-    if (pc !== me) return;
-    await me.setLocalDescription(local);
-    if (pc !== me) return;
-    if (!local.sdp) throw new Error('no local description');
-    o.signal({ type: 'answer', to: o.remoteId, payload: { sdp: withoutCandidates(local.sdp), sid: sid!, iceRestart: canRestartLocally() } });
-    gate?.openLocal();
-  }
-
-  async function onOffer(p: { sdp: string; sid?: string; iceRestart?: boolean }): Promise<void> {
-    if (!p.sid) return;
-    remoteCanRestart = p.iceRestart === true;
-    const live = pc;
-    if (live && p.sid === sid) {
-      // Renegotiation of this very connection: an ICE restart from a browser peer.
-      if ((makingOffer || live.signalingState !== 'stable') && !polite) return;
-      gate?.close();
-      return answer(live, p.sdp).catch((err) => {
-        if (pc === live) down(`ICE restart answer failed: ${describe(err)}`);
-      });
-    }
-    if ((makingOffer || awaitingAnswer) && !polite) return;
-    const me = fresh(p.sid);
-    if (!me) return;
-    return answer(me, p.sdp).catch((err) => {
-      if (pc === me) down(`answer failed: ${describe(err)}`);
-    });
-  }
-
-  async function onAnswer(p: { sdp: string; sid?: string; iceRestart?: boolean }): Promise<void> {
-    const me = pc;
-    if (!me || p.sid !== sid || !awaitingAnswer) return;
-    awaitingAnswer = false;
-    remoteCanRestart = p.iceRestart === true;
-    try {
-      await me.setRemoteDescription({ type: 'answer', sdp: p.sdp });
-    } catch (err) {
-      if (pc === me) down(`answer rejected: ${describe(err)}`);
-      return;
-    }
-    if (pc !== me) return;
-    described?.resolve();
-    gate?.openRemote();
-    gate?.openLocal();
-  }
-
-  function onLocalCandidate(c: RTCIceCandidate | null): void {
-    if (!c?.candidate || !sid) return;
-    gate?.local({ candidate: c.candidate.replace(/^a=/, ''), sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, sid });
-  }
-
-  function onRemoteCandidate(p: Extract<SignalFrame, { type: 'candidate' }>['payload']): void {
-    if (!p || !pc || p.sid !== sid) return;
-    for (const c of [p, ...(p.more ?? [])]) {
-      if (c.candidate) gate?.remote({ candidate: c.candidate, sdpMid: c.sdpMid ?? (c.sdpMLineIndex == null ? '0' : null), sdpMLineIndex: c.sdpMLineIndex ?? null });
-    }
-  }
-
-  function addCandidate(me: RTCPeerConnection, init: RTCIceCandidateInit): void {
-    try {
-      // A candidate the stack rejects (wrong generation, unsupported) is simply not used.
-      me.addIceCandidate(init).catch(() => undefined);
-    } catch {
-      // Same, for stacks that throw synchronously.
-    }
   }
 
   /** `opener`: we created the channel (else the remote did, and we received it via `datachannel`). */
@@ -299,7 +194,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   function recover(reason: string): void {
     const me = pc;
     if (!me) return;
-    if (state !== 'open' || !remoteCanRestart || !canRestartLocally()) return down(reason);
+    if (state !== 'open' || !neg.canRestart()) return down(reason);
     try {
       me.restartIce();
     } catch {
@@ -309,7 +204,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     connectTimer = clock.set(() => {
       if (pc === me && !gate?.remoteOpen) down(`ICE restart got no answer within ${connectTimeoutMs} ms`);
     }, connectTimeoutMs);
-    void makeOffer(me);
+    void neg.makeOffer(me);
   }
 
   return {
@@ -349,13 +244,9 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       } catch (err) {
         return down(`cannot create the DataChannel: ${describe(err)}`);
       }
-      void makeOffer(me);
+      void neg.makeOffer(me);
     },
-    handleSignal(frame) {
-      if (frame.type === 'offer') void onOffer(frame.payload);
-      else if (frame.type === 'answer') void onAnswer(frame.payload);
-      else if (frame.type === 'candidate') onRemoteCandidate(frame.payload);
-    },
+    handleSignal: neg.handleSignal,
     send(bytes) {
       if (state !== 'open' || !ch) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
       return ch.send(bytes);
@@ -367,13 +258,4 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       return state === 'open' && pc ? pc.createDataChannel(label, { ordered: true }) : undefined;
     },
   };
-}
-
-/**
- * Candidates travel only by trickle, through the gate. libdatachannel's `localDescription`
- * accumulates gathered candidates, and an offer carrying them lets the answerer start ICE checks
- * before we know its fingerprint (the "certificate verify failed" race), so none may ride along.
- */
-function withoutCandidates(sdp: string): string {
-  return sdp.replace(/^a=(candidate:|end-of-candidates).*\r?\n/gm, '');
 }

@@ -1,34 +1,29 @@
-import type { Tier } from '../../../protocol/index.ts';
 import { createAgentChannels } from '../channel/agent-channels.ts';
 import { createBackoff } from '../../../protocol/backoff.ts';
 import { createEmitter } from '../emitter.ts';
 import { MeshError } from '../errors.ts';
-import { createReassembler, encodeFrames, type MessageBytes } from '../channel/framing.ts';
 import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts';
 import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
-import { createLazyRelaySeal } from './lazy-relay-seal.ts';
+import { routeTransports, type TransportPick } from './transports/index.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
 
 const MAX_WAITING = 1024;
-const RELAY_FRAME_OVERHEAD = 256;
-/** AES-GCM tag plus slack, bytes. */
-const SEAL_OVERHEAD = 64;
 /** After the link cap refused or evicted this peer, p2p is tried again only on traffic after this long. */
 const CAP_RETRY_MS = 60_000;
 
 /**
  * Creates the route for `peerId`, everything the mesh knows about reaching that peer: its
- * PeerLink (DataChannel) and the tier-3 fallback through the server. Messages take the DataChannel when it is open; while a
- * connection attempt runs they wait (up to the connect timeout); when p2p failed, is disabled on
- * either side, or the link cap refused it, they go through the server in `relay` frames. A failed
- * link is retried in the background with full-jitter backoff (1 s .. 30 s).
+ * PeerLink and the transports that carry messages (transports/index.ts: the DataChannel, tier 1
+ * or 2 as ICE selected, and the tier-3 fallback through the server). Messages take the DataChannel
+ * when it is open; while a connection attempt runs they wait (up to the connect timeout); when p2p
+ * failed, is disabled on either side, or the link cap refused it, they go through the server. A
+ * failed link is retried in the background with full-jitter backoff (1 s .. 30 s).
  */
 export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const events = createEmitter<PeerRouteEvents>();
   const { clock, signaling, peerId } = o;
-  const relayIn = createReassembler({ maxMessageBytes: o.maxMessageBytes, maxFrameBytes: 64 * 1024 });
   const backoff = createBackoff({ baseMs: o.retry?.baseMs ?? 1000, maxMs: o.retry?.maxMs ?? 30_000 });
   let mode: 'p2p' | 'fallback' = o.p2p ? 'p2p' : 'fallback';
   let remoteDisabled = false;
@@ -36,7 +31,6 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   let closed: MeshError | undefined;
   let retryTimer: unknown;
   let lastUsed = clock.now();
-  const relayBytes = { sent: 0, received: 0 };
   let waiters: Array<() => void> = [];
   let lastError: string | undefined;
   let lastKey = '';
@@ -47,15 +41,6 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     signal: (frame) => void signaling.send(frame),
   });
 
-  // Fallback-tier frames are sealed end to end: the relaying server cannot read, forge or replay them.
-  const seal = createLazyRelaySeal({
-    localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
-    ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
-    sendHello: (hello) => signaling.relay(peerId, hello),
-    onVerified: (verdict) => (events.emit('identity', verdict), changed()),
-    onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
-  });
-  let inbound = Promise.resolve();
   const agents = createAgentChannels({
     link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
     ...(o.reassembler ? { reassembler: o.reassembler } : {}),
@@ -69,31 +54,42 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   /** `link.close()` fires no state event: the agent channels go with it here. */
   const closeLink = () => (agents.close(), link.close());
 
+  const transports = routeTransports.map((create) => create({
+    options: o, link, agents, events,
+    fallbackAllowed: () => mode === 'fallback',
+    closed: () => closed !== undefined,
+    deliver: (bytes) => deliver(bytes),
+    changed: () => changed(),
+  }));
+
   const relayUp = () => signaling.state === 'open';
   const canP2p = () => o.p2p && !remoteDisabled && !closed;
 
-  function route(): { kind: 'dc' | 'relay'; tier: Tier; generation: string } | undefined {
-    if (link.state === 'open') return { kind: 'dc', tier: link.tier ?? 'unknown', generation: `dc:${link.sessionId}` };
-    if (mode === 'fallback' && relayUp()) return { kind: 'relay', tier: 'fallback', generation: `relay:${o.relaySession()}` };
+  function route(): TransportPick | undefined {
+    for (const t of transports) {
+      const pick = t.pick();
+      if (pick) return pick;
+    }
     return undefined;
   }
 
   function info(): RouteInfo {
     const r = route();
     const stats = link.stats;
+    const carried = transports.reduce((sum, t) => ({ sent: sum.sent + t.bytes.sent, received: sum.received + t.bytes.received }), { sent: 0, received: 0 });
     return {
       peerId,
       state: closed ? 'closed' : r ? 'open' : 'connecting',
       // No route yet: nothing was measured, so the tier is not claimed.
       tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'unknown'),
       rttMs: self.rttMs,
-      bytesSent: stats.bytesSent + relayBytes.sent,
-      bytesReceived: stats.bytesReceived + relayBytes.received,
+      bytesSent: carried.sent,
+      bytesReceived: carried.received,
       sessionId: link.sessionId,
       sessions: link.sessions,
       openMs: link.openMs,
       verifyMs: link.verifyMs,
-      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' || (r?.kind === 'relay' && seal.verified) ? 'verified' : 'unverified',
+      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' || r?.transport.verified ? 'verified' : 'unverified',
       maxBufferedAmount: stats.maxBufferedAmount,
       lastError,
       agentChannels: agents.ready,
@@ -164,14 +160,6 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     else events.emit('frame-error', r);
   }
 
-  async function relay(bytes: MessageBytes, length: number): Promise<void> {
-    const max = signaling.session?.limits.maxFrameBytes ?? 65_536;
-    // The DataChannel framing (binary envelopes included), each frame sealed (base64 + the GCM tag) into one server frame.
-    const frameBytes = Math.min(48 * 1024, Math.floor(((max - RELAY_FRAME_OVERHEAD) * 3) / 4) - SEAL_OVERHEAD);
-    for (const frame of encodeFrames(o.nextMsgId(), bytes, frameBytes)) await signaling.relay(peerId, await seal.seal(frame));
-    relayBytes.sent += length;
-  }
-
   const self: PeerRoute = {
     peerId,
     link,
@@ -208,13 +196,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
           if (!route()) await waitForChange();
           continue;
         }
-        if (r.kind === 'relay' && capUntil !== 0 && capUntil <= clock.now()) self.connect();
-        // A request for an agent with a channel of its own goes there; if that fails, the main channel.
-        const own = r.kind === 'dc' ? await agents.send(msg, bytes, length)?.catch(() => undefined) : undefined;
-        if (own) return own;
+        if (!r.transport.usesLink && capUntil !== 0 && capUntil <= clock.now()) self.connect();
         try {
-          await (r.kind === 'dc' ? link.send(bytes) : relay(bytes, length));
-          return { tier: r.tier, generation: r.generation, bytes: length };
+          return await r.transport.send(msg, bytes, length, r);
         } catch (err) {
           // The route died under this message: wait for the next one and send it again.
           if (!(err instanceof MeshError) || (err.code !== 'link-down' && err.code !== 'signaling-lost')) throw err;
@@ -253,23 +237,14 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         self.connect();
         changed();
       }
-      // Opened one after another: frames must reach the reassembler in the order they came.
-      inbound = inbound.then(async () => {
-        const bytes = await seal.open(payload);
-        if (!bytes || closed) return;
-        relayBytes.received += bytes.length;
-        const r = relayIn.push(bytes);
-        if (!r.ok) events.emit('frame-error', { code: r.code, message: r.message });
-        else if (r.message) deliver(r.message);
-      }).catch((err: unknown) => events.emit('frame-error', { code: 'seal-refused', message: err instanceof Error ? err.message : String(err) }));
+      for (const t of transports) t.receiveRelay?.(payload);
     },
     signalingChanged() {
       if (relayUp() && mode === 'fallback' && link.state === 'idle' && retryTimer === undefined) scheduleRetry();
       changed();
     },
     rejoined() {
-      relayIn.clear();
-      seal.reset();
+      for (const t of transports) t.rejoined?.();
       remoteDisabled = false;
     },
     evict() {
@@ -283,7 +258,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       lastError = err.message;
       clock.clear(retryTimer);
       closeLink();
-      relayIn.clear();
+      for (const t of transports) t.close?.();
       changed();
     },
   };

@@ -1,0 +1,184 @@
+import type { PeerSummary, Role } from '../../protocol/index.ts';
+import type { Emitter } from './emitter.ts';
+import { MeshError } from './errors.ts';
+import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
+import type { LinkAuthenticator } from './link/link-identity.ts';
+import { OVERLAY_DEGREE } from './link/link-budget.ts';
+import type { LinkReporter } from './link/link-reporter.ts';
+import type { MessageRouter } from './routing/message-router.ts';
+import type { MeshEvents, MeshOptions } from './mesh-types.ts';
+import { createPeerRoute, type PeerRoute } from './routing/peer-route.ts';
+import type { SealKeys } from './routing/seal-keys.ts';
+import type { PendingRequests } from './calls/pending-requests.ts';
+import type { Clock } from './platform.ts';
+import type { SignalingClient } from './signaling/signaling-client.ts';
+
+export type MeshPeersOptions = {
+  opts: MeshOptions;
+  clock: Clock;
+  events: Emitter<MeshEvents>;
+  signaling: SignalingClient;
+  routes: Map<string, PeerRoute>;
+  pending: PendingRequests;
+  router: MessageRouter;
+  reporter: LinkReporter;
+  auth: LinkAuthenticator;
+  sealKeys: SealKeys;
+  p2p: boolean;
+  maxLinks: number;
+  maxMessageBytes: number;
+  localId(): string | undefined;
+  relaySession(): number;
+  iceServers(): RTCIceServer[];
+  nextMsgId(): number;
+  stopped(): boolean;
+  /** Asks a peer the server says is gone whether it is still there (mesh.ping). */
+  probe(peerId: string, timeoutMs: number): Promise<unknown>;
+};
+
+export type MeshPeers = ReturnType<typeof createMeshPeers>;
+
+/**
+ * The mesh's table of peers: one PeerRoute each, who is present, the link cap and overlay repair,
+ * and cutting a peer off on every tier when it leaves or fails its identity check.
+ */
+export function createMeshPeers(m: MeshPeersOptions) {
+  const { opts, clock, events, signaling, routes, pending, router, reporter, maxLinks } = m;
+  const roles = new Map<string, Role>();
+  let topUpTimer: unknown;
+
+  const activeLinks = () => {
+    let n = 0;
+    for (const r of routes.values()) if (r.link.state !== 'idle') n++;
+    return n;
+  };
+  /**
+   * Overlay repair: a peer that lost links keeps at least min(maxLinks, OVERLAY_DEGREE) by linking
+   * to present peers it knows but has no link to (chosen at random, so the repaired overlay keeps
+   * its shortcuts). Runs after the whole presence batch is applied, so the server's suggested
+   * replacement is among the candidates.
+   */
+  function scheduleTopUp(): void {
+    if (topUpTimer !== undefined || !(opts.autoConnect ?? true)) return;
+    topUpTimer = clock.set(() => {
+      topUpTimer = undefined;
+      if (m.stopped()) return;
+      const want = Math.min(maxLinks, OVERLAY_DEGREE) - activeLinks();
+      if (want <= 0) return;
+      const spare = [...routes.values()].filter((r) => r.present && r.link.state === 'idle');
+      for (let i = 0; i < want && spare.length; i++) spare.splice(Math.floor(Math.random() * spare.length), 1)[0]!.connect();
+    }, 0);
+  }
+
+  /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
+  function acquireSlot(route: PeerRoute): boolean {
+    const active = [...routes.values()].filter((r) => r !== route && r.link.state !== 'idle');
+    if (active.length < maxLinks) return true;
+    const victim = active
+      .filter((r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    if (!victim) return false;
+    signaling.send({ type: 'bye', to: victim.peerId, payload: { reason: 'link-cap' } });
+    victim.evict();
+    return true;
+  }
+
+  /** A verified peer is announced; one that failed its link proof is cut off on every tier. */
+  function onIdentity(route: PeerRoute, v: HandshakeResult): void {
+    const peerId = route.peerId;
+    if (v.ok) {
+      const status = v.pin === 'changed' ? 'key-changed' : 'verified';
+      events.emit('identity', { peerId, status, identity: v.identity, keyDerived: v.keyDerived, firstContact: v.pin === 'new' });
+      if (status === 'key-changed') events.emit('error', { code: 'identity-key-changed', message: `peer "${peerId}" now presents another key than pinned (accepted: pin policy "warn")`, peerId });
+      return;
+    }
+    if (!refusesPeer(v)) return;
+    // Cut off on every tier: a peer that failed a link proof or a seal-hello is not who it claims.
+    const err = new MeshError('identity-failed', `peer "${peerId}" failed the identity check (${v.reason}): ${v.message}`, { peerId, retryable: false });
+    cutOff(route, err);
+    reporter.identityFailed({ peer: peerId, reason: v.reason });
+    events.emit('identity', { peerId, status: 'refused', reason: v.reason, message: v.message });
+    events.emit('error', { code: 'identity-failed', message: err.message, peerId });
+  }
+
+  function ensureRoute(peerId: string): PeerRoute {
+    const existing = routes.get(peerId);
+    if (existing) return existing;
+    const route = createPeerRoute({
+      peerId, localId: m.localId()!, platform: opts.platform, clock, signaling, p2p: m.p2p, maxMessageBytes: m.maxMessageBytes,
+      relaySession: m.relaySession,
+      acquireSlot,
+      iceServers: m.iceServers,
+      nextMsgId: m.nextMsgId,
+      reassembler: { maxMessageBytes: m.maxMessageBytes },
+      auth: m.auth,
+      sealKeys: m.sealKeys,
+      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+      ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
+      ...(opts.sender ? { sender: opts.sender } : {}),
+      ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
+    });
+    route.on('message', (raw) => router.receive(peerId, raw));
+    route.on('identity', (v) => onIdentity(route, v));
+    route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
+    route.on('frame-error', (e) => {
+      router.replyError(peerId, e.raw, e.code, e.message);
+      events.emit('error', { code: e.code, message: e.message, peerId });
+    });
+    route.on('change', (info) => {
+      if (routes.get(peerId) !== route) return;
+      const generation = route.generation;
+      if (generation) pending.retransmit(peerId, generation);
+      events.emit('link', info);
+      reporter.changed();
+      if (!route.present && route.link.state === 'idle' && signaling.state === 'open') removePeer(peerId, 'left the mesh');
+    });
+    routes.set(peerId, route);
+    return route;
+  }
+
+  function join(p: PeerSummary): PeerRoute {
+    const route = ensureRoute(p.peerId);
+    const wasPresent = route.present;
+    route.present = true;
+    roles.set(p.peerId, p.role);
+    if (!wasPresent) events.emit('peer-joined', { peerId: p.peerId, role: p.role });
+    return route;
+  }
+
+  function removePeer(peerId: string, reason: string): void {
+    const route = routes.get(peerId);
+    if (!route) return;
+    routes.delete(peerId);
+    roles.delete(peerId);
+    cutOff(route, new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId }));
+    reporter.closed(route.info);
+    events.emit('peer-left', { peerId, reason });
+  }
+
+  /** Fails every request to and from the peer with `err` and closes its route for good. */
+  function cutOff(route: PeerRoute, err: MeshError): void {
+    pending.failPeer(route.peerId, err);
+    router.abortFrom(route.peerId, err.message);
+    route.close(err);
+  }
+
+  /** The server says the peer is gone, but a live DataChannel outranks that: ask the peer itself. */
+  function probeOrRemove(route: PeerRoute, reason: string): void {
+    if (route.link.state !== 'open') return removePeer(route.peerId, reason);
+    m.probe(route.peerId, opts.peerLeftProbeMs ?? 2000).catch(() => {
+      if (!route.present && routes.get(route.peerId) === route) removePeer(route.peerId, reason);
+    });
+  }
+
+  return {
+    roles,
+    activeLinks,
+    scheduleTopUp,
+    stopTopUp: () => clock.clear(topUpTimer),
+    ensureRoute,
+    join,
+    removePeer,
+    probeOrRemove,
+  };
+}
