@@ -7,6 +7,7 @@ import { meshLinks } from '../state/mesh-links.ts';
 import { links, livePeers } from '../state/mesh-state.ts';
 import { peerNames, selfPeerId } from '../state/peer-names.ts';
 import type { PeerRuntime } from '../state/peer-runtime.ts';
+import { NextTask } from './next-task.tsx';
 import { PeerList, peerRows } from './peer-list.tsx';
 import { StatusBar } from './status-bar.tsx';
 import { LazyView } from './lazy-view.tsx';
@@ -43,7 +44,7 @@ function MeshView(props: { session: SignedIn; openChat: (a: AgentView) => void }
         <TopologyGraph ids={ids} nodes={topology.value.nodes} links={meshLinks.value} names={names} self={self} />
       </section>
       <section class="panel" aria-labelledby="peers-h"><h2 id="peers-h">Peers and agents</h2>
-        <PeerList rows={peerRows(agents.value, livePeers.value, self)} links={links.value} self={self} names={names} transports={agentTransports.value} onChat={props.openChat} />
+        <NextTask><PeerList rows={peerRows(agents.value, livePeers.value, self)} links={links.value} self={self} names={names} transports={agentTransports.value} onChat={props.openChat} /></NextTask>
       </section>
     </div>
   );

@@ -3,6 +3,7 @@ import type { AgentTransportView } from '../state/agent-transports.ts';
 import { formatRtt } from '../state/mesh-links.ts';
 import type { LinkView } from '../state/mesh-state.ts';
 import { shortId, type PeerName } from '../state/peer-names.ts';
+import { byCodeUnit } from '../state/text-order.ts';
 
 export interface PeerRow {
   peerId: string;
@@ -18,7 +19,7 @@ export function peerRows(agents: AgentView[], connected: Array<{ peerId: string;
   for (const p of connected) Object.assign(row(p.peerId), { role: p.role, connected: true });
   for (const a of agents) row(a.peerId).agents.push(a);
   row(self).connected = true;
-  return [...rows.values()].sort((a, b) => (a.peerId === self ? -1 : b.peerId === self ? 1 : a.peerId.localeCompare(b.peerId)));
+  return [...rows.values()].sort((a, b) => (a.peerId === self ? -1 : b.peerId === self ? 1 : byCodeUnit(a.peerId, b.peerId)));
 }
 
 function LinkChip(props: { link: LinkView | undefined }) {

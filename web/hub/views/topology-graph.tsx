@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { TopologyNode } from '../../../protocol/index.ts';
 import { formatRtt, type MeshLink } from '../state/mesh-links.ts';
 import { shortId, type PeerName } from '../state/peer-names.ts';
+import { byName } from '../state/text-order.ts';
 
 const TIER_COLOR: Record<string, string> = { direct: 'var(--direct)', relayed: 'var(--relayed)', fallback: 'var(--fallback)' };
 const HEALTH_COLOR: Record<string, string> = { active: 'var(--ok)', stale: 'var(--warn)', offline: 'var(--bad)' };
@@ -92,7 +93,7 @@ function Ring(props: { ids: string[]; width: number; links: MeshLink[]; names: M
 
 /** Peers as a list where a ring would be unreadable; the same height as the ring, so switching never shifts the page. */
 function NodeGrid(props: { ids: string[]; names: Map<string, PeerName>; nodes: Map<string, TopologyNode>; self: string }) {
-  const sorted = [...props.ids].sort((a, b) => (a === props.self ? -1 : b === props.self ? 1 : (props.names.get(a)?.name ?? a).localeCompare(props.names.get(b)?.name ?? b)));
+  const sorted = [...props.ids].sort((a, b) => (a === props.self ? -1 : b === props.self ? 1 : byName(props.names.get(a)?.name ?? a, props.names.get(b)?.name ?? b)));
   return (
     <ul class="node-grid small" tabIndex={0} aria-label={`${props.ids.length} peers`}>
       {sorted.map((id) => {
