@@ -103,8 +103,11 @@ describe('the node\'s local API', () => {
     const served = await client(front);
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
+    let registered!: Promise<unknown>;
     const cancelled = new Promise<unknown>((resolve) => {
-      void served.register('slowpoke', [{ name: 'slow' }], (_skill, _input, ctx) => {
+      // The node may forward a call before its answer to register arrives (the answer waits for the
+      // announcement): kept and awaited below, so a close cannot leave it rejected unhandled.
+      registered = served.register('slowpoke', [{ name: 'slow' }], (_skill, _input, ctx) => {
         started();
         ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason));
         return new Promise(() => undefined);
@@ -117,5 +120,6 @@ describe('the node\'s local API', () => {
     abort.abort();
     expect(await call).toBe('cancelled');
     expect(await cancelled).toMatchObject({ code: 'cancelled' });
+    expect(await registered).toMatchObject({ agent: 'slowpoke', announced: true });
   });
 });
