@@ -12,7 +12,6 @@ const MAX = 150;
  */
 const KNOWN: Record<string, number> = {
   'web/mesh/link/peer-link.ts createPeerLink': 231,
-  'web/mesh/routing/peer-route.ts createPeerRoute': 243,
   'web/mesh/signaling/signaling-client.ts createSignalingClient': 205,
 };
 
