@@ -2,7 +2,7 @@ import { KEY_PEER_ID_PATTERN } from '../../protocol/index.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
-import { createLinkAuthenticator } from './link/link-identity.ts';
+import { createLazyLinkAuthenticator } from './link/lazy-link-identity.ts';
 import { DEFAULT_MAX_LINKS } from './link/link-budget.ts';
 import { createLinkReporter } from './link/link-reporter.ts';
 import { makeMessage, type MeshSend } from './calls/message-factory.ts';
@@ -85,7 +85,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     },
   });
 
-  const auth = createLinkAuthenticator({
+  const auth = createLazyLinkAuthenticator({
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.pins ? { pins: opts.pins } : {}),
     ...(opts.pinPolicy ? { pinPolicy: opts.pinPolicy } : {}),
