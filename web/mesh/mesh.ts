@@ -4,7 +4,7 @@ import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
 import { createLazyLinkAuthenticator } from './link/lazy-link-identity.ts';
 import { DEFAULT_MAX_LINKS } from './link/link-budget.ts';
-import { createLinkReporter } from './link/link-reporter.ts';
+import { createLazyLinkReporter } from './link/lazy-link-reporter.ts';
 import { makeMessage, type MeshSend } from './calls/message-factory.ts';
 import { createMessageRouter } from './routing/message-router.ts';
 import { createMeshCalls } from './calls/mesh-calls.ts';
@@ -75,7 +75,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
     onError: (e) => events.emit('error', e),
   });
-  const reporter = createLinkReporter({
+  const reporter = createLazyLinkReporter({
     clock,
     intervalMs: opts.linkReportMs ?? 10_000,
     collect: () => [...routes.values()].map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),

@@ -1,4 +1,4 @@
-import { createAgentChannels } from '../channel/agent-channels.ts';
+import { createLazyAgentChannels } from '../channel/lazy-agent-channels.ts';
 import { createBackoff } from '../../../protocol/backoff.ts';
 import { createEmitter } from '../emitter.ts';
 import { MeshError } from '../errors.ts';
@@ -41,7 +41,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     signal: (frame) => void signaling.send(frame),
   });
 
-  const agents = createAgentChannels({
+  const agents = createLazyAgentChannels({
     link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
     ...(o.reassembler ? { reassembler: o.reassembler } : {}),
     ...(o.sender ? { sender: o.sender } : {}),

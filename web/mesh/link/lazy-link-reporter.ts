@@ -1,0 +1,47 @@
+import type { IdentityFailure } from '../../../protocol/index.ts';
+import type { RouteInfo } from '../routing/peer-route.ts';
+import type { LinkReporter } from './link-reporter.ts';
+
+type Options = Parameters<typeof import('./link-reporter.ts').createLinkReporter>[0];
+
+/**
+ * A LinkReporter (`link-report` frames for the server's topology view) whose code loads with the
+ * first link change: a peer with no links has nothing to report, and a page's first load stays
+ * small (docs/browser-library.md "Size"). What happens before it is there (links gone, identity
+ * failures) is kept, bounded as the reporter bounds it, and handed over in order.
+ */
+export function createLazyLinkReporter(o: Options): LinkReporter {
+  let real: LinkReporter | undefined;
+  let loading: Promise<void> | undefined;
+  let stopped = false;
+  const gone: RouteInfo[] = [];
+  const failures: IdentityFailure[] = [];
+  const load = () =>
+    (loading ??= import('./link-reporter.ts').then(
+      (m) => {
+        if (stopped) return;
+        real = m.createLinkReporter(o);
+        for (const info of gone.splice(0)) real.closed(info);
+        for (const f of failures.splice(0)) real.identityFailed(f);
+        real.changed();
+      },
+      () => void (loading = undefined),
+    ));
+  return {
+    changed: () => (real ? real.changed() : void load()),
+    closed(info) {
+      if (real) return real.closed(info);
+      if (gone.push(info) > 512) gone.shift();
+      void load();
+    },
+    identityFailed(failure) {
+      if (real) return real.identityFailed(failure);
+      if (failures.length < 64) failures.push(failure);
+      void load();
+    },
+    stop() {
+      stopped = true;
+      real?.stop();
+    },
+  };
+}
