@@ -5,7 +5,7 @@ import { createMesh } from '../mesh/mesh.ts';
 import { browserPeerKind } from '../mesh/link/link-budget.ts';
 import type { AgentChannelAdopter } from '../mesh/channel/agent-channels.ts';
 import type { PinStore } from '../mesh/link/link-identity.ts';
-import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
+import { checkCredentialOptions, optionError, resolveCredentials, type CredentialOptions } from './credentials.ts';
 import type { PageSkill } from './page-skills.ts';
 import { createEmitter } from '../mesh/emitter.ts';
 import { createPeerHandle, type PeerEvents, type TabmeshPeer } from './peer-handle.ts';
@@ -66,21 +66,15 @@ const NO_AGENTS: AgentHost = {
  */
 export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   const base = (opts.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(base)) throw new TypeError('joinMesh: url must be an http(s) origin (no page origin to default to)');
+  if (!/^https?:\/\//.test(base)) throw await optionError('url');
   const agentName = opts.agentName ?? 'page';
-  if (!NAME.test(agentName)) throw new TypeError(`joinMesh: agentName "${agentName}" must be 1-64 chars of a-z 0-9 _ . -`);
+  if (!NAME.test(agentName)) throw await optionError('agentName', agentName);
   const skills = opts.skills ?? {};
-  const builtins = opts.builtinAgents ?? [];
-  for (const b of builtins) if (b !== 'basic' && b !== 'page') throw new TypeError(`joinMesh: builtinAgents: "${String(b)}" is not one of basic, page`);
   // Running skills (schema checks, streaming) is loaded only by pages that offer some: a page that
   // only calls others leaves it out (the library's size budget, docs/browser-library.md "Size").
   const pageSkills = Object.keys(skills).length ? await import('./page-skills.ts') : undefined;
   const pageDefs = pageSkills?.pageSkillDefinitions(skills) ?? [];
-  const workers = (opts.workers ?? []).map((w, i) => {
-    if (!NAME.test(w?.name ?? '')) throw new TypeError(`joinMesh: workers[${i}].name must be 1-64 chars of a-z 0-9 _ . -`);
-    return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
-  });
-  checkCredentialOptions(opts);
+  await checkCredentialOptions(opts);
   const identity = opts.identity ?? (await generateIdentity(false)).identity;
 
   // Agents first: a skills module that fails to load must not cost the page its invite (single use).
@@ -89,10 +83,10 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   let workerViews: (() => Promise<WorkerAgentView[]>) | undefined;
   const events = createEmitter<PeerEvents>();
   const failed = (code: string) => (err: unknown) => events.emit('error', { code, message: String((err as Error)?.message ?? err) });
-  if (workers.length || builtins.length) {
+  if (opts.workers?.length || opts.builtinAgents?.length) {
     // Loaded only by pages that offer Worker skills: comlink and the Worker host stay out of the
     // library's initial load (its size budget, docs/browser-library.md).
-    const started = await (await import('./worker-agents.ts')).startWorkerAgents(workers, builtins, () => void started.views().then((v) => events.emit('worker-agents', v), failed('worker-agents')));
+    const started = await (await import('./worker-agents.ts')).startWorkerAgents(opts, base, () => void started.views().then((v) => events.emit('worker-agents', v), failed('worker-agents')));
     adopter = started.adopter;
     workerViews = started.views;
     hosts.push(started.host);
@@ -100,10 +94,7 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   const host = hosts.length > 1 ? pageSkills!.combineHosts(hosts) : (hosts[0] ?? NO_AGENTS);
   let creds;
   try {
-    creds = await resolveCredentials(opts, {
-      identity, base, name: opts.name ?? 'browser library',
-      ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPairing ? { onPairing: opts.onPairing } : {}),
-    });
+    creds = await resolveCredentials(opts, { identity, base, name: opts.name, signal: opts.signal, onPairing: opts.onPairing });
   } catch (err) {
     await host.close();
     throw err;

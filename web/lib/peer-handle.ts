@@ -113,7 +113,8 @@ export function createPeerHandle(o: {
       const output = await host.run(skill, input, { signal, ...(opts.onChunk ? { onChunk: opts.onChunk } : {}) });
       return { output, peerId, tier: 'local', ms: Date.now() - start };
     }
-    const stopProgress = opts.onProgress ? watchProgress(mesh, peerId, opts.onProgress) : () => undefined;
+    // Loaded by the first call that asks for progress (most calls do not): the library's size budget.
+    const stopProgress = opts.onProgress ? (await import('./call-progress.ts')).watchProgress(mesh, peerId, opts.onProgress) : () => undefined;
     try {
       return await mesh.call(peerId, skill, input, {
         ...(opts.onChunk ? { stream: true, onChunk: opts.onChunk } : {}),
@@ -146,10 +147,7 @@ export function createPeerHandle(o: {
       const { agent } = await api<{ agent: AgentView }>(`/api/route?skill=${encodeURIComponent(skill)}`);
       return call(agent.peerId, skill, input, opts);
     },
-    async ping(peerId) {
-      const r = await mesh.ping(peerId);
-      return { rttMs: r.rttMs, tier: r.tier };
-    },
+    ping: (peerId) => mesh.ping(peerId),
     on: (event, fn) => events.on(event, fn),
     async leave() {
       offs.forEach((off) => off());
@@ -157,22 +155,4 @@ export function createPeerHandle(o: {
       await o.onLeave();
     },
   };
-}
-
-const PROGRESS_MS = 100;
-
-/** Reports the link's byte counters (relative to the call's start) while they change. */
-function watchProgress(mesh: Mesh, peerId: string, onProgress: NonNullable<CallOptions['onProgress']>): () => void {
-  const counters = () => mesh.links().find((l) => l.peerId === peerId);
-  const start = counters();
-  const base = { sent: start?.bytesSent ?? 0, received: start?.bytesReceived ?? 0 };
-  let last = '';
-  const report = () => {
-    const now = counters();
-    const p = { sentBytes: (now?.bytesSent ?? 0) - base.sent, receivedBytes: (now?.bytesReceived ?? 0) - base.received };
-    const key = `${p.sentBytes}/${p.receivedBytes}`;
-    if (key !== last) (last = key, onProgress(p));
-  };
-  const timer = setInterval(report, PROGRESS_MS);
-  return () => (clearInterval(timer), report());
 }

@@ -9,11 +9,12 @@ const outDir = join(root, 'web/dist/lib');
 
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
- * for < 25 KB; with the sealed relay, the task runner, pairing and page skills loaded on first use
- * it is 27.0 KB (2026-12-07), so this budget (28 KB) stops growth while the rest of the mesh core
- * is trimmed (docs/browser-library.md "Size").
+ * for < 25 KB: 25,595 B (2026-12-07) with link proofs, agent channels, the server relay, tier
+ * reading, link reports, the task runner, pairing, page skills, call progress and option-error
+ * words loaded on first use (docs/browser-library.md "Size"). Code that a page needs only later
+ * goes behind a lazy wrapper (docs/development.md "Code loaded on first use"), not over the budget.
  */
-export const LIBRARY_BUDGET_BYTES = 28 * 1024;
+export const LIBRARY_BUDGET_BYTES = 25 * 1024;
 
 /**
  * Weighs the built library as the hub's budget does: the entry and the chunks it imports

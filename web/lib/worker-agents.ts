@@ -1,5 +1,6 @@
 import { createWorkerAgentHost, type WorkerAgentHost } from '../agents/browser/worker-agent-host.ts';
 import { createWorkerChannelAdopter, type AgentTransport, type WorkerChannelAdopter } from '../agents/browser/worker-channel-adopter.ts';
+import { optionError } from './option-errors.ts';
 
 /** tabmesh's own Worker agents a page can host: `basic` (echo, time, chat) and `page` (page-info). */
 export type BuiltinAgent = 'basic' | 'page';
@@ -19,16 +20,25 @@ export interface WorkerAgentView {
   bridgeRuns: number;
 }
 
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
 /**
- * The page's Worker agents (skills modules and built-in agents), each in a Worker of its own
+ * The page's Worker agents (`workers` modules and `builtinAgents`), each in a Worker of its own
  * (agent-worker.ts), with the adopter that hands them DataChannels where the browser can transfer
- * them (else the MessagePort bridge). A module of its own so the library can load it on demand.
+ * them (else the MessagePort bridge). Checks the options first (a TypeError naming the option).
+ * A module of its own so the library can load it on demand.
  */
 export async function startWorkerAgents(
-  modules: Array<{ name: string; url: string }>,
-  builtins: BuiltinAgent[] = [],
+  o: { workers?: Array<{ name: string; url: string | URL }>; builtinAgents?: BuiltinAgent[] },
+  base: string,
   onTransportChange: () => void = () => undefined,
 ): Promise<{ host: WorkerAgentHost; adopter: WorkerChannelAdopter; views(): Promise<WorkerAgentView[]> }> {
+  const builtins = o.builtinAgents ?? [];
+  for (const b of builtins) if (b !== 'basic' && b !== 'page') throw optionError('builtinAgents', b);
+  const modules = (o.workers ?? []).map((w, i) => {
+    if (!NAME.test(w?.name ?? '')) throw optionError('workerName', i);
+    return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
+  });
   const host = await createWorkerAgentHost({ agents: builtins, modules });
   const adopter = createWorkerChannelAdopter(host.workers, onTransportChange);
   return {

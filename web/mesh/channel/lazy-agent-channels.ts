@@ -1,14 +1,8 @@
+import { lazyModule } from '../lazy-module.ts';
 import type { PeerLinkState } from '../link/peer-link-types.ts';
 import type { AgentChannels, AgentChannelsOptions } from './agent-channels.ts';
 
-type Module = typeof import('./agent-channels.ts');
-let loading: Promise<Module> | undefined;
-/** One load for every link; a failed load (offline) is tried again by the next link. */
-const load = () =>
-  (loading ??= import('./agent-channels.ts').catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  }));
+const load = lazyModule(() => import('./agent-channels.ts'));
 
 /**
  * Agent channels (agent-channels.ts) whose code loads when the mesh meets its first peer, not with

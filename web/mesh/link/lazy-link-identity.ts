@@ -1,3 +1,4 @@
+import { lazyModule } from '../lazy-module.ts';
 import type { LinkAuthenticator, LinkAuthenticatorOptions } from './link-identity.ts';
 
 /**
@@ -7,15 +8,7 @@ import type { LinkAuthenticator, LinkAuthenticatorOptions } from './link-identit
  * async anyway; each waits for the module. A failed load (offline) is retried by the next call.
  */
 export function createLazyLinkAuthenticator(o: LinkAuthenticatorOptions = {}): LinkAuthenticator {
-  let loading: Promise<LinkAuthenticator> | undefined;
-  const load = () =>
-    (loading ??= import('./link-identity.ts').then(
-      (m) => m.createLinkAuthenticator(o),
-      (err: unknown) => {
-        loading = undefined;
-        throw err;
-      },
-    ));
+  const load = lazyModule(() => import('./link-identity.ts').then((m) => m.createLinkAuthenticator(o)));
   // With the key given, this peer's identity needs no module; without one the module makes it now,
   // as the eager authenticator does, so key generation never adds to a connection's setup.
   const own = o.identity ? Promise.resolve(o.identity) : load().then((a) => a.identity());

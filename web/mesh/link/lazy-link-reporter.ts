@@ -1,3 +1,4 @@
+import { lazyModule } from '../lazy-module.ts';
 import type { IdentityFailure } from '../../../protocol/index.ts';
 import type { RouteInfo } from '../routing/peer-route.ts';
 import type { LinkReporter } from './link-reporter.ts';
@@ -12,32 +13,29 @@ type Options = Parameters<typeof import('./link-reporter.ts').createLinkReporter
  */
 export function createLazyLinkReporter(o: Options): LinkReporter {
   let real: LinkReporter | undefined;
-  let loading: Promise<void> | undefined;
-  let stopped = false;
   const gone: RouteInfo[] = [];
   const failures: IdentityFailure[] = [];
-  const load = () =>
-    (loading ??= import('./link-reporter.ts').then(
-      (m) => {
-        if (stopped) return;
-        real = m.createLinkReporter(o);
-        for (const info of gone.splice(0)) real.closed(info);
-        for (const f of failures.splice(0)) real.identityFailed(f);
-        real.changed();
-      },
-      () => void (loading = undefined),
-    ));
+  let stopped = false;
+  const load = lazyModule(() => import('./link-reporter.ts'));
+  const start = () =>
+    void load().then((m) => {
+      if (stopped || real) return;
+      real = m.createLinkReporter(o);
+      for (const info of gone.splice(0)) real.closed(info);
+      for (const f of failures.splice(0)) real.identityFailed(f);
+      real.changed();
+    }, () => undefined);
   return {
-    changed: () => (real ? real.changed() : void load()),
+    changed: () => (real ? real.changed() : start()),
     closed(info) {
       if (real) return real.closed(info);
       if (gone.push(info) > 512) gone.shift();
-      void load();
+      start();
     },
     identityFailed(failure) {
       if (real) return real.identityFailed(failure);
       if (failures.length < 64) failures.push(failure);
-      void load();
+      start();
     },
     stop() {
       stopped = true;

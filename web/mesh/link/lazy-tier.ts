@@ -1,15 +1,10 @@
+import { lazyModule } from '../lazy-module.ts';
 import type { Clock } from '../platform.ts';
 import type { LinkTier } from './tier.ts';
 
 export type { LinkTier } from './tier.ts';
 
-let loading: Promise<typeof import('./tier.ts')> | undefined;
-/** Loads with the first link that opens (in parallel with its link proof); a failed load is tried again next time. */
-const load = () =>
-  (loading ??= import('./tier.ts').catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  }));
+const load = lazyModule(() => import('./tier.ts'));
 
 /**
  * tier.ts (reading the selected candidate pair from getStats) loaded when the first link opens,

@@ -1,13 +1,7 @@
+import { lazyModule } from '../../lazy-module.ts';
 import type { RouteTransport, TransportContext } from './route-transport.ts';
 
-type Module = typeof import('./server-relay-transport.ts');
-let loading: Promise<Module> | undefined;
-/** One load for every route; a failed load (offline) is tried again by the next relayed message. */
-const load = () =>
-  (loading ??= import('./server-relay-transport.ts').catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  }));
+const load = lazyModule(() => import('./server-relay-transport.ts'));
 
 /**
  * The server relay (tier 3, server-relay-transport.ts) whose code, with its sealing, loads with
@@ -36,7 +30,7 @@ export function createLazyServerRelayTransport(ctx: TransportContext): RouteTran
       // Always through the chain: a frame never overtakes one that came while the module loaded.
       inbound = inbound.then(transport).then(
         (t) => t.receiveRelay!(payload),
-        (err: unknown) => ctx.events.emit('frame-error', { code: 'relay-unavailable', message: `a relayed frame was dropped: ${err instanceof Error ? err.message : String(err)}` }),
+        (err: unknown) => ctx.events.emit('frame-error', { code: 'relay-unavailable', message: String(err) }),
       );
     },
     rejoined: () => real?.rejoined?.(),
