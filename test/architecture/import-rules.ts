@@ -14,6 +14,9 @@ const isProtocol = (p: string) => under(p, 'protocol');
 /** Build tooling under web/ runs in Node at build time, never in a page: the server's compression is shared with it. */
 const BUILD_TOOLING = new Set(['web/vite.config.ts', 'web/precompress-plugin.ts']);
 
+/** What the hub may import from web/lib/: the public entry, and the clients its sign-in shares with the library. */
+const HUB_MAY_USE_FROM_LIB = new Set(['web/lib/index.ts', 'web/lib/authed-api.ts', 'web/lib/token-source.ts', 'web/lib/pairing-client.ts']);
+
 /** The allowed directions between the parts: protocol/ is the contract server, browser and Node peer share. */
 export const importRules: Rule[] = [
   { name: 'protocol/ imports no part: server, browser and Node peer all share it', forbids: (e) => isProtocol(e.from) && !isProtocol(e.to) },
@@ -22,7 +25,13 @@ export const importRules: Rule[] = [
   { name: 'web/mesh/ imports only protocol/ and itself: the one mesh core for browser and Node', forbids: (e) => under(e.from, 'web/mesh') && !under(e.to, 'web/mesh') && !isProtocol(e.to) },
   // web/agents/ and web/lib/ still import single mesh files: the Worker bundle and the library's
   // on-demand chunks stay small that way (a barrel import would pull the mesh core into them).
-  { name: 'headless-node/ and web/hub/ import web/mesh/ only through web/mesh/index.ts', forbids: (e) => (under(e.from, 'headless-node') || under(e.from, 'web/hub')) && under(e.to, 'web/mesh') && e.to !== 'web/mesh/index.ts' },
+  { name: 'headless-node/ imports web/mesh/ only through web/mesh/index.ts', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/mesh') && e.to !== 'web/mesh/index.ts' },
+  // The hub is a page like any other: its peer runs on tabmesh/browser's public entry. Its sign-in
+  // (before the first render, so not the whole library) uses the library's HTTP/token/pairing clients.
+  {
+    name: 'web/hub/ runs its peer on tabmesh/browser (web/lib/index.ts): nothing from web/mesh/ or web/agents/browser/, of web/lib/ only the entry and its HTTP/token/pairing clients',
+    forbids: (e) => under(e.from, 'web/hub') && (under(e.to, 'web/mesh') || under(e.to, 'web/agents/browser') || (under(e.to, 'web/lib') && !HUB_MAY_USE_FROM_LIB.has(e.to))),
+  },
   { name: 'headless-node/ imports nothing from web/hub/', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/hub') },
 ];
 

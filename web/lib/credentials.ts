@@ -3,6 +3,10 @@ import { MeshError } from '../mesh/errors.ts';
 import { createAuthedFetch, type AuthedFetch } from './authed-api.ts';
 import { ApiError } from '../../protocol/api-client.ts';
 import { createTokenSource } from './token-source.ts';
+import type { OptionProblem } from './option-errors.ts';
+
+/** The TypeError for a bad option; its words load only when one is thrown (option-errors.ts). */
+export const optionError = async (problem: OptionProblem, value?: unknown): Promise<TypeError> => (await import('./option-errors.ts')).optionError(problem, value);
 
 /** How a page proves it may join: exactly one of these. */
 export interface CredentialOptions {
@@ -33,13 +37,13 @@ export function tokenError(err: unknown): MeshError {
   return new MeshError('token-failed', (err as Error).message);
 }
 
-/** Throws a TypeError unless exactly one credential is given (checked before anything is spent, e.g. an invite). */
-export function checkCredentialOptions(o: CredentialOptions): void {
+/** Rejects with a TypeError unless exactly one credential is given (checked before anything is spent, e.g. an invite). */
+export async function checkCredentialOptions(o: CredentialOptions): Promise<void> {
   const given = (['invite', 'deviceToken', 'apiKey', 'getToken'] as const).filter((k) => o[k] !== undefined);
-  if (given.length !== 1) throw new TypeError(`joinMesh: give exactly one of invite, deviceToken, apiKey, getToken (got ${given.length ? given.join(', ') : 'none'})`);
-  if (o.getToken !== undefined && typeof o.getToken !== 'function') throw new TypeError('joinMesh: getToken must be a function returning a Promise of a JWT');
+  if (given.length !== 1) throw await optionError('credentials', given);
+  if (o.getToken !== undefined && typeof o.getToken !== 'function') throw await optionError('getToken');
   for (const k of ['invite', 'deviceToken', 'apiKey'] as const) {
-    if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw new TypeError(`joinMesh: ${k} must be a non-empty string`);
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw await optionError('emptyCredential', k);
   }
 }
 
@@ -49,9 +53,9 @@ export function checkCredentialOptions(o: CredentialOptions): void {
  */
 export async function resolveCredentials(
   o: CredentialOptions,
-  ctx: { identity: Identity; base: string; name: string; signal?: AbortSignal; onPairing?: (e: { status: 'waiting'; requestId: string }) => void },
+  ctx: { identity: Identity; base: string; name?: string | undefined; signal?: AbortSignal | undefined; onPairing?: ((e: { status: 'waiting'; requestId: string }) => void) | undefined },
 ): Promise<ResolvedCredentials> {
-  checkCredentialOptions(o);
+  await checkCredentialOptions(o);
   if (o.getToken) {
     const getToken = o.getToken;
     return { getToken: () => getToken().catch((err: unknown) => Promise.reject(tokenError(err))), api: createAuthedFetch({ getToken }, ctx.base) };
@@ -59,16 +63,10 @@ export async function resolveCredentials(
   let secret = o.deviceToken ?? o.apiKey;
   let paired: { deviceToken: string; deviceId: string } | undefined;
   if (o.invite !== undefined) {
-    // Pairing happens once per device: later joins use the device token, so it loads on demand.
-    const { redeemCode, waitForApproval } = await import('./pairing-client.ts');
-    const pending = await redeemCode(o.invite.trim().toUpperCase(), ctx.name, ctx.base);
-    ctx.onPairing?.({ status: 'waiting', requestId: pending.requestId });
-    const outcome = await waitForApproval(pending, ctx.signal ?? new AbortController().signal, ctx.base);
-    if (outcome.status !== 'approved') throw new MeshError('unauthorized', `pairing ${outcome.status}`, { retryable: false });
-    paired = { deviceToken: outcome.deviceToken, deviceId: outcome.deviceId };
-    secret = outcome.deviceToken;
+    paired = await (await import('./invite-pairing.ts')).pairByInvite(o.invite, ctx);
+    secret = paired.deviceToken;
   }
-  if (secret === undefined) throw new TypeError('joinMesh: no credential');
+  if (secret === undefined) throw await optionError('noCredential');
   const tokens = createTokenSource({ secret }, ctx.identity, () => undefined, ctx.base);
   return {
     getToken: () => tokens.getToken().catch((err: unknown) => Promise.reject(tokenError(err))),

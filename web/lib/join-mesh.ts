@@ -2,10 +2,14 @@ import { generateIdentity, type Identity } from '../../protocol/identity.ts';
 import { SkillError, type AgentHost } from '../mesh/agent-host.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { createMesh } from '../mesh/mesh.ts';
+import { browserPeerKind } from '../mesh/link/link-budget.ts';
 import type { AgentChannelAdopter } from '../mesh/channel/agent-channels.ts';
-import { checkCredentialOptions, resolveCredentials, type CredentialOptions } from './credentials.ts';
+import type { PinStore } from '../mesh/link/link-identity.ts';
+import { checkCredentialOptions, optionError, resolveCredentials, type CredentialOptions } from './credentials.ts';
 import type { PageSkill } from './page-skills.ts';
-import { createPeerHandle, type TabmeshPeer } from './peer-handle.ts';
+import { createEmitter } from '../mesh/emitter.ts';
+import { createPeerHandle, type PeerEvents, type TabmeshPeer } from './peer-handle.ts';
+import type { BuiltinAgent, WorkerAgentView } from './worker-agents.ts';
 
 export interface JoinOptions extends CredentialOptions {
   /** The tabmesh server's origin. Default: this page's origin. */
@@ -24,6 +28,8 @@ export interface JoinOptions extends CredentialOptions {
    * DataChannels of its own where the browser can transfer them, else calls cross a MessagePort.
    */
   workers?: Array<{ name: string; url: string | URL }>;
+  /** tabmesh's own Worker agents to host as well: `basic` (echo, time, chat) and `page` (page-info). */
+  builtinAgents?: BuiltinAgent[];
   /** Registers the agents with the server (`POST /api/agents`) so others find them by skill. Default true. */
   register?: boolean;
   /** Hears when an invite's pairing waits for an admin's approval. */
@@ -32,6 +38,16 @@ export interface JoinOptions extends CredentialOptions {
   signal?: AbortSignal;
   /** false: never open DataChannels, everything through the server (tier 3). */
   p2p?: boolean;
+  /**
+   * true: resolve as soon as the agents run and the credential is ready, and join in the
+   * background (retrying while the server is unreachable; `signaling` events tell when it is open,
+   * `fatal` when the credential is refused). For pages that must work offline. Default false.
+   */
+  background?: boolean;
+  /** Where the keys of peers met before are kept (default: in memory for this join), e.g. IndexedDB. */
+  pins?: PinStore;
+  /** Reconnect backoff after the server went away, ms (default base 500, max 30,000). */
+  reconnect?: { baseMs?: number; maxMs?: number };
 }
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -50,38 +66,35 @@ const NO_AGENTS: AgentHost = {
  */
 export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   const base = (opts.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(base)) throw new TypeError('joinMesh: url must be an http(s) origin (no page origin to default to)');
+  if (!/^https?:\/\//.test(base)) throw await optionError('url');
   const agentName = opts.agentName ?? 'page';
-  if (!NAME.test(agentName)) throw new TypeError(`joinMesh: agentName "${agentName}" must be 1-64 chars of a-z 0-9 _ . -`);
+  if (!NAME.test(agentName)) throw await optionError('agentName', agentName);
   const skills = opts.skills ?? {};
   // Running skills (schema checks, streaming) is loaded only by pages that offer some: a page that
   // only calls others leaves it out (the library's size budget, docs/browser-library.md "Size").
-  const pageSkills = Object.keys(skills).length || opts.workers?.length ? await import('./page-skills.ts') : undefined;
+  const pageSkills = Object.keys(skills).length ? await import('./page-skills.ts') : undefined;
   const pageDefs = pageSkills?.pageSkillDefinitions(skills) ?? [];
-  const workers = (opts.workers ?? []).map((w, i) => {
-    if (!NAME.test(w?.name ?? '')) throw new TypeError(`joinMesh: workers[${i}].name must be 1-64 chars of a-z 0-9 _ . -`);
-    return { name: w.name, url: new URL(w.url, globalThis.location?.href ?? base).href };
-  });
-  checkCredentialOptions(opts);
+  await checkCredentialOptions(opts);
   const identity = opts.identity ?? (await generateIdentity(false)).identity;
 
   // Agents first: a skills module that fails to load must not cost the page its invite (single use).
   const hosts: AgentHost[] = pageSkills ? [pageSkills.pageAgentHost(agentName, pageDefs)] : [];
   let adopter: AgentChannelAdopter | undefined;
-  if (workers.length) {
+  let workerViews: (() => Promise<WorkerAgentView[]>) | undefined;
+  const events = createEmitter<PeerEvents>();
+  const failed = (code: string) => (err: unknown) => events.emit('error', { code, message: String((err as Error)?.message ?? err) });
+  if (opts.workers?.length || opts.builtinAgents?.length) {
     // Loaded only by pages that offer Worker skills: comlink and the Worker host stay out of the
     // library's initial load (its size budget, docs/browser-library.md).
-    const started = await (await import('./worker-agents.ts')).startWorkerAgents(workers);
+    const started = await (await import('./worker-agents.ts')).startWorkerAgents(opts, base, () => void started.views().then((v) => events.emit('worker-agents', v), failed('worker-agents')));
     adopter = started.adopter;
+    workerViews = started.views;
     hosts.push(started.host);
   }
-  const host = pageSkills ? pageSkills.combineHosts(hosts) : NO_AGENTS;
+  const host = hosts.length > 1 ? pageSkills!.combineHosts(hosts) : (hosts[0] ?? NO_AGENTS);
   let creds;
   try {
-    creds = await resolveCredentials(opts, {
-      identity, base, name: opts.name ?? 'browser library',
-      ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPairing ? { onPairing: opts.onPairing } : {}),
-    });
+    creds = await resolveCredentials(opts, { identity, base, name: opts.name, signal: opts.signal, onPairing: opts.onPairing });
   } catch (err) {
     await host.close();
     throw err;
@@ -92,15 +105,34 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
     getToken: creds.getToken,
     host,
     identity,
+    // A phone keeps fewer DataChannels than a desktop tab (docs/architecture.md "Overlay").
+    peerKind: browserPeerKind(globalThis.navigator),
     ...(adopter ? { agentChannels: adopter } : {}),
+    ...(opts.pins ? { pins: opts.pins } : {}),
+    ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.p2p === false ? { p2p: false } : {}),
   });
   const register = async () => {
     if (opts.register === false) return;
     for (const a of host.agents()) {
-      await creds.api('/api/agents', { method: 'POST', json: { name: a.name, skills: a.skills, platform: 'browser', capabilities: workers.length ? ['web-worker'] : [] } });
+      await creds.api('/api/agents', { method: 'POST', json: { name: a.name, skills: a.skills, platform: 'browser', capabilities: workerViews ? ['web-worker'] : [] } });
     }
   };
+  const handle = (meshName: () => string) => createPeerHandle({
+    mesh, events, peerId: identity.peerId, meshName, api: creds.api, host,
+    ...(creds.deviceToken ? { deviceToken: creds.deviceToken } : {}),
+    ...(workerViews ? { workerViews } : {}),
+    onLeave: () => host.close(),
+  });
+  // After a reconnect the registry may have dropped us (server restart): register again.
+  mesh.on('signaling', (s) => void (s.state === 'open' && s.resumed ? register().catch(failed('register-failed')) : undefined));
+  if (opts.background) {
+    let name = '';
+    const peer = handle(() => name);
+    // A refusal arrives as the `fatal` event; a leave() before the welcome rejects with `stopped`.
+    mesh.start().then((w) => ((name = w.mesh), register().catch(failed('register-failed'))), () => undefined);
+    return peer;
+  }
   const onAbort = () => void mesh.stop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let welcome;
@@ -115,11 +147,5 @@ export async function joinMesh(opts: JoinOptions): Promise<TabmeshPeer> {
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  // After a reconnect the registry may have dropped us (server restart): register again.
-  mesh.on('signaling', (s) => void (s.state === 'open' && s.resumed ? register().catch(() => undefined) : undefined));
-  return createPeerHandle({
-    mesh, meshName: welcome.mesh, api: creds.api,
-    ...(creds.deviceToken ? { deviceToken: creds.deviceToken } : {}),
-    onLeave: () => host.close(),
-  });
+  return handle(() => welcome.mesh);
 }

@@ -9,11 +9,12 @@ const outDir = join(root, 'web/dist/lib');
 
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
- * for < 25 KB; with the sealed relay, the task runner, pairing and page skills loaded on first use
- * it is 28.7 KB (2026-12-07, after the mesh closures were split for issue 15), so this budget (29.5 KB) stops growth while the rest of the mesh core
- * is trimmed (docs/browser-library.md "Size").
+ * for < 25 KB: 24,815 B (2026-12-07) with link proofs, agent channels, the server relay, tier
+ * reading, link reports, the request server, the task runner, pairing, page skills, call
+ * progress and option-error words loaded on first use (docs/browser-library.md "Size"). Code that a page needs only later
+ * goes behind a lazy wrapper (docs/development.md "Code loaded on first use"), not over the budget.
  */
-export const LIBRARY_BUDGET_BYTES = 29.5 * 1024;
+export const LIBRARY_BUDGET_BYTES = 25 * 1024;
 
 /**
  * Weighs the built library as the hub's budget does: the entry and the chunks it imports
@@ -77,8 +78,32 @@ function plainDynamicImports(): Plugin {
   };
 }
 
-/** Code shared by the entry and the on-demand chunks: one file, not one small chunk per module (each costs gzip overhead). */
-const SHARED = /node_modules\/valibot\/|protocol\/(base64|common|frames|identity|link-proof|mesh-envelope|mesh-messages|validate)\.ts|web\/mesh\/(channel\/binary-values|agent-host|errors|routing\/seal-keys|calls\/task-payload|calls\/skill-outcome)\.ts|protocol\/api-client\.ts/;
+/**
+ * Everything the entry loads at once goes into one `core` chunk, computed from the module graph
+ * (the entry's static imports, transitively), not kept by hand: a chunk per small module costs
+ * gzip overhead, and so does a split between the entry's own code and the code it shares with the
+ * on-demand chunks (two files, two export/import lists, two gzip dictionaries: 0.8 KB, measured
+ * 2026-12-07). The entry file itself is then a one-line re-export of `core`. Modules that only
+ * on-demand code imports stay in those chunks.
+ */
+function initialCore(): { plugin: Plugin; manualChunks(id: string): string | undefined } {
+  const initial = new Set<string>();
+  const plugin: Plugin = {
+    name: 'tabmesh-initial-core',
+    apply: 'build',
+    buildEnd() {
+      const entry = [...this.getModuleIds()].find((id) => id.endsWith('web/lib/index.ts'));
+      const stack = entry ? [entry] : [];
+      for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+        if (initial.has(id)) continue;
+        initial.add(id);
+        stack.push(...(this.getModuleInfo(id)?.importedIds ?? []));
+      }
+    },
+  };
+  return { plugin, manualChunks: (id) => (initial.has(id) && !id.endsWith('web/lib/index.ts') ? 'core' : undefined) };
+}
+const core = initialCore();
 
 /**
  * Builds the browser library (web/lib/index.ts) into web/dist/lib/tabmesh.js, an ES module (the
@@ -106,10 +131,10 @@ export default defineConfig({
       treeshake: { manualPureFunctions: ['v'] },
       output: {
         format: 'es',
-        manualChunks: (id: string) => (SHARED.test(id) ? 'core' : undefined),
+        manualChunks: core.manualChunks,
         entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' },
     },
   },
   worker: { format: 'es', rollupOptions: { output: { entryFileNames: '[name]-[hash].js' } } },
-  plugins: [plainDynamicImports(), weighAndCopyExample()],
+  plugins: [plainDynamicImports(), core.plugin, weighAndCopyExample()],
 });

@@ -1,9 +1,9 @@
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
-import { createLinkAuthenticator } from './link/link-identity.ts';
+import { createLazyLinkAuthenticator } from './link/lazy-link-identity.ts';
 import { DEFAULT_MAX_LINKS } from './link/link-budget.ts';
-import { createLinkReporter } from './link/link-reporter.ts';
+import { createLazyLinkReporter } from './link/lazy-link-reporter.ts';
 import { makeMessage, type MeshSend } from './calls/message-factory.ts';
 import { createMessageRouter } from './routing/message-router.ts';
 import { createMeshCalls } from './calls/mesh-calls.ts';
@@ -65,7 +65,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
   });
   const tasks = createMeshTasks({ opts, clock, events, signaling, localId: () => localId, stopped: () => stopped });
-  const reporter = createLinkReporter({
+  const reporter = createLazyLinkReporter({
     clock,
     intervalMs: opts.linkReportMs ?? 10_000,
     collect: () => [...routes.values()].map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),
@@ -75,7 +75,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     },
   });
 
-  const auth = createLinkAuthenticator({
+  const auth = createLazyLinkAuthenticator({
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.pins ? { pins: opts.pins } : {}),
     ...(opts.pinPolicy ? { pinPolicy: opts.pinPolicy } : {}),

@@ -1,4 +1,4 @@
-import type { PinStore } from '../../mesh/index.ts';
+import type { PinStore } from '../../lib/index.ts';
 import { hubDb } from './hub-db.ts';
 
 /** Peer keys this browser has seen on DataChannels, in the hub's IndexedDB (`pins` store). */

@@ -1,45 +1,33 @@
 import { signal } from '@preact/signals';
-import type { AgentTransport, WorkerChannelAdopter } from '../../agents/browser/worker-channel-adopter.ts';
-import type { WorkerAgentHost } from '../../agents/browser/worker-agent-host.ts';
+import type { TabmeshPeer, WorkerAgentView } from '../../lib/index.ts';
 
 /** How peers' calls reach one of this tab's agents, and how many came each way. */
-export interface AgentTransportView {
-  agent: string;
-  /** `datachannel`: its Worker serves its own DataChannels; `bridge`: via the main thread; `pending`: no link yet. */
-  transport: AgentTransport;
-  reason?: string;
-  /** Agent channels its Worker serves now. */
-  channels: number;
-  /** Calls its Worker served on agent channels. */
-  channelRuns: number;
-  /** Calls that came through the main thread's MessagePort bridge (peers, server tasks, this tab). */
-  bridgeRuns: number;
-}
+export type AgentTransportView = WorkerAgentView;
 
 /** This tab's agents by name. */
 export const agentTransports = signal<Map<string, AgentTransportView>>(new Map());
 
-/** Mirrors the agents' transports and counters into `agentTransports` now and every `intervalMs` (2000). */
-export function trackAgentTransports(host: WorkerAgentHost, adopter: WorkerChannelAdopter, intervalMs = 2000): { refresh(): void; stop(): void } {
+/**
+ * Mirrors the peer's Worker agents (transports and counters) into `agentTransports` now, on every
+ * transport change and every `intervalMs` (2000; the counters are not events).
+ */
+export function trackAgentTransports(peer: Pick<TabmeshPeer, 'workerAgents' | 'on'>, intervalMs = 2000): { stop(): void } {
   let last = '';
   let stopped = false;
-  async function refresh(): Promise<void> {
-    const stats = await Promise.all(host.workers.map((w) => w.api.channelStats().catch(() => ({ open: 0, adopted: 0, runs: 0 }))));
-    if (stopped) return;
-    const views = adopter.transports().map((t, i): AgentTransportView => ({
-      ...t, channels: stats[i]!.open, channelRuns: stats[i]!.runs, bridgeRuns: host.workers[i]!.bridgeRuns,
-    }));
+  const show = (views: WorkerAgentView[]) => {
     const key = JSON.stringify(views);
-    if (key === last) return;
+    if (stopped || key === last) return;
     last = key;
     agentTransports.value = new Map(views.map((v) => [v.agent, v]));
-  }
-  const timer = setInterval(() => void refresh(), intervalMs);
-  void refresh();
+  };
+  const refresh = () => void peer.workerAgents().then(show, () => undefined);
+  const off = peer.on('worker-agents', show);
+  const timer = setInterval(refresh, intervalMs);
+  refresh();
   return {
-    refresh: () => void refresh(),
     stop() {
       stopped = true;
+      off();
       clearInterval(timer);
     },
   };

@@ -1,46 +1,51 @@
-import { createWorkerAgentHost } from '../../agents/browser/worker-agent-host.ts';
-import { createWorkerChannelAdopter } from '../../agents/browser/worker-channel-adopter.ts';
-import type { AgentHost } from '../../mesh/index.ts';
+import { joinMesh, type TabmeshPeer } from '../../lib/index.ts';
+import { createIdbPinStore } from '../session/pin-store.ts';
 import { endSession, type SignedIn } from '../session/session-state.ts';
 import { startChat, type ChatController } from './chat-state.ts';
-import { bindMesh, type MeshBinding } from './mesh-binding.ts';
+import { bindMesh } from './mesh-binding.ts';
 import { trackAgentTransports } from './agent-transports.ts';
 import { createOutbox } from './outbox.ts';
 import type { CallTransport } from './task-state.ts';
 
-/** This tab running as a peer: agents in workers, the mesh, and chat with its outbox. */
+/** This tab running as a peer through tabmesh/browser: its Worker agents, the mesh, and chat with its outbox. */
 export interface PeerRuntime {
-  mesh: MeshBinding['mesh'];
+  peer: TabmeshPeer;
   call: CallTransport;
   chat: ChatController;
-  agentHost: AgentHost;
   stop(): Promise<void>;
 }
 
 /**
- * Starts agents first (the mesh advertises them on join), then the mesh and chat.
+ * Joins with the library's public API (docs/browser-library.md): the tab's built-in agents run in
+ * Workers (with DataChannels of their own where the browser can transfer them), the join goes on
+ * in the background so the hub works, and queues chat, while the server is unreachable.
  * `onTopologyChange` runs when peers or links change (the dashboard refreshes the control plane).
  */
 export async function startPeerRuntime(session: SignedIn, onTopologyChange: () => void): Promise<PeerRuntime> {
-  const agentHost = await createWorkerAgentHost();
-  // Each agent's Worker gets DataChannels of its own where the browser can transfer them.
-  let transports: ReturnType<typeof trackAgentTransports> | undefined;
-  const adopter = createWorkerChannelAdopter(agentHost.workers, () => transports?.refresh());
-  transports = trackAgentTransports(agentHost, adopter);
-  const mesh: MeshBinding = bindMesh(session, agentHost, endSession, adopter);
+  const peer = await joinMesh({
+    url: location.origin,
+    identity: session.identity,
+    getToken: () => session.tokens.getToken(),
+    builtinAgents: ['basic', 'page'],
+    // Peers' keys seen on DataChannels stay pinned across reloads (IndexedDB).
+    pins: createIdbPinStore(),
+    // A tab should be back soon after the server is: cap the reconnect backoff at 5 s.
+    reconnect: { maxMs: 5000 },
+    background: true,
+  });
+  const transports = trackAgentTransports(peer);
+  const mesh = bindMesh(peer, endSession);
   const chat = await startChat(mesh.chat, createOutbox());
   const offRefresh = mesh.onTopologyChange(onTopologyChange);
   return {
-    mesh: mesh.mesh,
+    peer,
     call: mesh.call,
     chat,
-    agentHost,
     async stop() {
       offRefresh();
-      transports?.stop();
+      transports.stop();
       chat.stop();
       await mesh.stop();
-      await agentHost.close();
     },
   };
 }

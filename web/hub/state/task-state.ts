@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import type { AgentView, Task, Tier } from '../../../protocol/index.ts';
-import type { Mesh } from '../../mesh/index.ts';
+import type { TabmeshPeer } from '../../lib/index.ts';
 import type { AuthedFetch } from '../../lib/authed-api.ts';
 import { ApiError } from '../../../protocol/api-client.ts';
 import { links } from './mesh-state.ts';
@@ -51,7 +51,7 @@ async function routeBySkill(api: AuthedFetch, skill: string): Promise<AgentView 
  * push; the agent's peer runs it and PATCHes the result. Subscribes before submitting, since
  * the push can beat the POST's response.
  */
-async function submitViaQueue(id: string, opts: { skill: string; input: unknown; target: AgentView | undefined }, deps: { api: AuthedFetch; mesh: Pick<Mesh, 'on'> }): Promise<Task> {
+async function submitViaQueue(id: string, opts: { skill: string; input: unknown; target: AgentView | undefined }, deps: { api: AuthedFetch; mesh: Pick<TabmeshPeer, 'on'> }): Promise<Task> {
   let settle!: (t: Task) => void;
   const pushed = new Promise<Task>((resolve) => (settle = resolve));
   const off = deps.mesh.on('task-updated', (t) => t.requestId === id && settle(t));
@@ -77,7 +77,7 @@ async function submitViaQueue(id: string, opts: { skill: string; input: unknown;
  */
 export async function submitTask(
   opts: { skill: string; input: unknown; target: AgentView | undefined; viaQueue?: boolean },
-  deps: { call: CallTransport; api: AuthedFetch; mesh: Pick<Mesh, 'on'> },
+  deps: { call: CallTransport; api: AuthedFetch; mesh: Pick<TabmeshPeer, 'on'> },
 ): Promise<void> {
   const id = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const startedAt = performance.now();

@@ -92,7 +92,7 @@ function TaskForm(props: { runtime: PeerRuntime | undefined; session: SignedIn }
     }
     setProblem(undefined);
     const target = chooseTarget(chosen, agentId || undefined, agents.value, props.session.identity.peerId);
-    void submitTask({ skill: chosen, input: parsed, target, viaQueue }, { call: props.runtime!.call, api: props.session.api, mesh: props.runtime!.mesh });
+    void submitTask({ skill: chosen, input: parsed, target, viaQueue }, { call: props.runtime!.call, api: props.session.api, mesh: props.runtime!.peer });
   };
   return (
     <form class="stack" onSubmit={submit} data-testid="task-form" noValidate>

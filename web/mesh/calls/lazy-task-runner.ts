@@ -1,3 +1,4 @@
+import { lazyModule } from '../lazy-module.ts';
 import type { TaskRunner, TaskRunnerOptions } from './task-runner.ts';
 
 /**
@@ -9,15 +10,9 @@ export function createLazyTaskRunner(o: TaskRunnerOptions): TaskRunner {
   let real: TaskRunner | undefined;
   let loading: Promise<TaskRunner> | undefined;
   const report = (err: unknown) => o.onError?.({ code: 'task-runner-unavailable', message: `could not load the task runner: ${err instanceof Error ? err.message : String(err)}` });
-  const load = () =>
-    (loading ??= import('./task-runner.ts').then(
-      (m) => (real = m.createTaskRunner(o)),
-      (err: unknown) => {
-        // A failed fetch of the chunk (offline): the next assignment tries again.
-        loading = undefined;
-        throw err;
-      },
-    ));
+  // A failed fetch of the chunk (offline): the next assignment tries again.
+  const runner = lazyModule(() => import('./task-runner.ts').then((m) => (real = m.createTaskRunner(o))));
+  const load = () => (loading = runner());
   return {
     assigned(payload) {
       if (real) return real.assigned(payload);

@@ -5,7 +5,7 @@ import type { MessageBytes, ReassemblerOptions } from '../channel/framing.ts';
 import { startLinkHandshake, type HandshakeResult, type LinkHandshake } from './link-handshake.ts';
 import type { LinkAuthenticator } from './link-identity.ts';
 import type { Clock } from '../platform.ts';
-import { detectTier, retryUnknownTier, type LinkTier } from './tier.ts';
+import { detectTier, retryUnknownTier, type LinkTier } from './lazy-tier.ts';
 
 export interface LinkChannelOptions {
   channel: RTCDataChannel;

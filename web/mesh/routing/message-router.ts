@@ -1,18 +1,18 @@
 import { createTokenBucket } from '../../../protocol/token-bucket.ts';
 import { MeshMessageSchema, validate, type AgentInfo, type MeshMessage, type MeshPayload } from '../../../protocol/index.ts';
-import { CHAT_SKILL, type AgentHost } from '../agent-host.ts';
-import { MeshError } from '../errors.ts';
+import type { AgentHost } from '../agent-host.ts';
 import { makeMessage, type MeshSend } from '../calls/message-factory.ts';
 import type { PendingRequests } from '../calls/pending-requests.ts';
+import { lazyModule } from '../lazy-module.ts';
 import type { Clock } from '../platform.ts';
-import { createRequestCache } from './request-cache.ts';
-import { errorPayload, startAbortable, type AbortableRun } from '../calls/skill-outcome.ts';
+import type { RequestServer } from './request-server.ts';
 
 /**
  * The responder side: validates every inbound MeshMessage with protocol/index.ts, answers
- * ping and skill-query, runs task-request and chat on the AgentHost (streaming chunks, honouring
- * cancel and a timeout), hands replies to the pending-request table, and answers anything
- * malformed with an `error` message. Nothing a peer sends can throw out of `receive`.
+ * ping and skill-query, hands task-request, chat and cancel to the request server
+ * (request-server.ts: runs them on the AgentHost, streaming chunks, honouring cancel and a
+ * timeout), replies to the pending-request table, and answers anything malformed with an `error`
+ * message. Nothing a peer sends can throw out of `receive`.
  */
 export interface RouterOptions {
   localId: () => string;
@@ -41,14 +41,10 @@ export interface MessageRouter {
 
 const MAX_AGENTS = 64;
 const MAX_SKILLS = 128;
-/** Finals above this many bytes are not kept for replay (a retry then gets `result-expired`). */
-const MAX_CACHED_FINAL_BYTES = 1024 * 1024;
 
 /** Creates the router; `pending` receives the replies to our own requests. */
 export function createMessageRouter(o: RouterOptions): MessageRouter {
   const { clock, host, pending } = o;
-  const maxTaskMs = o.maxTaskMs ?? 600_000;
-  const cache = createRequestCache(clock);
   const errorBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
 
   const reply = <T extends MeshMessage['type']>(to: MeshMessage, type: T, payload: MeshPayload<T>) =>
@@ -73,54 +69,27 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
     }
   }
 
-  /** Runs one task or chat request once, streaming chunks, and answers with its final message. */
-  async function serve(
-    msg: Extract<MeshMessage, { type: 'task-request' | 'chat' }>,
-    skill: string,
-    input: unknown,
-    timeoutMs: number | undefined,
-    chunkOf: ((seq: number, data: unknown) => MeshMessage) | undefined,
-    finalOf: (output: unknown, seq: number, durationMs: number) => MeshMessage,
-  ): Promise<void> {
-    const seen = cache.get(msg.from, msg.id);
-    if (seen) {
-      if (seen.final) void deliver(msg.from, seen.final);
-      return;
-    }
-    let seq = 0;
-    // Chunks go out strictly one after another, and the final only after the last chunk.
-    let tail: Promise<unknown> | undefined;
-    // Set right below; a skill may stream synchronously inside `host.run`, before it is.
-    let started: AbortableRun<unknown> | undefined;
-    const onChunk = chunkOf && ((data: unknown) => {
-      if (started?.aborted) return;
-      const m = chunkOf(seq++, data ?? null);
-      tail = (tail ?? Promise.resolve()).then(() => deliver(msg.from, m));
-    });
-    const startedAt = clock.now();
-    const run = (started = startAbortable((ctx) => host.run(skill, input, ctx), onChunk));
-    cache.begin(msg.from, msg.id, run.abort);
-    const limit = Math.min(timeoutMs ?? maxTaskMs, maxTaskMs);
-    const timer = clock.set(() => run.abort(new MeshError('timeout', `"${skill}" ran longer than ${limit} ms`)), limit);
-    let final: MeshMessage;
-    try {
-      const output = await run.result;
-      final = finalOf(output ?? null, seq, clock.now() - startedAt);
-    } catch (err) {
-      final = reply(msg, 'task-error', errorPayload(err));
-    } finally {
-      clock.clear(timer);
-    }
-    if (tail) await tail;
-    const receipt = await o.send(msg.from, final).catch((err: unknown) => err);
-    if (receipt instanceof MeshError && receipt.code === 'bad-message') {
-      // The output could not be encoded (not JSON-serializable): tell the caller instead.
-      final = reply(msg, 'task-error', { code: 'bad-output', message: receipt.message });
-      void deliver(msg.from, final);
-    } else if (!(receipt instanceof Error) && (receipt as { bytes: number }).bytes > MAX_CACHED_FINAL_BYTES) {
-      final = reply(msg, 'task-error', { code: 'result-expired', message: 'the result was too large to keep for a retry; run the task again' });
-    }
-    cache.finish(msg.from, msg.id, final);
+  // The serving half loads with the first request to serve; a peer that offers agents will be
+  // asked to run them, so its server loads now (the browser library's first load leaves it out).
+  let server: RequestServer | undefined;
+  let waiting = 0;
+  let queue = Promise.resolve();
+  let stopped = false;
+  const loadServer = lazyModule(() =>
+    import('./request-server.ts').then((m) => (server = m.createRequestServer({ localId: o.localId, host, send: o.send, clock, maxTaskMs: o.maxTaskMs ?? 600_000 }))));
+  if (agents().length) loadServer().catch(() => undefined);
+
+  /** Requests that come while the server loads are handled after it, in the order they came. */
+  function toServer(peerId: string, raw: unknown, msg: Extract<MeshMessage, { type: 'task-request' | 'chat' | 'cancel' }>): void {
+    if (server && !waiting) return server.handle(peerId, msg);
+    waiting++;
+    queue = queue
+      .then(loadServer)
+      .then(
+        (s) => void (stopped || s.handle(peerId, msg)),
+        (err: unknown) => void (msg.type === 'cancel' || replyError(peerId, raw, 'internal', `could not load the request server: ${err instanceof Error ? err.message : String(err)}`)),
+      )
+      .finally(() => void waiting--);
   }
 
   function handle(peerId: string, raw: unknown): void {
@@ -134,28 +103,10 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
         return void deliver(peerId, reply(msg, 'pong', { sentAt: msg.payload.sentAt }));
       case 'skill-query':
         return void deliver(peerId, reply(msg, 'skill-list', { agents: agents() }));
-      case 'task-request': {
-        const p = msg.payload;
-        const chunkOf = p.stream ? (seq: number, data: unknown) => reply(msg, 'task-chunk', { seq, data }) : undefined;
-        return void serve(msg, p.skill, p.input, p.timeoutMs, chunkOf, (output, _seq, durationMs) => reply(msg, 'task-result', { output, durationMs }));
-      }
-      case 'chat': {
-        const input = { text: msg.payload.text, from: peerId, ...(msg.payload.agent ? { agent: msg.payload.agent } : {}) };
-        return void serve(
-          msg, CHAT_SKILL, input, undefined,
-          (seq, data) => reply(msg, 'chat-chunk', { seq, text: chatText(data) }),
-          (output, seq) => reply(msg, 'chat-chunk', { seq, text: seq === 0 && output !== null ? chatText(output) : '', done: true }),
-        );
-      }
-      case 'cancel': {
-        if (msg.replyTo === undefined) return;
-        const seen = cache.get(peerId, msg.replyTo);
-        const reason = msg.payload.reason ?? 'cancelled by the caller';
-        if (seen?.abort && !seen.final) seen.abort(new MeshError('cancelled', reason));
-        // A cancel that overtook its request: refuse the request when it arrives.
-        else if (!seen) cache.finish(peerId, msg.replyTo, makeMessage(o.localId(), peerId, 'task-error', { code: 'cancelled', message: reason }, msg.replyTo));
-        return;
-      }
+      case 'task-request':
+      case 'chat':
+      case 'cancel':
+        return toServer(peerId, raw, msg);
       case 'status':
         return o.onStatus?.(peerId, msg.payload);
       default:
@@ -174,20 +125,15 @@ export function createMessageRouter(o: RouterOptions): MessageRouter {
       }
     },
     replyError,
-    running: (peerId) => cache.running(peerId).length,
+    running: (peerId) => server?.running(peerId) ?? 0,
     abortFrom(peerId, reason) {
-      for (const e of cache.running(peerId)) e.abort?.(new MeshError('peer-left', reason));
+      server?.abortFrom(peerId, reason);
       errorBuckets.delete(peerId);
     },
     stop() {
-      for (const e of cache.running()) e.abort?.(new MeshError('stopped', 'the mesh is stopping'));
-      cache.clear();
+      stopped = true;
+      server?.stop();
     },
   };
 }
 
-function chatText(data: unknown): string {
-  if (typeof data === 'string') return data;
-  const t = (data as { text?: unknown } | null)?.text;
-  return typeof t === 'string' ? t : JSON.stringify(data) ?? '';
-}

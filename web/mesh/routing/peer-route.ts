@@ -1,4 +1,4 @@
-import { createAgentChannels } from '../channel/agent-channels.ts';
+import { createLazyAgentChannels } from '../channel/lazy-agent-channels.ts';
 import { createEmitter } from '../emitter.ts';
 import type { MeshError } from '../errors.ts';
 import { decodeMessage } from '../channel/message-codec.ts';
@@ -42,7 +42,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     setError: (reason) => (lastError = reason),
   });
 
-  const agents = createAgentChannels({
+  const agents = createLazyAgentChannels({
     link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
     ...(o.reassembler ? { reassembler: o.reassembler } : {}),
     ...(o.sender ? { sender: o.sender } : {}),

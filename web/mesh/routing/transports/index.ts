@@ -1,5 +1,5 @@
 import { createDataChannelTransport } from './datachannel-transport.ts';
-import { createServerRelayTransport } from './server-relay-transport.ts';
+import { createLazyServerRelayTransport } from './lazy-server-relay-transport.ts';
 import type { TransportFactory } from './route-transport.ts';
 
 export type { RouteTransport, TransportContext, TransportFactory, TransportPick } from './route-transport.ts';
@@ -8,4 +8,4 @@ export type { RouteTransport, TransportContext, TransportFactory, TransportPick 
  * The transports a route can use, most preferred first: the first that can carry a message now
  * carries it. A new tier (e.g. peer-routed, through a neighbour) is one file and one line here.
  */
-export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createServerRelayTransport];
+export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createLazyServerRelayTransport];
