@@ -12,6 +12,8 @@ import { PINNED_CPUS } from './signaling/servers.ts';
 
 const ADMIN_KEY = 'bench-link-cpu-admin-key-0123456789';
 const LISTENING = /listening on https?:\/\/[^:\s]+:(\d+)/;
+// As in the signaling benchmark: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both servers.
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const load = () => loadavg().map((l) => round(l)).join(' ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,14 +58,14 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const hosts: NodeChild[] = [];
   try {
     const tm = await startNodeChild({
-      script: 'dist/server/main.node.js', readyPattern: LISTENING, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}),
+      script: 'dist/server/main.node.js', readyPattern: LISTENING, nodeArgs: SERVER_NODE_ARGS, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}),
       env: {
         PORT: '0', HOST: '127.0.0.1', TABMESH_API_KEYS: `agent:${MESH_BENCH_KEY},admin:${ADMIN_KEY}`,
         TABMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tm-bench-link-cpu-')), LOG_LEVEL: 'warn',
       },
     });
     servers.push(tm.child);
-    const pj = await startNodeChild({ script: 'dist/bench/signaling/peerjs-entry.js', readyPattern: LISTENING, env: { PORT: '0' }, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}) });
+    const pj = await startNodeChild({ script: 'dist/bench/signaling/peerjs-entry.js', readyPattern: LISTENING, nodeArgs: SERVER_NODE_ARGS, env: { PORT: '0' }, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}) });
     servers.push(pj.child);
     const target: Record<Kind, { url: string; pid: number }> = {
       tabmesh: { url: `http://127.0.0.1:${tm.match![1]}`, pid: tm.child.pid },
