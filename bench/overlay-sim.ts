@@ -4,6 +4,8 @@ import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { seeded } from './lib/seeded.ts';
 import { OverlayModel, type OverlayStats } from './overlay-sim/overlay-model.ts';
 import { recordServer, type ServerLog } from './overlay-sim/server-log.ts';
+import type { CoreRun } from './overlay-sim/core-sim.ts';
+import { startNodeChild } from './lib/child-process.ts';
 
 /**
  * The overlay at 1,000 / 5,000 / 10,000 peers without a network (issue 18). The server half is
@@ -14,6 +16,9 @@ import { recordServer, type ServerLog } from './overlay-sim/server-log.ts';
  */
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** The mix the mesh core runs with (the model runs every mix). */
+const CORE_MIX = { label: 'phones 50 %, tabs 40 %, Node 10 %', mix: { phone: 0.5, desktop: 0.4, node: 0.1 } };
 
 const MIXES: Array<{ label: string; mix: Record<PeerKind, number> }> = [
   { label: 'all Node (64 links)', mix: { node: 1, phone: 0, desktop: 0 } },
@@ -39,6 +44,27 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
     } else model.apply(e);
   }
   return { joined: joined!, churned: model.stats(sources), afterJoins, model };
+}
+
+/** The mesh core itself (core-sim.ts) for `n` peers of `mix`, in a child process with a heap to match. */
+async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchContext): Promise<CoreRun> {
+  const rand = seeded(n + 2);
+  const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
+  const caps = Array.from({ length: n }, () => {
+    let r = rand();
+    for (const [k, share] of kinds) if ((r -= share) < 0) return DEFAULT_MAX_LINKS[k];
+    return DEFAULT_MAX_LINKS[kinds[0]![0]];
+  });
+  const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
+  // About 0.6 MB of heap per mesh core (5,000 took 3.1 GB).
+  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`] });
+  try {
+    ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
+    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3 }, 1_800_000);
+  } finally {
+    await child.call('exit', undefined, 5000).catch(() => undefined);
+    await child.stop();
+  }
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
@@ -70,12 +96,28 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         }),
       );
     }
+    const core = await runCore(n, CORE_MIX.mix, ctx);
+    ctx.log(`${n} mesh cores: joined in ${core.joinSeconds.toFixed(1)} s`);
+    const coreRow = (phase: string, s: CoreRun['joined'], extra: BenchRow): BenchRow => ({
+      peers: n, mix: CORE_MIX.label, phase, connected: s.connected, 'diameter ≥': s.diameterAtLeast, 'mean hops': round(s.meanHops),
+      'links/peer min': s.links.min, 'links/peer p50': s.links.p50, 'links/peer max': s.links.max, ...extra,
+    });
+    rows.push(
+      coreRow('after joins (mesh core)', core.joined, {
+        'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1),
+        notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
+      }),
+      coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
+        'server frames/leave': round(core.perLeave.serverFrames, 1), 'DataChannel messages/leave': round(core.perLeave.channelMessages, 1),
+      }),
+    );
   }
   return {
     rows,
     settings: [
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
       'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
+      '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],
     notes: [
       `load average at start ${loadStart}, at end ${loadavg().map((l) => round(l)).join(' ')} (the figures do not depend on time)`,
