@@ -99,6 +99,8 @@ export function startPeerjsPeer(baseUrl: string, id: string): Promise<PeerjsPeer
         const timer = setTimeout(() => reject(new Error(`${id} → ${dst}: no DataChannel within ${timeoutMs} ms (ICE ${c.pc.iceConnectionState}, connection ${c.pc.connectionState}, remote description ${c.queued ? 'not set' : 'set'})`)), timeoutMs);
         dc.addEventListener('open', () => (clearTimeout(timer), resolve(performance.now() - t0)));
       });
+      // Awaited below; if making the offer throws first, its timeout must not go unhandled.
+      open.catch(() => undefined);
       await c.pc.setLocalDescription(await c.pc.createOffer());
       send({
         type: 'OFFER', dst,
@@ -119,5 +121,7 @@ export function startPeerjsPeer(baseUrl: string, id: string): Promise<PeerjsPeer
       else (peer.close(), reject(new Error(`peerjs refused ${id}: ${data.toString().slice(0, 200)}`)));
     });
     ws.once('error', (err) => (clearInterval(heartbeat), reject(err)));
+    // A later socket error must not crash the host process; the peer's links time out instead.
+    ws.on('error', () => undefined);
   });
 }
