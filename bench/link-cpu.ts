@@ -75,6 +75,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       hosts.push((await startNodeChild({ script: 'dist/bench/link-cpu/link-host.js', ...(PINNED_CPUS ? { cpu: PINNED_CPUS.load } : {}) })).child);
     }
     const tally: Record<Kind, Tally> = { tabmesh: emptyTally(), peerjs: emptyTally() };
+    const windows: Array<{ kind: Kind; fromUs: number; toUs: number }> = [];
     for (let r = 0; r < rounds; r++) {
       for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
         const t = tally[kind];
@@ -90,12 +91,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         for (let i = 0; i < peers; i++) for (let j = i + 1; j < peers; j++) links.push([names[i]!, names[j]!]);
         const before = kind === 'tabmesh' ? await relayedByType(target.tabmesh.url, ADMIN_KEY) : undefined;
         const sampler = cpuSampler(target[kind].pid);
+        const hr0 = process.hrtime.bigint();
         const w0 = Date.now();
         const results = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links, timeoutMs: 20_000 }, 60_000)));
         sampler.stop();
         // The window ends when the last link that opened did (a failed one's timeout is not work).
         const w1 = Math.max(...results.map((x) => x.lastOpenAt));
         const windowS = (w1 - w0) / 1000;
+        // Monotonic µs (the clock --cpu-prof timestamps use), to cut a profile down to the windows.
+        windows.push({ kind, fromUs: Number(hr0 / 1000n), toUs: Number(hr0 / 1000n) + (w1 - w0) * 1000 });
         const cpu = sampler.at(w1) - sampler.at(w0);
         if (before) {
           for (const [type, n] of relayedSince(before, await relayedByType(target.tabmesh.url, ADMIN_KEY))) t.frames[type] = (t.frames[type] ?? 0) + n;
@@ -141,7 +145,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       ],
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
-        'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (link reports effectively off)',
+        'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
         'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
       ],
       notes: [
@@ -150,7 +154,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'on 127.0.0.1 each side gathers one host candidate, so a browser\'s extra candidates (srflx, relay, tcp) are not in these frames; tabmesh batches candidates held until the SDP exchange, PeerJS trickles each',
         ...[...T.failures, ...P.failures].slice(0, 4).map((f) => `failure: ${f}`),
       ],
-      details: { tally },
+      details: { tally, windows },
     };
   } finally {
     await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000).catch(() => undefined)));
