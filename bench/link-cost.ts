@@ -2,29 +2,16 @@ import nodeDataChannel from 'node-datachannel';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateIdentity } from '../protocol/index.ts';
-import { apiKeyTokenSource } from '../web/mesh/signaling/token-source.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild } from './lib/child-process.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';
+import { relayedByType as scrape } from './lib/server-metrics.ts';
 import { MESH_BENCH_KEY } from './mesh/bench-peer.ts';
 import { measureFullMesh } from './mesh/full-mesh.ts';
 
 const ADMIN_KEY = 'bench-link-cost-admin-key-0123456789';
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-
-/** `tabmesh_frames_relayed_total` by frame type, read from /metrics. */
-async function relayedByType(url: string): Promise<Map<string, number>> {
-  const { identity } = await generateIdentity();
-  const token = await apiKeyTokenSource({ url, key: ADMIN_KEY, peerId: identity.peerId, identity, fetch })();
-  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  // A refused scrape would read as zero frames per link: fail instead.
-  if (!res.ok || !text.includes('tabmesh_frames_relayed_total')) throw new Error(`/metrics: ${res.status}, no tabmesh_frames_relayed_total`);
-  const out = new Map<string, number>();
-  for (const m of text.matchAll(/^tabmesh_frames_relayed_total\{type="([a-z-]+)"\} (\d+(?:\.\d+)?)$/gm)) out.set(m[1]!, Number(m[2]));
-  return out;
-}
+const relayedByType = (url: string) => scrape(url, ADMIN_KEY);
 
 /**
  * What one established DataChannel costs the server (issue 18): `peers` Node peers in 4

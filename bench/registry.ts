@@ -23,4 +23,6 @@ export const benchmarks: Record<string, () => Promise<BenchModule>> = {
   'link-cost': () => import('./link-cost.ts'),
   'route-scale': () => import('./route-scale.ts'),
   'overlay-sim': () => import('./overlay-sim.ts'),
+  'mesh-scale': () => import('./mesh-scale.ts'),
+  'link-cpu': () => import('./link-cpu.ts'),
 };

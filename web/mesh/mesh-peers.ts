@@ -3,7 +3,7 @@ import type { Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
 import type { LinkAuthenticator } from './link/link-identity.ts';
-import { OVERLAY_DEGREE } from './link/link-budget.ts';
+import { linkSlot, pickAtRandom, topUpWant } from './link/link-policy.ts';
 import type { LinkReporter } from './link/link-reporter.ts';
 import type { MessageRouter } from './routing/message-router.ts';
 import type { MeshEvents, MeshOptions } from './mesh-types.ts';
@@ -63,20 +63,18 @@ export function createMeshPeers(m: MeshPeersOptions) {
     topUpTimer = clock.set(() => {
       topUpTimer = undefined;
       if (m.stopped()) return;
-      const want = Math.min(maxLinks, OVERLAY_DEGREE) - activeLinks();
+      const want = topUpWant(maxLinks, activeLinks());
       if (want <= 0) return;
       const spare = [...routes.values()].filter((r) => r.present && r.link.state === 'idle');
-      for (let i = 0; i < want && spare.length; i++) spare.splice(Math.floor(Math.random() * spare.length), 1)[0]!.connect();
+      for (const route of pickAtRandom(spare, want, Math.random)) route.connect();
     }, 0);
   }
 
   /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
   function acquireSlot(route: PeerRoute): boolean {
     const active = [...routes.values()].filter((r) => r !== route && r.link.state !== 'idle');
-    if (active.length < maxLinks) return true;
-    const victim = active
-      .filter((r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0)
-      .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    const victim = linkSlot(active, maxLinks, (r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0);
+    if (victim === 'free') return true;
     if (!victim) return false;
     signaling.send({ type: 'bye', to: victim.peerId, payload: { reason: 'link-cap' } });
     victim.evict();

@@ -1,0 +1,25 @@
+import { generateIdentity } from '../../protocol/index.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
+
+/** `tabmesh_frames_relayed_total` by frame type, read from a tabmesh server's /metrics with an admin API key. */
+export async function relayedByType(url: string, adminKey: string): Promise<Map<string, number>> {
+  const { identity } = await generateIdentity();
+  const token = await apiKeyTokenSource({ url, key: adminKey, peerId: identity.peerId, identity, fetch })();
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  // A refused scrape would read as zero frames per link: fail instead.
+  if (!res.ok || !text.includes('tabmesh_frames_relayed_total')) throw new Error(`/metrics: ${res.status}, no tabmesh_frames_relayed_total`);
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^tabmesh_frames_relayed_total\{type="([a-z-]+)"\} (\d+(?:\.\d+)?)$/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+/** Per-type difference of two relayedByType readings (types that did not grow are left out). */
+export function relayedSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [type, n] of after) {
+    const d = n - (before.get(type) ?? 0);
+    if (d > 0) out.set(type, d);
+  }
+  return out;
+}

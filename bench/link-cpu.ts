@@ -1,0 +1,165 @@
+import nodeDataChannel from 'node-datachannel';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
+import { startNodeChild, type NodeChild } from './lib/child-process.ts';
+import { processCpuSecondsPrecise as processCpuSeconds } from './lib/proc-stats.ts';
+import { relayedByType, relayedSince } from './lib/server-metrics.ts';
+import { summarize } from './lib/stats.ts';
+import { MESH_BENCH_KEY } from './mesh/bench-peer.ts';
+import { PINNED_CPUS } from './signaling/servers.ts';
+
+const ADMIN_KEY = 'bench-link-cpu-admin-key-0123456789';
+const LISTENING = /listening on https?:\/\/[^:\s]+:(\d+)/;
+// As in the signaling benchmark: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both servers.
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+const load = () => loadavg().map((l) => round(l)).join(' ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Kind = 'tabmesh' | 'peerjs';
+
+interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
+
+/**
+ * Samples a process's CPU time every 20 ms, so the window can end at the last link that opened
+ * rather than at the timeout of one that never did (an idle server still ticks).
+ */
+function cpuSampler(pid: number): { stop(): void; at(epochMs: number): number } {
+  const samples: Array<[number, number]> = [[Date.now(), processCpuSeconds(pid)]];
+  const timer = setInterval(() => samples.push([Date.now(), processCpuSeconds(pid)]), 20);
+  return {
+    stop: () => (clearInterval(timer), samples.push([Date.now(), processCpuSeconds(pid)])),
+    /** CPU seconds at the first sample taken at or after `epochMs`. */
+    at: (epochMs) => (samples.find(([t]) => t >= epochMs) ?? samples[samples.length - 1]!)[1],
+  };
+}
+
+/** Totals per server over its rounds. */
+interface Tally { links: number; failed: number; cpuS: number; idleS: number; windowS: number; frames: Record<string, number>; heartbeats: number; openMs: number[]; failures: string[] }
+
+const emptyTally = (): Tally => ({ links: 0, failed: 0, cpuS: 0, idleS: 0, windowS: 0, frames: {}, heartbeats: 0, openMs: [], failures: [] });
+
+/**
+ * `npm run bench -- link-cpu` (issue 18): server CPU per established DataChannel, tabmesh against
+ * peerjs-server brokering the same negotiation in the same run. Each round `peers` peers join one
+ * server and then open a full mesh of DataChannels at once (node-datachannel on 127.0.0.1): tabmesh
+ * with the real mesh core (`mesh.connect`), peerjs with the PeerJS client's envelopes
+ * (bench/link-cpu/peerjs-peer.ts). Server CPU (/proc schedstat of all its threads, sampled every 20 ms) is taken
+ * over the formation window only, which ends when the last link that opened did; the same server's idle CPU over 2 s just before, scaled to the window, is shown
+ * subtracted too. Rounds alternate between the servers, the order reversed every other round.
+ */
+export async function run(ctx: BenchContext): Promise<BenchResult> {
+  const peers = ctx.quick ? 8 : 20;
+  const rounds = ctx.quick ? 1 : 5;
+  const hostsN = 2;
+  const loadStart = load();
+  const servers: NodeChild[] = [];
+  const hosts: NodeChild[] = [];
+  try {
+    const tm = await startNodeChild({
+      script: 'dist/server/main.node.js', readyPattern: LISTENING, nodeArgs: SERVER_NODE_ARGS, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}),
+      env: {
+        PORT: '0', HOST: '127.0.0.1', TABMESH_API_KEYS: `agent:${MESH_BENCH_KEY},admin:${ADMIN_KEY}`,
+        TABMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tm-bench-link-cpu-')), LOG_LEVEL: 'warn',
+      },
+    });
+    servers.push(tm.child);
+    const pj = await startNodeChild({ script: 'dist/bench/signaling/peerjs-entry.js', readyPattern: LISTENING, nodeArgs: SERVER_NODE_ARGS, env: { PORT: '0' }, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}) });
+    servers.push(pj.child);
+    const target: Record<Kind, { url: string; pid: number }> = {
+      tabmesh: { url: `http://127.0.0.1:${tm.match![1]}`, pid: tm.child.pid },
+      peerjs: { url: `http://127.0.0.1:${pj.match![1]}`, pid: pj.child.pid },
+    };
+    for (let h = 0; h < hostsN; h++) {
+      hosts.push((await startNodeChild({ script: 'dist/bench/link-cpu/link-host.js', ...(PINNED_CPUS ? { cpu: PINNED_CPUS.load } : {}) })).child);
+    }
+    const tally: Record<Kind, Tally> = { tabmesh: emptyTally(), peerjs: emptyTally() };
+    const windows: Array<{ kind: Kind; fromUs: number; toUs: number }> = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
+        const t = tally[kind];
+        const names = Array.from({ length: peers }, (_, i) => `lc-${kind}-${r}-${String(i).padStart(2, '0')}`);
+        await Promise.all(hosts.map((h, k) => h.call('start', { kind, url: target[kind].url, names: names.filter((_, i) => i % hostsN === k), all: names }, 60_000)));
+        await Promise.all(hosts.map((h) => h.call('ready', { all: names }, 30_000)));
+        // Idle rate of this server with these peers connected and nothing negotiating.
+        const idle0 = processCpuSeconds(target[kind].pid);
+        const i0 = performance.now();
+        await sleep(2000);
+        const idleRate = (processCpuSeconds(target[kind].pid) - idle0) / ((performance.now() - i0) / 1000);
+        const links: Array<[string, string]> = [];
+        for (let i = 0; i < peers; i++) for (let j = i + 1; j < peers; j++) links.push([names[i]!, names[j]!]);
+        const before = kind === 'tabmesh' ? await relayedByType(target.tabmesh.url, ADMIN_KEY) : undefined;
+        const sampler = cpuSampler(target[kind].pid);
+        const hr0 = process.hrtime.bigint();
+        const w0 = Date.now();
+        const results = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links, timeoutMs: 20_000 }, 60_000)));
+        sampler.stop();
+        // The window ends when the last link that opened did (a failed one's timeout is not work).
+        const w1 = Math.max(...results.map((x) => x.lastOpenAt));
+        const windowS = (w1 - w0) / 1000;
+        // Monotonic µs (the clock --cpu-prof timestamps use), to cut a profile down to the windows.
+        windows.push({ kind, fromUs: Number(hr0 / 1000n), toUs: Number(hr0 / 1000n) + (w1 - w0) * 1000 });
+        const cpu = sampler.at(w1) - sampler.at(w0);
+        if (before) {
+          for (const [type, n] of relayedSince(before, await relayedByType(target.tabmesh.url, ADMIN_KEY))) t.frames[type] = (t.frames[type] ?? 0) + n;
+        }
+        for (const res of results) {
+          t.links += res.openMs.length;
+          t.failed += res.failed.length;
+          t.openMs.push(...res.openMs);
+          t.failures.push(...res.failed.slice(0, 3));
+          for (const [type, n] of Object.entries(res.sent)) {
+            if (type === 'HEARTBEAT') t.heartbeats += n;
+            else t.frames[type] = (t.frames[type] ?? 0) + n;
+          }
+        }
+        t.cpuS += cpu;
+        t.idleS += idleRate * windowS;
+        t.windowS += windowS;
+        ctx.log(`round ${r + 1}/${rounds} ${kind}: ${results.reduce((a, x) => a + x.openMs.length, 0)}/${links.length} links in ${windowS.toFixed(1)} s, server CPU ${(cpu * 1000).toFixed(0)} ms (idle ${(idleRate * 1000).toFixed(1)} ms/s)`);
+        await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000)));
+      }
+    }
+    const perLink = (t: Tally, net: boolean) => (((net ? t.cpuS - t.idleS : t.cpuS) * 1000) / Math.max(1, t.links));
+    const framesPerLink = (t: Tally) => Object.values(t.frames).reduce((a, b) => a + b, 0) / Math.max(1, t.links + t.failed);
+    const byType = (t: Tally) => Object.entries(t.frames).map(([type, n]) => `${type} ${round(n / Math.max(1, t.links + t.failed))}`).join(', ');
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    const T = tally.tabmesh;
+    const P = tally.peerjs;
+    const cpuRatio = perLink(T, false) / perLink(P, false);
+    const row = (metric: string, a: number | string, b: number | string, extra: BenchRow = {}): BenchRow => ({
+      metric, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' ? ratio(a, b) : '', ...extra,
+    });
+    const openT = summarize(T.openMs);
+    const openP = summarize(P.openMs);
+    return {
+      rows: [
+        row('server CPU per established link, ms', round(perLink(T, false), 3), round(perLink(P, false), 3), { target: '≤ 0.3x peerjs', result: cpuRatio <= 0.3 ? 'pass' : 'FAIL' }),
+        row('  the same, idle CPU subtracted, ms', round(perLink(T, true), 3), round(perLink(P, true), 3)),
+        row('server frames per link (offer, answer, candidates)', round(framesPerLink(T)), round(framesPerLink(P)), { notes: `tabmesh: ${byType(T)}; peerjs: ${byType(P)}` }),
+        row('links established / attempted', `${T.links}/${T.links + T.failed}`, `${P.links}/${P.links + P.failed}`),
+        row('formation windows, s (all rounds)', round(T.windowS, 1), round(P.windowS, 1)),
+        row('DataChannel open p50 ms', round(openT.p50), round(openP.p50)),
+        row('DataChannel open p99 ms', round(openT.p99), round(openP.p99)),
+      ],
+      settings: [
+        `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
+        'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
+        'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
+      ],
+      notes: [
+        `load average at start ${loadStart}, at end ${load()}`,
+        'CPU: user + system of the server process over the formation window, from the command to the last link open (the sum of its threads\' /proc/<pid>/task/*/schedstat, ns resolution, sampled every 20 ms; a link that failed is counted in attempts, its timeout is not in the window); "idle subtracted" removes the same server\'s CPU rate over 2 s idle just before, times the window',
+        'on 127.0.0.1 each side gathers one host candidate, so a browser\'s extra candidates (srflx, relay, tcp) are not in these frames; tabmesh batches candidates held until the SDP exchange, PeerJS trickles each',
+        ...[...T.failures, ...P.failures].slice(0, 4).map((f) => `failure: ${f}`),
+      ],
+      details: { tally, windows },
+    };
+  } finally {
+    await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000).catch(() => undefined)));
+    await Promise.all(hosts.map((h) => h.call('exit', undefined, 5000).catch(() => undefined).then(() => h.stop())));
+    await Promise.all(servers.map((s) => s.stop()));
+    nodeDataChannel.cleanup();
+  }
+}

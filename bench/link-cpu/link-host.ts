@@ -1,0 +1,81 @@
+import nodeDataChannel from 'node-datachannel';
+import type { Mesh } from '../../web/mesh/mesh.ts';
+import { serveRpc } from '../lib/ipc-rpc.ts';
+import { idFor } from '../../test/helpers/test-identity.ts';
+import { startBenchMesh } from '../mesh/bench-peer.ts';
+import { startPeerjsPeer, type PeerjsPeer } from './peerjs-peer.ts';
+
+/**
+ * A child process hosting peers for `npm run bench -- link-cpu`: tabmesh mesh peers (the mesh
+ * core, joined with `autoConnect: false` so no link forms before the measured window) or
+ * PeerJS-protocol peers. The parent starts them, then has them open the given links at once.
+ */
+type Kind = 'tabmesh' | 'peerjs';
+let kind: Kind = 'tabmesh';
+const meshes = new Map<string, Mesh>();
+const peerjs = new Map<string, PeerjsPeer>();
+
+/** Waits until every local mesh sees all of `names` present (presence is batched). */
+async function allPresent(names: string[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const missing = [...meshes.entries()].filter(([self, m]) => names.some((n) => n !== self && !m.peers().some((p) => p.peerId === idFor(n) && p.present)));
+    if (!missing.length) return;
+    if (performance.now() > deadline) throw new Error(`${missing.length} peers do not see everyone within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+serveRpc({
+  async start(args: { kind: Kind; url: string; names: string[]; all: string[] }) {
+    kind = args.kind;
+    if (kind === 'tabmesh') {
+      const started = await Promise.all(args.names.map((n) => startBenchMesh(args.url, n, { autoConnect: false })));
+      started.forEach((m, i) => meshes.set(args.names[i]!, m));
+    } else {
+      for (const p of await Promise.all(args.names.map((n) => startPeerjsPeer(args.url, n)))) peerjs.set(p.id, p);
+    }
+    return true;
+  },
+  async ready(args: { all: string[] }) {
+    if (kind === 'tabmesh') await allPresent(args.all, 20_000);
+    return true;
+  },
+  /** Opens every link [from, to] whose `from` lives here, all at once; resolves when each is open or failed. */
+  async connect(args: { links: Array<[string, string]>; timeoutMs: number }) {
+    const mine = args.links.filter(([from]) => meshes.has(from) || peerjs.has(from));
+    let lastOpenAt = 0;
+    const results = await Promise.allSettled(mine.map(async ([from, to]) => {
+      let openMs: number;
+      if (kind === 'peerjs') openMs = await peerjs.get(from)!.connect(to, args.timeoutMs);
+      else {
+        const info = await meshes.get(from)!.connect(idFor(to), { timeoutMs: args.timeoutMs });
+        if (info.tier === 'fallback') throw new Error(`${from} → ${to}: fell back to the server`);
+        openMs = info.openMs ?? NaN;
+      }
+      lastOpenAt = Math.max(lastOpenAt, Date.now());
+      return openMs;
+    }));
+    return {
+      lastOpenAt,
+      openMs: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+      failed: results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : [])),
+      sent: [...peerjs.values()].reduce<Record<string, number>>((acc, p) => {
+        for (const [t, n] of Object.entries(p.sent)) acc[t] = (acc[t] ?? 0) + n;
+        return acc;
+      }, {}),
+    };
+  },
+  async stop() {
+    await Promise.all([...meshes.values()].map((m) => m.stop()));
+    for (const p of peerjs.values()) p.close();
+    meshes.clear();
+    peerjs.clear();
+    return true;
+  },
+  exit() {
+    nodeDataChannel.cleanup();
+    setImmediate(() => process.exit(0));
+    return true;
+  },
+});
