@@ -23,8 +23,10 @@ export const importRules: Rule[] = [
   { name: 'server/ imports nothing from web/ or headless-node/', forbids: (e) => under(e.from, 'server') && (under(e.to, 'web') || under(e.to, 'headless-node')) },
   { name: 'web/ imports nothing from server/', forbids: (e) => under(e.from, 'web') && !BUILD_TOOLING.has(e.from) && under(e.to, 'server') },
   { name: 'web/mesh/ imports only protocol/ and itself: the one mesh core for browser and Node', forbids: (e) => under(e.from, 'web/mesh') && !under(e.to, 'web/mesh') && !isProtocol(e.to) },
-  // web/agents/ and web/lib/ still import single mesh files: the Worker bundle and the library's
-  // on-demand chunks stay small that way (a barrel import would pull the mesh core into them).
+  // Agents (skills, browser agent Workers) have their own narrow entry, so a Worker bundle does not
+  // take the whole core. web/lib/ is the browser face of the mesh core and still imports single
+  // files: its on-demand chunks are split at those files (docs/browser-library.md "Size").
+  { name: 'web/agents/ imports web/mesh/ only through its agent entry web/mesh/agents.ts (or index.ts)', forbids: (e) => under(e.from, 'web/agents') && under(e.to, 'web/mesh') && e.to !== 'web/mesh/agents.ts' && e.to !== 'web/mesh/index.ts' },
   { name: 'headless-node/ imports web/mesh/ only through web/mesh/index.ts', forbids: (e) => under(e.from, 'headless-node') && under(e.to, 'web/mesh') && e.to !== 'web/mesh/index.ts' },
   // The hub is a page like any other: its peer runs on tabmesh/browser's public entry. Its sign-in
   // (before the first render, so not the whole library) uses the library's HTTP/token/pairing clients.

@@ -31,8 +31,9 @@ describe('import directions between the parts', () => {
       ...importsOf('web/hub/state/r.ts', "import type { RouteInfo } from '../../mesh/routing/peer-route-types.ts';"),
       ...importsOf('web/hub/state/q.ts', "const m = await import('../../agents/browser/worker-agent-host.ts');"),
       ...importsOf('web/hub/state/p.ts', "import { createPeerHandle } from '../../lib/peer-handle.ts';"),
+      ...importsOf('web/agents/skills/o.ts', "import { SkillError } from '../../mesh/agent-host.ts';"),
     ];
-    expect(bad).toHaveLength(14);
+    expect(bad).toHaveLength(15);
     for (const edge of bad) expect(violations([edge]), `${edge.from} -> ${edge.to}`).not.toEqual([]);
     const named = violations(bad).join('\n');
     for (const rule of importRules) expect(named, rule.name).toContain(rule.name);
@@ -49,8 +50,9 @@ describe('import directions between the parts', () => {
       ...importsOf('headless-node/session/v.ts', "import { requestJson } from '../../protocol/api-client.ts';"),
       ...importsOf('web/hub/state/peer-runtime.ts', "import { joinMesh } from '../../lib/index.ts';"),
       ...importsOf('web/hub/session/session-state.ts', "import { createTokenSource } from '../../lib/token-source.ts';"),
+      ...importsOf('web/agents/skills/run-skill.ts', "import { SkillError } from '../../mesh/agents.ts';"),
     ];
-    expect(fine).toHaveLength(9);
+    expect(fine).toHaveLength(10);
     expect(violations(fine)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
 import type { AgentInfo, Skill } from '../../../protocol/index.ts';
-import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
+import { SkillError, type AgentHost } from '../../mesh/agents.ts';
 import { defaultBuiltins, PORTABLE_BUILTINS } from '../skills/builtin-skills.ts';
 import { runSkill } from '../skills/run-skill.ts';
 import { skillsFromModule } from '../skills/skills-from-module.ts';

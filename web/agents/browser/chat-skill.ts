@@ -1,4 +1,4 @@
-import { CHAT_SKILL } from '../../mesh/agent-host.ts';
+import { CHAT_SKILL } from '../../mesh/agents.ts';
 import { llmSkill, type LlmOutput } from '../skills/llm.ts';
 import { llmConfigured } from '../skills/llm-config.ts';
 import { defineSkill, type SkillDefinition } from '../skills/skill-definition.ts';

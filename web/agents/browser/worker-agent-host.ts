@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { AgentInfo } from '../../../protocol/index.ts';
-import { SkillError, type AgentHost } from '../../mesh/agent-host.ts';
+import { SkillError, type AgentHost } from '../../mesh/agents.ts';
 import { transferring } from '../skills/transfer-input.ts';
 import { snapshotPage } from './page-probe.ts';
 import type { AgentWorkerApi } from './worker-api.ts';

@@ -1,4 +1,4 @@
-import type { AgentChannelAdopter } from '../../mesh/channel/agent-channels.ts';
+import type { AgentChannelAdopter } from '../../mesh/agents.ts';
 import type { RunningAgent } from './worker-agent-host.ts';
 import type { AgentChannelHandoff } from './worker-api.ts';
 

@@ -1,7 +1,5 @@
 import type { AgentInfo } from '../../../protocol/index.ts';
-import { serveAgentChannel, type AgentChannelServer } from '../../mesh/channel/agent-channel-server.ts';
-import type { AgentHost } from '../../mesh/agent-host.ts';
-import { clockOf } from '../../mesh/platform.ts';
+import { serveAgentChannel, type AgentChannelServer, type AgentHost, clockOf } from '../../mesh/agents.ts';
 import type { AgentChannelHandoff, AgentChannelStats } from './worker-api.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { SkillError } from '../../mesh/agent-host.ts';
+import { SkillError } from '../../mesh/agents.ts';
 
 export interface LlmConfig {
   /** Base URL ending before `/chat/completions`, e.g. http://localhost:11434/v1. */

@@ -1,6 +1,5 @@
 import { TEXT_ATTACHMENT_MIN_CHARS } from '../../../protocol/index.ts';
-import { SkillError } from '../../mesh/agent-host.ts';
-import { extractBinary, insertAt } from '../../mesh/channel/binary-values.ts';
+import { SkillError, extractBinary, insertAt } from '../../mesh/agents.ts';
 import { checkInput } from './input-schema.ts';
 import type { SkillContext, SkillDefinition } from './skill-definition.ts';
 

@@ -1,4 +1,4 @@
-import { SkillError } from '../../mesh/agent-host.ts';
+import { SkillError } from '../../mesh/agents.ts';
 import { defineSkill } from './skill-definition.ts';
 
 interface TimeInput {

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { transferablesOf } from '../../mesh/channel/binary-values.ts';
+import { transferablesOf } from '../../mesh/agents.ts';
 
 /**
  * Marks the binary values in a skill's input for transfer (not copy) to the worker that runs it:
