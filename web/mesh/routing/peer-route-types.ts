@@ -6,6 +6,7 @@ import type { HandshakeResult } from '../link/link-handshake.ts';
 import type { LinkVerdict } from '../link/link-identity.ts';
 import type { SendReceipt } from '../calls/message-factory.ts';
 import type { PeerLink, PeerLinkOptions } from '../link/peer-link-types.ts';
+import type { PeerOverlay } from './peer-overlay.ts';
 import type { SealKeys } from './relay-seal.ts';
 import type { SignalFrame, SignalingClient } from '../signaling/signaling-client.ts';
 
@@ -67,6 +68,8 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   retry?: { baseMs?: number; maxMs?: number };
   /** This mesh's ECDH key for sealing fallback-tier frames. */
   sealKeys: SealKeys;
+  /** Routing over other peers' DataChannels (the `routed` tier); absent: never routed. */
+  overlay?: PeerOverlay;
   /** Hosts our agents' own channels on this link once it is verified (browser: their Workers). */
   adopter?: AgentChannelAdopter;
 }

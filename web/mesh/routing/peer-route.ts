@@ -5,6 +5,7 @@ import { MeshError } from '../errors.ts';
 import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts';
 import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
+import { createRouteSeal } from './route-seal.ts';
 import { routeTransports, type TransportPick } from './transports/index.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
@@ -54,8 +55,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   /** `link.close()` fires no state event: the agent channels go with it here. */
   const closeLink = () => (agents.close(), link.close());
 
+  const seal = createRouteSeal(o, events, () => changed());
   const transports = routeTransports.map((create) => create({
-    options: o, link, agents, events,
+    options: o, link, agents, events, seal,
     fallbackAllowed: () => mode === 'fallback',
     closed: () => closed !== undefined,
     deliver: (bytes) => deliver(bytes),
@@ -244,6 +246,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       changed();
     },
     rejoined() {
+      seal.reset();
       for (const t of transports) t.rejoined?.();
       remoteDisabled = false;
     },

@@ -1,0 +1,46 @@
+import * as v from 'valibot';
+import { PeerIdSchema } from './common.ts';
+
+/**
+ * Routing over peers (the `routed` tier, docs/architecture.md "Routing over peers"): link-level
+ * messages two neighbours exchange on their verified DataChannel, next to MeshMessages. Neither
+ * ever reaches the application: `routes` tells a neighbour whom we reach and in how many hops,
+ * `hop` carries one end-to-end sealed payload (a `seal-hello` or `sealed` frame, the very ones the
+ * server relay carries) from `src` to `dst` over other peers, who can read nothing of it.
+ */
+
+/** Most hops a routed payload may take (source to destination); also the TTL a source sets. */
+export const MAX_ROUTE_HOPS = 4;
+/** Entries in one `routes` announcement (the nearest first). */
+export const MAX_ROUTE_ENTRIES = 256;
+/** Largest `body` a relaying peer forwards, UTF-8 JSON bytes (one sealed frame of ≤ 16 KiB, base64). */
+export const MAX_HOP_BODY_BYTES = 32 * 1024;
+
+/** `[peer id, hops]`: the sender reaches that peer in that many hops (1: its own DataChannel). */
+const RouteEntrySchema = v.tuple([PeerIdSchema, v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(MAX_ROUTE_HOPS - 1, `must be <= ${MAX_ROUTE_HOPS - 1}`))]);
+
+export const RouteAnnounceSchema = v.object({
+  v: v.literal(1, 'must be 1'),
+  type: v.literal('routes', 'must be "routes"'),
+  peers: v.pipe(v.array(RouteEntrySchema, 'must be an array'), v.maxLength(MAX_ROUTE_ENTRIES, `must have at most ${MAX_ROUTE_ENTRIES} entries`)),
+});
+export type RouteAnnounce = v.InferOutput<typeof RouteAnnounceSchema>;
+
+export const HopSchema = v.object({
+  v: v.literal(1, 'must be 1'),
+  type: v.literal('hop', 'must be "hop"'),
+  /** Chosen by the source, unique per payload: a relay forwards each id once (loops, duplicates). */
+  id: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 chars of A-Z a-z 0-9 _ . -')),
+  src: PeerIdSchema,
+  dst: PeerIdSchema,
+  /** Hops left; a relay forwards only with ttl >= 1 and decrements it. */
+  ttl: v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'), v.maxValue(MAX_ROUTE_HOPS, `must be <= ${MAX_ROUTE_HOPS}`)),
+  /** Peers it went through so far, the source first: nobody is visited twice. */
+  path: v.pipe(v.array(PeerIdSchema, 'must be an array'), v.minLength(1, 'must name the source'), v.maxLength(MAX_ROUTE_HOPS, `must have at most ${MAX_ROUTE_HOPS} entries`)),
+  /** A `seal-hello` or `sealed` payload for `dst` (protocol/sealed-relay.ts), checked by `dst` only. */
+  body: v.unknown(),
+});
+export type Hop = v.InferOutput<typeof HopSchema>;
+
+/** A link-level routing message's `type` (what the mesh hands to the overlay, not the application). */
+export const LINK_ROUTING_TYPES: ReadonlySet<string> = new Set(['routes', 'hop']);
