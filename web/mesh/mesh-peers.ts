@@ -1,4 +1,4 @@
-import type { PeerSummary, Role } from '../../protocol/index.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
 import type { Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
@@ -6,6 +6,7 @@ import type { LinkAuthenticator } from './link/link-identity.ts';
 import { OVERLAY_DEGREE } from './link/link-budget.ts';
 import type { LinkReporter } from './link/link-reporter.ts';
 import type { MessageRouter } from './routing/message-router.ts';
+import { createMeshOverlay } from './routing/mesh-overlay.ts';
 import type { MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute } from './routing/peer-route.ts';
 import type { SealKeys } from './routing/seal-keys.ts';
@@ -38,6 +39,9 @@ export type MeshPeersOptions = {
 
 export type MeshPeers = ReturnType<typeof createMeshPeers>;
 
+/** Routes made for sources of routed payloads stop here (a peer's table of everyone it talks to). */
+const MAX_ROUTES = 4096;
+
 /**
  * The mesh's table of peers: one PeerRoute each, who is present, the link cap and overlay repair,
  * and cutting a peer off on every tier when it leaves or fails its identity check.
@@ -46,6 +50,19 @@ export function createMeshPeers(m: MeshPeersOptions) {
   const { opts, clock, events, signaling, routes, pending, router, reporter, maxLinks } = m;
   const roles = new Map<string, Role>();
   let topUpTimer: unknown;
+  const routing = opts.routing === false ? undefined : createMeshOverlay({
+    routes, clock, localId: m.localId,
+    ...(opts.routing ? { routing: opts.routing } : {}),
+    waiting: (peerId) => pending.count(peerId) + router.running(peerId),
+    routeFor: (src) => {
+      if (routes.has(src)) return routes.get(src);
+      // A payload proves nothing yet (its seal will): a bounded table, key-derived ids only.
+      if (routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(src) || m.stopped()) return undefined;
+      const route = ensureRoute(src);
+      route.present = true;
+      return route;
+    },
+  });
 
   const activeLinks = () => {
     let n = 0;
@@ -113,12 +130,15 @@ export function createMeshPeers(m: MeshPeersOptions) {
       reassembler: { maxMessageBytes: m.maxMessageBytes },
       auth: m.auth,
       sealKeys: m.sealKeys,
+      ...(routing ? { overlay: routing.overlay } : {}),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),
       ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
     });
-    route.on('message', (raw) => router.receive(peerId, raw));
+    route.on('message', (raw) => {
+      if (!routing?.intercept(route, raw)) router.receive(peerId, raw);
+    });
     route.on('identity', (v) => onIdentity(route, v));
     route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
     route.on('frame-error', (e) => {
@@ -126,6 +146,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
       events.emit('error', { code: e.code, message: e.message, peerId });
     });
     route.on('change', (info) => {
+      routing?.routeChanged(route);
       if (routes.get(peerId) !== route) return;
       const generation = route.generation;
       if (generation) pending.retransmit(peerId, generation);
@@ -173,6 +194,8 @@ export function createMeshPeers(m: MeshPeersOptions) {
 
   return {
     roles,
+    relayStats: () => routing?.overlay.stats,
+    stopRouting: () => routing?.overlay.stop(),
     activeLinks,
     scheduleTopUp,
     stopTopUp: () => clock.clear(topUpTimer),

@@ -4,7 +4,7 @@ import { encodeJson } from '../channel/framing.ts';
 import { MeshError } from '../errors.ts';
 import { randomId, type Clock } from '../platform.ts';
 import { createOverlayTable, type NextHop } from './overlay-table.ts';
-import { createRelayBudget, type RelayBudgetOptions, type RelayStats } from './relay-budget.ts';
+import { createRelayBudget, DEFAULT_RELAY_BYTES_PER_SEC, type RelayBudgetOptions, type RelayStats } from './relay-budget.ts';
 
 export type { RelayStats } from './relay-budget.ts';
 
@@ -23,6 +23,11 @@ export interface PeerOverlayOptions {
   /** The table changed: routes may now pick another way (or none). */
   changed(): void;
   budget?: RelayBudgetOptions;
+  /**
+   * Bytes per second this peer originates through one neighbour (default half the relay default):
+   * sources pace themselves below what relays forward, so a relay refuses only abusers.
+   */
+  sendBytesPerSec?: number;
   /** At most one `routes` announcement per neighbour per this many ms (default 250). */
   announceMs?: number;
 }
@@ -62,6 +67,8 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
   /** Neighbour → link epoch: a neighbour that came back is another way, even if named the same. */
   const epochs = new Map<string, number>();
   const heardBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
+  const sendRate = o.sendBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC / 2;
+  const sendBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
   const idPrefix = randomId(10);
   let counter = 0;
   let epoch = 0;
@@ -80,6 +87,13 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
         o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers })).catch(() => told.delete(n));
       }
     }, announceMs);
+  }
+
+  /** Waits until `bytes` fit the pace towards `via` (waits, never drops: these are our own messages). */
+  async function pace(via: string, bytes: number): Promise<void> {
+    let bucket = sendBuckets.get(via);
+    if (!bucket) sendBuckets.set(via, (bucket = createTokenBucket(sendRate, Math.max(sendRate, bytes), o.clock.now)));
+    while (!bucket.take(Math.min(bytes, sendRate))) await new Promise<void>((resolve) => o.clock.set(resolve, Math.max(1, bucket!.waitFor(Math.min(bytes, sendRate)))));
   }
 
   const routeOf = (h: NextHop): OverlayRoute => ({ ...h, generation: `routed:${h.via}#${epochs.get(h.via) ?? 0}:${h.hops}` });
@@ -111,6 +125,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!table.linkDown(id)) return;
       told.delete(id);
       heardBuckets.delete(id);
+      sendBuckets.delete(id);
       budget.forget(id);
       scheduleAnnounce();
       o.changed();
@@ -137,7 +152,9 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       const h = me && table.nextHops(dst)[0];
       if (!me || !h) throw new MeshError('link-down', `no route to "${dst}" over other peers`, { peerId: dst });
       const hop: Hop = { v: 1, type: 'hop', id: `${idPrefix}.${(++counter).toString(36)}`, src: me, dst, ttl: MAX_ROUTE_HOPS, path: [me], body };
-      await o.sendTo(h.via, encodeJson(hop));
+      const bytes = encodeJson(hop);
+      await pace(h.via, bytes.length);
+      await o.sendTo(h.via, bytes);
       return routeOf(h);
     },
     get stats() {

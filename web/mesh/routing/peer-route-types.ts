@@ -17,6 +17,8 @@ export interface RouteInfo {
   /** LinkSchema state: `open` means messages flow, on any tier. */
   state: RouteState;
   tier: Tier;
+  /** Hops to the peer on the `routed` tier (2 or more); absent on the other tiers. */
+  hops?: number;
   rttMs: number | undefined;
   bytesSent: number;
   bytesReceived: number;
@@ -92,6 +94,10 @@ export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
   send(msg: MeshMessage): Promise<SendReceipt>;
   handleSignal(frame: SignalFrame): void;
   handleRelay(payload: unknown): void;
+  /** A payload other peers carried from this peer (routing over peers). */
+  handleHop(body: unknown): void;
+  /** The overlay's table changed: the way over peers may be another, or gone. */
+  overlayChanged(): void;
   /** The signaling session changed (up or down): wake waiting messages. */
   signalingChanged(): void;
   /** The peer (re)joined the server: forget its old relay partials and "p2p disabled" verdict. */

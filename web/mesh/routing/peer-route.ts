@@ -84,6 +84,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       state: closed ? 'closed' : r ? 'open' : 'connecting',
       // No route yet: nothing was measured, so the tier is not claimed.
       tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'unknown'),
+      ...(r?.hops === undefined ? {} : { hops: r.hops }),
       rttMs: self.rttMs,
       bytesSent: carried.sent,
       bytesReceived: carried.received,
@@ -101,7 +102,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   function changed(): void {
     for (const wake of waiters.splice(0)) wake();
     const i = info();
-    const key = `${i.state}|${i.tier}|${self.generation}|${agents.version}`;
+    const key = `${i.state}|${i.tier}|${i.hops}|${self.generation}|${agents.version}`;
     if (key === lastKey) return;
     lastKey = key;
     events.emit('change', i);
@@ -241,6 +242,11 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       }
       for (const t of transports) t.receiveRelay?.(payload);
     },
+    handleHop(body) {
+      if (closed) return;
+      for (const t of transports) t.receiveHop?.(body);
+    },
+    overlayChanged: () => changed(),
     signalingChanged() {
       if (relayUp() && mode === 'fallback' && link.state === 'idle' && retryTimer === undefined) scheduleRetry();
       changed();

@@ -8,11 +8,11 @@ import { MAX_HOP_BODY_BYTES } from '../../../protocol/peer-routing.ts';
  * and a window of payload ids already forwarded (loops and duplicates are dropped, not re-sent).
  */
 export interface RelayBudgetOptions {
-  /** Bytes per second forwarded for one neighbour (default 1 MiB/s; burst one second's worth). */
+  /** Bytes per second forwarded for one neighbour (default 4 MiB/s; burst one second's worth). */
   bytesPerSec?: number;
-  /** Payloads from one neighbour in flight at once (default 32). */
+  /** Payloads from one neighbour in flight at once (default 64). */
   maxInFlightPerPeer?: number;
-  /** Bytes in flight for everyone together (default 4 MiB). */
+  /** Bytes in flight for everyone together (default 8 MiB). */
   maxInFlightBytes?: number;
   /** Largest payload forwarded, bytes (default MAX_HOP_BODY_BYTES plus the hop header). */
   maxPayloadBytes?: number;
@@ -46,13 +46,13 @@ export interface RelayBudget {
   readonly stats: RelayStats;
 }
 
-export const DEFAULT_RELAY_BYTES_PER_SEC = 1024 * 1024;
+export const DEFAULT_RELAY_BYTES_PER_SEC = 4 * 1024 * 1024;
 
 /** Creates a budget; `now` in ms. */
 export function createRelayBudget(now: () => number, o: RelayBudgetOptions = {}): RelayBudget {
   const rate = o.bytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC;
-  const maxPerPeer = o.maxInFlightPerPeer ?? 32;
-  const maxBytes = o.maxInFlightBytes ?? 4 * 1024 * 1024;
+  const maxPerPeer = o.maxInFlightPerPeer ?? 64;
+  const maxBytes = o.maxInFlightBytes ?? 8 * 1024 * 1024;
   const maxPayload = o.maxPayloadBytes ?? MAX_HOP_BODY_BYTES + 1024;
   const seenMax = o.seenIds ?? 4096;
   const buckets = new Map<string, ReturnType<typeof createTokenBucket>>();

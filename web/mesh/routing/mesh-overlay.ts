@@ -1,0 +1,85 @@
+import { LINK_ROUTING_TYPES } from '../../../protocol/index.ts';
+import { MeshError } from '../errors.ts';
+import type { Clock } from '../platform.ts';
+import type { PeerRoute } from './peer-route-types.ts';
+import { createPeerOverlay, type PeerOverlay } from './peer-overlay.ts';
+import type { RelayBudgetOptions } from './relay-budget.ts';
+
+/** `routing` in MeshOptions: the limits of routing over peers (docs/architecture.md "Routing over peers"). */
+export interface RoutingOptions {
+  /** Bytes per second forwarded for one neighbour (4 MiB/s). */
+  relayBytesPerSec?: number;
+  /** Payloads from one neighbour forwarded at once (64). */
+  relayInFlight?: number;
+  /** Bytes forwarded at once for everyone together (8 MiB). */
+  relayInFlightBytes?: number;
+  /** Bytes per second this peer originates through one neighbour (2 MiB/s). */
+  sendBytesPerSec?: number;
+}
+
+export interface MeshOverlayOptions {
+  routes: ReadonlyMap<string, PeerRoute>;
+  localId(): string | undefined;
+  clock: Clock;
+  /** The route for a routed payload's source (made if need be), or undefined to drop it. */
+  routeFor(src: string): PeerRoute | undefined;
+  /** Requests to or from `peerId` still waiting for a reply (a lost way must not strand them). */
+  waiting(peerId: string): number;
+  routing?: RoutingOptions;
+}
+
+export interface MeshOverlay {
+  overlay: PeerOverlay;
+  /** A message a route delivered: true when it was link-level routing (`routes`, `hop`), handled here. */
+  intercept(route: PeerRoute, raw: unknown): boolean;
+  /** A route changed: its DataChannel is, or is no longer, a neighbour link. */
+  routeChanged(route: PeerRoute): void;
+}
+
+/** Wires the overlay into the mesh's routes: neighbours are the peers with an open, verified DataChannel. */
+export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
+  const r = o.routing ?? {};
+  const budget: RelayBudgetOptions = {
+    ...(r.relayBytesPerSec === undefined ? {} : { bytesPerSec: r.relayBytesPerSec }),
+    ...(r.relayInFlight === undefined ? {} : { maxInFlightPerPeer: r.relayInFlight }),
+    ...(r.relayInFlightBytes === undefined ? {} : { maxInFlightBytes: r.relayInFlightBytes }),
+  };
+  const overlay = createPeerOverlay({
+    localId: o.localId,
+    clock: o.clock,
+    budget,
+    ...(r.sendBytesPerSec === undefined ? {} : { sendBytesPerSec: r.sendBytesPerSec }),
+    sendTo(id, bytes) {
+      const route = o.routes.get(id);
+      if (route?.link.state !== 'open') return Promise.reject(new MeshError('link-down', `no DataChannel to "${id}"`, { peerId: id }));
+      return route.link.send(bytes);
+    },
+    deliver: (src, body) => o.routeFor(src)?.handleHop(body),
+    changed() {
+      for (const route of [...o.routes.values()]) {
+        route.overlayChanged();
+        // Its way over peers is gone and nothing replaced it: requests waiting on it try a
+        // DataChannel (then the server's fallback) instead of waiting for their timeout.
+        if (route.generation === undefined && !route.error && o.waiting(route.peerId) > 0) route.connect();
+      }
+    },
+  });
+
+  return {
+    overlay,
+    intercept(route, raw) {
+      const type = (raw as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !LINK_ROUTING_TYPES.has(type)) return false;
+      // Only a neighbour's own DataChannel carries these; anything else is dropped here.
+      if (route.link.state === 'open' && !route.error) {
+        overlay.linkUp(route.peerId);
+        overlay.receive(route.peerId, raw);
+      }
+      return true;
+    },
+    routeChanged(route) {
+      if (route.link.state === 'open' && !route.error) overlay.linkUp(route.peerId);
+      else overlay.linkDown(route.peerId);
+    },
+  };
+}
