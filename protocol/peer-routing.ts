@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { PeerIdSchema } from './common.ts';
+import { AnswerFrameSchema, ByeFrameSchema, CandidateFrameSchema, OfferFrameSchema } from './frames.ts';
 
 /**
  * Routing over peers (the `routed` tier, docs/architecture.md "Routing over peers"): link-level
@@ -41,6 +42,19 @@ export const HopSchema = v.object({
   body: v.unknown(),
 });
 export type Hop = v.InferOutput<typeof HopSchema>;
+
+/**
+ * Negotiation of a new DataChannel carried by the peers' existing ones: an offer, answer,
+ * candidate or bye frame as the server would relay it, sent sealed end to end over the `routed`
+ * tier instead of through the server. The receiver stamps `from` (the sealed route it came on)
+ * and `to` (itself); values in the frame are ignored.
+ */
+export const LinkSignalSchema = v.object({
+  v: v.literal(1, 'must be 1'),
+  type: v.literal('signal', 'must be "signal"'),
+  frame: v.variant('type', [OfferFrameSchema, AnswerFrameSchema, CandidateFrameSchema, ByeFrameSchema], 'must be an offer, answer, candidate or bye frame'),
+});
+export type LinkSignal = v.InferOutput<typeof LinkSignalSchema>;
 
 /** A link-level routing message's `type` (what the mesh hands to the overlay, not the application). */
 export const LINK_ROUTING_TYPES: ReadonlySet<string> = new Set(['routes', 'hop']);

@@ -54,12 +54,17 @@ describe('overlay table', () => {
     t.linkUp('b');
     t.linkUp('c');
     t.announce('b', [['d', 1], ['far', MAX_ROUTE_HOPS - 1]]);
+    t.announce('c', []);
     // To c: b at 1, d through b at 2; `far` would be MAX_ROUTE_HOPS away from c's neighbour: not announced.
     expect(t.announcementFor('c')).toEqual([['b', 1], ['d', 2]]);
     // To b: nothing that only goes through b.
     expect(t.announcementFor('b')).toEqual([['c', 1]]);
     expect(t.announce('stranger', [['x', 1]])).toBe(false);
     expect(t.announce('b', [['d', 1], ['far', MAX_ROUTE_HOPS - 1]])).toBe(false);
+    // A neighbour that never announced (no routing: an older peer) is neither used nor announced.
+    t.linkUp('old');
+    expect(t.nextHops('old')).toEqual([]);
+    expect(t.announcementFor('c').map(([id]) => id)).not.toContain('old');
   });
 });
 

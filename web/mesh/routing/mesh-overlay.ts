@@ -1,4 +1,4 @@
-import { LINK_ROUTING_TYPES } from '../../../protocol/index.ts';
+import { LINK_ROUTING_TYPES, LinkSignalSchema, validate } from '../../../protocol/index.ts';
 import { MeshError } from '../errors.ts';
 import type { Clock } from '../platform.ts';
 import type { PeerRoute } from './peer-route-types.ts';
@@ -65,10 +65,19 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
     },
   });
 
+  /** Negotiation for a new DataChannel that came sealed from the peer itself (not through the server). */
+  function signal(route: PeerRoute, raw: unknown): true {
+    const me = o.localId();
+    const checked = validate(LinkSignalSchema, raw);
+    if (me && checked.ok && !route.error) route.handleSignal({ ...checked.value.frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
+    return true;
+  }
+
   return {
     overlay,
     intercept(route, raw) {
       const type = (raw as { type?: unknown } | null)?.type;
+      if (type === 'signal') return signal(route, raw);
       if (typeof type !== 'string' || !LINK_ROUTING_TYPES.has(type)) return false;
       // Only a neighbour's own DataChannel carries these; anything else is dropped here.
       if (route.link.state === 'open' && !route.error) {

@@ -19,7 +19,7 @@ export interface OverlayTable {
   linkUp(id: string): boolean;
   /** The DataChannel to `id` is gone, and with it everything it announced. */
   linkDown(id: string): boolean;
-  /** `from`'s announcement replaces its previous one; false when nothing changed (or `from` is no neighbour). */
+  /** `from`'s announcement replaces its previous one (the first makes it a relay); false when nothing changed (or `from` is no neighbour). */
   announce(from: string, entries: ReadonlyArray<readonly [string, number]>): boolean;
   /** Ways to `dst`, fewest hops first, never through a peer in `avoid`. */
   nextHops(dst: string, avoid?: ReadonlySet<string>): NextHop[];
@@ -31,7 +31,12 @@ export interface OverlayTable {
 
 /** Creates the table for the peer `localId()` (its own id never enters it). */
 export function createOverlayTable(localId: () => string | undefined): OverlayTable {
-  /** Neighbour → what it announced (peer → its hops to it). */
+  /** Peers with a verified DataChannel to us. */
+  const linked = new Set<string>();
+  /**
+   * Neighbour → what it announced (peer → its hops to it). Only neighbours that announced are
+   * used or announced: a peer without routing (an older version) never gets payloads to relay.
+   */
   const heard = new Map<string, Map<string, number>>();
 
   const sameEntries = (a: Map<string, number>, b: Map<string, number>) => {
@@ -62,20 +67,20 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
 
   return {
     linkUp(id) {
-      if (heard.has(id) || id === localId()) return false;
-      heard.set(id, new Map());
+      if (linked.has(id) || id === localId()) return false;
+      linked.add(id);
       return true;
     },
-    linkDown: (id) => heard.delete(id),
+    linkDown: (id) => (heard.delete(id), linked.delete(id)),
     announce(from, entries) {
+      if (!linked.has(from)) return false;
       const old = heard.get(from);
-      if (!old) return false;
       const next = new Map<string, number>();
       const me = localId();
       for (const [id, h] of entries.slice(0, MAX_ROUTE_ENTRIES)) {
         if (id !== me && id !== from && Number.isInteger(h) && h >= 1 && h < MAX_ROUTE_HOPS && !(next.get(id)! <= h)) next.set(id, h);
       }
-      if (sameEntries(old, next)) return false;
+      if (old && sameEntries(old, next)) return false;
       heard.set(from, next);
       return true;
     },
@@ -101,7 +106,7 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       list.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
       return list.slice(0, MAX_ROUTE_ENTRIES);
     },
-    neighbours: () => [...heard.keys()],
-    isNeighbour: (id) => heard.has(id),
+    neighbours: () => [...linked],
+    isNeighbour: (id) => linked.has(id),
   };
 }
