@@ -25,8 +25,11 @@ export interface RouteTransport {
   readonly usesLink: boolean;
   /** Whether a message can go now, and on which tier; undefined when it cannot. */
   pick(): TransportPick | undefined;
-  /** Sends one encoded message; rejects with `link-down` / `signaling-lost` when the transport died under it. */
-  send(msg: MeshMessage, bytes: MessageBytes, length: number, pick: TransportPick): Promise<SendReceipt>;
+  /**
+   * Sends one encoded message; rejects with `link-down` / `signaling-lost` when the transport died
+   * under it. `msg` is undefined for a link-level message (a routed negotiation frame).
+   */
+  send(msg: MeshMessage | undefined, bytes: MessageBytes, length: number, pick: TransportPick): Promise<SendReceipt>;
   /** The remote proved its key on this transport. */
   readonly verified: boolean;
   /** Message bytes carried so far, both ways. */
