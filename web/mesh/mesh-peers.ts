@@ -1,4 +1,4 @@
-import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
+import type { PeerSummary, Role } from '../../protocol/index.ts';
 import type { Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
@@ -39,9 +39,6 @@ export type MeshPeersOptions = {
 
 export type MeshPeers = ReturnType<typeof createMeshPeers>;
 
-/** Routes made for sources of routed payloads stop here (a peer's table of everyone it talks to). */
-const MAX_ROUTES = 4096;
-
 /**
  * The mesh's table of peers: one PeerRoute each, who is present, the link cap and overlay repair,
  * and cutting a peer off on every tier when it leaves or fails its identity check.
@@ -51,17 +48,8 @@ export function createMeshPeers(m: MeshPeersOptions) {
   const roles = new Map<string, Role>();
   let topUpTimer: unknown;
   const routing = opts.routing === false ? undefined : createMeshOverlay({
-    routes, clock, localId: m.localId,
-    ...(opts.routing ? { routing: opts.routing } : {}),
+    routes, clock, localId: m.localId, stopped: m.stopped, ensureRoute: (src) => ensureRoute(src), routing: opts.routing,
     waiting: (peerId) => pending.count(peerId) + router.running(peerId),
-    routeFor: (src) => {
-      if (routes.has(src)) return routes.get(src);
-      // A payload proves nothing yet (its seal will): a bounded table, key-derived ids only.
-      if (routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(src) || m.stopped()) return undefined;
-      const route = ensureRoute(src);
-      route.present = true;
-      return route;
-    },
   });
 
   const activeLinks = () => {

@@ -1,4 +1,4 @@
-import { LINK_ROUTING_TYPES, LinkSignalSchema, validate } from '../../../protocol/index.ts';
+import { KEY_PEER_ID_PATTERN, LINK_ROUTING_TYPES, LinkSignalSchema, validate } from '../../../protocol/index.ts';
 import { MeshError } from '../errors.ts';
 import type { Clock } from '../platform.ts';
 import type { PeerRoute } from './peer-route-types.ts';
@@ -21,11 +21,12 @@ export interface MeshOverlayOptions {
   routes: ReadonlyMap<string, PeerRoute>;
   localId(): string | undefined;
   clock: Clock;
-  /** The route for a routed payload's source (made if need be), or undefined to drop it. */
-  routeFor(src: string): PeerRoute | undefined;
+  /** The route for a peer, made if need be (for a routed payload's source). */
+  ensureRoute(peerId: string): PeerRoute;
+  stopped(): boolean;
   /** Requests to or from `peerId` still waiting for a reply (a lost way must not strand them). */
   waiting(peerId: string): number;
-  routing?: RoutingOptions;
+  routing?: RoutingOptions | undefined;
 }
 
 export interface MeshOverlay {
@@ -35,6 +36,9 @@ export interface MeshOverlay {
   /** A route changed: its DataChannel is, or is no longer, a neighbour link. */
   routeChanged(route: PeerRoute): void;
 }
+
+/** Routes made for sources of routed payloads stop here (a peer's table of everyone it talks to). */
+const MAX_ROUTES = 4096;
 
 /** Wires the overlay into the mesh's routes: neighbours are the peers with an open, verified DataChannel. */
 export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
@@ -54,7 +58,7 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
       if (route?.link.state !== 'open') return Promise.reject(new MeshError('link-down', `no DataChannel to "${id}"`, { peerId: id }));
       return route.link.send(bytes);
     },
-    deliver: (src, body) => o.routeFor(src)?.handleHop(body),
+    deliver: (src, body) => routeFor(src)?.handleHop(body),
     changed() {
       for (const route of [...o.routes.values()]) {
         route.overlayChanged();
@@ -64,6 +68,17 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
       }
     },
   });
+
+  /** A payload proves nothing yet (its seal will): a bounded table, key-derived ids only. */
+  function routeFor(src: string): PeerRoute | undefined {
+    const known = o.routes.get(src);
+    if (known) return known;
+    if (o.routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(src) || o.stopped()) return undefined;
+    const route = o.ensureRoute(src);
+    // It reached us over peers: it is in the mesh, even if the server never named it to us.
+    route.present = true;
+    return route;
+  }
 
   /** Negotiation for a new DataChannel that came sealed from the peer itself (not through the server). */
   function signal(route: PeerRoute, raw: unknown): true {
