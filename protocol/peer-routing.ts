@@ -1,6 +1,9 @@
 import * as v from 'valibot';
 import { PeerIdSchema } from './common.ts';
 import { AnswerFrameSchema, ByeFrameSchema, CandidateFrameSchema, OfferFrameSchema } from './frames.ts';
+import { MAX_ROUTE_ENTRIES, MAX_ROUTE_HOPS } from './peer-routing-limits.ts';
+
+export * from './peer-routing-limits.ts';
 
 /**
  * Routing over peers (the `routed` tier, docs/architecture.md "Routing over peers"): link-level
@@ -9,13 +12,6 @@ import { AnswerFrameSchema, ByeFrameSchema, CandidateFrameSchema, OfferFrameSche
  * `hop` carries one end-to-end sealed payload (a `seal-hello` or `sealed` frame, the very ones the
  * server relay carries) from `src` to `dst` over other peers, who can read nothing of it.
  */
-
-/** Most hops a routed payload may take (source to destination); also the TTL a source sets. */
-export const MAX_ROUTE_HOPS = 4;
-/** Entries in one `routes` announcement (the nearest first). */
-export const MAX_ROUTE_ENTRIES = 256;
-/** Largest `body` a relaying peer forwards, UTF-8 JSON bytes (one sealed frame of ≤ 16 KiB, base64). */
-export const MAX_HOP_BODY_BYTES = 32 * 1024;
 
 /** `[peer id, hops]`: the sender reaches that peer in that many hops (1: its own DataChannel). */
 const RouteEntrySchema = v.tuple([PeerIdSchema, v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(MAX_ROUTE_HOPS - 1, `must be <= ${MAX_ROUTE_HOPS - 1}`))]);
@@ -55,6 +51,3 @@ export const LinkSignalSchema = v.object({
   frame: v.variant('type', [OfferFrameSchema, AnswerFrameSchema, CandidateFrameSchema, ByeFrameSchema], 'must be an offer, answer, candidate or bye frame'),
 });
 export type LinkSignal = v.InferOutput<typeof LinkSignalSchema>;
-
-/** A link-level routing message's `type` (what the mesh hands to the overlay, not the application). */
-export const LINK_ROUTING_TYPES: ReadonlySet<string> = new Set(['routes', 'hop']);

@@ -1,8 +1,9 @@
-import { KEY_PEER_ID_PATTERN, LINK_ROUTING_TYPES, LinkSignalSchema, validate } from '../../../protocol/index.ts';
+import { KEY_PEER_ID_PATTERN } from '../../../protocol/identity.ts';
+import { LINK_ROUTING_TYPES } from '../../../protocol/peer-routing-limits.ts';
 import { MeshError } from '../errors.ts';
 import type { Clock } from '../platform.ts';
 import type { PeerRoute } from './peer-route-types.ts';
-import { createPeerOverlay, type PeerOverlay } from './peer-overlay.ts';
+import { createLazyPeerOverlay, type LazyPeerOverlay } from './lazy-peer-overlay.ts';
 import type { RelayBudgetOptions } from './relay-budget.ts';
 
 /** `routing` in MeshOptions: the limits of routing over peers (docs/architecture.md "Routing over peers"). */
@@ -30,7 +31,7 @@ export interface MeshOverlayOptions {
 }
 
 export interface MeshOverlay {
-  overlay: PeerOverlay;
+  overlay: LazyPeerOverlay;
   /** A message a route delivered: true when it was link-level routing (`routes`, `hop`), handled here. */
   intercept(route: PeerRoute, raw: unknown): boolean;
   /** A route changed: its DataChannel is, or is no longer, a neighbour link. */
@@ -48,7 +49,7 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
     ...(r.relayInFlight === undefined ? {} : { maxInFlightPerPeer: r.relayInFlight }),
     ...(r.relayInFlightBytes === undefined ? {} : { maxInFlightBytes: r.relayInFlightBytes }),
   };
-  const overlay = createPeerOverlay({
+  const overlay = createLazyPeerOverlay({
     localId: o.localId,
     clock: o.clock,
     budget,
@@ -82,9 +83,11 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
 
   /** Negotiation for a new DataChannel that came sealed from the peer itself (not through the server). */
   function signal(route: PeerRoute, raw: unknown): true {
-    const me = o.localId();
-    const checked = validate(LinkSignalSchema, raw);
-    if (me && checked.ok && !route.error) route.handleSignal({ ...checked.value.frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
+    overlay.whenReady((real) => {
+      const me = o.localId();
+      const frame = real.parseSignal(raw);
+      if (me && frame && !route.error) route.handleSignal({ ...frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
+    });
     return true;
   }
 

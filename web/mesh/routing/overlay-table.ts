@@ -1,4 +1,4 @@
-import { MAX_ROUTE_ENTRIES, MAX_ROUTE_HOPS } from '../../../protocol/peer-routing.ts';
+import { MAX_ROUTE_ENTRIES, MAX_ROUTE_HOPS } from '../../../protocol/peer-routing-limits.ts';
 
 /** One way to reach a peer: send to neighbour `via`; the payload then takes `hops` hops in all. */
 export interface NextHop {

@@ -1,5 +1,5 @@
 import { createTokenBucket } from '../../../protocol/token-bucket.ts';
-import { MAX_HOP_BODY_BYTES } from '../../../protocol/peer-routing.ts';
+import { MAX_HOP_BODY_BYTES } from '../../../protocol/peer-routing-limits.ts';
 
 /**
  * What a peer spends forwarding other peers' routed payloads, bounded so that nobody can make it
