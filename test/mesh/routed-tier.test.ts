@@ -1,7 +1,7 @@
 import { RTCDataChannel } from 'node-datachannel/polyfill';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AgentHost } from '../../web/mesh/agent-host.ts';
-import { AGENT_KEY, linksOpen, startPeer, stopPeers, useMeshServer, waitFor } from './harness.ts';
+import { AGENT_KEY, linksOpen, startPeer, stopPeers, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 
 const ADMIN_KEY = 'admin-key-for-routed-tests-0001';
 const SECRET = 'plaintext-that-only-a-and-c-may-read-7f3a';
@@ -14,6 +14,14 @@ proto.send = function (this: unknown, data: unknown) {
   if (data instanceof Uint8Array || data instanceof ArrayBuffer) sent.push(Buffer.from(data as Uint8Array).toString('latin1'));
   return realSend.call(this, data);
 };
+
+/** Waits until each of the two sees the other on the routed tier (B's announcements reach them at different moments). */
+async function routedBothWays(x: TestPeer, y: TestPeer): Promise<void> {
+  for (const [from, to] of [[x, y], [y, x]] as const) {
+    const routed = () => from.mesh.links().some((l) => l.peerId === to.id && l.tier === 'routed');
+    await waitFor(from.mesh, 'link', routed, 10_000, routed);
+  }
+}
 
 /** A host whose `slow` skill runs until the test releases it; counts its runs. */
 function slowHost() {
@@ -54,8 +62,7 @@ describe('routed tier: calls over other peers\' DataChannels', () => {
     await a.mesh.connect(b.id);
     await cc.mesh.connect(b.id);
     await linksOpen(b.mesh, [a.id, cc.id]);
-    const routed = () => a.mesh.links().some((l) => l.peerId === cc.id && l.tier === 'routed');
-    await waitFor(a.mesh, 'link', routed, 10_000, routed);
+    await routedBothWays(a, cc);
     return { a, b, c: cc };
   }
 
@@ -103,8 +110,7 @@ describe('routed tier: calls over other peers\' DataChannels', () => {
     const c = await startPeer(ctx.server, 'rf-c', { autoConnect: false, maxLinks: 1 });
     await a.mesh.connect(b.id);
     await c.mesh.connect(b.id);
-    const routed = () => a.mesh.links().some((l) => l.peerId === c.id && l.tier === 'routed');
-    await waitFor(a.mesh, 'link', routed, 10_000, routed);
+    await routedBothWays(a, c);
     const t0 = performance.now();
     // 2 MB in ~16 KiB sealed frames: far beyond 64 KiB/s; the call cannot complete and times out.
     await expect(a.mesh.call(c.id, 'size', 'z'.repeat(2_000_000), { timeoutMs: 3000 })).rejects.toMatchObject({ code: 'timeout' });

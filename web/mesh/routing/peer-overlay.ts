@@ -86,7 +86,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
         const text = JSON.stringify(peers);
         if (told.get(n) === text) continue;
         told.set(n, text);
-        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers })).catch(() => told.delete(n));
+        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers })).catch(() => (told.delete(n), scheduleAnnounce()));
       }
     }, announceMs);
   }

@@ -6,6 +6,7 @@ import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts
 import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
 import { createRouteSeal } from './route-seal.ts';
+import { createRouteSignal } from './route-signal.ts';
 import { routeTransports, type TransportPick } from './transports/index.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
@@ -39,7 +40,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const link = createPeerLink({
     ...o,
     remoteId: peerId,
-    signal: (frame) => void signaling.send(frame),
+    // While the peer is reached over others, negotiation goes sealed over them, not the server.
+    signal: createRouteSignal({ signaling, route: () => route(), closed: () => closed !== undefined }),
   });
 
   const agents = createAgentChannels({
