@@ -3,6 +3,7 @@ import { MAX_ROUTE_HOPS } from '../../protocol/index.ts';
 import { decodeJson } from '../../web/mesh/channel/framing.ts';
 import type { Clock } from '../../web/mesh/platform.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
+import { createLazyPeerOverlay } from '../../web/mesh/routing/lazy-peer-overlay.ts';
 import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
 import { createRelayBudget } from '../../web/mesh/routing/relay-budget.ts';
 
@@ -187,5 +188,21 @@ describe('peer overlay', () => {
     expect(s.refused.rate).toBe(400 - s.forwarded);
     expect(s.inFlight).toBe(0);
     expect(net.delivered.filter((d) => d.at === 'c')).toHaveLength(s.forwarded);
+  });
+});
+
+describe('lazy peer overlay', () => {
+  it('runs the calls made while its code loads, in order, and knows no way before that', async () => {
+    const { clock } = fakeClock();
+    const lazy = createLazyPeerOverlay({ localId: () => 'a', clock, sendTo: async () => undefined, deliver: () => undefined, changed: () => undefined });
+    expect(lazy.best('c')).toBeUndefined();
+    expect(lazy.stats.forwarded).toBe(0);
+    lazy.linkUp('b');
+    lazy.receive('b', { v: 1, type: 'routes', peers: [['c', 1]] });
+    await new Promise<void>((resolve) => lazy.whenReady(() => resolve()));
+    expect(lazy.best('c')).toMatchObject({ via: 'b', hops: 2 });
+    lazy.linkDown('b');
+    expect(lazy.best('c')).toBeUndefined();
+    lazy.stop();
   });
 });
