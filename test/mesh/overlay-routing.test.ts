@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ROUTE_HOPS } from '../../protocol/index.ts';
+import { generateIdentity, MAX_ROUTE_HOPS, sealHelloText, signText } from '../../protocol/index.ts';
+import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link/link-identity.ts';
+import { createRelaySeal, createSealKeys } from '../../web/mesh/routing/relay-seal.ts';
 import { decodeJson } from '../../web/mesh/channel/framing.ts';
 import type { Clock } from '../../web/mesh/platform.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
@@ -204,5 +206,30 @@ describe('lazy peer overlay', () => {
     lazy.linkDown('b');
     expect(lazy.best('c')).toBeUndefined();
     lazy.stop();
+  });
+});
+
+describe('seal over peers', () => {
+  it('drops a hello in a peer\'s name that fails its identity check when other peers carried it, instead of refusing that peer', async () => {
+    const { identity: alice } = await generateIdentity();
+    const { identity: mallory } = await generateIdentity();
+    const { clock } = fakeClock();
+    const problems: string[] = [];
+    const seal = createRelaySeal({
+      localId: 'bob', remoteId: alice.peerId, auth: createLinkAuthenticator({ pins: createMemoryPinStore() }), keys: createSealKeys(), clock,
+      sendHello: async () => undefined,
+      onProblem: (code) => void problems.push(code),
+    });
+    const ecdh = (await createSealKeys().get()).raw;
+    // Mallory, a neighbour, makes up a hello in alice's name with her own (validly self-signed) key.
+    const forged = {
+      v: 1, type: 'seal-hello', from: alice.peerId, to: 'bob',
+      payload: { identity: mallory.publicIdentity, ecdh, reply: false, signature: await signText(mallory, sealHelloText(alice.peerId, 'bob', ecdh)) },
+    };
+    expect(await seal.open(forged, true)).toBeUndefined();
+    expect(problems).toEqual(['seal-refused']);
+    // The same through the server (whose word the mesh takes on presence anyway) still refuses alice.
+    expect(await seal.open(forged)).toBeUndefined();
+    expect(problems).toEqual(['seal-refused', 'identity-failed']);
   });
 });

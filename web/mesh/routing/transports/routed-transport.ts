@@ -43,7 +43,7 @@ export function createRoutedTransport(ctx: TransportContext): RouteTransport {
     receiveHop(body) {
       // Opened one after another: frames must reach the reassembler in the order they came.
       queue = queue.then(async () => {
-        const opened = await seal.open(body);
+        const opened = await seal.open(body, true);
         if (!opened || ctx.closed()) return;
         bytes.received += opened.length;
         const r = inbound.push(opened);
