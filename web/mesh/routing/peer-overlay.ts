@@ -77,6 +77,17 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
   let timer: unknown;
   let stopped = false;
 
+  /** Routes re-pick once per burst of table changes (an announcement can touch many), not per change. */
+  let notifying = false;
+  function notify(): void {
+    if (notifying) return;
+    notifying = true;
+    void Promise.resolve().then(() => {
+      notifying = false;
+      if (!stopped) o.changed();
+    });
+  }
+
   function scheduleAnnounce(): void {
     if (timer !== undefined || stopped) return;
     timer = o.clock.set(() => {
@@ -121,7 +132,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!table.linkUp(id)) return;
       epochs.set(id, ++epoch);
       scheduleAnnounce();
-      o.changed();
+      notify();
     },
     linkDown(id) {
       if (!table.linkDown(id)) return;
@@ -130,7 +141,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       sendBuckets.delete(id);
       budget.forget(id);
       scheduleAnnounce();
-      o.changed();
+      notify();
     },
     receive(from, value) {
       if (stopped || !table.isNeighbour(from)) return;
@@ -143,7 +154,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!bucket) heardBuckets.set(from, (bucket = createTokenBucket(ANNOUNCES_PER_SEC, 2 * ANNOUNCES_PER_SEC, o.clock.now)));
       const a = validate(RouteAnnounceSchema, value);
       if (!a.ok || !bucket.take()) return;
-      if (table.announce(from, a.value.peers)) (scheduleAnnounce(), o.changed());
+      if (table.announce(from, a.value.peers)) (scheduleAnnounce(), notify());
     },
     parseSignal(raw) {
       const checked = validate(LinkSignalSchema, raw);
