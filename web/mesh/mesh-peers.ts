@@ -183,10 +183,10 @@ export function createMeshPeers(m: MeshPeersOptions) {
   return {
     roles,
     relayStats: () => routing?.overlay.stats,
-    stopRouting: () => routing?.overlay.stop(),
     activeLinks,
     scheduleTopUp,
-    stopTopUp: () => clock.clear(topUpTimer),
+    /** The mesh stops: no more overlay top-ups, route announcements or relaying. */
+    stopBackground: () => (clock.clear(topUpTimer), routing?.overlay.stop()),
     ensureRoute,
     join,
     removePeer,

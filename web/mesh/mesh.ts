@@ -1,4 +1,3 @@
-import { KEY_PEER_ID_PATTERN } from '../../protocol/index.ts';
 import { createEmitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel/framing.ts';
@@ -9,15 +8,16 @@ import { makeMessage, type MeshSend } from './calls/message-factory.ts';
 import { createMessageRouter } from './routing/message-router.ts';
 import { createMeshCalls } from './calls/mesh-calls.ts';
 import type { Mesh, MeshEvents, MeshOptions } from './mesh-types.ts';
-import type { PeerRoute, RouteInfo } from './routing/peer-route.ts';
+import type { PeerRoute } from './routing/peer-route.ts';
+import { connectRoute } from './routing/connect-route.ts';
 import { createSealKeys } from './routing/seal-keys.ts';
 import { createMeshPeers } from './mesh-peers.ts';
+import { wireMeshPresence } from './mesh-presence.ts';
 import { createPendingRequests } from './calls/pending-requests.ts';
 import { clockOf } from './platform.ts';
 import { createSharedTimers } from './shared-timers.ts';
 import { createSignalingClient } from './signaling/signaling-client.ts';
-import { createLazyTaskRunner } from './calls/lazy-task-runner.ts';
-import { parseTask } from './calls/task-payload.ts';
+import { createMeshTasks } from './calls/mesh-tasks.ts';
 
 export type { CallOptions, CallResult, ChatResult, Mesh, MeshEvents, MeshOptions, PeerInfo, PingResult } from './mesh-types.ts';
 
@@ -64,17 +64,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     onStatus: (peerId, payload) => events.emit('status', { peerId, ...payload }),
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
   });
-  const tasks = createLazyTaskRunner({
-    url: opts.url,
-    host: opts.host,
-    fetch: opts.platform.fetch,
-    getToken: opts.getToken,
-    clock,
-    localId: () => localId,
-    ...(opts.maxConcurrentTasks === undefined ? {} : { maxConcurrent: opts.maxConcurrentTasks }),
-    ...(opts.maxTaskMs === undefined ? {} : { maxTaskMs: opts.maxTaskMs }),
-    onError: (e) => events.emit('error', e),
-  });
+  const tasks = createMeshTasks({ opts, clock, events, signaling, localId: () => localId, stopped: () => stopped });
   const reporter = createLinkReporter({
     clock,
     intervalMs: opts.linkReportMs ?? 10_000,
@@ -102,71 +92,26 @@ export function createMesh(opts: MeshOptions): Mesh {
   });
   const { roles } = peers;
 
-  /** A key-derived id must be our key's hash, else every peer refuses our DataChannels: say so. */
-  async function checkOwnId(peerId: string): Promise<void> {
-    const own = (await auth.identity()).peerId;
-    if (own !== peerId) events.emit('error', { code: 'identity-mismatch', message: `the server calls this peer "${peerId}" but its identity key stands for "${own}": peers will refuse its DataChannels (pass the key behind the id as \`identity\`)` });
-  }
-
   let started: { resolve(v: { peerId: string; mesh: string; peers: string[] }): void; reject(e: MeshError): void } | undefined;
 
-  signaling.on('welcome', ({ frame, resumed }) => {
-    if (localId !== frame.peerId && KEY_PEER_ID_PATTERN.test(frame.peerId)) void checkOwnId(frame.peerId);
-    localId = frame.peerId;
-    iceServers = frame.iceServers;
-    relaySession++;
-    const listed = new Set(frame.peers.map((p) => p.peerId));
-    // An incomplete list (a large mesh) names neighbours, not everyone: silence about a peer is not news.
-    if (frame.complete ?? true) {
-      for (const route of [...routes.values()]) {
-        if (listed.has(route.peerId)) continue;
-        route.present = false;
-        peers.probeOrRemove(route, 'left the mesh while signaling was down');
-      }
-    }
-    // Links to the listed peers in the server's order (neighbours first), up to the link budget;
-    // the rest are reachable on demand. Healthy links are left alone: connect() is a no-op unless idle.
-    let budget = maxLinks - peers.activeLinks();
-    for (const p of frame.peers) {
-      const route = peers.join(p);
-      if ((opts.autoConnect ?? true) && route.link.state === 'idle' && budget > 0) (route.connect(), budget--);
-    }
-    for (const route of routes.values()) route.signalingChanged();
-    events.emit('signaling', { state: 'open', resumed });
-    started?.resolve({ peerId: frame.peerId, mesh: frame.mesh, peers: frame.peers.map((p) => p.peerId) });
-    started = undefined;
-  });
-  signaling.on('peer-joined', (p) => peers.join(p).rejoined());
-  signaling.on('peer-left', ({ peerId }) => {
-    const route = routes.get(peerId);
-    if (!route) return;
-    route.present = false;
-    peers.probeOrRemove(route, 'left the mesh');
-    peers.scheduleTopUp();
+  wireMeshPresence({
+    signaling, routes, peers, events, auth, maxLinks, autoConnect: opts.autoConnect ?? true,
+    localId: () => localId,
+    welcomed: (frame) => {
+      localId = frame.peerId;
+      iceServers = frame.iceServers;
+      relaySession++;
+    },
+    settled: (frame) => {
+      started?.resolve({ peerId: frame.peerId, mesh: frame.mesh, peers: frame.peers.map((p) => p.peerId) });
+      started = undefined;
+    },
   });
   signaling.on('signal', (frame) => {
     if (!stopped) peers.ensureRoute(frame.from).handleSignal(frame);
   });
   signaling.on('relay', ({ from, payload }) => {
     if (!stopped) peers.ensureRoute(from).handleRelay(payload);
-  });
-  signaling.on('task', (frame) => {
-    if (stopped) return;
-    if (frame.type === 'task-assigned') return tasks.assigned(frame.payload);
-    const parsed = parseTask(frame.payload);
-    if (!parsed.ok) return events.emit('error', { code: 'bad-task', message: parsed.message });
-    // Pushed to the assignee when the server ended a task it runs: abort it; not a task of ours to report.
-    if (parsed.value.targetPeer === localId) tasks.ended(parsed.value);
-    if (parsed.value.targetPeer !== localId || parsed.value.submitter === localId) events.emit('task-updated', parsed.value);
-  });
-  signaling.on('server-error', (e) => {
-    const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;
-    if (route && route.link.state !== 'open') peers.removePeer(route.peerId, 'is not in the mesh');
-    events.emit('error', e);
-  });
-  signaling.on('disconnected', ({ code, reason }) => {
-    for (const route of routes.values()) route.signalingChanged();
-    events.emit('signaling', { state: 'connecting', code, reason });
   });
   signaling.on('fatal', (err) => {
     started?.reject(err);
@@ -194,8 +139,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       stopped = true;
       const err = new MeshError('stopped', 'the mesh is stopping');
       reporter.stop();
-      peers.stopTopUp();
-      peers.stopRouting();
+      peers.stopBackground();
       for (const route of routes.values()) {
         if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
       }
@@ -217,20 +161,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     connect(peerId, o = {}) {
       const route = routes.get(peerId);
       if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
-      return new Promise((resolve, reject) => {
-        const done = (info: RouteInfo) => {
-          if (info.state === 'connecting') return false;
-          off();
-          clock.clear(timer);
-          if (info.state === 'open') resolve(info);
-          else reject(route.error ?? new MeshError('peer-left', `peer "${peerId}" left`, { peerId }));
-          return true;
-        };
-        const off = route.on('change', done);
-        const timer = clock.set(() => (off(), reject(new MeshError('timeout', `no route to ${peerId} within ${o.timeoutMs ?? 10_000} ms`, { peerId }))), o.timeoutMs ?? 10_000);
-        route.connect();
-        done(route.info);
-      });
+      return connectRoute(route, clock, o.timeoutMs ?? 10_000);
     },
     ...calls,
     setStatus(status) {

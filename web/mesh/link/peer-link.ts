@@ -2,7 +2,9 @@ import { createEmitter } from '../emitter.ts';
 import { MeshError } from '../errors.ts';
 import { createLinkChannel, type LinkChannel } from './link-channel.ts';
 import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
-import { createLinkNegotiation, describe, type LinkGate } from './link-negotiation.ts';
+import { createLinkNegotiation, describe } from './link-negotiation.ts';
+import { createIceRecovery } from './link-recovery.ts';
+import { closeConnection, linkView, newLinkConnection, releaseConnection } from './link-state.ts';
 import type { PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
 import { randomId } from '../platform.ts';
 import type { LinkTier } from './tier.ts';
@@ -32,66 +34,39 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   const events = createEmitter<PeerLinkEvents>();
   const { clock } = o;
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
-  let pc: RTCPeerConnection | undefined;
-  let ch: LinkChannel | undefined;
-  let sid: string | undefined;
-  let state: PeerLinkState = 'idle';
-  let gate: LinkGate | undefined;
-  /** Resolves once this connection's remote description is applied (the link proof needs its fingerprint). */
-  let described: { promise: Promise<void>; resolve: () => void } | undefined;
-  let connectTimer: unknown;
-  let graceTimer: unknown;
-  let startedAt = 0;
-  let openMs: number | undefined;
-  let tier: LinkTier | undefined;
-  let sessions = 0;
-  const totals = { sent: 0, received: 0, maxBuffered: 0 };
+  const c = newLinkConnection();
 
   const neg = createLinkNegotiation(o, {
-    pc: () => pc,
-    sid: () => sid,
-    gate: () => gate,
-    described: () => described?.resolve(),
+    pc: () => c.pc,
+    sid: () => c.sid,
+    gate: () => c.gate,
+    described: () => c.described?.resolve(),
     fresh: (id) => fresh(id),
+    down: (reason) => down(reason),
+  });
+  const ice = createIceRecovery({
+    clock, connectTimeoutMs, graceMs: o.disconnectGraceMs ?? 4000, link: c,
+    canRestart: () => neg.canRestart(),
+    makeOffer: (pc) => neg.makeOffer(pc),
     down: (reason) => down(reason),
   });
 
   function setState(next: PeerLinkState, reason?: string): void {
-    state = next;
+    c.state = next;
     events.emit('state', reason === undefined ? { state: next } : { state: next, reason });
   }
 
   /** Forgets the current connection; its transport closes now, or after `lingerMs`. */
   function teardown(lingerMs = 0): void {
-    clock.clear(connectTimer);
-    clock.clear(graceTimer);
-    connectTimer = graceTimer = undefined;
-    if (ch) {
-      const s = ch.stats;
-      totals.sent += s.bytesSent;
-      totals.received += s.bytesReceived;
-      totals.maxBuffered = Math.max(totals.maxBuffered, s.maxBufferedAmount);
-      ch.dispose(new MeshError('link-down', `DataChannel to ${o.remoteId} closed`, { peerId: o.remoteId }));
-    }
-    const [oldPc, oldDc] = [pc, ch?.channel];
-    pc = ch = sid = tier = openMs = undefined;
+    const old = releaseConnection(c, clock, o.remoteId);
     neg.reset();
-    gate = undefined;
-    state = 'idle';
-    const close = () => {
-      try {
-        oldDc?.close();
-        oldPc?.close();
-      } catch {
-        // Closing a dead connection can throw on some stacks; it is gone either way.
-      }
-    };
-    if (lingerMs > 0 && oldPc) clock.set(close, lingerMs);
-    else close();
+    c.gate = undefined;
+    c.state = 'idle';
+    closeConnection(clock, old, lingerMs);
   }
 
   function down(reason: string): void {
-    if (!pc) return;
+    if (!c.pc) return;
     teardown();
     setState('idle', reason);
   }
@@ -99,7 +74,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   /** A new connection for session `id`, replacing any current one; undefined if the stack refused. */
   function fresh(id: string): RTCPeerConnection | undefined {
     teardown();
-    sessions++;
+    c.sessions++;
     let me: RTCPeerConnection;
     try {
       me = new o.platform.RTCPeerConnection({ iceServers: o.iceServers(), ...o.platform.rtcConfig } as RTCConfiguration);
@@ -108,28 +83,28 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       setState('idle', `cannot create RTCPeerConnection: ${describe(err)}`);
       return undefined;
     }
-    sid = id;
-    startedAt = clock.now();
-    pc = me;
+    c.sid = id;
+    c.startedAt = clock.now();
+    c.pc = me;
     let resolveDescribed!: () => void;
-    described = { promise: new Promise<void>((r) => (resolveDescribed = r)), resolve: () => resolveDescribed() };
-    gate = neg.gateFor(me);
+    c.described = { promise: new Promise<void>((r) => (resolveDescribed = r)), resolve: () => resolveDescribed() };
+    c.gate = neg.gateFor(me);
     me.onicecandidate = (e) => {
-      if (pc === me) neg.onLocalCandidate(e.candidate);
+      if (c.pc === me) neg.onLocalCandidate(e.candidate);
     };
     me.oniceconnectionstatechange = () => {
-      if (pc === me) onIceState(me.iceConnectionState);
+      if (c.pc === me) ice.onIceState(me.iceConnectionState);
     };
     me.onconnectionstatechange = () => {
-      if (pc === me && me.connectionState === 'failed') recover('connection failed');
+      if (c.pc === me && me.connectionState === 'failed') ice.recover('connection failed');
     };
     me.ondatachannel = (e) => {
-      if (pc !== me) return;
+      if (c.pc !== me) return;
       if (e.channel.label !== 'tabmesh') events.emit('channel', e.channel);
-      else if (!ch) attach(e.channel, false);
+      else if (!c.ch) attach(e.channel, false);
     };
-    connectTimer = clock.set(() => {
-      if (pc === me && state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
+    c.connectTimer = clock.set(() => {
+      if (c.pc === me && c.state !== 'open') down(`no DataChannel within ${connectTimeoutMs} ms`);
     }, connectTimeoutMs);
     setState('connecting');
     return me;
@@ -137,21 +112,21 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
 
   /** `opener`: we created the channel (else the remote did, and we received it via `datachannel`). */
   function attach(channel: RTCDataChannel, opener: boolean): void {
-    const me = pc!;
-    const mine: LinkChannel = (ch = createLinkChannel({
-      channel, opener, pc: me, described: described?.promise,
+    const me = c.pc!;
+    const mine: LinkChannel = (c.ch = createLinkChannel({
+      channel, opener, pc: me, described: c.described?.promise,
       localId: o.localId, remoteId: o.remoteId, auth: o.auth, clock, nextMsgId: o.nextMsgId,
       ...(o.sender ? { sender: o.sender } : {}), ...(o.reassembler ? { reassembler: o.reassembler } : {}),
       proofTimeoutMs: connectTimeoutMs,
       onOpen() {
-        clock.clear(connectTimer);
-        connectTimer = undefined;
-        openMs = clock.now() - startedAt;
+        clock.clear(c.connectTimer);
+        c.connectTimer = undefined;
+        c.openMs = clock.now() - c.startedAt;
       },
       onVerdict: (verdict, detected) => judged(mine, verdict, detected),
       onTier: (detected) => {
-        if (ch !== mine || state !== 'open') return;
-        tier = detected;
+        if (c.ch !== mine || c.state !== 'open') return;
+        c.tier = detected;
         events.emit('tier', detected);
       },
       onMessage: (bytes) => events.emit('message', bytes),
@@ -169,74 +144,17 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       return setState('idle', `identity check failed (${verdict.reason}): ${verdict.message}`);
     }
     events.emit('identity', verdict);
-    if (ch !== mine) return;
+    if (c.ch !== mine) return;
     if (!verdict.ok) return down(`identity check failed (${verdict.reason}): ${verdict.message}`);
-    tier = detected;
+    c.tier = detected;
     setState('open');
     // What the peer sent right after its proof, held until now, in order.
     mine.deliver();
   }
 
-  function onIceState(s: RTCIceConnectionState): void {
-    if (s === 'connected' || s === 'completed') {
-      clock.clear(graceTimer);
-      graceTimer = undefined;
-    } else if (s === 'failed') {
-      recover('ICE failed');
-    } else if (s === 'disconnected' && state === 'open' && graceTimer === undefined) {
-      graceTimer = clock.set(() => {
-        graceTimer = undefined;
-        recover('ICE disconnected past the grace period');
-      }, o.disconnectGraceMs ?? 4000);
-    }
-  }
-
-  function recover(reason: string): void {
-    const me = pc;
-    if (!me) return;
-    if (state !== 'open' || !neg.canRestart()) return down(reason);
-    try {
-      me.restartIce();
-    } catch {
-      return down(reason);
-    }
-    gate?.close();
-    connectTimer = clock.set(() => {
-      if (pc === me && !gate?.remoteOpen) down(`ICE restart got no answer within ${connectTimeoutMs} ms`);
-    }, connectTimeoutMs);
-    void neg.makeOffer(me);
-  }
-
-  return {
-    on: events.on,
-    get state() {
-      return state;
-    },
-    get sessionId() {
-      return sid;
-    },
-    get tier() {
-      return tier;
-    },
-    get sessions() {
-      return sessions;
-    },
-    get openMs() {
-      return openMs;
-    },
-    get verifyMs() {
-      return ch?.verifyMs;
-    },
-    get stats() {
-      const s = ch?.stats;
-      return {
-        bytesSent: totals.sent + (s?.bytesSent ?? 0),
-        bytesReceived: totals.received + (s?.bytesReceived ?? 0),
-        maxBufferedAmount: Math.max(totals.maxBuffered, s?.maxBufferedAmount ?? 0),
-      };
-    },
+  return linkView(c, events, {
     connect() {
-      if (state !== 'idle') return;
+      if (c.state !== 'idle') return;
       const me = fresh(randomId());
       if (!me) return;
       try {
@@ -248,14 +166,14 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     },
     handleSignal: neg.handleSignal,
     send(bytes) {
-      if (state !== 'open' || !ch) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
-      return ch.send(bytes);
+      if (c.state !== 'open' || !c.ch) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
+      return c.ch.send(bytes);
     },
     close() {
       teardown();
     },
     openChannel(label) {
-      return state === 'open' && pc ? pc.createDataChannel(label, { ordered: true }) : undefined;
+      return c.state === 'open' && c.pc ? c.pc.createDataChannel(label, { ordered: true }) : undefined;
     },
-  };
+  });
 }

@@ -1,47 +1,48 @@
 import { createAgentChannels } from '../channel/agent-channels.ts';
-import { createBackoff } from '../../../protocol/backoff.ts';
 import { createEmitter } from '../emitter.ts';
-import { MeshError } from '../errors.ts';
-import { decodeMessage, encodeCheckedMessage } from '../channel/message-codec.ts';
+import type { MeshError } from '../errors.ts';
+import { decodeMessage } from '../channel/message-codec.ts';
 import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
+import { routeTransports } from './transports/index.ts';
+import { createP2pPolicy } from './p2p-policy.ts';
+import { createRouteWaiters } from './route-waiters.ts';
+import { describeRoute, pickTransport } from './route-info.ts';
+import { sendOnRoute } from './route-send.ts';
 import { createRouteSeal } from './route-seal.ts';
 import { createRouteSignal } from './route-signal.ts';
-import { routeTransports, type TransportPick } from './transports/index.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
-
-const MAX_WAITING = 1024;
-/** After the link cap refused or evicted this peer, p2p is tried again only on traffic after this long. */
-const CAP_RETRY_MS = 60_000;
 
 /**
  * Creates the route for `peerId`, everything the mesh knows about reaching that peer: its
  * PeerLink and the transports that carry messages (transports/index.ts: the DataChannel, tier 1
- * or 2 as ICE selected, and the tier-3 fallback through the server). Messages take the DataChannel
+ * or 2 as ICE selected, other peers' DataChannels (`routed`), and the tier-3 fallback through the
+ * server). Messages take the DataChannel
  * when it is open; while a connection attempt runs they wait (up to the connect timeout); when p2p
- * failed, is disabled on either side, or the link cap refused it, they go through the server. A
- * failed link is retried in the background with full-jitter backoff (1 s .. 30 s).
+ * failed, is disabled on either side, or the link cap refused it, they go through the server
+ * (p2p-policy.ts decides which, and retries a failed link in the background).
  */
 export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const events = createEmitter<PeerRouteEvents>();
   const { clock, signaling, peerId } = o;
-  const backoff = createBackoff({ baseMs: o.retry?.baseMs ?? 1000, maxMs: o.retry?.maxMs ?? 30_000 });
-  let mode: 'p2p' | 'fallback' = o.p2p ? 'p2p' : 'fallback';
-  let remoteDisabled = false;
-  let capUntil = 0;
   let closed: MeshError | undefined;
-  let retryTimer: unknown;
   let lastUsed = clock.now();
-  let waiters: Array<() => void> = [];
+  const waiters = createRouteWaiters(clock, peerId, o.connectTimeoutMs ?? 5000);
   let lastError: string | undefined;
   let lastKey = '';
 
   const link = createPeerLink({
     ...o,
     remoteId: peerId,
-    // While the peer is reached over others, negotiation goes sealed over them, not the server.
     signal: createRouteSignal({ signaling, route: () => route(), closed: () => closed !== undefined }),
+  });
+  const policy = createP2pPolicy({
+    options: o, clock, link,
+    route: () => self,
+    closed: () => closed !== undefined,
+    changed: () => changed(),
+    setError: (reason) => (lastError = reason),
   });
 
   const agents = createAgentChannels({
@@ -60,49 +61,21 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const seal = createRouteSeal(o, events, () => changed());
   const transports = routeTransports.map((create) => create({
     options: o, link, agents, events, seal,
-    fallbackAllowed: () => mode === 'fallback',
+    fallbackAllowed: () => policy.mode === 'fallback',
     closed: () => closed !== undefined,
     deliver: (bytes) => deliver(bytes),
     changed: () => changed(),
   }));
 
-  const relayUp = () => signaling.state === 'open';
-  const canP2p = () => o.p2p && !remoteDisabled && !closed;
-
-  function route(): TransportPick | undefined {
-    for (const t of transports) {
-      const pick = t.pick();
-      if (pick) return pick;
-    }
-    return undefined;
-  }
+  /** The first registered transport that can carry a message now. */
+  const route = () => pickTransport(transports);
 
   function info(): RouteInfo {
-    const r = route();
-    const stats = link.stats;
-    const carried = transports.reduce((sum, t) => ({ sent: sum.sent + t.bytes.sent, received: sum.received + t.bytes.received }), { sent: 0, received: 0 });
-    return {
-      peerId,
-      state: closed ? 'closed' : r ? 'open' : 'connecting',
-      // No route yet: nothing was measured, so the tier is not claimed.
-      tier: r?.tier ?? (mode === 'fallback' ? 'fallback' : 'unknown'),
-      ...(r?.hops === undefined ? {} : { hops: r.hops }),
-      rttMs: self.rttMs,
-      bytesSent: carried.sent,
-      bytesReceived: carried.received,
-      sessionId: link.sessionId,
-      sessions: link.sessions,
-      openMs: link.openMs,
-      verifyMs: link.verifyMs,
-      identity: closed?.code === 'identity-failed' ? 'refused' : link.state === 'open' || r?.transport.verified ? 'verified' : 'unverified',
-      maxBufferedAmount: stats.maxBufferedAmount,
-      lastError,
-      agentChannels: agents.ready,
-    };
+    return describeRoute({ peerId, pick: route(), closed, mode: policy.mode, rttMs: self.rttMs, link, transports, agents, lastError });
   }
 
   function changed(): void {
-    for (const wake of waiters.splice(0)) wake();
+    waiters.wakeAll();
     const i = info();
     const key = `${i.state}|${i.tier}|${i.hops}|${self.generation}|${agents.version}`;
     if (key === lastKey) return;
@@ -110,48 +83,10 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     events.emit('change', i);
   }
 
-  function waitForChange(): Promise<void> {
-    if (waiters.length >= MAX_WAITING) return Promise.reject(new MeshError('backpressure', `more than ${MAX_WAITING} messages waiting for a route to ${peerId}`, { peerId }));
-    return new Promise<void>((resolve) => {
-      const wake = () => (clock.clear(timer), resolve());
-      // Re-check now and then too: a stack that loses a close event must not strand messages.
-      const timer = clock.set(() => {
-        waiters = waiters.filter((w) => w !== wake);
-        resolve();
-      }, o.connectTimeoutMs ?? 5000);
-      waiters.push(wake);
-    });
-  }
-
-  function capped(): void {
-    capUntil = clock.now() + CAP_RETRY_MS;
-    mode = 'fallback';
-    changed();
-  }
-
-  function scheduleRetry(): void {
-    clock.clear(retryTimer);
-    retryTimer = undefined;
-    if (!canP2p() || capUntil > clock.now()) return;
-    retryTimer = clock.set(() => {
-      retryTimer = undefined;
-      if (self.present && relayUp()) self.connect();
-      else scheduleRetry();
-    }, backoff.next());
-  }
-
   link.on('state', ({ state, reason }) => {
     if (closed) return;
     if (reason) lastError = reason;
-    if (state === 'open') {
-      mode = 'p2p';
-      backoff.reset();
-      clock.clear(retryTimer);
-      retryTimer = undefined;
-    } else if (state === 'idle') {
-      mode = 'fallback';
-      scheduleRetry();
-    }
+    policy.linkState(state);
     changed();
   });
   link.on('tier', () => changed());
@@ -184,32 +119,16 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       return closed;
     },
     connect() {
-      if (!canP2p() || link.state !== 'idle' || !relayUp() || capUntil > clock.now()) return;
-      capUntil = 0;
-      if (!o.acquireSlot(self)) return capped();
-      link.connect();
+      policy.connect();
     },
-    async send(msg) {
-      const { bytes, length } = encodeCheckedMessage(msg, o.maxMessageBytes, peerId);
-      lastUsed = clock.now();
-      for (;;) {
-        if (closed) throw closed;
-        const r = route();
-        if (!r) {
-          if (mode === 'p2p') self.connect();
-          // connect() may have settled the route synchronously (e.g. the cap said fallback).
-          if (!route()) await waitForChange();
-          continue;
-        }
-        if (!r.transport.usesLink && capUntil !== 0 && capUntil <= clock.now()) self.connect();
-        try {
-          return await r.transport.send(msg, bytes, length, r);
-        } catch (err) {
-          // The route died under this message: wait for the next one and send it again.
-          if (!(err instanceof MeshError) || (err.code !== 'link-down' && err.code !== 'signaling-lost')) throw err;
-          if (route()?.generation === r.generation) await waitForChange();
-        }
-      }
+    send(msg) {
+      return sendOnRoute(msg, {
+        peerId, maxMessageBytes: o.maxMessageBytes, policy, waiters,
+        closed: () => closed,
+        pick: route,
+        connect: () => self.connect(),
+        used: () => (lastUsed = clock.now()),
+      });
     },
     handleSignal(frame) {
       if (closed) return;
@@ -217,57 +136,36 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         const reason = frame.payload?.reason;
         lastError = `bye: ${reason ?? 'no reason'}`;
         closeLink();
-        if (reason === 'link-cap') return capped();
-        mode = 'fallback';
-        if (reason === 'p2p-disabled') remoteDisabled = true;
-        return changed();
+        return policy.bye(reason);
       }
-      if (frame.type === 'offer') {
-        if (!o.p2p) return void signaling.send({ type: 'bye', to: peerId, payload: { reason: 'p2p-disabled' } });
-        remoteDisabled = false;
-        if (link.state === 'idle' && !o.acquireSlot(self)) {
-          signaling.send({ type: 'bye', to: peerId, payload: { reason: 'link-cap' } });
-          lastError = 'refused an offer: link cap reached';
-          return capped();
-        }
-      }
+      if (frame.type === 'offer' && !policy.offer()) return;
       link.handleSignal(frame);
     },
     handleRelay(payload) {
       if (closed) return;
-      // The peer reaches us through the server, so it can hear us that way too: answer on the
-      // fallback tier now instead of waiting out a DataChannel attempt it may never complete.
-      if (mode === 'p2p' && link.state !== 'open') {
-        mode = 'fallback';
-        self.connect();
-        changed();
-      }
+      policy.relayed();
       for (const t of transports) t.receiveRelay?.(payload);
     },
-    handleHop(body) {
-      if (closed) return;
-      for (const t of transports) t.receiveHop?.(body);
-    },
+    handleHop: (body) => void (closed || transports.forEach((t) => t.receiveHop?.(body))),
     overlayChanged: () => changed(),
     signalingChanged() {
-      if (relayUp() && mode === 'fallback' && link.state === 'idle' && retryTimer === undefined) scheduleRetry();
+      policy.signalingChanged();
       changed();
     },
     rejoined() {
-      seal.reset();
       for (const t of transports) t.rejoined?.();
-      remoteDisabled = false;
+      policy.rejoined();
     },
     evict() {
       lastError = 'evicted by the link cap';
       closeLink();
-      capped();
+      policy.capped();
     },
     close(err) {
       if (closed) return;
       closed = err;
       lastError = err.message;
-      clock.clear(retryTimer);
+      policy.stop();
       closeLink();
       for (const t of transports) t.close?.();
       changed();

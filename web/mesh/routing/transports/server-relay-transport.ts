@@ -45,7 +45,9 @@ export function createServerRelayTransport(ctx: TransportContext): RouteTranspor
       }).catch((err: unknown) => events.emit('frame-error', { code: 'seal-refused', message: err instanceof Error ? err.message : String(err) }));
     },
     rejoined() {
+      // The peer has a new ECDH key: the pair's seal (shared with the routed tier) starts over.
       relayIn.clear();
+      seal.reset();
     },
     close() {
       relayIn.clear();
