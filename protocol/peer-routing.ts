@@ -13,8 +13,11 @@ export * from './peer-routing-limits.ts';
  * server relay carries) from `src` to `dst` over other peers, who can read nothing of it.
  */
 
-/** `[peer id, hops]`: the sender reaches that peer in that many hops (1: its own DataChannel). */
-const RouteEntrySchema = v.tuple([PeerIdSchema, v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(MAX_ROUTE_HOPS - 1, `must be <= ${MAX_ROUTE_HOPS - 1}`))]);
+/** The sender reaches `peer` in `hops` hops (1: its own DataChannel). */
+const RouteEntrySchema = v.object({
+  peer: PeerIdSchema,
+  hops: v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(MAX_ROUTE_HOPS - 1, `must be <= ${MAX_ROUTE_HOPS - 1}`)),
+});
 
 export const RouteAnnounceSchema = v.object({
   v: v.literal(1, 'must be 1'),

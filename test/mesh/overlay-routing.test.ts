@@ -200,7 +200,7 @@ describe('lazy peer overlay', () => {
     expect(lazy.best('c')).toBeUndefined();
     expect(lazy.stats.forwarded).toBe(0);
     lazy.linkUp('b');
-    lazy.receive('b', { v: 1, type: 'routes', peers: [['c', 1]] });
+    lazy.receive('b', { v: 1, type: 'routes', peers: [{ peer: 'c', hops: 1 }] });
     await new Promise<void>((resolve) => lazy.whenReady(() => resolve()));
     expect(lazy.best('c')).toMatchObject({ via: 'b', hops: 2 });
     lazy.linkDown('b');

@@ -97,7 +97,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
         const text = JSON.stringify(peers);
         if (told.get(n) === text) continue;
         told.set(n, text);
-        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers })).catch(() => (told.delete(n), scheduleAnnounce()));
+        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers: peers.map(([peer, hops]) => ({ peer, hops })) })).catch(() => (told.delete(n), scheduleAnnounce()));
       }
     }, announceMs);
   }
@@ -154,7 +154,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!bucket) heardBuckets.set(from, (bucket = createTokenBucket(ANNOUNCES_PER_SEC, 2 * ANNOUNCES_PER_SEC, o.clock.now)));
       const a = validate(RouteAnnounceSchema, value);
       if (!a.ok || !bucket.take()) return;
-      if (table.announce(from, a.value.peers)) (scheduleAnnounce(), notify());
+      if (table.announce(from, a.value.peers.map((p) => [p.peer, p.hops] as const))) (scheduleAnnounce(), notify());
     },
     parseSignal(raw) {
       const checked = validate(LinkSignalSchema, raw);
