@@ -86,6 +86,23 @@ describe('routed tier: calls over other peers\' DataChannels', () => {
     expect(sent.some((s) => s.includes(SECRET))).toBe(true);
   });
 
+  it('reaches a peer three hops away: A-B-D-C, every relay forwarding what it cannot read', async () => {
+    const b = await startPeer(ctx.server, 'r3-b', { autoConnect: false, maxLinks: 2 });
+    const d = await startPeer(ctx.server, 'r3-d', { autoConnect: false, maxLinks: 2 });
+    const a = await startPeer(ctx.server, 'r3-a', { autoConnect: false, maxLinks: 1 });
+    const c = await startPeer(ctx.server, 'r3-c', { autoConnect: false, maxLinks: 1 });
+    await b.mesh.connect(d.id);
+    await a.mesh.connect(b.id);
+    await c.mesh.connect(d.id);
+    await routedBothWays(a, c);
+    sent.length = 0;
+    const r = await a.mesh.call(c.id, 'echo', { secret: SECRET });
+    expect(r).toMatchObject({ output: { secret: SECRET }, tier: 'routed', hops: 3 });
+    expect(b.mesh.relayStats()!.forwarded).toBeGreaterThanOrEqual(2);
+    expect(d.mesh.relayStats()!.forwarded).toBeGreaterThanOrEqual(2);
+    expect(sent.filter((s) => s.includes(SECRET))).toEqual([]);
+  });
+
   it('B leaves mid-call: the call re-routes (its answer arrives once, the skill ran once), never hangs', async () => {
     const slow = slowHost();
     const { a, b, c } = await line(['rl-a', 'rl-b', 'rl-c'], { host: slow.host });
