@@ -23,7 +23,7 @@ export const nonNegativeInt = (max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'), v.maxValue(max, `must be <= ${max}`));
 
 /** `unknown`: a DataChannel whose stats do not (yet) say whether it is relayed; never guessed. */
-export const TierSchema = v.picklist(['direct', 'relayed', 'fallback', 'unknown'], 'must be "direct", "relayed", "fallback" or "unknown"');
+export const TierSchema = v.picklist(['direct', 'relayed', 'routed', 'fallback', 'unknown'], 'must be "direct", "relayed", "routed", "fallback" or "unknown"');
 export type Tier = v.InferOutput<typeof TierSchema>;
 
 /** The JSON error body every HTTP refusal uses. */

@@ -14,3 +14,4 @@ export * from './identity.ts';
 export * from './link-proof.ts';
 export * from './sealed-relay.ts';
 export * from './mesh-envelope.ts';
+export * from './peer-routing.ts';

@@ -5,6 +5,8 @@ export interface CallReport {
   result: unknown;
   peer: string;
   tier: string;
+  /** Hops on the `routed` tier. */
+  hops?: number;
   ms: number;
 }
 
@@ -35,7 +37,7 @@ export function createStreamPrinter(opts: { json: boolean }): { chunk(data: unkn
       if (openLine) out('\n');
       const repeat = streamed !== '' && report.result === streamed;
       if (report.result !== undefined && report.result !== null && !repeat) out(`${typeof report.result === 'string' ? report.result : JSON.stringify(report.result, binaryAsBase64, 2)}\n`);
-      process.stderr.write(`(${report.peer} · ${report.tier} · ${report.ms} ms)\n`);
+      process.stderr.write(`(${report.peer} · ${report.tier}${report.hops ? `, ${report.hops} hops` : ''} · ${report.ms} ms)\n`);
     },
   };
 }

@@ -65,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
         .catch((err: unknown) => {
           throw describeMeshFailure(err, `skill "${skill}" on ${target}`, timeoutMs);
         }));
-    printer.result({ result: result.output, peer: result.peerId, tier: result.tier, ms: Math.round(result.ms * 100) / 100 });
+    printer.result({ result: result.output, peer: result.peerId, tier: result.tier, ...(result.hops ? { hops: result.hops } : {}), ms: Math.round(result.ms * 100) / 100 });
     return EXIT.ok;
   });
 }
@@ -83,7 +83,7 @@ async function callThroughNode(
         if ((err as { code?: string }).code === 'no-agent') throw new CliError(`no active agent offers skill "${c.skill}" (start one: tabmesh node --skills ${c.skill} …)`);
         throw describeNodeFailure(err, `skill "${c.skill}" on ${peer ?? 'the mesh'}`, c.timeoutMs);
       });
-    printer.result({ result: r.output, peer: r.peerId, tier: r.tier, ms: Math.round(r.ms * 100) / 100 });
+    printer.result({ result: r.output, peer: r.peerId, tier: r.tier, ...(r.hops ? { hops: r.hops } : {}), ms: Math.round(r.ms * 100) / 100 });
     return EXIT.ok;
   } finally {
     node.close();

@@ -74,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
 /** Opens the route, pings `count` times and prints replies and the summary (both paths). */
 async function pingLoop(
   o: { peer: string; count: number; interval: number; timeoutMs: number; json: boolean },
-  via: { connect(): Promise<Pick<RouteInfo, 'tier'>>; ping(): Promise<Pick<PingResult, 'rttMs' | 'tier'>>; describe(err: unknown): string },
+  via: { connect(): Promise<Pick<RouteInfo, 'tier'>>; ping(): Promise<Pick<PingResult, 'rttMs' | 'tier' | 'hops'>>; describe(err: unknown): string },
 ): Promise<number> {
   const { peer, count, interval } = o;
   const human = !o.json;
@@ -89,7 +89,7 @@ async function pingLoop(
       const r = await via.ping();
       rtts.push(round(r.rttMs));
       tier = r.tier;
-      if (human) console.log(`reply from ${peer}: seq=${seq} time=${round(r.rttMs)} ms tier=${r.tier}`);
+      if (human) console.log(`reply from ${peer}: seq=${seq} time=${round(r.rttMs)} ms tier=${r.tier}${r.hops ? ` hops=${r.hops}` : ''}`);
     } catch (err) {
       if (human) console.log(`no reply from ${peer}: seq=${seq} (${via.describe(err)})`);
     }

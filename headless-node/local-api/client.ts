@@ -13,8 +13,8 @@ import { localApiSocketPath, TCP_INFO_FILE } from './socket-file.ts';
 export { LocalApiError, localApiSocketPath };
 export type { ListedAgent, PeerRow, WatchEvent };
 
-/** A finished call: `tier` is `local` when the skill ran on the node itself. */
-export interface LocalCallResult { output: unknown; peerId: string; tier: Tier | 'local'; ms: number }
+/** A finished call: `tier` is `local` when the skill ran on the node itself; `hops` on the `routed` tier. */
+export interface LocalCallResult { output: unknown; peerId: string; tier: Tier | 'local'; hops?: number; ms: number }
 export interface LocalCallOptions { peer?: string; stream?: boolean; onChunk?: (data: unknown) => void; timeoutMs?: number; signal?: AbortSignal }
 /** Serves a skill a remote peer called; `onChunk` streams (present when the caller asked to stream). */
 export type LocalSkillHandler = (skill: string, input: unknown, ctx: { signal: AbortSignal; onChunk?: (data: unknown) => void }) => unknown;

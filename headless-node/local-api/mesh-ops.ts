@@ -64,7 +64,7 @@ export function createMeshOps(ctx: LocalApiContext) {
       const opts = { signal, ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}), ...(r.stream ? { stream: true, onChunk } : {}) };
       if (target === ctx.peerId) return callSelf(ctx, r.skill, r.input, opts);
       const res = await ctx.mesh.call(target, r.skill, r.input, opts);
-      return { output: res.output, peerId: res.peerId, tier: res.tier, ms: res.ms };
+      return { output: res.output, peerId: res.peerId, tier: res.tier, ...(res.hops ? { hops: res.hops } : {}), ms: res.ms };
     },
     ping: (r: Op<'ping'>) => ctx.mesh.ping(r.peer, r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),
     connect: (r: Op<'connect'>) => ctx.mesh.connect(r.peer, r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),

@@ -70,7 +70,7 @@ describe('hub logic', () => {
       ['b', { peerId: 'b', state: 'open', tier: 'relayed' }],
       ['c', { peerId: 'c', state: 'connecting', tier: 'unknown' }],
     ]);
-    expect(tierSummary.value).toEqual({ direct: 0, relayed: 1, fallback: 0, unknown: 1 });
+    expect(tierSummary.value).toEqual({ direct: 0, relayed: 1, routed: 0, fallback: 0, unknown: 1 });
     links.value = new Map();
   });
 });

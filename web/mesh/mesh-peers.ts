@@ -6,6 +6,7 @@ import type { LinkAuthenticator } from './link/link-identity.ts';
 import { linkSlot, pickAtRandom, topUpWant } from './link/link-policy.ts';
 import type { LinkReporter } from './link/link-reporter.ts';
 import type { MessageRouter } from './routing/message-router.ts';
+import { createMeshOverlay } from './routing/mesh-overlay.ts';
 import type { MeshEvents, MeshOptions } from './mesh-types.ts';
 import { createPeerRoute, type PeerRoute } from './routing/peer-route.ts';
 import type { SealKeys } from './routing/seal-keys.ts';
@@ -46,6 +47,10 @@ export function createMeshPeers(m: MeshPeersOptions) {
   const { opts, clock, events, signaling, routes, pending, router, reporter, maxLinks } = m;
   const roles = new Map<string, Role>();
   let topUpTimer: unknown;
+  const routing = opts.routing === false ? undefined : createMeshOverlay({
+    routes, clock, localId: m.localId, stopped: m.stopped, ensureRoute: (src) => ensureRoute(src), routing: opts.routing,
+    waiting: (peerId) => pending.count(peerId) + router.running(peerId),
+  });
 
   const activeLinks = () => {
     let n = 0;
@@ -111,12 +116,15 @@ export function createMeshPeers(m: MeshPeersOptions) {
       reassembler: { maxMessageBytes: m.maxMessageBytes },
       auth: m.auth,
       sealKeys: m.sealKeys,
+      ...(routing ? { overlay: routing.overlay } : {}),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
       ...(opts.sender ? { sender: opts.sender } : {}),
       ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
     });
-    route.on('message', (raw) => router.receive(peerId, raw));
+    route.on('message', (raw) => {
+      if (!routing?.intercept(route, raw)) router.receive(peerId, raw);
+    });
     route.on('identity', (v) => onIdentity(route, v));
     route.on('channel-refused', (e) => events.emit('error', { code: 'agent-channel-refused', message: `closed DataChannel "${e.label}" from ${peerId} (${e.reason}): ${e.message}`, peerId }));
     route.on('frame-error', (e) => {
@@ -124,6 +132,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
       events.emit('error', { code: e.code, message: e.message, peerId });
     });
     route.on('change', (info) => {
+      routing?.routeChanged(route);
       if (routes.get(peerId) !== route) return;
       const generation = route.generation;
       if (generation) pending.retransmit(peerId, generation);
@@ -171,9 +180,11 @@ export function createMeshPeers(m: MeshPeersOptions) {
 
   return {
     roles,
+    relayStats: () => routing?.overlay.stats,
     activeLinks,
     scheduleTopUp,
-    stopTopUp: () => clock.clear(topUpTimer),
+    /** The mesh stops: no more overlay top-ups, route announcements or relaying. */
+    stopBackground: () => (clock.clear(topUpTimer), routing?.overlay.stop()),
     ensureRoute,
     join,
     removePeer,

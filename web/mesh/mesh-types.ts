@@ -8,6 +8,8 @@ import type { Emitter } from './emitter.ts';
 import type { MeshError } from './errors.ts';
 import type { MeshPlatform } from './platform.ts';
 import type { RouteInfo } from './routing/peer-route.ts';
+import type { RoutingOptions } from './routing/mesh-overlay.ts';
+import type { RelayStats } from './routing/relay-budget.ts';
 
 /** The public surface of a mesh peer: options, caller API, results and events. */
 
@@ -61,6 +63,12 @@ export interface MeshOptions {
   refreshLeadMs?: number;
   heartbeatMs?: number;
   sender?: SenderOptions;
+  /**
+   * Routing over peers (the `routed` tier, docs/architecture.md "Routing over peers"): limits of
+   * what this peer relays for others and sends through them; `false` turns it off (this peer
+   * then neither relays nor routes, and reaches peers without a link through the server).
+   */
+  routing?: RoutingOptions | false;
 }
 
 export type IdentityEvent =
@@ -76,9 +84,10 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 /** `agentChannel`: the agent whose own DataChannel carried the request (absent: the link's main channel or the relay). */
-export interface CallResult { output: unknown; peerId: string; tier: Tier; ms: number; agentChannel?: string }
-export interface ChatResult { text: string; peerId: string; tier: Tier; ms: number; agentChannel?: string }
-export interface PingResult { rttMs: number; peerId: string; tier: Tier }
+/** `hops`: how many hops it took on the `routed` tier (absent on the others). */
+export interface CallResult { output: unknown; peerId: string; tier: Tier; hops?: number; ms: number; agentChannel?: string }
+export interface ChatResult { text: string; peerId: string; tier: Tier; hops?: number; ms: number; agentChannel?: string }
+export interface PingResult { rttMs: number; peerId: string; tier: Tier; hops?: number }
 export interface PeerInfo { peerId: string; role: Role | undefined; present: boolean; link: RouteInfo }
 
 export interface MeshEvents {
@@ -121,6 +130,8 @@ export interface Mesh extends Pick<Emitter<MeshEvents>, 'on'> {
   chat(peerId: string, text: string, opts?: { agent?: string; timeoutMs?: number; onChunk?: (text: string) => void; signal?: AbortSignal }): Promise<ChatResult>;
   /** The agents and skills `peerId` offers (default timeout 10 s). */
   skills(peerId: string, opts?: { timeoutMs?: number }): Promise<AgentInfo[]>;
+  /** What this peer relayed for others over its DataChannels, and what it refused (undefined: routing is off). */
+  relayStats(): RelayStats | undefined;
   /** Tells every reachable peer our status (fire and forget). */
   setStatus(status: MeshPayload<'status'>): void;
 }

@@ -139,7 +139,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       stopped = true;
       const err = new MeshError('stopped', 'the mesh is stopping');
       reporter.stop();
-      peers.stopTopUp();
+      peers.stopBackground();
       for (const route of routes.values()) {
         if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
       }
@@ -157,6 +157,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     },
     peers: () => [...routes.values()].map((r) => ({ peerId: r.peerId, role: roles.get(r.peerId), present: r.present, link: r.info })),
     links: () => [...routes.values()].map((r) => r.info),
+    relayStats: () => peers.relayStats(),
     connect(peerId, o = {}) {
       const route = routes.get(peerId);
       if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));

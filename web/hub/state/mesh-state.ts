@@ -25,7 +25,7 @@ export const links = signal<Map<string, LinkView>>(new Map());
 
 /** Counts of open links per tier: the "tier of this tab" summary in the header. */
 export const tierSummary = computed(() => {
-  const counts: Record<Tier, number> = { direct: 0, relayed: 0, fallback: 0, unknown: 0 };
+  const counts: Record<Tier, number> = { direct: 0, relayed: 0, routed: 0, fallback: 0, unknown: 0 };
   for (const l of links.value.values()) if (l.state === 'open') counts[l.tier]++;
   return counts;
 });

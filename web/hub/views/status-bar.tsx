@@ -13,9 +13,10 @@ const STATUS_TEXT = {
 } as const;
 
 /** `2 direct links, 1 relayed`: this tab's open links in words. */
-export function linksInWords(t: { direct: number; relayed: number; fallback: number }): string {
-  const parts = [t.direct && `${t.direct} direct`, t.relayed && `${t.relayed} relayed`, t.fallback && `${t.fallback} via the server`].filter(Boolean) as string[];
-  const total = t.direct + t.relayed + t.fallback;
+export function linksInWords(t: { direct: number; relayed: number; routed?: number; fallback: number }): string {
+  const routed = t.routed ?? 0;
+  const parts = [t.direct && `${t.direct} direct`, t.relayed && `${t.relayed} relayed`, routed && `${routed} through peers`, t.fallback && `${t.fallback} via the server`].filter(Boolean) as string[];
+  const total = t.direct + t.relayed + routed + t.fallback;
   if (!total) return 'no peer links yet';
   return `${parts.join(', ')} link${total === 1 ? '' : 's'}`;
 }
@@ -25,7 +26,7 @@ export function StatusBar(props: { session: SignedIn }) {
   const status = online.value ? signalingStatus.value : 'offline';
   const t = tierSummary.value;
   const dot = status === 'online' ? 'active' : status === 'offline' ? 'offline' : 'stale';
-  const best = t.direct ? 'direct' : t.relayed ? 'relayed' : t.fallback ? 'fallback' : t.unknown ? 'unknown' : undefined;
+  const best = t.direct ? 'direct' : t.relayed ? 'relayed' : t.routed ? 'routed' : t.fallback ? 'fallback' : t.unknown ? 'unknown' : undefined;
   const transports = [...agentTransports.value.values()].map((a) => `${a.agent} via ${a.transport === 'datachannel' ? 'its own DataChannels' : a.transport === 'bridge' ? 'the MessagePort bridge' : '(no link yet)'}`);
   const id = props.session.identity.peerId;
   return (

@@ -4,7 +4,7 @@ import { formatRtt, type MeshLink } from '../state/mesh-links.ts';
 import { shortId, type PeerName } from '../state/peer-names.ts';
 import { byName } from '../state/text-order.ts';
 
-const TIER_COLOR: Record<string, string> = { direct: 'var(--direct)', relayed: 'var(--relayed)', fallback: 'var(--fallback)' };
+const TIER_COLOR: Record<string, string> = { direct: 'var(--direct)', relayed: 'var(--relayed)', routed: 'var(--routed)', fallback: 'var(--fallback)' };
 const HEALTH_COLOR: Record<string, string> = { active: 'var(--ok)', stale: 'var(--warn)', offline: 'var(--bad)' };
 /** Beyond this many peers a ring's labels collide: the view switches to a list. */
 export const graphLimit = (width: number) => (width < 520 ? 8 : 14);
@@ -149,6 +149,7 @@ export function TopologyGraph(props: { ids: string[]; nodes: TopologyNode[]; lin
       <div class="legend">
         <span class="tier-direct">━ direct</span>
         <span class="tier-relayed">━ relayed (TURN)</span>
+        <span class="tier-routed">━ routed (through peers)</span>
         <span class="tier-fallback">━ fallback (server)</span>
         <span class="tier-unknown">━ unknown (no stats yet)</span>
         <span class="muted">┄ not open · number = agents</span>

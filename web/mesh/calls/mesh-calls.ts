@@ -26,6 +26,7 @@ export function createMeshCalls({ clock, pending, routes, localId }: MeshCallsDe
   const me = () => localId() ?? '';
   const tierOf = (peerId: string, t: Tier | undefined): Tier => t ?? routes.get(peerId)?.info.tier ?? 'fallback';
   const viaAgent = (out: { agentChannel: string | undefined }) => (out.agentChannel === undefined ? {} : { agentChannel: out.agentChannel });
+  const hopsOf = (out: { tier: Tier | undefined; hops: number | undefined }) => (out.tier === 'routed' && out.hops !== undefined ? { hops: out.hops } : {});
 
   return {
     async call(peerId, skill, input, o = {}) {
@@ -34,7 +35,7 @@ export function createMeshCalls({ clock, pending, routes, localId }: MeshCallsDe
       const msg = makeMessage(me(), peerId, 'task-request', { skill, input: input ?? null, timeoutMs, ...(o.stream ? { stream: true } : {}) });
       const out = await request(peerId, msg, { timeoutMs, ...(o.onChunk ? { onChunk: o.onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       const output = out.reply.type === 'task-result' ? out.reply.payload.output : undefined;
-      return { output, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
+      return { output, peerId, tier: tierOf(peerId, out.tier), ...hopsOf(out), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async ping(peerId, o = {}) {
       const t0 = clock.elapsed();
@@ -42,14 +43,14 @@ export function createMeshCalls({ clock, pending, routes, localId }: MeshCallsDe
       const rttMs = clock.elapsed() - t0;
       const route = routes.get(peerId);
       if (route) route.rttMs = rttMs;
-      return { rttMs, peerId, tier: tierOf(peerId, out.tier) };
+      return { rttMs, peerId, tier: tierOf(peerId, out.tier), ...hopsOf(out) };
     },
     async chat(peerId, text, o = {}) {
       const t0 = clock.elapsed();
       const msg = makeMessage(me(), peerId, 'chat', { text, ...(o.agent ? { agent: o.agent } : {}) });
       const onChunk = o.onChunk ? (d: unknown) => o.onChunk!(String(d)) : undefined;
       const out = await request(peerId, msg, { timeoutMs: o.timeoutMs ?? 120_000, ...(onChunk ? { onChunk } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ms: clock.elapsed() - t0, ...viaAgent(out) };
+      return { text: out.text, peerId, tier: tierOf(peerId, out.tier), ...hopsOf(out), ms: clock.elapsed() - t0, ...viaAgent(out) };
     },
     async skills(peerId, o = {}) {
       const out = await request(peerId, makeMessage(me(), peerId, 'skill-query', {}), { timeoutMs: o.timeoutMs ?? 10_000 });

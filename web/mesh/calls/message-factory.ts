@@ -9,6 +9,8 @@ export interface SendReceipt {
   bytes: number;
   /** The agent whose own DataChannel carried it (agent channels); absent for the main channel and relay. */
   agentChannel?: string;
+  /** Hops the message took on the `routed` tier. */
+  hops?: number;
 }
 
 /** Sends one MeshMessage to a peer over its best route; rejects only when it cannot be delivered. */

@@ -24,6 +24,8 @@ export interface RequestOutcome {
   tier: Tier | undefined;
   /** The agent channel it last went out on, if any. */
   agentChannel: string | undefined;
+  /** Hops it last took on the `routed` tier. */
+  hops: number | undefined;
   /** Chat only: the streamed text, concatenated. */
   text: string;
 }
@@ -49,6 +51,7 @@ interface Entry {
   sentOn: string | undefined;
   tier: Tier | undefined;
   agentChannel: string | undefined;
+  hops: number | undefined;
   text: string;
   nextSeq: number;
   /** Made on the first chunk: most requests get none. */
@@ -79,13 +82,13 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       void send(e.msg.to, makeMessage(e.msg.from, e.msg.to, 'cancel', { reason }, e.msg.id)).catch(() => undefined);
     }
     if (outcome instanceof MeshError) e.reject(outcome);
-    else e.resolve({ reply: outcome, tier: e.tier, agentChannel: e.agentChannel, text: e.text });
+    else e.resolve({ reply: outcome, tier: e.tier, agentChannel: e.agentChannel, hops: e.hops, text: e.text });
   }
 
   function transmit(e: Entry): void {
     e.sentOn = undefined;
     send(e.msg.to, e.msg).then(
-      (r) => ((e.sentOn = r.generation), (e.tier = r.tier), (e.agentChannel = r.agentChannel)),
+      (r) => ((e.sentOn = r.generation), (e.tier = r.tier), (e.agentChannel = r.agentChannel), (e.hops = r.hops)),
       (err) => finish(e, toMeshError(err)),
     );
   }
@@ -113,7 +116,7 @@ export function createPendingRequests(send: MeshSend, clock: Clock): PendingRequ
       return new Promise<RequestOutcome>((resolve, reject) => {
         if (opts.signal?.aborted) return reject(new MeshError('cancelled', 'aborted before it was sent'));
         const e: Entry = {
-          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, agentChannel: undefined, text: '', nextSeq: 0, stash: undefined,
+          msg, opts, resolve, reject, sentOn: undefined, tier: undefined, agentChannel: undefined, hops: undefined, text: '', nextSeq: 0, stash: undefined,
           timer: undefined, unsubscribe: noop,
         };
         entries.set(msg.id, e);

@@ -20,7 +20,7 @@ export function createLazyRelaySeal(o: RelaySealOptions): RelaySeal {
     ));
   return {
     seal: (frame) => (real ? real.seal(frame) : load().then((s) => s.seal(frame))),
-    open: (payload) => (real ? real.open(payload) : load().then((s) => s.open(payload))),
+    open: (payload, overPeers) => (real ? real.open(payload, overPeers) : load().then((s) => s.open(payload, overPeers))),
     reset() {
       // Nothing to forget before the module ran; while it loads, forget after the calls already queued.
       if (real) real.reset();

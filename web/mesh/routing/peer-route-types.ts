@@ -6,6 +6,7 @@ import type { HandshakeResult } from '../link/link-handshake.ts';
 import type { LinkVerdict } from '../link/link-identity.ts';
 import type { SendReceipt } from '../calls/message-factory.ts';
 import type { PeerLink, PeerLinkOptions } from '../link/peer-link-types.ts';
+import type { PeerOverlay } from './peer-overlay.ts';
 import type { SealKeys } from './relay-seal.ts';
 import type { SignalFrame, SignalingClient } from '../signaling/signaling-client.ts';
 
@@ -16,6 +17,8 @@ export interface RouteInfo {
   /** LinkSchema state: `open` means messages flow, on any tier. */
   state: RouteState;
   tier: Tier;
+  /** Hops to the peer on the `routed` tier (2 or more); absent on the other tiers. */
+  hops?: number;
   rttMs: number | undefined;
   bytesSent: number;
   bytesReceived: number;
@@ -67,6 +70,8 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   retry?: { baseMs?: number; maxMs?: number };
   /** This mesh's ECDH key for sealing fallback-tier frames. */
   sealKeys: SealKeys;
+  /** Routing over other peers' DataChannels (the `routed` tier); absent: never routed. */
+  overlay?: PeerOverlay;
   /** Hosts our agents' own channels on this link once it is verified (browser: their Workers). */
   adopter?: AgentChannelAdopter;
 }
@@ -89,6 +94,10 @@ export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
   send(msg: MeshMessage): Promise<SendReceipt>;
   handleSignal(frame: SignalFrame): void;
   handleRelay(payload: unknown): void;
+  /** A payload other peers carried from this peer (routing over peers). */
+  handleHop(body: unknown): void;
+  /** The overlay's table changed: the way over peers may be another, or gone. */
+  overlayChanged(): void;
   /** The signaling session changed (up or down): wake waiting messages. */
   signalingChanged(): void;
   /** The peer (re)joined the server: forget its old relay partials and "p2p disabled" verdict. */

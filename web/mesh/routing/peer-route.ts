@@ -9,13 +9,16 @@ import { createP2pPolicy } from './p2p-policy.ts';
 import { createRouteWaiters } from './route-waiters.ts';
 import { describeRoute, pickTransport } from './route-info.ts';
 import { sendOnRoute } from './route-send.ts';
+import { createRouteSeal } from './route-seal.ts';
+import { createRouteSignal } from './route-signal.ts';
 
 export type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo, RouteState } from './peer-route-types.ts';
 
 /**
  * Creates the route for `peerId`, everything the mesh knows about reaching that peer: its
  * PeerLink and the transports that carry messages (transports/index.ts: the DataChannel, tier 1
- * or 2 as ICE selected, and the tier-3 fallback through the server). Messages take the DataChannel
+ * or 2 as ICE selected, other peers' DataChannels (`routed`), and the tier-3 fallback through the
+ * server). Messages take the DataChannel
  * when it is open; while a connection attempt runs they wait (up to the connect timeout); when p2p
  * failed, is disabled on either side, or the link cap refused it, they go through the server
  * (p2p-policy.ts decides which, and retries a failed link in the background).
@@ -32,7 +35,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   const link = createPeerLink({
     ...o,
     remoteId: peerId,
-    signal: (frame) => void signaling.send(frame),
+    signal: createRouteSignal({ signaling, route: () => route(), closed: () => closed !== undefined }),
   });
   const policy = createP2pPolicy({
     options: o, clock, link,
@@ -55,8 +58,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   /** `link.close()` fires no state event: the agent channels go with it here. */
   const closeLink = () => (agents.close(), link.close());
 
+  const seal = createRouteSeal(o, events, () => changed());
   const transports = routeTransports.map((create) => create({
-    options: o, link, agents, events,
+    options: o, link, agents, events, seal,
     fallbackAllowed: () => policy.mode === 'fallback',
     closed: () => closed !== undefined,
     deliver: (bytes) => deliver(bytes),
@@ -73,7 +77,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   function changed(): void {
     waiters.wakeAll();
     const i = info();
-    const key = `${i.state}|${i.tier}|${self.generation}|${agents.version}`;
+    const key = `${i.state}|${i.tier}|${i.hops}|${self.generation}|${agents.version}`;
     if (key === lastKey) return;
     lastKey = key;
     events.emit('change', i);
@@ -142,6 +146,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       policy.relayed();
       for (const t of transports) t.receiveRelay?.(payload);
     },
+    handleHop: (body) => void (closed || transports.forEach((t) => t.receiveHop?.(body))),
+    overlayChanged: () => changed(),
     signalingChanged() {
       policy.signalingChanged();
       changed();

@@ -17,8 +17,12 @@ export { createSealKeys, type SealKeys } from './seal-keys.ts';
 export interface RelaySeal {
   /** Seals one mesh frame for the remote; waits for the key exchange (rejects after the timeout). */
   seal(frame: Uint8Array): Promise<SealedFrame>;
-  /** One inbound relay payload: a sealed frame's bytes, or undefined (a hello, or refused and reported). */
-  open(payload: unknown): Promise<Uint8Array | undefined>;
+  /**
+   * One inbound relay payload: a sealed frame's bytes, or undefined (a hello, or refused and
+   * reported). `overPeers`: it came through other peers, any of whom may have made it up, so a
+   * hello that fails the identity check is dropped (`seal-refused`), not held against the peer.
+   */
+  open(payload: unknown, overPeers?: boolean): Promise<Uint8Array | undefined>;
   /** Forgets the session (the peer rejoined: it has a new ECDH key). */
   reset(): void;
   /** True while a key exchange with a verified peer is in place. */
@@ -105,7 +109,7 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
     return { remoteEcdh, key, nextN: 0, seen: createReplayWindow() };
   }
 
-  async function onHello(payload: unknown): Promise<void> {
+  async function onHello(payload: unknown, overPeers: boolean): Promise<void> {
     const checked = validate(SealHelloSchema, payload);
     if (!checked.ok) return o.onProblem('seal-refused', `malformed seal-hello (${checked.message})`);
     const h = checked.value;
@@ -115,6 +119,7 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
       return o.onProblem('seal-refused', 'seal-hello signature does not verify with the key it presents');
     }
     const verdict = await o.auth.checkIdentity(o.remoteId, h.payload.identity);
+    if (!verdict.ok && overPeers) return o.onProblem('seal-refused', `seal-hello carried by other peers refused (${verdict.reason}); dropped`);
     if (!verdict.ok) return o.onProblem('identity-failed', `seal-hello refused (${verdict.reason}): ${verdict.message}`, verdict);
     if (session?.remoteEcdh !== h.payload.ecdh) {
       session = await derive(h.payload.ecdh);
@@ -142,8 +147,8 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
       const c = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(outDir, n), additionalData: aadOut }, s.key, frame as Uint8Array<ArrayBuffer>);
       return { v: 1, type: 'sealed', n, c: toBase64(new Uint8Array(c)) };
     },
-    async open(payload) {
-      if ((payload as { type?: unknown } | null)?.type === 'seal-hello') return void (await onHello(payload));
+    async open(payload, overPeers = false) {
+      if ((payload as { type?: unknown } | null)?.type === 'seal-hello') return void (await onHello(payload, overPeers));
       const checked = validate(SealedFrameSchema, payload);
       if (!checked.ok) return void o.onProblem('seal-refused', `relayed payload is not a sealed frame (${checked.message}); dropped`);
       const s = session;

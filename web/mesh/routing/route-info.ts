@@ -27,6 +27,7 @@ export function describeRoute(s: RouteInfoSources): RouteInfo {
     state: closed ? 'closed' : r ? 'open' : 'connecting',
     // No route yet: nothing was measured, so the tier is not claimed.
     tier: r?.tier ?? (s.mode === 'fallback' ? 'fallback' : 'unknown'),
+    ...(r?.hops === undefined ? {} : { hops: r.hops }),
     rttMs: s.rttMs,
     bytesSent: carried.sent,
     bytesReceived: carried.received,

@@ -10,7 +10,7 @@ export function createDataChannelTransport({ link, agents }: TransportContext): 
     usesLink: true,
     pick: () => (link.state === 'open' ? { transport: self, tier: link.tier ?? 'unknown', generation: `dc:${link.sessionId}` } : undefined),
     async send(msg, bytes, length, pick) {
-      const own = await agents.send(msg, bytes, length)?.catch(() => undefined);
+      const own = msg && (await agents.send(msg, bytes, length)?.catch(() => undefined));
       if (own) return own;
       await link.send(bytes);
       return { tier: pick.tier, generation: pick.generation, bytes: length };

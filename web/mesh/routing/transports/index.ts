@@ -1,4 +1,5 @@
 import { createDataChannelTransport } from './datachannel-transport.ts';
+import { createRoutedTransport } from './routed-transport.ts';
 import { createLazyServerRelayTransport } from './lazy-server-relay-transport.ts';
 import type { TransportFactory } from './route-transport.ts';
 
@@ -6,6 +7,7 @@ export type { RouteTransport, TransportContext, TransportFactory, TransportPick 
 
 /**
  * The transports a route can use, most preferred first: the first that can carry a message now
- * carries it. A new tier (e.g. peer-routed, through a neighbour) is one file and one line here.
+ * carries it: a DataChannel (tier 1 or 2), then other peers' DataChannels (`routed`), then the
+ * server (fallback). A new tier is one file and one line here.
  */
-export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createLazyServerRelayTransport];
+export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createRoutedTransport, createLazyServerRelayTransport];

@@ -1,5 +1,4 @@
 import { createReassembler, encodeFrames } from '../../channel/framing.ts';
-import { createLazyRelaySeal } from '../lazy-relay-seal.ts';
 import type { RouteTransport, TransportContext } from './route-transport.ts';
 
 const RELAY_FRAME_OVERHEAD = 256;
@@ -9,21 +8,15 @@ const SEAL_OVERHEAD = 64;
 /**
  * Tier 3, the fallback: messages go through the signaling server in `relay` frames, in the
  * DataChannel framing, each frame sealed end to end so the relaying server cannot read, forge or
- * replay them. Used only while the route's policy allows the fallback.
+ * replay them (the route's seal, shared with the routed tier). Used only while the route's policy
+ * allows the fallback.
  */
 export function createServerRelayTransport(ctx: TransportContext): RouteTransport {
-  const { options: o, events } = ctx;
-  const { signaling, peerId, clock } = o;
+  const { options: o, events, seal } = ctx;
+  const { signaling, peerId } = o;
   const relayIn = createReassembler({ maxMessageBytes: o.maxMessageBytes, maxFrameBytes: 64 * 1024 });
   const bytes = { sent: 0, received: 0 };
   let inbound = Promise.resolve();
-  const seal = createLazyRelaySeal({
-    localId: o.localId, remoteId: peerId, auth: o.auth, keys: o.sealKeys, clock,
-    ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
-    sendHello: (hello) => signaling.relay(peerId, hello),
-    onVerified: (verdict) => (events.emit('identity', verdict), ctx.changed()),
-    onProblem: (code, message, verdict) => (verdict ? events.emit('identity', verdict) : events.emit('frame-error', { code, message })),
-  });
 
   const self: RouteTransport = {
     usesLink: false,
@@ -52,6 +45,7 @@ export function createServerRelayTransport(ctx: TransportContext): RouteTranspor
       }).catch((err: unknown) => events.emit('frame-error', { code: 'seal-refused', message: err instanceof Error ? err.message : String(err) }));
     },
     rejoined() {
+      // The peer has a new ECDH key: the pair's seal (shared with the routed tier) starts over.
       relayIn.clear();
       seal.reset();
     },

@@ -1,0 +1,185 @@
+import { createTokenBucket } from '../../../protocol/token-bucket.ts';
+import { HopSchema, LinkSignalSchema, MAX_ROUTE_HOPS, RouteAnnounceSchema, validate, type Hop, type LinkSignal } from '../../../protocol/index.ts';
+import { encodeJson } from '../channel/framing.ts';
+import { MeshError } from '../errors.ts';
+import { randomId, type Clock } from '../platform.ts';
+import { createOverlayTable, type NextHop } from './overlay-table.ts';
+import { createRelayBudget, DEFAULT_RELAY_BYTES_PER_SEC, type RelayBudgetOptions, type RelayStats } from './relay-budget.ts';
+
+export type { RelayStats } from './relay-budget.ts';
+
+/** A way to a peer over others, and a token that changes whenever that way is replaced. */
+export interface OverlayRoute extends NextHop {
+  generation: string;
+}
+
+export interface PeerOverlayOptions {
+  localId(): string | undefined;
+  clock: Clock;
+  /** Sends link-level bytes to neighbour `id` on its verified DataChannel (rejects when it is not open). */
+  sendTo(id: string, bytes: Uint8Array): Promise<void>;
+  /** A routed payload for us from `src` (a seal-hello or sealed frame; its route checks it). */
+  deliver(src: string, body: unknown): void;
+  /** The table changed: routes may now pick another way (or none). */
+  changed(): void;
+  budget?: RelayBudgetOptions;
+  /**
+   * Bytes per second this peer originates through one neighbour (default half the relay default):
+   * sources pace themselves below what relays forward, so a relay refuses only abusers.
+   */
+  sendBytesPerSec?: number;
+  /** At most one `routes` announcement per neighbour per this many ms (default 250). */
+  announceMs?: number;
+}
+
+/**
+ * The mesh's half of routing over peers (the `routed` tier): keeps the overlay table from the
+ * neighbours' `routes` announcements and announces ours, originates `hop` payloads, delivers the
+ * ones addressed here and forwards the others within the relay budget. Forwarding is loop-free
+ * (a peer already on the path is never chosen, a payload id is forwarded once) and bounded
+ * (TTL ≤ MAX_ROUTE_HOPS, bytes/s and payloads in flight per neighbour, a size cap).
+ */
+export interface PeerOverlay {
+  /** A verified DataChannel to `id` opened (idempotent). */
+  linkUp(id: string): void;
+  /** The DataChannel to `id` is gone (idempotent). */
+  linkDown(id: string): void;
+  /** A link-level message (`routes` or `hop`) from neighbour `from`. */
+  receive(from: string, value: unknown): void;
+  /** A sealed `signal` message's negotiation frame, if valid (`from`/`to` are the receiver's to set). */
+  parseSignal(raw: unknown): LinkSignal['frame'] | undefined;
+  /** The best way to `dst` over other peers, if any. */
+  best(dst: string): OverlayRoute | undefined;
+  /** Sends one sealed payload to `dst` over other peers; rejects with `link-down` when there is no way. */
+  send(dst: string, body: unknown): Promise<OverlayRoute>;
+  readonly stats: RelayStats;
+  stop(): void;
+}
+
+/** Inbound announcements a neighbour may send per second (burst twice that); more are dropped. */
+const ANNOUNCES_PER_SEC = 20;
+
+/** Creates the overlay; nothing is sent until a neighbour's link comes up. */
+export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
+  const table = createOverlayTable(o.localId);
+  const budget = createRelayBudget(o.clock.now, o.budget);
+  const announceMs = o.announceMs ?? 250;
+  /** Neighbour → what we last told it (JSON), so an unchanged announcement is not sent again. */
+  const told = new Map<string, string>();
+  /** Neighbour → link epoch: a neighbour that came back is another way, even if named the same. */
+  const epochs = new Map<string, number>();
+  const heardBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
+  const sendRate = o.sendBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC / 2;
+  const sendBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
+  const idPrefix = randomId(10);
+  let counter = 0;
+  let epoch = 0;
+  let timer: unknown;
+  let stopped = false;
+
+  /** Routes re-pick once per burst of table changes (an announcement can touch many), not per change. */
+  let notifying = false;
+  function notify(): void {
+    if (notifying) return;
+    notifying = true;
+    void Promise.resolve().then(() => {
+      notifying = false;
+      if (!stopped) o.changed();
+    });
+  }
+
+  function scheduleAnnounce(): void {
+    if (timer !== undefined || stopped) return;
+    timer = o.clock.set(() => {
+      timer = undefined;
+      for (const n of table.neighbours()) {
+        const peers = table.announcementFor(n);
+        const text = JSON.stringify(peers);
+        if (told.get(n) === text) continue;
+        told.set(n, text);
+        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers: peers.map(([peer, hops]) => ({ peer, hops })) })).catch(() => (told.delete(n), scheduleAnnounce()));
+      }
+    }, announceMs);
+  }
+
+  /** Waits until `bytes` fit the pace towards `via` (waits, never drops: these are our own messages). */
+  async function pace(via: string, bytes: number): Promise<void> {
+    let bucket = sendBuckets.get(via);
+    if (!bucket) sendBuckets.set(via, (bucket = createTokenBucket(sendRate, Math.max(sendRate, bytes), o.clock.now)));
+    while (!bucket.take(Math.min(bytes, sendRate))) await new Promise<void>((resolve) => o.clock.set(resolve, Math.max(1, bucket!.waitFor(Math.min(bytes, sendRate)))));
+  }
+
+  const routeOf = (h: NextHop): OverlayRoute => ({ ...h, generation: `routed:${h.via}#${epochs.get(h.via) ?? 0}:${h.hops}` });
+
+  function forward(from: string, hop: Hop): void {
+    const me = o.localId();
+    if (!me) return;
+    if (hop.path[0] !== hop.src || hop.path[hop.path.length - 1] !== from) return budget.refuse('bad-hop');
+    if (hop.dst === me) return o.deliver(hop.src, hop.body);
+    if (hop.path.includes(me)) return budget.refuse('loop');
+    if (hop.ttl < 2 || hop.path.length >= MAX_ROUTE_HOPS) return budget.refuse('ttl');
+    const avoid = new Set(hop.path);
+    const next = table.nextHops(hop.dst, avoid).find((h) => h.hops <= hop.ttl - 1);
+    if (!next) return budget.refuse('no-route');
+    const bytes = encodeJson({ ...hop, ttl: hop.ttl - 1, path: [...hop.path, me] });
+    if (budget.admit(`${hop.src}|${hop.id}`, from, bytes.length)) return;
+    const done = () => budget.release(from, bytes.length);
+    o.sendTo(next.via, bytes).then(done, done);
+  }
+
+  return {
+    linkUp(id) {
+      if (!table.linkUp(id)) return;
+      epochs.set(id, ++epoch);
+      scheduleAnnounce();
+      notify();
+    },
+    linkDown(id) {
+      if (!table.linkDown(id)) return;
+      told.delete(id);
+      heardBuckets.delete(id);
+      sendBuckets.delete(id);
+      budget.forget(id);
+      scheduleAnnounce();
+      notify();
+    },
+    receive(from, value) {
+      if (stopped || !table.isNeighbour(from)) return;
+      const type = (value as { type?: unknown } | null)?.type;
+      if (type === 'hop') {
+        const hop = validate(HopSchema, value);
+        return hop.ok ? forward(from, hop.value) : budget.refuse('bad-hop');
+      }
+      let bucket = heardBuckets.get(from);
+      if (!bucket) heardBuckets.set(from, (bucket = createTokenBucket(ANNOUNCES_PER_SEC, 2 * ANNOUNCES_PER_SEC, o.clock.now)));
+      const a = validate(RouteAnnounceSchema, value);
+      if (!a.ok || !bucket.take()) return;
+      if (table.announce(from, a.value.peers.map((p) => [p.peer, p.hops] as const))) (scheduleAnnounce(), notify());
+    },
+    parseSignal(raw) {
+      const checked = validate(LinkSignalSchema, raw);
+      return checked.ok ? checked.value.frame : undefined;
+    },
+    best(dst) {
+      const h = table.nextHops(dst)[0];
+      return h && routeOf(h);
+    },
+    async send(dst, body) {
+      const me = o.localId();
+      const h = me && table.nextHops(dst)[0];
+      if (!me || !h) throw new MeshError('link-down', `no route to "${dst}" over other peers`, { peerId: dst });
+      const hop: Hop = { v: 1, type: 'hop', id: `${idPrefix}.${(++counter).toString(36)}`, src: me, dst, ttl: MAX_ROUTE_HOPS, path: [me], body };
+      const bytes = encodeJson(hop);
+      await pace(h.via, bytes.length);
+      await o.sendTo(h.via, bytes);
+      return routeOf(h);
+    },
+    get stats() {
+      return budget.stats;
+    },
+    stop() {
+      stopped = true;
+      o.clock.clear(timer);
+    },
+  };
+}
