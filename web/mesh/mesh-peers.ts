@@ -1,4 +1,4 @@
-import type { PeerSummary, Role } from '../../protocol/index.ts';
+import { KEY_PEER_ID_PATTERN, type PeerSummary, type Role } from '../../protocol/index.ts';
 import type { Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
@@ -6,9 +6,9 @@ import type { LinkAuthenticator } from './link/link-identity.ts';
 import { linkSlot, pickAtRandom, topUpWant } from './link/link-policy.ts';
 import type { LinkReporter } from './link/link-reporter.ts';
 import type { MessageRouter } from './routing/message-router.ts';
-import { createMeshOverlay } from './routing/mesh-overlay.ts';
+import { createMeshOverlay, MAX_ROUTES } from './routing/mesh-overlay.ts';
 import type { MeshEvents, MeshOptions } from './mesh-types.ts';
-import { createPeerRoute, type PeerRoute } from './routing/peer-route.ts';
+import { createPeerRoute, type PeerRoute, type PeerRouteOptions } from './routing/peer-route.ts';
 import type { SealKeys } from './routing/seal-keys.ts';
 import type { PendingRequests } from './calls/pending-requests.ts';
 import type { Clock } from './platform.ts';
@@ -107,21 +107,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
   function ensureRoute(peerId: string): PeerRoute {
     const existing = routes.get(peerId);
     if (existing) return existing;
-    const route = createPeerRoute({
-      peerId, localId: m.localId()!, platform: opts.platform, clock, signaling, p2p: m.p2p, maxMessageBytes: m.maxMessageBytes,
-      relaySession: m.relaySession,
-      acquireSlot,
-      iceServers: m.iceServers,
-      nextMsgId: m.nextMsgId,
-      reassembler: { maxMessageBytes: m.maxMessageBytes },
-      auth: m.auth,
-      sealKeys: m.sealKeys,
-      ...(routing ? { overlay: routing.overlay } : {}),
-      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-      ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
-      ...(opts.sender ? { sender: opts.sender } : {}),
-      ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
-    });
+    const route = createPeerRoute(routeOptions(m, peerId, acquireSlot, routing?.overlay));
     route.on('message', (raw) => {
       if (!routing?.intercept(route, raw)) router.receive(peerId, raw);
     });
@@ -153,14 +139,29 @@ export function createMeshPeers(m: MeshPeersOptions) {
     return route;
   }
 
-  function removePeer(peerId: string, reason: string): void {
+  /**
+   * The route to a peer this one was asked to reach: the known one, or one made on demand for a
+   * key-derived id. Beyond 32 peers `welcome` names only some of them, but the server relays to
+   * anyone in the mesh; its `unknown-peer` answer removes the route again (mesh-presence.ts).
+   */
+  function reach(peerId: string): PeerRoute | undefined {
+    const known = routes.get(peerId);
+    if (known) return known;
+    if (m.stopped() || peerId === m.localId() || routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(peerId)) return undefined;
+    const route = ensureRoute(peerId);
+    route.present = true;
+    return route;
+  }
+
+  /** `code` unknown-peer: the server says the peer was never here (no `peer-left` unless it had joined). */
+  function removePeer(peerId: string, reason: string, code: 'peer-left' | 'unknown-peer' = 'peer-left'): void {
     const route = routes.get(peerId);
     if (!route) return;
+    const joined = roles.delete(peerId);
     routes.delete(peerId);
-    roles.delete(peerId);
-    cutOff(route, new MeshError('peer-left', `peer "${peerId}" ${reason}`, { peerId }));
+    cutOff(route, new MeshError(code, `peer "${peerId}" ${reason}`, { peerId }));
     reporter.closed(route.info);
-    events.emit('peer-left', { peerId, reason });
+    if (code === 'peer-left' || joined) events.emit('peer-left', { peerId, reason });
   }
 
   /** Fails every request to and from the peer with `err` and closes its route for good. */
@@ -186,8 +187,29 @@ export function createMeshPeers(m: MeshPeersOptions) {
     /** The mesh stops: no more overlay top-ups, route announcements or relaying. */
     stopBackground: () => (clock.clear(topUpTimer), routing?.overlay.stop()),
     ensureRoute,
+    reach,
     join,
     removePeer,
     probeOrRemove,
+  };
+}
+
+/** What each route of the mesh is made with. */
+function routeOptions(m: MeshPeersOptions, peerId: string, acquireSlot: (route: PeerRoute) => boolean, overlay: PeerRouteOptions['overlay']): PeerRouteOptions {
+  const { opts } = m;
+  return {
+    peerId, localId: m.localId()!, platform: opts.platform, clock: m.clock, signaling: m.signaling, p2p: m.p2p, maxMessageBytes: m.maxMessageBytes,
+    relaySession: m.relaySession,
+    acquireSlot,
+    iceServers: m.iceServers,
+    nextMsgId: m.nextMsgId,
+    reassembler: { maxMessageBytes: m.maxMessageBytes },
+    auth: m.auth,
+    sealKeys: m.sealKeys,
+    ...(overlay ? { overlay } : {}),
+    ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+    ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
+    ...(opts.sender ? { sender: opts.sender } : {}),
+    ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
   };
 }

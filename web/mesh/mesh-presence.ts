@@ -69,7 +69,7 @@ export function wireMeshPresence(o: MeshPresenceOptions): void {
   });
   signaling.on('server-error', (e) => {
     const route = e.code === 'unknown-peer' && e.ref ? routes.get(e.ref) : undefined;
-    if (route && route.link.state !== 'open') peers.removePeer(route.peerId, 'is not in the mesh');
+    if (route && route.link.state !== 'open') peers.removePeer(route.peerId, 'is not in the mesh', 'unknown-peer');
     events.emit('error', e);
   });
   signaling.on('disconnected', ({ code, reason }) => {

@@ -120,7 +120,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     events.emit('fatal', err);
   });
 
-  const calls = createMeshCalls({ clock, pending, routes, localId: () => localId });
+  const calls = createMeshCalls({ clock, pending, routes, localId: () => localId, reach: (peerId) => peers.reach(peerId) });
 
   const mesh: Mesh = {
     on: events.on,
@@ -159,7 +159,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     links: () => [...routes.values()].map((r) => r.info),
     relayStats: () => peers.relayStats(),
     connect(peerId, o = {}) {
-      const route = routes.get(peerId);
+      const route = peers.reach(peerId);
       if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
       return connectRoute(route, clock, o.timeoutMs ?? 10_000);
     },

@@ -14,13 +14,15 @@ export interface MeshCallsDeps {
   routes: ReadonlyMap<string, PeerRoute>;
   /** This peer's id once the server welcomed it. */
   localId(): string | undefined;
+  /** The route to the peer, made on demand for a key-derived id; undefined when it cannot be a peer. */
+  reach(peerId: string): unknown;
 }
 
 /** The request/response half of the Mesh API (call, ping, chat, skills) over pending requests. */
-export function createMeshCalls({ clock, pending, routes, localId }: MeshCallsDeps): MeshCalls {
+export function createMeshCalls({ clock, pending, routes, localId, reach }: MeshCallsDeps): MeshCalls {
   function request(peerId: string, msg: RequestMessage, o: RequestOptions) {
     if (!localId()) return Promise.reject(new MeshError('not-started', 'call start() first'));
-    if (!routes.has(peerId)) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
+    if (!reach(peerId)) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));
     return pending.start(msg, o);
   }
   const me = () => localId() ?? '';

@@ -38,8 +38,8 @@ export interface MeshOverlay {
   routeChanged(route: PeerRoute): void;
 }
 
-/** Routes made for sources of routed payloads stop here (a peer's table of everyone it talks to). */
-const MAX_ROUTES = 4096;
+/** Routes made on demand (sources of routed payloads, peers called by id) stop here: a peer's table of everyone it talks to. */
+export const MAX_ROUTES = 4096;
 
 /** Wires the overlay into the mesh's routes: neighbours are the peers with an open, verified DataChannel. */
 export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
