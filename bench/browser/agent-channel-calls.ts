@@ -15,7 +15,7 @@ import { ADMIN, newTab, startHubServer } from './hub-server.ts';
 /** Resolves once `mesh` has an open link to `peerId` whose agent channels satisfy `ok`. */
 function linkReady(mesh: Mesh, peerId: string, ok: (agents: string[]) => boolean): Promise<void> {
   const ready = () => {
-    const l = mesh.links().find((x) => x.peerId === peerId && x.state === 'open' && x.tier !== 'fallback');
+    const l = mesh.links().find((x) => x.peerId === peerId && x.state === 'open' && x.tier !== 'fallback' && x.tier !== 'routed');
     return !!l && ok(l.agentChannels);
   };
   if (ready()) return Promise.resolve();

@@ -15,8 +15,8 @@ const meshes = new Map<string, Mesh>();
 let linkEvents = 0;
 let errors = 0;
 
-/** Open DataChannels of one peer (the fallback tier is no DataChannel). */
-const openLinks = (m: Mesh) => m.links().filter((l) => l.state === 'open' && l.tier !== 'fallback').length;
+/** Open DataChannels of one peer (a route on the fallback or routed tier is open without one). */
+const openLinks = (m: Mesh) => m.links().filter((l) => l.state === 'open' && (l.tier === 'direct' || l.tier === 'relayed' || l.tier === 'unknown')).length;
 
 serveRpc({
   /** Starts the named peers one after another (each waits for its welcome); returns each start's ms. */

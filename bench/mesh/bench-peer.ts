@@ -39,12 +39,12 @@ export async function startBenchMesh(url: string, name: string, opts: Partial<Me
 /** Resolves when `mesh` has an open DataChannel to every peer in `names` (ids or names, see `idFor`); rejects after `timeoutMs`. */
 export function allLinksOpen(mesh: Mesh, names: string[], timeoutMs: number): Promise<void> {
   const others = names.map(idFor);
-  const done = () => others.every((id) => mesh.links().some((l) => l.peerId === id && l.state === 'open' && l.tier !== 'fallback'));
+  const done = () => others.every((id) => mesh.links().some((l) => l.peerId === id && l.state === 'open' && l.tier !== 'fallback' && l.tier !== 'routed'));
   if (done()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      const missing = others.filter((id) => !mesh.links().some((l) => l.peerId === id && l.state === 'open' && l.tier !== 'fallback'));
+      const missing = others.filter((id) => !mesh.links().some((l) => l.peerId === id && l.state === 'open' && l.tier !== 'fallback' && l.tier !== 'routed'));
       reject(new Error(`${mesh.peerId}: no DataChannel to ${missing.join(', ')} within ${timeoutMs} ms`));
     }, timeoutMs);
     const off = mesh.on('link', () => {

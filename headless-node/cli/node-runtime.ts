@@ -89,8 +89,9 @@ export async function runNode(o: NodeRuntimeOptions): Promise<number> {
   mesh.on('peer-joined', (p) => o.log(`peer joined: ${p.peerId} (${p.role})`));
   mesh.on('peer-left', (p) => o.log(`peer left: ${p.peerId} (${p.reason})`));
   mesh.on('link', (l) => {
-    // Fallback is the absence of a DataChannel (also while a peer leaves): only openings are news.
-    if (l.state === 'open' && l.tier !== 'fallback') o.log(`DataChannel to ${l.peerId} open (${l.tier}${l.openMs === undefined ? '' : `, ${Math.round(l.openMs)} ms`})`);
+    // Fallback and routed are the absence of a DataChannel of its own (fallback also while a peer
+    // leaves): only DataChannel openings are news.
+    if (l.state === 'open' && l.tier !== 'fallback' && l.tier !== 'routed') o.log(`DataChannel to ${l.peerId} open (${l.tier}${l.openMs === undefined ? '' : `, ${Math.round(l.openMs)} ms`})`);
   });
   mesh.on('identity', (e) => {
     // Loud on purpose: a refusal means the server (or someone on it) answered in another peer's name.

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { idFor } from '../helpers/test-identity.ts';
 import { linksOpen, startPeer, stopPeers, useMeshServer, waitFor, type TestPeer } from './harness.ts';
 
-const openLinks = (p: TestPeer) => p.mesh.links().filter((l) => l.state === 'open' && l.tier !== 'fallback').map((l) => l.peerId);
+const openLinks = (p: TestPeer) => p.mesh.links().filter((l) => l.state === 'open' && l.tier !== 'fallback' && l.tier !== 'routed').map((l) => l.peerId);
 
 describe('partial mesh: maxLinks', () => {
   const ctx = useMeshServer();
