@@ -39,7 +39,7 @@ function graphStats(meshes: Mesh[], rand: () => number, sources: number): CoreSt
   for (const m of meshes) adj.set(m.peerId!, new Set());
   for (const m of meshes) {
     for (const l of m.links()) {
-      if (l.state !== 'open' || l.tier === 'fallback' || !adj.has(l.peerId)) continue;
+      if (l.state !== 'open' || l.tier === 'fallback' || l.tier === 'routed' || !adj.has(l.peerId)) continue;
       adj.get(m.peerId!)!.add(l.peerId);
       adj.get(l.peerId)!.add(m.peerId!);
     }
