@@ -1,7 +1,8 @@
 import {
-  ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, EnvelopeHeaderSchema, TEXT_ATTACHMENT_MIN_CHARS, validate,
+  ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, TEXT_ATTACHMENT_MIN_CHARS, validate,
   type Attachment, type MeshMessage,
 } from '../../../protocol/index.ts';
+import { EnvelopeHeaderSchema } from '../../../protocol/mesh-envelope-header.ts';
 import { extractBinary, insertAt } from './binary-values.ts';
 import { MeshError } from '../errors.ts';
 import { decodeJson, type MessageBytes } from './framing.ts';
