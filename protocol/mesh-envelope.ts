@@ -1,6 +1,3 @@
-import * as v from 'valibot';
-import { nonNegativeInt } from './common.ts';
-
 /**
  * The binary envelope: how a MeshMessage carrying raw bytes travels (DataChannel, or framed
  * relay). Byte 0 is `ENVELOPE_KIND` (a JSON message starts with `{`), bytes 1–4 the header
@@ -26,24 +23,6 @@ export const TEXT_ATTACHMENT_MIN_CHARS = 64 * 1024;
  */
 export const ATTACHMENT_FIELDS = { 'task-request': 'input', 'task-result': 'output', 'task-chunk': 'data' } as const;
 
-/** `bytes` arrives as a Uint8Array, `buffer` as an ArrayBuffer, `text` (UTF-8) as a string. */
-export const AttachmentKindSchema = v.picklist(['bytes', 'buffer', 'text'], 'must be "bytes", "buffer" or "text"');
-export type AttachmentKind = v.InferOutput<typeof AttachmentKindSchema>;
-
-const PathStepSchema = v.union([v.pipe(v.string(), v.maxLength(1024, 'keys must be at most 1024 characters')), nonNegativeInt(0xffff_ffff)], 'must be a key or an array index');
-
-export const AttachmentSchema = v.object({
-  /** Path from the message root to the placeholder, e.g. `["payload", "input", "image"]`. */
-  at: v.pipe(v.array(PathStepSchema), v.minLength(2, 'must reach into the payload'), v.maxLength(MAX_ATTACHMENT_DEPTH + 2, `must be at most ${MAX_ATTACHMENT_DEPTH + 2} steps`)),
-  bytes: nonNegativeInt(0xffff_ffff),
-  kind: AttachmentKindSchema,
-});
-export type Attachment = v.InferOutput<typeof AttachmentSchema>;
-
-export const EnvelopeHeaderSchema = v.object({
-  v: v.literal(1, 'must be 1'),
-  /** The MeshMessage with `null` where each attachment goes (validated by MeshMessageSchema after). */
-  msg: v.unknown(),
-  att: v.pipe(v.array(AttachmentSchema), v.minLength(1, 'must list at least one attachment'), v.maxLength(MAX_ATTACHMENTS, `must have at most ${MAX_ATTACHMENTS} attachments`)),
-});
-export type EnvelopeHeader = v.InferOutput<typeof EnvelopeHeaderSchema>;
+// The header's schema has a file of its own, outside the protocol barrel: only the code that reads
+// envelopes imports it, and that code loads on first use in the browser library.
+export type { Attachment, AttachmentKind, EnvelopeHeader } from './mesh-envelope-header.ts';

@@ -38,7 +38,7 @@ export type { MessageRouter, RouterOptions } from './routing/message-router.ts';
 export { createPendingRequests } from './calls/pending-requests.ts';
 export type { PendingRequests, RequestOptions, RequestOutcome } from './calls/pending-requests.ts';
 /** Runs server-assigned tasks (`task-assigned` pushes) on the AgentHost and PATCHes their results (used by the mesh). */
-// The runner itself loads on the first assignment (lazy-task-runner.ts): a static export here would
+// The runner itself loads on the first assignment (mesh-tasks.ts): a static export here would
 // pull it into every bundle of this barrel (the hub's first load).
 export { parseTask } from './calls/task-payload.ts';
 export type { TaskRunner, TaskRunnerOptions } from './calls/task-runner.ts';

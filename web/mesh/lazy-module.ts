@@ -11,3 +11,25 @@ export function lazyModule<M>(importIt: () => Promise<M>): () => Promise<M> {
       throw err;
     }));
 }
+
+/**
+ * An object made from a module loaded on first use: `use(run)` runs `run` on it at once when it is
+ * there, else once it is, after the calls made before, in order. A failed load keeps the calls
+ * queued and the next call tries again. `touched()`: whether anything was asked of it yet.
+ */
+export function lazyObject<M, T>(importIt: () => Promise<M>, create: (m: M) => T) {
+  const load = lazyModule(importIt);
+  const queue: Array<(t: T) => void> = [];
+  let made: T | undefined;
+  return {
+    use(run: (t: T) => void): void {
+      if (made) return run(made);
+      queue.push(run);
+      load().then((m) => {
+        made ??= create(m);
+        for (const f of queue.splice(0)) f(made);
+      }, () => undefined);
+    },
+    touched: () => made !== undefined || queue.length > 0,
+  };
+}

@@ -1,7 +1,7 @@
 import { createChannelSender, type ChannelSender, type SenderOptions } from './channel-sender.ts';
 import { MeshError } from '../errors.ts';
 import { createReassembler, type MessageBytes, type ReassemblerOptions } from './framing.ts';
-import { decodeMessage } from './message-codec.ts';
+import { createWireDecoder } from './wire-codec.ts';
 import type { Clock } from '../platform.ts';
 
 /**
@@ -115,10 +115,6 @@ export function createFramedChannel(channel: RTCDataChannel, o: FramedChannelOpt
 export function createChannelWire(channel: RTCDataChannel, o: ChannelWireOptions): ChannelWire {
   return createFramedChannel(channel, {
     ...o,
-    onBytes(bytes) {
-      const d = decodeMessage(bytes);
-      if (d.ok) o.onMessage(d.value);
-      else o.onFrameError(d);
-    },
+    onBytes: createWireDecoder((d) => (d.ok ? o.onMessage(d.value) : o.onFrameError(d))),
   });
 }

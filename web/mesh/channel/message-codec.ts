@@ -1,13 +1,15 @@
 import {
-  ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, EnvelopeHeaderSchema, TEXT_ATTACHMENT_MIN_CHARS, validate,
+  ATTACHMENT_FIELDS, ENVELOPE_KIND, ENVELOPE_PREFIX_BYTES, TEXT_ATTACHMENT_MIN_CHARS, validate,
   type Attachment, type MeshMessage,
 } from '../../../protocol/index.ts';
+import { EnvelopeHeaderSchema } from '../../../protocol/mesh-envelope-header.ts';
 import { extractBinary, insertAt } from './binary-values.ts';
 import { MeshError } from '../errors.ts';
-import { decodeJson, encodeJson, messageLength, type MessageBytes } from './framing.ts';
+import { decodeJson, type MessageBytes } from './framing.ts';
+import { decodePlain, jsonBytes, sized, type DecodeResult, type Encoded } from './wire-codec.ts';
 
 /**
- * MeshMessage ⇄ bytes. A message without binary values is UTF-8 JSON, as always. One whose
+ * MeshMessage ⇄ bytes (the mesh loads this with the first binary message: wire-codec.ts). A message without binary values is UTF-8 JSON, as always. One whose
  * `task-request` input, `task-result` output or `task-chunk` data holds `Uint8Array`/`ArrayBuffer`
  * values (or strings of ≥ 64 Ki chars) becomes a binary envelope (protocol/mesh-envelope.ts):
  * a small JSON header, then the raw bytes, never copied into one buffer by the sender (the framer
@@ -21,49 +23,37 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function encodeMessage(msg: MeshMessage): MessageBytes {
   const field = ATTACHMENT_FIELDS[msg.type as keyof typeof ATTACHMENT_FIELDS] as string | undefined;
   const cut = field === undefined ? undefined : extractBinary((msg.payload as Record<string, unknown>)[field], ['payload', field], TEXT_ATTACHMENT_MIN_CHARS);
-  try {
-    if (!cut) return encodeJson(msg);
-    const parts: Uint8Array[] = [];
-    const att: Attachment[] = cut.found.map((f) => {
-      const bytes = f.kind === 'text' ? encoder.encode(f.value as string) : f.kind === 'buffer' ? new Uint8Array(f.value as ArrayBuffer) : (f.value as Uint8Array);
-      parts.push(bytes);
-      return { at: f.at, bytes: bytes.length, kind: f.kind };
-    });
-    const header = encodeJson({ v: 1, msg: { ...msg, payload: { ...msg.payload, [field!]: cut.value } }, att });
-    const prefix = new Uint8Array(ENVELOPE_PREFIX_BYTES + header.length);
-    prefix[0] = ENVELOPE_KIND;
-    new DataView(prefix.buffer).setUint32(1, header.length);
-    prefix.set(header, ENVELOPE_PREFIX_BYTES);
-    return [prefix, ...parts];
-  } catch (err) {
-    throw new MeshError('bad-message', `message is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  if (!cut) return jsonBytes(msg);
+  const parts: Uint8Array[] = [];
+  const att: Attachment[] = cut.found.map((f) => {
+    const bytes = f.kind === 'text' ? encoder.encode(f.value as string) : f.kind === 'buffer' ? new Uint8Array(f.value as ArrayBuffer) : (f.value as Uint8Array);
+    parts.push(bytes);
+    return { at: f.at, bytes: bytes.length, kind: f.kind };
+  });
+  const header = jsonBytes({ v: 1, msg: { ...msg, payload: { ...msg.payload, [field!]: cut.value } }, att });
+  const prefix = new Uint8Array(ENVELOPE_PREFIX_BYTES + header.length);
+  prefix[0] = ENVELOPE_KIND;
+  new DataView(prefix.buffer).setUint32(1, header.length);
+  prefix.set(header, ENVELOPE_PREFIX_BYTES);
+  return [prefix, ...parts];
 }
 
 /** `encodeMessage` plus the size check; MeshError `bad-message` or `too-large` (over `maxBytes`), naming `peerId`. */
-export function encodeCheckedMessage(msg: MeshMessage, maxBytes: number, peerId?: string): { bytes: MessageBytes; length: number } {
+export function encodeCheckedMessage(msg: MeshMessage, maxBytes: number, peerId?: string): Encoded {
   let bytes: MessageBytes;
   try {
     bytes = encodeMessage(msg);
   } catch (err) {
     throw err instanceof MeshError && peerId ? MeshError.withCode(err.code, err.message, { peerId }) : err;
   }
-  const length = messageLength(bytes);
-  if (length > maxBytes) throw new MeshError('too-large', `message of ${length} bytes exceeds the ${maxBytes}-byte limit`, { ...(peerId ? { peerId } : {}) });
-  return { bytes, length };
+  return sized(bytes, maxBytes, peerId);
 }
 
-export type DecodeResult =
-  | { ok: true; value: unknown }
-  /** `raw`: what could be read of the message (its `id` lets the error reply name the request). */
-  | { ok: false; code: 'bad-message'; message: string; raw?: unknown };
+export type { DecodeResult } from './wire-codec.ts';
 
 /** Decodes one reassembled message; never throws. The result still needs MeshMessageSchema. */
 export function decodeMessage(bytes: Uint8Array): DecodeResult {
-  if (bytes[0] !== ENVELOPE_KIND) {
-    const value = decodeJson(bytes);
-    return value === undefined ? bad('message is not UTF-8 JSON') : { ok: true, value };
-  }
+  if (bytes[0] !== ENVELOPE_KIND) return decodePlain(bytes);
   if (bytes.length < ENVELOPE_PREFIX_BYTES) return bad('binary envelope shorter than its 5-byte prefix');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
   const bodyStart = ENVELOPE_PREFIX_BYTES + headerLength;

@@ -15,6 +15,8 @@ export interface IceRecoveryOptions {
   down(reason: string): void;
 }
 
+export type IceRecovery = ReturnType<typeof createIceRecovery>;
+
 /**
  * ICE recovery of an open link: `disconnected` past a grace period or `failed` restarts ICE on the
  * same connection (a restart offer), and gives the connection up when that cannot be done or gets

@@ -3,7 +3,7 @@ import { MeshError } from '../errors.ts';
 import { createLinkChannel, type LinkChannel } from './link-channel.ts';
 import { refusesPeer, type HandshakeResult } from './link-handshake.ts';
 import { createLinkNegotiation, describe } from './link-negotiation.ts';
-import { createIceRecovery } from './link-recovery.ts';
+import { createLazyIceRecovery } from './lazy-link-recovery.ts';
 import { closeConnection, linkView, newLinkConnection, releaseConnection } from './link-state.ts';
 import type { PeerLink, PeerLinkEvents, PeerLinkOptions, PeerLinkState } from './peer-link-types.ts';
 import { randomId } from '../platform.ts';
@@ -44,7 +44,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
     fresh: (id) => fresh(id),
     down: (reason) => down(reason),
   });
-  const ice = createIceRecovery({
+  const ice = createLazyIceRecovery({
     clock, connectTimeoutMs, graceMs: o.disconnectGraceMs ?? 4000, link: c,
     canRestart: () => neg.canRestart(),
     makeOffer: (pc) => neg.makeOffer(pc),

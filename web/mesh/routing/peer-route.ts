@@ -1,7 +1,7 @@
 import { createLazyAgentChannels } from '../channel/lazy-agent-channels.ts';
 import { createEmitter } from '../emitter.ts';
 import type { MeshError } from '../errors.ts';
-import { decodeMessage } from '../channel/message-codec.ts';
+import { createWireDecoder } from '../channel/wire-codec.ts';
 import { createPeerLink } from '../link/peer-link.ts';
 import type { PeerRoute, PeerRouteEvents, PeerRouteOptions, RouteInfo } from './peer-route-types.ts';
 import { routeTransports } from './transports/index.ts';
@@ -94,11 +94,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
   link.on('frame-error', (e) => events.emit('frame-error', e));
   link.on('identity', (v) => events.emit('identity', v));
 
-  function deliver(bytes: Uint8Array): void {
-    const r = decodeMessage(bytes);
-    if (r.ok) events.emit('message', r.value);
-    else events.emit('frame-error', r);
-  }
+  const deliver = createWireDecoder((r) => (r.ok ? events.emit('message', r.value) : events.emit('frame-error', r)));
 
   const self: PeerRoute = {
     peerId,

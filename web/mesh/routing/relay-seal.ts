@@ -1,7 +1,8 @@
 import {
-  fromBase64, fromBase64Url, SealedFrameSchema, SealHelloSchema, sealHelloText, signText, toBase64, validate, verifyText,
+  fromBase64, fromBase64Url, sealHelloText, signText, toBase64, validate, verifyText,
   type SealedFrame, type SealHello,
 } from '../../../protocol/index.ts';
+import { SealedFrameSchema, SealHelloSchema } from '../../../protocol/sealed-relay-schemas.ts';
 import { MeshError } from '../errors.ts';
 import type { LinkAuthenticator, LinkVerdict } from '../link/link-identity.ts';
 import type { Clock } from '../platform.ts';

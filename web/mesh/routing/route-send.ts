@@ -1,6 +1,6 @@
 import type { MeshMessage } from '../../../protocol/index.ts';
 import type { SendReceipt } from '../calls/message-factory.ts';
-import { encodeCheckedMessage } from '../channel/message-codec.ts';
+import { encodeForWire } from '../channel/wire-codec.ts';
 import { MeshError } from '../errors.ts';
 import type { P2pPolicy } from './p2p-policy.ts';
 import type { RouteWaiters } from './route-waiters.ts';
@@ -27,7 +27,8 @@ export interface RouteSendContext {
  * `signaling-lost`) it waits for the next one and sends the message again.
  */
 export async function sendOnRoute(msg: MeshMessage, c: RouteSendContext): Promise<SendReceipt> {
-  const { bytes, length } = encodeCheckedMessage(msg, c.maxMessageBytes, c.peerId);
+  const encoded = encodeForWire(msg, c.maxMessageBytes, c.peerId);
+  const { bytes, length } = encoded instanceof Promise ? await encoded : encoded;
   c.used();
   for (;;) {
     const closed = c.closed();

@@ -7,7 +7,7 @@ import { clockOf } from '../platform.ts';
 import { emitServerFrame } from './signaling-frames.ts';
 import type { SignalingClient, SignalingEvents, SignalingOptions, SignalingState } from './signaling-types.ts';
 import { sendControl, sendRelay } from './paced-frames.ts';
-import { createSessionUpkeep } from './session-upkeep.ts';
+import { createLazySessionUpkeep } from './lazy-session-upkeep.ts';
 
 export type { SignalFrame, SignalingClient, SignalingEvents, SignalingOptions, SignalingState, TaskPushFrame } from './signaling-types.ts';
 
@@ -36,7 +36,7 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
   let sessions = 0;
   let attempt = 0;
   const timers = { retry: undefined as unknown, welcome: undefined as unknown };
-  const upkeep = createSessionUpkeep({
+  const upkeep = createLazySessionUpkeep({
     ...opts, clock,
     socket: () => ws,
     open: () => state === 'open',
