@@ -14,4 +14,8 @@ export * from './identity.ts';
 export * from './link-proof.ts';
 export * from './sealed-relay.ts';
 export * from './mesh-envelope.ts';
-export * from './peer-routing.ts';
+// Only the limits and types: the schemas are imported from './peer-routing.ts' by the code that
+// validates (web/mesh/routing/peer-overlay.ts, loaded on first use), so the browser library's
+// first load does not carry them (docs/browser-library.md "Size").
+export * from './peer-routing-limits.ts';
+export type { Hop, LinkSignal, RouteAnnounce } from './peer-routing.ts';

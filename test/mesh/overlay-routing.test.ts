@@ -196,7 +196,7 @@ describe('peer overlay', () => {
 describe('lazy peer overlay', () => {
   it('runs the calls made while its code loads, in order, and knows no way before that', async () => {
     const { clock } = fakeClock();
-    const lazy = createLazyPeerOverlay({ localId: () => 'a', clock, sendTo: async () => undefined, deliver: () => undefined, changed: () => undefined });
+    const lazy = createLazyPeerOverlay(() => import('../../web/mesh/routing/peer-overlay.ts').then((m) => m.createPeerOverlay({ localId: () => 'a', clock, sendTo: async () => undefined, deliver: () => undefined, changed: () => undefined })));
     expect(lazy.best('c')).toBeUndefined();
     expect(lazy.stats.forwarded).toBe(0);
     lazy.linkUp('b');

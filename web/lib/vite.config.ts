@@ -9,9 +9,9 @@ const outDir = join(root, 'web/dist/lib');
 
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
- * for < 25 KB: 24,327 B (2026-12-07) with link proofs, agent channels, the server relay, tier
+ * for < 25 KB: 25,540 B (2026-12-07, with routing over peers) with link proofs, agent channels, the server relay, tier
  * reading, link reports, the request server, the task frames and runner, pairing, page skills,
- * call progress, option-error words, the binary envelope, session upkeep and ICE recovery loaded
+ * call progress, option-error words, the binary envelope, session upkeep, ICE recovery and routing over peers loaded
  * on first use (docs/browser-library.md "Size"). Code that a page needs only later
  * goes behind a lazy wrapper (docs/development.md "Code loaded on first use"), not over the budget.
  */

@@ -1,4 +1,4 @@
-import type { PeerOverlay, PeerOverlayOptions } from './peer-overlay.ts';
+import type { PeerOverlay } from './peer-overlay.ts';
 import type { RelayStats } from './relay-budget.ts';
 
 /** A PeerOverlay whose code loads on demand, plus a way to run code once it has. */
@@ -10,19 +10,19 @@ export interface LazyPeerOverlay extends PeerOverlay {
 const NO_STATS: RelayStats = { forwarded: 0, forwardedBytes: 0, refused: {}, inFlight: 0, inFlightBytes: 0, peakInFlightBytes: 0 };
 
 /**
- * Routing over peers loads with the first DataChannel (a page that never opens one never loads
+ * Routing over peers (`make` imports it: mesh-overlay.ts) loads with the first DataChannel (a page that never opens one never loads
  * it), so the browser library's first load stays small (docs/browser-library.md "Size"), as the
  * sealed relay does (lazy-relay-seal.ts). Calls made while it loads run in the order they were
  * made; until then nothing is known to route through (`best` answers undefined).
  */
-export function createLazyPeerOverlay(o: PeerOverlayOptions): LazyPeerOverlay {
+export function createLazyPeerOverlay(make: () => Promise<PeerOverlay>): LazyPeerOverlay {
   let real: PeerOverlay | undefined;
   let loading: Promise<PeerOverlay> | undefined;
   let stopped = false;
   const load = () =>
-    (loading ??= import('./peer-overlay.ts').then(
-      (m) => {
-        real = m.createPeerOverlay(o);
+    (loading ??= make().then(
+      (overlay) => {
+        real = overlay;
         if (stopped) real.stop();
         return real;
       },

@@ -1,10 +1,7 @@
-import { KEY_PEER_ID_PATTERN } from '../../../protocol/identity.ts';
 import { LINK_ROUTING_TYPES } from '../../../protocol/peer-routing-limits.ts';
-import { MeshError } from '../errors.ts';
 import type { Clock } from '../platform.ts';
 import type { PeerRoute } from './peer-route-types.ts';
 import { createLazyPeerOverlay, type LazyPeerOverlay } from './lazy-peer-overlay.ts';
-import type { RelayBudgetOptions } from './relay-budget.ts';
 
 /** `routing` in MeshOptions: the limits of routing over peers (docs/architecture.md "Routing over peers"). */
 export interface RoutingOptions {
@@ -43,43 +40,8 @@ export const MAX_ROUTES = 4096;
 
 /** Wires the overlay into the mesh's routes: neighbours are the peers with an open, verified DataChannel. */
 export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
-  const r = o.routing ?? {};
-  const budget: RelayBudgetOptions = {
-    ...(r.relayBytesPerSec === undefined ? {} : { bytesPerSec: r.relayBytesPerSec }),
-    ...(r.relayInFlight === undefined ? {} : { maxInFlightPerPeer: r.relayInFlight }),
-    ...(r.relayInFlightBytes === undefined ? {} : { maxInFlightBytes: r.relayInFlightBytes }),
-  };
-  const overlay = createLazyPeerOverlay({
-    localId: o.localId,
-    clock: o.clock,
-    budget,
-    ...(r.sendBytesPerSec === undefined ? {} : { sendBytesPerSec: r.sendBytesPerSec }),
-    sendTo(id, bytes) {
-      const route = o.routes.get(id);
-      if (route?.link.state !== 'open') return Promise.reject(new MeshError('link-down', `no DataChannel to "${id}"`, { peerId: id }));
-      return route.link.send(bytes);
-    },
-    deliver: (src, body) => routeFor(src)?.handleHop(body),
-    changed() {
-      for (const route of [...o.routes.values()]) {
-        route.overlayChanged();
-        // Its way over peers is gone and nothing replaced it: requests waiting on it try a
-        // DataChannel (then the server's fallback) instead of waiting for their timeout.
-        if (route.generation === undefined && !route.error && o.waiting(route.peerId) > 0) route.connect();
-      }
-    },
-  });
-
-  /** A payload proves nothing yet (its seal will): a bounded table, key-derived ids only. */
-  function routeFor(src: string): PeerRoute | undefined {
-    const known = o.routes.get(src);
-    if (known) return known;
-    if (o.routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(src) || o.stopped()) return undefined;
-    const route = o.ensureRoute(src);
-    // It reached us over peers: it is in the mesh, even if the server never named it to us.
-    route.present = true;
-    return route;
-  }
+  // The wiring (budget, sending, delivering, repair) loads with the overlay itself: overlay-wiring.ts.
+  const overlay = createLazyPeerOverlay(() => import('./overlay-wiring.ts').then((m) => m.wireOverlay(o)));
 
   /** Negotiation for a new DataChannel that came sealed from the peer itself (not through the server). */
   function signal(route: PeerRoute, raw: unknown): true {

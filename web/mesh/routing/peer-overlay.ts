@@ -1,5 +1,6 @@
 import { createTokenBucket } from '../../../protocol/token-bucket.ts';
-import { HopSchema, LinkSignalSchema, MAX_ROUTE_HOPS, RouteAnnounceSchema, validate, type Hop, type LinkSignal } from '../../../protocol/index.ts';
+import { MAX_ROUTE_HOPS, validate } from '../../../protocol/index.ts';
+import { HopSchema, LinkSignalSchema, RouteAnnounceSchema, type Hop, type LinkSignal } from '../../../protocol/peer-routing.ts';
 import { encodeJson } from '../channel/framing.ts';
 import { MeshError } from '../errors.ts';
 import { randomId, type Clock } from '../platform.ts';

@@ -1,5 +1,5 @@
 import { createDataChannelTransport } from './datachannel-transport.ts';
-import { createRoutedTransport } from './routed-transport.ts';
+import { createLazyRoutedTransport } from './lazy-routed-transport.ts';
 import { createLazyServerRelayTransport } from './lazy-server-relay-transport.ts';
 import type { TransportFactory } from './route-transport.ts';
 
@@ -10,4 +10,4 @@ export type { RouteTransport, TransportContext, TransportFactory, TransportPick 
  * carries it: a DataChannel (tier 1 or 2), then other peers' DataChannels (`routed`), then the
  * server (fallback). A new tier is one file and one line here.
  */
-export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createRoutedTransport, createLazyServerRelayTransport];
+export const routeTransports: readonly TransportFactory[] = [createDataChannelTransport, createLazyRoutedTransport, createLazyServerRelayTransport];
