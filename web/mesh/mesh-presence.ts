@@ -3,6 +3,7 @@ import type { Emitter } from './emitter.ts';
 import type { LinkAuthenticator } from './link/link-identity.ts';
 import type { MeshPeers } from './mesh-peers.ts';
 import type { MeshEvents } from './mesh-types.ts';
+import type { Clock } from './platform.ts';
 import type { PeerRoute } from './routing/peer-route.ts';
 import type { SignalingClient, SignalingEvents } from './signaling/signaling-client.ts';
 
@@ -16,6 +17,7 @@ export interface MeshPresenceOptions {
   auth: LinkAuthenticator;
   maxLinks: number;
   autoConnect: boolean;
+  clock: Clock;
   localId(): string | undefined;
   /** Records the session the server granted (id, ICE servers) before any route hears of it. */
   welcomed(frame: WelcomeFrame): void;
@@ -29,6 +31,15 @@ export interface MeshPresenceOptions {
  */
 export function wireMeshPresence(o: MeshPresenceOptions): void {
   const { signaling, routes, peers, events, auth } = o;
+
+  /**
+   * One connect per task: each makes an RTCPeerConnection and its offer, and ten of them in the
+   * welcome's task held a throttled phone's main thread for ~100 ms (bench hub-phone).
+   */
+  function connectInTurn(list: PeerRoute[]): void {
+    list.shift()?.connect();
+    if (list.length) o.clock.set(() => connectInTurn(list), 0);
+  }
 
   /** A key-derived id must be our key's hash, else every peer refuses our DataChannels: say so. */
   async function checkOwnId(peerId: string): Promise<void> {
@@ -51,10 +62,12 @@ export function wireMeshPresence(o: MeshPresenceOptions): void {
     // Links to the listed peers in the server's order (neighbours first), up to the link budget;
     // the rest are reachable on demand. Healthy links are left alone: connect() is a no-op unless idle.
     let budget = o.maxLinks - peers.activeLinks();
+    const connects: PeerRoute[] = [];
     for (const p of frame.peers) {
       const route = peers.join(p);
-      if (o.autoConnect && route.link.state === 'idle' && budget > 0) (route.connect(), budget--);
+      if (o.autoConnect && route.link.state === 'idle' && budget > 0) (connects.push(route), budget--);
     }
+    connectInTurn(connects);
     for (const route of routes.values()) route.signalingChanged();
     events.emit('signaling', { state: 'open', resumed });
     o.settled(frame);

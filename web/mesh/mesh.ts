@@ -95,7 +95,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   let started: { resolve(v: { peerId: string; mesh: string; peers: string[] }): void; reject(e: MeshError): void } | undefined;
 
   wireMeshPresence({
-    signaling, routes, peers, events, auth, maxLinks, autoConnect: opts.autoConnect ?? true,
+    signaling, routes, peers, events, auth, maxLinks, clock, autoConnect: opts.autoConnect ?? true,
     localId: () => localId,
     welcomed: (frame) => {
       localId = frame.peerId;
