@@ -37,8 +37,7 @@ export function wireMeshPresence(o: MeshPresenceOptions): void {
    * welcome's task held a throttled phone's main thread for ~100 ms (bench hub-phone).
    */
   function connectInTurn(list: PeerRoute[]): void {
-    list.shift()?.connect();
-    if (list.length) o.clock.set(() => connectInTurn(list), 0);
+    if (list.length) o.clock.set(() => (list.shift()!.connect(), connectInTurn(list)), 0);
   }
 
   /** A key-derived id must be our key's hash, else every peer refuses our DataChannels: say so. */

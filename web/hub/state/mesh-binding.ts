@@ -31,10 +31,21 @@ function linkView(l: RouteInfo): LinkView {
  */
 export function bindMesh(peer: TabmeshPeer, onFatal: (err: MeshError) => void): MeshBinding {
   const listeners = new Set<() => void>();
-  const changed = () => listeners.forEach((fn) => fn());
-  const syncPeers = () => {
-    livePeers.value = peer.peers().filter((p) => p.present).map((p) => ({ peerId: p.peerId, role: p.role ?? 'agent' }));
+  // A welcome or a presence batch brings many peers at once: the views and the control plane's
+  // refresh follow once, in a task of their own, not once per peer inside the frame's task
+  // (a long task on a throttled phone: bench hub-phone).
+  const soon = (fn: () => void) => {
+    let due = false;
+    return () => {
+      if (due) return;
+      due = true;
+      setTimeout(() => ((due = false), fn()), 0);
+    };
   };
+  const changed = soon(() => listeners.forEach((fn) => fn()));
+  const syncPeers = soon(() => {
+    livePeers.value = peer.peers().filter((p) => p.present).map((p) => ({ peerId: p.peerId, role: p.role ?? 'agent' }));
+  });
   let lastLinks = '';
   const syncLinks = () => {
     const next = peer.links().filter((l) => l.state !== 'closed' || l.identity === 'refused').map(linkView);

@@ -30,11 +30,12 @@ const CHAR_PX = 7.6;
 function useWidth(): [preact.RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
-  // Layout effect: measured before the first paint, so the ring never flashes in as a list.
+  // Measured by the ResizeObserver alone: its first callback comes after layout and before the
+  // first paint (so the ring never flashes in as a list), where reading clientWidth here would
+  // force a layout inside the render's task (a long task on a throttled phone: bench hub-phone).
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    setWidth(el.clientWidth);
     const ro = new ResizeObserver(() => setWidth(el.clientWidth));
     ro.observe(el);
     return () => ro.disconnect();
