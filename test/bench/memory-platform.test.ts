@@ -10,10 +10,11 @@ describe('mesh cores on the in-memory platform (overlay-sim)', () => {
     expect(run.joined.links.min).toBeGreaterThanOrEqual(8);
     expect(run.leavers).toBe(4);
     expect(run.churned.connected).toBe(true);
-    // One welcome per join; the links were negotiated through the server.
+    // One welcome per join; links were negotiated through the server (not all of them: once a
+    // peer is reached over others, either side may send its half over peers instead).
     expect(run.perJoin.byType.welcome).toBe(1);
     expect(run.perJoin.byType.offer).toBeGreaterThan(1);
-    expect(run.perJoin.byType.answer).toBe(run.perJoin.byType.offer);
+    expect(run.perJoin.byType.answer).toBeGreaterThan(1);
     // Identity proofs crossed the stand-in DataChannels.
     expect(run.perJoin.channelMessages).toBeGreaterThan(0);
   }, 60_000);
