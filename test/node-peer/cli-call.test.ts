@@ -36,7 +36,9 @@ describe('tabmesh call across node peers', () => {
     const out = json(r.stdout);
     expect(out.result).toEqual(input);
     expect(out.peer).toBe(alpha.peerId);
-    expect(out.tier).toBe('direct');
+    // Peer-to-peer either way: its own DataChannel, or the other node's when that one linked to
+    // this short-lived peer first (a top-up after an earlier test's peer left) and so knows a way.
+    expect(['direct', 'routed']).toContain(out.tier);
     expect(out.ms).toBeGreaterThan(0);
   });
 
@@ -51,7 +53,7 @@ describe('tabmesh call across node peers', () => {
     const word = await call('--skill', 'word-count', '--input', '{"text":"one two three"}');
     expect(word.code, word.stderr).toBe(0);
     expect(JSON.parse(word.stdout)).toEqual({ words: 3, characters: 13 });
-    expect(word.stderr).toMatch(new RegExp(`^\\(${beta.peerId} · direct · [\\d.]+ ms\\)`));
+    expect(word.stderr).toMatch(new RegExp(`^\\(${beta.peerId} · (direct|routed, 2 hops) · [\\d.]+ ms\\)`));
   });
 
   it('streams chunks in order, then the result', async () => {
