@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
 import { processCpuSecondsPrecise as processCpuSeconds } from './lib/proc-stats.ts';
+import { cpuSampler } from './link-cpu/cpu-sampler.ts';
+import { growPairs, growRound, FIRST_LINK_STEPS, type GrowRound } from './link-cpu/grow-round.ts';
+import { growRows } from './link-cpu/grow-rows.ts';
 import { relayedByType, relayedSince } from './lib/server-metrics.ts';
 import { summarize } from './lib/stats.ts';
 import { MESH_BENCH_KEY } from './mesh/bench-peer.ts';
@@ -20,20 +23,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Kind = 'tabmesh' | 'peerjs';
 
 interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
-
-/**
- * Samples a process's CPU time every 20 ms, so the window can end at the last link that opened
- * rather than at the timeout of one that never did (an idle server still ticks).
- */
-function cpuSampler(pid: number): { stop(): void; at(epochMs: number): number } {
-  const samples: Array<[number, number]> = [[Date.now(), processCpuSeconds(pid)]];
-  const timer = setInterval(() => samples.push([Date.now(), processCpuSeconds(pid)]), 20);
-  return {
-    stop: () => (clearInterval(timer), samples.push([Date.now(), processCpuSeconds(pid)])),
-    /** CPU seconds at the first sample taken at or after `epochMs`. */
-    at: (epochMs) => (samples.find(([t]) => t >= epochMs) ?? samples[samples.length - 1]!)[1],
-  };
-}
 
 /** Totals per server over its rounds. */
 interface Tally { links: number; failed: number; cpuS: number; idleS: number; windowS: number; frames: Record<string, number>; heartbeats: number; openMs: number[]; failures: string[] }
@@ -76,7 +65,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     const tally: Record<Kind, Tally> = { tabmesh: emptyTally(), peerjs: emptyTally() };
     const windows: Array<{ kind: Kind; fromUs: number; toUs: number }> = [];
+    const grow: Record<Kind, GrowRound[]> = { tabmesh: [], peerjs: [] };
     for (let r = 0; r < rounds; r++) {
+      // The growing mesh first (fresh peers each round), then the full mesh from nothing.
+      for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
+        const names = Array.from({ length: peers }, (_, i) => `lg-${kind}-${r}-${String(i).padStart(2, '0')}`);
+        const g = await growRound(hosts, { kind, url: target[kind].url, pid: target[kind].pid, adminKey: ADMIN_KEY }, names);
+        grow[kind].push(g);
+        ctx.log(`round ${r + 1}/${rounds} ${kind} growing: ${g.links}/${g.links + g.failed} links (${g.firstLinks} first, ${g.laterLinks} later) in ${g.windowS.toFixed(1)} s, server CPU ${(g.cpuS * 1000).toFixed(0)} ms, later-phase frames ${JSON.stringify(g.laterFrames)}${kind === 'tabmesh' ? `, routed ends missing ${g.routedMissing}/${g.routedEnds}` : ''}`);
+      }
       for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
         const t = tally[kind];
         const names = Array.from({ length: peers }, (_, i) => `lc-${kind}-${r}-${String(i).padStart(2, '0')}`);
@@ -142,10 +139,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('formation windows, s (all rounds)', round(T.windowS, 1), round(P.windowS, 1)),
         row('DataChannel open p50 ms', round(openT.p50), round(openP.p50)),
         row('DataChannel open p99 ms', round(openT.p99), round(openP.p99)),
+        ...growRows(grow.tabmesh, grow.peerjs, peers),
       ],
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
         'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
+        `growing mesh rows ("grow:"): ${peers} fresh peers per server per round join, each links to ring neighbours i+${FIRST_LINK_STEPS.join(', i+')} through the server (${growPairs(Array.from({ length: peers }, (_, i) => String(i))).first.length} links), then, once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: peers }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU over the whole round, first join to last link open; tabmesh peers with the default \`linkReportMs\` (10 s)`,
         'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
       ],
       notes: [
@@ -154,7 +153,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'on 127.0.0.1 each side gathers one host candidate, so a browser\'s extra candidates (srflx, relay, tcp) are not in these frames; tabmesh batches candidates held until the SDP exchange, PeerJS trickles each',
         ...[...T.failures, ...P.failures].slice(0, 4).map((f) => `failure: ${f}`),
       ],
-      details: { tally, windows },
+      details: { tally, windows, grow },
     };
   } finally {
     await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000).catch(() => undefined)));

@@ -2,7 +2,7 @@ import nodeDataChannel from 'node-datachannel';
 import type { Mesh } from '../../web/mesh/mesh.ts';
 import { serveRpc } from '../lib/ipc-rpc.ts';
 import { idFor } from '../../test/helpers/test-identity.ts';
-import { startBenchMesh } from '../mesh/bench-peer.ts';
+import { allLinksOpen, startBenchMesh } from '../mesh/bench-peer.ts';
 import { startPeerjsPeer, type PeerjsPeer } from './peerjs-peer.ts';
 
 /**
@@ -27,10 +27,12 @@ async function allPresent(names: string[], timeoutMs: number): Promise<void> {
 }
 
 serveRpc({
-  async start(args: { kind: Kind; url: string; names: string[]; all: string[] }) {
+  /** `linkReportMs` unset: the bench's 600 s; the grow scenario passes the default (10 s). */
+  async start(args: { kind: Kind; url: string; names: string[]; all: string[]; linkReportMs?: number }) {
     kind = args.kind;
     if (kind === 'tabmesh') {
-      const started = await Promise.all(args.names.map((n) => startBenchMesh(args.url, n, { autoConnect: false })));
+      const opts = { autoConnect: false, ...(args.linkReportMs ? { linkReportMs: args.linkReportMs } : {}) };
+      const started = await Promise.all(args.names.map((n) => startBenchMesh(args.url, n, opts)));
       started.forEach((m, i) => meshes.set(args.names[i]!, m));
     } else {
       for (const p of await Promise.all(args.names.map((n) => startPeerjsPeer(args.url, n)))) peerjs.set(p.id, p);
@@ -41,17 +43,36 @@ serveRpc({
     if (kind === 'tabmesh') await allPresent(args.all, 20_000);
     return true;
   },
-  /** Opens every link [from, to] whose `from` lives here, all at once; resolves when each is open or failed. */
-  async connect(args: { links: Array<[string, string]>; timeoutMs: number }) {
+  /**
+   * Waits until each local end of the given pairs reaches the other end over peers (`routed`) or
+   * directly; resolves with the pairs still missing at the timeout (they then negotiate through the server).
+   */
+  async routed(args: { pairs: Array<[string, string]>; timeoutMs: number }) {
+    const ends = args.pairs.flatMap(([a, b]) => [[a, b], [b, a]] as const).filter(([from]) => meshes.has(from));
+    const missing = () => ends.filter(([from, to]) => !meshes.get(from)!.links().some((l) => l.peerId === idFor(to) && (l.tier === 'routed' || (l.state === 'open' && l.tier !== 'fallback'))));
+    const deadline = performance.now() + args.timeoutMs;
+    while (missing().length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return { ends: ends.length, missing: missing().length };
+  },
+  /**
+   * Opens every link [from, to] whose `from` lives here, all at once; resolves when each is open or failed.
+   * `direct`: wait for the DataChannel itself (connect() resolves at once when the routed tier already carries messages).
+   */
+  async connect(args: { links: Array<[string, string]>; timeoutMs: number; direct?: boolean }) {
     const mine = args.links.filter(([from]) => meshes.has(from) || peerjs.has(from));
     let lastOpenAt = 0;
     const results = await Promise.allSettled(mine.map(async ([from, to]) => {
       let openMs: number;
       if (kind === 'peerjs') openMs = await peerjs.get(from)!.connect(to, args.timeoutMs);
       else {
+        const t0 = performance.now();
         const info = await meshes.get(from)!.connect(idFor(to), { timeoutMs: args.timeoutMs });
         if (info.tier === 'fallback') throw new Error(`${from} → ${to}: fell back to the server`);
         openMs = info.openMs ?? NaN;
+        if (args.direct) {
+          await allLinksOpen(meshes.get(from)!, [to], args.timeoutMs);
+          openMs = performance.now() - t0;
+        }
       }
       lastOpenAt = Math.max(lastOpenAt, Date.now());
       return openMs;

@@ -1,0 +1,112 @@
+import type { NodeChild } from '../lib/child-process.ts';
+import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
+import { cpuSampler } from './cpu-sampler.ts';
+
+/** Offsets of the first links in the ring (peer i links to i+1, i+5, i+8): 3 per peer, an overlay of diameter 2 at 20 peers. */
+export const FIRST_LINK_STEPS = [1, 5, 8];
+
+interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
+
+/** One round of the growing mesh, on one server. `frames`: relayed negotiation frames by type (peerjs: sent by its peers, heartbeats apart). */
+export interface GrowRound {
+  links: number; failed: number; firstLinks: number; laterLinks: number; cpuS: number; windowS: number;
+  phaseCpuS: { join: number; first: number; wait: number; later: number };
+  frames: Record<string, number>; laterFrames: Record<string, number>; allFrames: number; heartbeats: number;
+  routedEnds: number; routedMissing: number; openMs: number[]; laterOpenMs: number[]; failures: string[];
+}
+
+export interface GrowTarget { kind: 'tabmesh' | 'peerjs'; url: string; pid: number; adminKey: string }
+
+const sumSent = (results: ConnectResult[]) => results.reduce<Record<string, number>>((acc, r) => {
+  for (const [t, n] of Object.entries(r.sent)) acc[t] = (acc[t] ?? 0) + n;
+  return acc;
+}, {});
+
+/**
+ * The growing mesh (issue 18): `names` join; each links to a few ring neighbours through the
+ * server; once every remaining pair reaches each other over peers (tabmesh: the `routed` tier,
+ * waited for with a timeout), the remaining pairs open DataChannels (`mesh.connect`; tabmesh
+ * negotiates them over peers). Server CPU is taken over the whole round: from the first join to
+ * the last link open (joins, both phases, the wait, link reports at the default interval), less
+ * the time first-phase connects spent waiting for a link that failed.
+ */
+export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string[]): Promise<GrowRound> {
+  const { first, later } = growPairs(names);
+  const tabmesh = t.kind === 'tabmesh';
+  const before = tabmesh ? { relayed: await relayedByType(t.url, t.adminKey), all: await framesHandled(t.url, t.adminKey) } : undefined;
+  const sampler = cpuSampler(t.pid);
+  const w0 = Date.now();
+  // The default link-report interval (10 s), as a default install runs.
+  await Promise.all(hosts.map((h, k) => h.call('start', { kind: t.kind, url: t.url, names: names.filter((_, i) => i % hosts.length === k), all: names, linkReportMs: 10_000 }, 60_000)));
+  await Promise.all(hosts.map((h) => h.call('ready', { all: names }, 30_000)));
+  const joined = Date.now();
+  const r1 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: first, timeoutMs: 20_000 }, 60_000)));
+  const firstDone = Date.now();
+  let routedEnds = 0;
+  let routedMissing = 0;
+  if (tabmesh) {
+    for (const r of await Promise.all(hosts.map((h) => h.call<{ ends: number; missing: number }>('routed', { pairs: later, timeoutMs: 20_000 }, 60_000)))) {
+      routedEnds += r.ends;
+      routedMissing += r.missing;
+    }
+  }
+  const mid = tabmesh ? await relayedByType(t.url, t.adminKey) : undefined;
+  const waited = Date.now();
+  const r2 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: later, timeoutMs: 20_000, direct: true }, 60_000)));
+  sampler.stop();
+  const w1 = Math.max(waited, ...r2.map((x) => x.lastOpenAt));
+  // As in the from-nothing rounds, a failed link's timeout is not work: the first phase ends when its last link opened.
+  const firstEnd = Math.max(joined, ...r1.map((x) => x.lastOpenAt));
+  const cpu = (a: number, b: number) => sampler.at(b) - sampler.at(a);
+  const phaseCpuS = { join: cpu(w0, joined), first: cpu(joined, firstEnd), wait: cpu(firstDone, waited), later: cpu(waited, w1) };
+  const out: GrowRound = {
+    links: 0, failed: 0, firstLinks: 0, laterLinks: 0, cpuS: phaseCpuS.join + phaseCpuS.first + phaseCpuS.wait + phaseCpuS.later,
+    windowS: (w1 - w0 - (firstDone - firstEnd)) / 1000, phaseCpuS,
+    frames: {}, laterFrames: {}, allFrames: 0, heartbeats: 0, routedEnds, routedMissing, openMs: [], laterOpenMs: [], failures: [],
+  };
+  for (const [i, res] of [...r1, ...r2].entries()) {
+    out.links += res.openMs.length;
+    out.failed += res.failed.length;
+    if (i < r1.length) out.firstLinks += res.openMs.length;
+    else (out.laterLinks += res.openMs.length, out.laterOpenMs.push(...res.openMs));
+    out.openMs.push(...res.openMs);
+    out.failures.push(...res.failed.slice(0, 3));
+  }
+  if (before && mid) {
+    const after = await relayedByType(t.url, t.adminKey);
+    out.frames = Object.fromEntries(relayedSince(before.relayed, after));
+    out.laterFrames = Object.fromEntries(relayedSince(mid, after));
+    out.allFrames = (await framesHandled(t.url, t.adminKey)) - before.all;
+  } else {
+    // A peer's `sent` counts accumulate over the round: the second reading holds both phases.
+    const s1 = sumSent(r1);
+    const s2 = sumSent(r2);
+    out.heartbeats = s2.HEARTBEAT ?? 0;
+    for (const [type, v] of Object.entries(s2)) {
+      out.allFrames += v;
+      if (type === 'HEARTBEAT') continue;
+      out.frames[type] = v;
+      if (v - (s1[type] ?? 0) > 0) out.laterFrames[type] = v - (s1[type] ?? 0);
+    }
+  }
+  await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000)));
+  return out;
+}
+
+/** The first links (ring neighbours at FIRST_LINK_STEPS, through the server) and the later ones (every other pair). */
+export function growPairs(names: string[]): { first: Array<[string, string]>; later: Array<[string, string]> } {
+  const n = names.length;
+  const first: Array<[string, string]> = [];
+  const linked = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    for (const k of FIRST_LINK_STEPS) {
+      const pair: [string, string] = [names[i]!, names[(i + k) % n]!];
+      const key = [...pair].sort().join(' ');
+      // Fewer peers (--quick) can fold two offsets onto one pair, or one onto the peer itself.
+      if (pair[0] !== pair[1] && !linked.has(key)) (linked.add(key), first.push(pair));
+    }
+  }
+  const later: Array<[string, string]> = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (!linked.has([names[i]!, names[j]!].sort().join(' '))) later.push([names[i]!, names[j]!]);
+  return { first, later };
+}
