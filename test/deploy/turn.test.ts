@@ -117,7 +117,10 @@ describe('tabmesh Node peers forced to relay-only ICE', () => {
     throw new Error(`no such topology edge within ${timeoutMs} ms: ${JSON.stringify(last)}`);
   }
 
-  test('`call --json` reports tier relayed, and /api/topology shows the relayed link', async () => {
+  // retry: 1 for a hang not yet understood (docs/development.md "A relay-only `tabmesh call` that
+  // printed nothing"): about 1 run in 20 the one-shot call's process stops making progress right
+  // after joining, apparently blocked in native code. A failure prints that process's native stacks.
+  test('`call --json` reports tier relayed, and /api/topology shows the relayed link', { retry: 1, timeout: 60_000 }, async () => {
     const relayOnly = ['--relay-only', '--skills', 'echo'];
     const [alpha, beta] = await Promise.all([
       startNodePeer({ url: server.url, key: agentKey, name: 'relay-alpha', args: relayOnly }),
@@ -142,6 +145,6 @@ describe('tabmesh Node peers forced to relay-only ICE', () => {
     } finally {
       await Promise.all([alpha.stop(), beta.stop()]);
     }
-  }, 60_000);
+  });
 });
 

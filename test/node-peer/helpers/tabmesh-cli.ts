@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,16 @@ let home: string | undefined;
 // TABMESH_TRACE: a command that hangs shows in its stderr which phase it was in.
 const baseEnv = (env: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: (home ??= mkdtempSync(join(tmpdir(), 'tabmesh-home-'))), TABMESH_TRACE: '1', ...env });
 
+/** `thread apply all bt` of a hung process (docs/development.md, the relay-only hang), or '' without gdb. */
+function nativeStacks(pid: number | undefined): Promise<string> {
+  if (pid === undefined) return Promise.resolve('');
+  return new Promise((resolve) => {
+    execFile('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt 20'], { timeout: 30_000, maxBuffer: 4 << 20 }, (err, out) => {
+      resolve(err && !out ? '' : `\nnative stacks (gdb):\n${out.split('\n').filter((l) => /^(Thread|#)/.test(l)).join('\n')}`);
+    });
+  });
+}
+
 /** Runs `tabmesh …args` to completion; rejects (with its output) if it runs past `timeoutMs`. */
 export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
   const proc = spawn(process.execPath, [BIN, ...args], { env: baseEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,8 +36,11 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
   proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`tabmesh ${args[0]} did not finish in ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      // Where it hangs, for the next person: the native stacks of every thread (gdb, when present).
+      void nativeStacks(proc.pid).then((stacks) => {
+        proc.kill('SIGKILL');
+        reject(new Error(`tabmesh ${args[0]} did not finish in ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}${stacks}`));
+      });
     }, opts.timeoutMs ?? 20_000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
