@@ -120,7 +120,7 @@ export interface Mesh extends Pick<Emitter<MeshEvents>, 'on'> {
   stop(): Promise<void>;
   peers(): PeerInfo[];
   links(): RouteInfo[];
-  /** Opens (or waits for) a route to `peerId`: DataChannel, or fallback when p2p fails (default 10 s). */
+  /** Opens (or waits for) the DataChannel to `peerId`; when p2p fails, the way over other peers (`routed`) or the server fallback (default 10 s). */
   connect(peerId: string, opts?: { timeoutMs?: number }): Promise<RouteInfo>;
   /** Runs `skill` on `peerId` with `input`; same API on every tier. */
   call(peerId: string, skill: string, input: unknown, opts?: CallOptions): Promise<CallResult>;
