@@ -147,7 +147,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
   function reach(peerId: string): PeerRoute | undefined {
     const known = routes.get(peerId);
     if (known) return known;
-    if (m.stopped() || peerId === m.localId() || routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(peerId)) return undefined;
+    if (m.stopped() || routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(peerId)) return undefined;
     const route = ensureRoute(peerId);
     route.present = true;
     return route;

@@ -10,20 +10,18 @@ import type { PeerRoute, RouteInfo } from './peer-route.ts';
 export function connectRoute(route: PeerRoute, clock: Clock, timeoutMs: number): Promise<RouteInfo> {
   const { peerId } = route;
   return new Promise((resolve, reject) => {
-    const done = (info: RouteInfo) => {
-      if (info.state === 'connecting' || (info.tier === 'routed' && route.link.state !== 'idle')) return false;
-      off();
-      offLink();
-      clock.clear(timer);
+    const done = () => {
+      const info = route.info;
+      if (info.state === 'connecting' || (info.tier === 'routed' && route.link.state !== 'idle')) return;
+      stop();
       if (info.state === 'open') resolve(info);
       else reject(route.error ?? new MeshError('peer-left', `peer "${peerId}" left`, { peerId }));
-      return true;
     };
-    const off = route.on('change', done);
     // The link giving up leaves a routed route's info as it was: no change event to wake on.
-    const offLink = route.link.on('state', () => done(route.info));
-    const timer = clock.set(() => (off(), offLink(), reject(new MeshError('timeout', `no route to ${peerId} within ${timeoutMs} ms`, { peerId }))), timeoutMs);
+    const offs = [route.on('change', done), route.link.on('state', done)];
+    const stop = () => (offs.forEach((off) => off()), clock.clear(timer));
+    const timer = clock.set(() => (stop(), reject(new MeshError('timeout', `no route to ${peerId} within ${timeoutMs} ms`, { peerId }))), timeoutMs);
     route.connect();
-    done(route.info);
+    done();
   });
 }
