@@ -2,20 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { TEXT_ATTACHMENT_MIN_CHARS, type MeshMessage } from '../../protocol/index.ts';
 import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
+import { flatBytes as flat } from '../helpers/message-bytes.ts';
 import { extractBinary } from '../../web/mesh/channel/binary-values.ts';
-import { messageLength, type MessageBytes } from '../../web/mesh/channel/framing.ts';
 import type { DecodeResult } from '../../web/mesh/channel/wire-codec.ts';
 
 type WireCodec = typeof import('../../web/mesh/channel/wire-codec.ts');
 type Codec = typeof import('../../web/mesh/channel/message-codec.ts');
 
-const flat = (m: MessageBytes): Uint8Array => {
-  if (m instanceof Uint8Array) return m;
-  const out = new Uint8Array(messageLength(m));
-  let at = 0;
-  for (const p of m) (out.set(p, at), (at += p.length));
-  return out;
-};
 const request = (input: unknown) => makeMessage('alice', 'bob', 'task-request', { skill: 'echo', input });
 const inputOf = (d: DecodeResult) => (d.ok ? ((d.value as MeshMessage).payload as { input: unknown }).input : d.message);
 

@@ -2,17 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ENVELOPE_KIND, MAX_ATTACHMENTS, MeshMessageSchema, TEXT_ATTACHMENT_MIN_CHARS, validate, type MeshMessage } from '../../protocol/index.ts';
 import { extractBinary, insertAt, transferablesOf } from '../../web/mesh/channel/binary-values.ts';
-import { encodeFrames, messageLength, type MessageBytes } from '../../web/mesh/channel/framing.ts';
+import { encodeFrames } from '../../web/mesh/channel/framing.ts';
 import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
+import { flatBytes as flat } from '../helpers/message-bytes.ts';
 import { decodeMessage, encodeMessage } from '../../web/mesh/channel/message-codec.ts';
 
-const flat = (m: MessageBytes): Uint8Array => {
-  if (m instanceof Uint8Array) return m;
-  const out = new Uint8Array(messageLength(m));
-  let at = 0;
-  for (const p of m) (out.set(p, at), (at += p.length));
-  return out;
-};
 /** Vitest compares ArrayBuffers by identity only: compare their bytes (and the type) instead. */
 function canon(v: unknown): unknown {
   if (v instanceof ArrayBuffer) return { ArrayBuffer: [...new Uint8Array(v)] };

@@ -3,36 +3,12 @@ import { generateIdentity, MAX_ROUTE_HOPS, sealHelloText, signText } from '../..
 import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link/link-identity.ts';
 import { createRelaySeal, createSealKeys } from '../../web/mesh/routing/relay-seal.ts';
 import { decodeJson } from '../../web/mesh/channel/framing.ts';
-import type { Clock } from '../../web/mesh/platform.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
 import { createLazyPeerOverlay } from '../../web/mesh/routing/lazy-peer-overlay.ts';
 import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
 import { createRelayBudget } from '../../web/mesh/routing/relay-budget.ts';
+import { createFakeClock as fakeClock } from '../helpers/fake-clock.ts';
 
-/** A movable clock for pure-logic tests. */
-function fakeClock() {
-  let t = 0;
-  let id = 1;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => t,
-    elapsed: () => t,
-    set: (fn, ms) => (timers.set(id, { at: t + ms, fn }), id++),
-    clear: (h) => void timers.delete(h as number),
-  };
-  const advance = (ms: number) => {
-    const end = t + ms;
-    for (;;) {
-      const due = [...timers.entries()].filter(([, x]) => x.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      t = due[1].at;
-      due[1].fn();
-    }
-    t = end;
-  };
-  return { clock, advance };
-}
 
 describe('overlay table', () => {
   it('reaches peers one hop beyond each neighbour, fewest hops first, avoiding peers on the path', () => {

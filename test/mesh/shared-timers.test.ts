@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../web/mesh/platform.ts';
 import { createSharedTimers } from '../../web/mesh/shared-timers.ts';
+import { createFakeClock as fakeClock } from '../helpers/fake-clock.ts';
 
-/** A movable clock whose platform timers are counted, so the sharing is visible. */
-function fakeClock() {
-  let t = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let nextId = 1;
-  let armed = 0;
-  const clock: Clock = {
-    now: () => t,
-    elapsed: () => t,
-    set(fn, ms) {
-      armed++;
-      timers.set(nextId, { at: t + ms, fn });
-      return nextId++;
-    },
-    clear: (h) => void timers.delete(h as number),
-  };
-  function advance(ms: number): void {
-    const end = t + ms;
-    for (;;) {
-      const due = [...timers.entries()].filter(([, x]) => x.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      t = due[1].at;
-      due[1].fn();
-    }
-    t = end;
-  }
-  return { clock, advance, platformTimers: () => timers.size, armedCount: () => armed };
-}
 
 describe('shared timers', () => {
   it('fires each timeout at its deadline, in deadline order, through one platform timer', () => {
