@@ -48,7 +48,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
   const roles = new Map<string, Role>();
   let topUpTimer: unknown;
   const routing = opts.routing === false ? undefined : createMeshOverlay({
-    routes, clock, localId: m.localId, stopped: m.stopped, ensureRoute: (src) => ensureRoute(src), routing: opts.routing,
+    routes, clock, localId: m.localId, reach: (src) => reach(src), routing: opts.routing,
     waiting: (peerId) => pending.count(peerId) + router.running(peerId),
   });
 

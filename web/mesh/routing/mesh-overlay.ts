@@ -19,9 +19,8 @@ export interface MeshOverlayOptions {
   routes: ReadonlyMap<string, PeerRoute>;
   localId(): string | undefined;
   clock: Clock;
-  /** The route for a peer, made if need be (for a routed payload's source). */
-  ensureRoute(peerId: string): PeerRoute;
-  stopped(): boolean;
+  /** The route for a peer, made on demand for a key-derived id within the route cap (mesh-peers.ts `reach`). */
+  reach(peerId: string): PeerRoute | undefined;
   /** Requests to or from `peerId` still waiting for a reply (a lost way must not strand them). */
   waiting(peerId: string): number;
   routing?: RoutingOptions | undefined;

@@ -1,8 +1,6 @@
-import { KEY_PEER_ID_PATTERN } from '../../../protocol/identity.ts';
 import { MeshError } from '../errors.ts';
-import { MAX_ROUTES, type MeshOverlayOptions } from './mesh-overlay.ts';
+import type { MeshOverlayOptions } from './mesh-overlay.ts';
 import { createPeerOverlay, type PeerOverlay } from './peer-overlay.ts';
-import type { PeerRoute } from './peer-route-types.ts';
 import type { RelayBudgetOptions } from './relay-budget.ts';
 
 /**
@@ -17,17 +15,6 @@ export function wireOverlay(o: MeshOverlayOptions): PeerOverlay {
     ...(r.relayInFlightBytes === undefined ? {} : { maxInFlightBytes: r.relayInFlightBytes }),
   };
 
-  /** A payload proves nothing yet (its seal will): a bounded table, key-derived ids only. */
-  function routeFor(src: string): PeerRoute | undefined {
-    const known = o.routes.get(src);
-    if (known) return known;
-    if (o.routes.size >= MAX_ROUTES || !KEY_PEER_ID_PATTERN.test(src) || o.stopped()) return undefined;
-    const route = o.ensureRoute(src);
-    // It reached us over peers: it is in the mesh, even if the server never named it to us.
-    route.present = true;
-    return route;
-  }
-
   return createPeerOverlay({
     localId: o.localId,
     clock: o.clock,
@@ -38,7 +25,9 @@ export function wireOverlay(o: MeshOverlayOptions): PeerOverlay {
       if (route?.link.state !== 'open') return Promise.reject(new MeshError('link-down', `no DataChannel to "${id}"`, { peerId: id }));
       return route.link.send(bytes);
     },
-    deliver: (src, body) => routeFor(src)?.handleHop(body),
+    // A payload proves nothing yet (its seal will); it reached us over peers, so its source is in
+    // the mesh even if the server never named it to us: the same on-demand route as a call.
+    deliver: (src, body) => o.reach(src)?.handleHop(body),
     changed() {
       for (const route of [...o.routes.values()]) {
         route.overlayChanged();
