@@ -6,7 +6,7 @@ import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
 import { processCpuSecondsPrecise as processCpuSeconds } from './lib/proc-stats.ts';
 import { cpuSampler } from './link-cpu/cpu-sampler.ts';
-import { growPairs, growRound, FIRST_LINK_STEPS, type GrowRound } from './link-cpu/grow-round.ts';
+import { growPairs, growRound, INTRODUCER_FANOUT, type GrowRound } from './link-cpu/grow-round.ts';
 import { growRows } from './link-cpu/grow-rows.ts';
 import { relayedByType, relayedSince } from './lib/server-metrics.ts';
 import { summarize } from './lib/stats.ts';
@@ -124,7 +124,6 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     const T = tally.tabmesh;
     const P = tally.peerjs;
-    const cpuRatio = perLink(T, false) / perLink(P, false);
     const row = (metric: string, a: number | string, b: number | string, extra: BenchRow = {}): BenchRow => ({
       metric, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' ? ratio(a, b) : '', ...extra,
     });
@@ -132,7 +131,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const openP = summarize(P.openMs);
     return {
       rows: [
-        row('server CPU per established link, ms', round(perLink(T, false), 3), round(perLink(P, false), 3), { target: '≤ 0.3x peerjs', result: cpuRatio <= 0.3 ? 'pass' : 'FAIL' }),
+        // No target here: every link is brokered by the server on both sides (nothing to route over yet), so this compares per-frame cost.
+        row('server CPU per established link, ms', round(perLink(T, false), 3), round(perLink(P, false), 3)),
         row('  the same, idle CPU subtracted, ms', round(perLink(T, true), 3), round(perLink(P, true), 3)),
         row('server frames per link (offer, answer, candidates)', round(framesPerLink(T)), round(framesPerLink(P)), { notes: `tabmesh: ${byType(T)}; peerjs: ${byType(P)}` }),
         row('links established / attempted', `${T.links}/${T.links + T.failed}`, `${P.links}/${P.links + P.failed}`),
@@ -144,7 +144,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
         'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
-        `growing mesh rows ("grow:"): ${peers} fresh peers per server per round join, each links to ring neighbours i+${FIRST_LINK_STEPS.join(', i+')} through the server (${growPairs(Array.from({ length: peers }, (_, i) => String(i))).first.length} links), then, once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: peers }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU over the whole round, first join to last link open; tabmesh peers with the default \`linkReportMs\` (10 s)`,
+        `growing mesh rows ("grow:"): ${peers} fresh peers per server per round join, each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${INTRODUCER_FANOUT}⌋, already in the mesh (${growPairs(Array.from({ length: peers }, (_, i) => String(i))).first.length} links, a tree of diameter 4), then, once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: peers }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU over the whole round, first join to last link open; tabmesh peers with the default \`linkReportMs\` (10 s)`,
         'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
       ],
       notes: [

@@ -2,8 +2,13 @@ import type { NodeChild } from '../lib/child-process.ts';
 import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
 import { cpuSampler } from './cpu-sampler.ts';
 
-/** Offsets of the first links in the ring (peer i links to i+1, i+5, i+8): 3 per peer, an overlay of diameter 2 at 20 peers. */
-export const FIRST_LINK_STEPS = [1, 5, 8];
+/**
+ * Each peer after the first is introduced by the server to one peer already in the mesh: peer i
+ * links to peer ⌊(i − 1) / INTRODUCER_FANOUT⌋ through the server, a tree of depth 2 and diameter 4
+ * at 20 peers (routes over peers reach 4 hops), so every other pair can reach each other on the
+ * routed tier. This is the join a server that only introduces needs: one brokered link per peer.
+ */
+export const INTRODUCER_FANOUT = 4;
 
 interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
 
@@ -23,8 +28,8 @@ const sumSent = (results: ConnectResult[]) => results.reduce<Record<string, numb
 }, {});
 
 /**
- * The growing mesh (issue 18): `names` join; each links to a few ring neighbours through the
- * server; once every remaining pair reaches each other over peers (tabmesh: the `routed` tier,
+ * The growing mesh (issue 18): `names` join; each is introduced through the server (one link
+ * to a peer already in the mesh); once every remaining pair reaches each other over peers (tabmesh: the `routed` tier,
  * waited for with a timeout), the remaining pairs open DataChannels (`mesh.connect`; tabmesh
  * negotiates them over peers). Server CPU is taken over the whole round: from the first join to
  * the last link open (joins, both phases, the wait, link reports at the default interval), less
@@ -93,18 +98,15 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   return out;
 }
 
-/** The first links (ring neighbours at FIRST_LINK_STEPS, through the server) and the later ones (every other pair). */
+/** The first links (each peer's introduction, through the server: see INTRODUCER_FANOUT) and the later ones (every other pair). */
 export function growPairs(names: string[]): { first: Array<[string, string]>; later: Array<[string, string]> } {
   const n = names.length;
   const first: Array<[string, string]> = [];
   const linked = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    for (const k of FIRST_LINK_STEPS) {
-      const pair: [string, string] = [names[i]!, names[(i + k) % n]!];
-      const key = [...pair].sort().join(' ');
-      // Fewer peers (--quick) can fold two offsets onto one pair, or one onto the peer itself.
-      if (pair[0] !== pair[1] && !linked.has(key)) (linked.add(key), first.push(pair));
-    }
+  for (let i = 1; i < n; i++) {
+    const pair: [string, string] = [names[i]!, names[Math.floor((i - 1) / INTRODUCER_FANOUT)]!];
+    linked.add([...pair].sort().join(' '));
+    first.push(pair);
   }
   const later: Array<[string, string]> = [];
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (!linked.has([names[i]!, names[j]!].sort().join(' '))) later.push([names[i]!, names[j]!]);

@@ -2,7 +2,8 @@ import type { Hono } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { peerIdForKey, TokenRequestSchema, tokenProofText, verifyText, type TokenResponse } from '../../protocol/index.ts';
+import { TokenRequestSchema, tokenProofText, type TokenResponse } from '../../protocol/index.ts';
+import { peerIdForKeySync, verifyTextSync } from './key-proof.ts';
 import type { Credential, CredentialVerifier } from './credentials.ts';
 import type { NonceService } from './nonces.ts';
 import type { TokenService } from './tokens.ts';
@@ -32,11 +33,11 @@ export function mountTokenRoutes(
     // The schema already refused plain names: a token's subject is always the id of a proven key.
     const proof = body.identity;
     if (!proof) throw new HttpError(400, 'identity-required', 'identity: is required (a nonce from POST /api/token/nonce signed with the key behind peerId)');
-    if ((await peerIdForKey(proof.publicKey)) !== body.peerId) {
+    if (peerIdForKeySync(proof.publicKey) !== body.peerId) {
       throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
     }
     if (!(await deps.nonces.consume(proof.nonce))) throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
-    if (!(await verifyText(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature))) {
+    if (!verifyTextSync(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature)) {
       throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');
     }
     const issued = await deps.tokens.issue({ sub: body.peerId, role: cred.role, mesh: cred.mesh, cid: cred.cid });

@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { signHs256, verifyHs256 } from './hs256-jwt.ts';
 import { MESH_PATTERN, PEER_ID_PATTERN, type Role, type TokenClaims } from '../../protocol/index.ts';
 
 /** Why a token was refused: `expired` maps to 401/4401 like `invalid`, but clients may refresh. */
@@ -16,41 +16,39 @@ export interface TokenService {
   verify(token: string): Promise<TokenClaims>;
 }
 
-/** HS256 tokens via jose; `ttlSeconds` default 300; `now` in epoch ms (injectable for tests). */
+/** HS256 tokens (hs256-jwt.ts); `ttlSeconds` default 300; `now` in epoch ms (injectable for tests). */
 export function createTokenService(secret: string, ttlSeconds = 300, now: () => number = Date.now): TokenService {
   const key = new TextEncoder().encode(secret);
   return {
     async issue(claims) {
-      const exp = Math.floor(now() / 1000) + ttlSeconds;
-      const token = await new SignJWT({ role: claims.role, mesh: claims.mesh, cid: claims.cid })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(claims.sub)
-        .setIssuedAt(Math.floor(now() / 1000))
-        .setExpirationTime(exp)
-        .sign(key);
+      const iat = Math.floor(now() / 1000);
+      const exp = iat + ttlSeconds;
+      const token = signHs256({ role: claims.role, mesh: claims.mesh, cid: claims.cid, sub: claims.sub, iat, exp }, key);
       return { token, expiresAt: exp * 1000 };
     },
     async verify(token) {
+      let payload: Record<string, unknown>;
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: ['HS256'],
-          currentDate: new Date(now()),
-        });
-        const { sub, role, mesh, cid, exp } = payload;
-        if (
-          typeof sub !== 'string' || !PEER_ID_PATTERN.test(sub) ||
-          (role !== 'admin' && role !== 'agent') ||
-          typeof mesh !== 'string' || !MESH_PATTERN.test(mesh) ||
-          typeof cid !== 'string' || typeof exp !== 'number'
-        ) {
-          throw new TokenError('invalid', 'token claims are malformed');
-        }
-        return { sub, role: role as Role, mesh, cid, exp };
-      } catch (err) {
-        if (err instanceof TokenError) throw err;
-        if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'token has expired');
+        payload = verifyHs256(token, key);
+      } catch {
         throw new TokenError('invalid', 'token is not valid');
       }
+      const { sub, role, mesh, cid, exp, iat, nbf } = payload;
+      const t = Math.floor(now() / 1000);
+      // As jose checks them: iat and nbf must be numbers if present, nbf not in the future.
+      if ((iat !== undefined && typeof iat !== 'number') || (nbf !== undefined && (typeof nbf !== 'number' || nbf > t))) {
+        throw new TokenError('invalid', 'token is not valid');
+      }
+      if (
+        typeof sub !== 'string' || !PEER_ID_PATTERN.test(sub) ||
+        (role !== 'admin' && role !== 'agent') ||
+        typeof mesh !== 'string' || !MESH_PATTERN.test(mesh) ||
+        typeof cid !== 'string' || typeof exp !== 'number'
+      ) {
+        throw new TokenError('invalid', 'token claims are malformed');
+      }
+      if (exp <= t) throw new TokenError('expired', 'token has expired');
+      return { sub, role: role as Role, mesh, cid, exp };
     },
   };
 }

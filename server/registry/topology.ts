@@ -9,7 +9,11 @@ export interface Topology {
   view(mesh: string, connected: PeerSummary[]): Promise<{ nodes: TopologyNode[]; edges: TopologyEdge[] }>;
 }
 
-const ns = (mesh: string) => `links:${mesh}`;
+// One entry per reporting peer (its whole list), not one per link: a report costs the store one
+// write however many links it names. (`links:` held one entry per link before; those age out.)
+const ns = (mesh: string) => `link-reports:${mesh}`;
+
+interface StoredReport { reporter: string; reportedAt: number; links: Link[] }
 
 /** Topology from link reports, never an assumed full mesh; `ttlMs` default 60 s. */
 export function createTopology(opts: { store: Store; registry: Registry; now: () => number; ttlMs?: number }): Topology {
@@ -17,17 +21,7 @@ export function createTopology(opts: { store: Store; registry: Registry; now: ()
   const ttlMs = opts.ttlMs ?? 60_000;
   return {
     async report(mesh, reporter, links) {
-      const t = now();
-      await Promise.all(links.map((l) => {
-        const [a, b] = reporter < l.peer ? [reporter, l.peer] : [l.peer, reporter];
-        const edge: TopologyEdge = {
-          a, b, state: l.state, tier: l.tier, reportedBy: reporter, reportedAt: t,
-          ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}),
-          ...(l.bytesSent !== undefined ? { bytesSent: l.bytesSent } : {}),
-          ...(l.bytesReceived !== undefined ? { bytesReceived: l.bytesReceived } : {}),
-        };
-        return store.put(ns(mesh), `${reporter}>${l.peer}`, edge, ttlMs);
-      }));
+      await store.put<StoredReport>(ns(mesh), reporter, { reporter, reportedAt: now(), links }, ttlMs);
     },
     async view(mesh, connected) {
       const agents = await registry.list(mesh);
@@ -42,10 +36,19 @@ export function createTopology(opts: { store: Store; registry: Registry; now: ()
       }
       // Both ends report the same link; keep the freshest report per pair.
       const edges = new Map<string, TopologyEdge>();
-      for (const e of await store.list<TopologyEdge>(ns(mesh))) {
-        const key = `${e.a}|${e.b}`;
-        const seen = edges.get(key);
-        if (!seen || e.reportedAt > seen.reportedAt) edges.set(key, e);
+      for (const r of await store.list<StoredReport>(ns(mesh))) {
+        for (const l of r.links) {
+          const [a, b] = r.reporter < l.peer ? [r.reporter, l.peer] : [l.peer, r.reporter];
+          const key = `${a}|${b}`;
+          const seen = edges.get(key);
+          if (seen && seen.reportedAt >= r.reportedAt) continue;
+          edges.set(key, {
+            a, b, state: l.state, tier: l.tier, reportedBy: r.reporter, reportedAt: r.reportedAt,
+            ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}),
+            ...(l.bytesSent !== undefined ? { bytesSent: l.bytesSent } : {}),
+            ...(l.bytesReceived !== undefined ? { bytesReceived: l.bytesReceived } : {}),
+          });
+        }
       }
       return { nodes: [...nodes.values()], edges: [...edges.values()] };
     },

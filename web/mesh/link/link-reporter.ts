@@ -9,7 +9,7 @@ import type { RouteInfo } from '../routing/peer-route.ts';
 export interface LinkReporter {
   /** A link changed; report soon. */
   changed(): void;
-  /** A link is gone; it is reported once as closed. */
+  /** A link is gone; it is reported as closed for CLOSED_KEEP_MS (the server keeps only each peer's latest report). */
   closed(info: RouteInfo): void;
   /** A peer failed the link proof; reported once (the server counts it). */
   identityFailed(failure: IdentityFailure): void;
@@ -17,7 +17,14 @@ export interface LinkReporter {
 }
 
 const DEBOUNCE_MS = 250;
+/**
+ * Change-triggered reports are at least this far apart: a burst of link changes (a join, a batch of
+ * links opening) costs the server one report per peer, not one per change.
+ */
+export const REPORT_GAP_MS = 2_000;
 const MAX_LINKS = 512;
+/** How long a gone link stays in reports as `closed`: the server's report lifetime, so its topology shows the close until the other end's reports age out too. */
+const CLOSED_KEEP_MS = 60_000;
 
 /** `send` puts the frame on the signaling socket (false when offline); `probe` refreshes RTTs. */
 export function createLinkReporter(o: {
@@ -27,10 +34,11 @@ export function createLinkReporter(o: {
   send: (links: Link[], identityFailures: IdentityFailure[]) => boolean;
   probe: () => Promise<void>;
 }): LinkReporter {
-  let gone: RouteInfo[] = [];
+  let gone: Array<{ info: RouteInfo; at: number }> = [];
   let failures: IdentityFailure[] = [];
   let soon: unknown;
   let stopped = false;
+  let lastSent = -Infinity;
 
   const toLink = (i: RouteInfo, state = i.state): Link => ({
     peer: i.peerId,
@@ -45,9 +53,13 @@ export function createLinkReporter(o: {
     clock.clear(soon);
     soon = undefined;
     if (stopped) return;
-    const links = [...gone.map((i) => toLink(i, 'closed')), ...o.collect().map((i) => toLink(i))].slice(0, MAX_LINKS);
+    const now = clock.now();
+    const current = o.collect();
+    const live = new Set(current.map((i) => i.peerId));
+    gone = gone.filter((g) => now - g.at < CLOSED_KEEP_MS && !live.has(g.info.peerId));
+    const links = [...gone.map((g) => toLink(g.info, 'closed')), ...current.map((i) => toLink(i))].slice(0, MAX_LINKS);
     if (o.send(links, failures)) {
-      gone = [];
+      lastSent = now;
       failures = [];
     }
   }
@@ -65,11 +77,10 @@ export function createLinkReporter(o: {
 
   return {
     changed() {
-      if (soon === undefined && !stopped) soon = clock.set(report, DEBOUNCE_MS);
+      if (soon === undefined && !stopped) soon = clock.set(report, Math.max(DEBOUNCE_MS, lastSent + REPORT_GAP_MS - clock.now()));
     },
     closed(info) {
-      gone.push(info);
-      if (gone.length > MAX_LINKS) gone = gone.slice(-MAX_LINKS);
+      gone = [...gone.filter((g) => g.info.peerId !== info.peerId), { info, at: clock.now() }].slice(-MAX_LINKS);
       this.changed();
     },
     identityFailed(failure) {
