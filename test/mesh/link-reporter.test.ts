@@ -67,6 +67,26 @@ describe('link reporter', () => {
     t.reporter.stop();
   });
 
+  it('a change the report would not show (same peers, states and tiers) sends nothing until the periodic report', async () => {
+    const t = setup(10_000);
+    t.set(['a']);
+    t.reporter.changed();
+    t.advance(250);
+    expect(t.sent).toHaveLength(1);
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    expect(t.sent).toHaveLength(1);
+    t.advance(10_000);
+    // The periodic report runs after the RTT probe's promise settles.
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    expect(t.sent).toHaveLength(2);
+    t.set(['a', 'b']);
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    expect(t.sent).toHaveLength(3);
+    t.reporter.stop();
+  });
+
   it('sends nothing after stop', () => {
     const t = setup(1000);
     t.reporter.changed();

@@ -21,7 +21,7 @@ const DEBOUNCE_MS = 250;
  * Change-triggered reports are at least this far apart: a burst of link changes (a join, a batch of
  * links opening) costs the server one report per peer, not one per change.
  */
-export const REPORT_GAP_MS = 2_000;
+export const REPORT_GAP_MS = 5_000;
 const MAX_LINKS = 512;
 /** How long a gone link stays in reports as `closed`: the server's report lifetime, so its topology shows the close until the other end's reports age out too. */
 const CLOSED_KEEP_MS = 60_000;
@@ -39,6 +39,9 @@ export function createLinkReporter(o: {
   let soon: unknown;
   let stopped = false;
   let lastSent = -Infinity;
+  // What the last report said about each link (peer, state, tier): a change the report would not
+  // show (a routed route's hop count, an RTT) waits for the periodic report.
+  let lastShape = '';
 
   const toLink = (i: RouteInfo, state = i.state): Link => ({
     peer: i.peerId,
@@ -49,7 +52,7 @@ export function createLinkReporter(o: {
     bytesReceived: i.bytesReceived,
   });
 
-  function report(): void {
+  function report(periodic?: boolean): void {
     clock.clear(soon);
     soon = undefined;
     if (stopped) return;
@@ -58,8 +61,11 @@ export function createLinkReporter(o: {
     const live = new Set(current.map((i) => i.peerId));
     gone = gone.filter((g) => now - g.at < CLOSED_KEEP_MS && !live.has(g.info.peerId));
     const links = [...gone.map((g) => toLink(g.info, 'closed')), ...current.map((i) => toLink(i))].slice(0, MAX_LINKS);
+    const shape = links.map((l) => `${l.peer} ${l.state} ${l.tier}`).join();
+    if (!periodic && !failures.length && shape === lastShape) return;
     if (o.send(links, failures)) {
       lastSent = now;
+      lastShape = shape;
       failures = [];
     }
   }
@@ -69,7 +75,7 @@ export function createLinkReporter(o: {
   const loop = () => {
     tick = clock.set(() => {
       void o.probe().finally(() => {
-        if (!stopped) (report(), loop());
+        if (!stopped) (report(true), loop());
       });
     }, o.intervalMs);
   };
@@ -77,7 +83,7 @@ export function createLinkReporter(o: {
 
   return {
     changed() {
-      if (soon === undefined && !stopped) soon = clock.set(report, Math.max(DEBOUNCE_MS, lastSent + REPORT_GAP_MS - clock.now()));
+      if (soon === undefined && !stopped) soon = clock.set(() => report(), Math.max(DEBOUNCE_MS, lastSent + REPORT_GAP_MS - clock.now()));
     },
     closed(info) {
       gone = [...gone.filter((g) => g.info.peerId !== info.peerId), { info, at: clock.now() }].slice(-MAX_LINKS);
