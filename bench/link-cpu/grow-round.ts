@@ -1,5 +1,6 @@
 import type { NodeChild } from '../lib/child-process.ts';
 import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
+import { processCpuSecondsPrecise } from '../lib/proc-stats.ts';
 import { cpuSampler } from './cpu-sampler.ts';
 
 /**
@@ -18,7 +19,14 @@ export interface GrowRound {
   phaseCpuS: { join: number; first: number; wait: number; later: number };
   frames: Record<string, number>; laterFrames: Record<string, number>; allFrames: number; heartbeats: number;
   routedEnds: number; routedMissing: number; openMs: number[]; laterOpenMs: number[]; failures: string[];
+  /** Phase boundaries on the monotonic clock in µs (the clock --cpu-prof uses), to cut a server profile by phase. */
+  marksUs: { start: number; joined: number; firstEnd: number; waited: number; end: number };
 }
+
+// Epoch ms → monotonic µs, for profiles.
+const hr0 = Number(process.hrtime.bigint() / 1000n);
+const epoch0 = Date.now();
+const monoUs = (epochMs: number) => hr0 + (epochMs - epoch0) * 1000;
 
 export interface GrowTarget { kind: 'tabmesh' | 'peerjs'; url: string; pid: number; adminKey: string }
 
@@ -55,7 +63,10 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
       routedMissing += r.missing;
     }
   }
+  // The benchmark's own /metrics read is server work inside the wait: measured and taken out.
+  const readCpu0 = processCpuSecondsPrecise(t.pid);
   const mid = tabmesh ? await relayedByType(t.url, t.adminKey) : undefined;
+  const readCpuS = processCpuSecondsPrecise(t.pid) - readCpu0;
   const waited = Date.now();
   const r2 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: later, timeoutMs: 20_000, direct: true }, 60_000)));
   sampler.stop();
@@ -63,11 +74,12 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   // As in the from-nothing rounds, a failed link's timeout is not work: the first phase ends when its last link opened.
   const firstEnd = Math.max(joined, ...r1.map((x) => x.lastOpenAt));
   const cpu = (a: number, b: number) => sampler.at(b) - sampler.at(a);
-  const phaseCpuS = { join: cpu(w0, joined), first: cpu(joined, firstEnd), wait: cpu(firstDone, waited), later: cpu(waited, w1) };
+  const phaseCpuS = { join: cpu(w0, joined), first: cpu(joined, firstEnd), wait: Math.max(0, cpu(firstDone, waited) - readCpuS), later: cpu(waited, w1) };
   const out: GrowRound = {
     links: 0, failed: 0, firstLinks: 0, laterLinks: 0, cpuS: phaseCpuS.join + phaseCpuS.first + phaseCpuS.wait + phaseCpuS.later,
     windowS: (w1 - w0 - (firstDone - firstEnd)) / 1000, phaseCpuS,
     frames: {}, laterFrames: {}, allFrames: 0, heartbeats: 0, routedEnds, routedMissing, openMs: [], laterOpenMs: [], failures: [],
+    marksUs: { start: monoUs(w0), joined: monoUs(joined), firstEnd: monoUs(firstEnd), waited: monoUs(waited), end: monoUs(w1) },
   };
   for (const [i, res] of [...r1, ...r2].entries()) {
     out.links += res.openMs.length;

@@ -39,8 +39,12 @@ const agentsNs = (mesh: string) => `agents:${mesh}`;
 const presenceNs = (mesh: string) => `presence:${mesh}`;
 
 /** The agent registry with heartbeat-derived health; all state lives in `store`. */
+/** How often the sweep looks for agents to remove (offline for `removeAfterMs`). */
+const REMOVAL_PASS_MS = 60_000;
+
 export function createRegistry(opts: RegistryOptions): Registry {
   const { store, now } = opts;
+  let lastRemoval = -Infinity;
   const activeMs = opts.activeMs ?? 90_000;
   const staleMs = opts.staleMs ?? 270_000;
   const removeAfterMs = opts.removeAfterMs ?? 600_000;
@@ -124,15 +128,21 @@ export function createRegistry(opts: RegistryOptions): Registry {
     },
     async sweep() {
       const gone: Array<{ mesh: string; peerId: string }> = [];
+      // Removing long-offline agents reads every agent record; it runs at most once a minute (the
+      // removal delay is 10 minutes), not on every sweep: the health pass alone scales with peers.
+      const removeNow = now() - lastRemoval >= REMOVAL_PASS_MS;
+      if (removeNow) lastRemoval = now();
       for (const mesh of await store.list<string>('meshes')) {
+        const presence = new Map<string, Presence>();
         for (const p of await store.list<Presence>(presenceNs(mesh))) {
+          presence.set(p.peerId, p);
           const health = healthOf(p.lastSeen);
           if (health === p.health) continue;
           // swap, so with several instances only one reports the transition.
           if (await store.swap(presenceNs(mesh), p.peerId, p, { ...p, health }) && health === 'offline') gone.push({ mesh, peerId: p.peerId });
         }
+        if (!removeNow) continue;
         const cutoff = now() - staleMs - removeAfterMs;
-        const presence = new Map((await store.list<Presence>(presenceNs(mesh))).map((p) => [p.peerId, p]));
         for (const a of await store.list<AgentRecord>(agentsNs(mesh))) {
           const p = presence.get(a.peerId);
           if ((p?.lastSeen ?? a.registeredAt) < cutoff) {
