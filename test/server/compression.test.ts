@@ -77,6 +77,17 @@ describe.each<Runtime>(['node', 'deno'])('compression on the %s entry', (runtime
     }
   });
 
+  it('answers to POST are sent as they are, however large (only GET responses are read to compress)', async () => {
+    const skills = Array.from({ length: 40 }, (_, i) => ({ name: `post-skill-${i}`, description: `does thing number ${i} for the compression test` }));
+    const res = await fetch(`${server.url}/api/agents`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-encoding': 'br, gzip' },
+      body: JSON.stringify({ name: 'post-many', platform: 'node', skills }),
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers.get('content-encoding')).toBeNull();
+    expect((await res.text()).length).toBeGreaterThan(1024);
+  });
+
   it('no Accept-Encoding, or only unknown codings, gets the plain bytes', async () => {
     for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'zstd' }] as Array<Record<string, string>>) {
       const r = await rawGet(`${server.url}/assets/app.js`, headers);
