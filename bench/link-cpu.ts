@@ -6,7 +6,7 @@ import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
 import { processCpuSecondsPrecise as processCpuSeconds } from './lib/proc-stats.ts';
 import { cpuSampler } from './link-cpu/cpu-sampler.ts';
-import { growPairs, growRound, INTRODUCER_FANOUT, type GrowRound } from './link-cpu/grow-round.ts';
+import { growPairs, growRound, introducerFanout, type GrowRound } from './link-cpu/grow-round.ts';
 import { growRows } from './link-cpu/grow-rows.ts';
 import { relayedByType, relayedSince } from './lib/server-metrics.ts';
 import { summarize } from './lib/stats.ts';
@@ -65,14 +65,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     const tally: Record<Kind, Tally> = { tabmesh: emptyTally(), peerjs: emptyTally() };
     const windows: Array<{ kind: Kind; fromUs: number; toUs: number }> = [];
-    const grow: Record<Kind, GrowRound[]> = { tabmesh: [], peerjs: [] };
+    // The growing mesh at two sizes: one introduction per peer is shared by more links in a larger mesh.
+    const growSizes = ctx.quick ? [peers] : [peers, 32];
+    const grow = new Map(growSizes.map((n) => [n, { tabmesh: [] as GrowRound[], peerjs: [] as GrowRound[] }]));
     for (let r = 0; r < rounds; r++) {
       // The growing mesh first (fresh peers each round), then the full mesh from nothing.
-      for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
-        const names = Array.from({ length: peers }, (_, i) => `lg-${kind}-${r}-${String(i).padStart(2, '0')}`);
+      for (const [size, kind] of growSizes.flatMap((n) => ((r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]).map((k) => [n, k] as const))) {
+        const names = Array.from({ length: size }, (_, i) => `lg-${kind}-${size}-${r}-${String(i).padStart(2, '0')}`);
         const g = await growRound(hosts, { kind, url: target[kind].url, pid: target[kind].pid, adminKey: ADMIN_KEY }, names);
-        grow[kind].push(g);
-        ctx.log(`round ${r + 1}/${rounds} ${kind} growing: ${g.links}/${g.links + g.failed} links (${g.firstLinks} first, ${g.laterLinks} later) in ${g.windowS.toFixed(1)} s, server CPU ${(g.cpuS * 1000).toFixed(0)} ms, later-phase frames ${JSON.stringify(g.laterFrames)}${kind === 'tabmesh' ? `, routed ends missing ${g.routedMissing}/${g.routedEnds}` : ''}`);
+        grow.get(size)![kind].push(g);
+        ctx.log(`round ${r + 1}/${rounds} ${kind} growing ${size}: ${g.links}/${g.links + g.failed} links (${g.firstLinks} first, ${g.laterLinks} later) in ${g.windowS.toFixed(1)} s, server CPU ${(g.cpuS * 1000).toFixed(0)} ms, later-phase frames ${JSON.stringify(g.laterFrames)}${kind === 'tabmesh' ? `, routed ends missing ${g.routedMissing}/${g.routedEnds}` : ''}`);
       }
       for (const kind of (r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]) {
         const t = tally[kind];
@@ -139,12 +141,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('formation windows, s (all rounds)', round(T.windowS, 1), round(P.windowS, 1)),
         row('DataChannel open p50 ms', round(openT.p50), round(openP.p50)),
         row('DataChannel open p99 ms', round(openT.p99), round(openP.p99)),
-        ...growRows(grow.tabmesh, grow.peerjs, peers),
+        ...growSizes.flatMap((n) => growRows(grow.get(n)!.tabmesh, grow.get(n)!.peerjs, n)),
       ],
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
         'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
-        `growing mesh rows ("grow:"): ${peers} fresh peers per server per round join, each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${INTRODUCER_FANOUT}⌋, already in the mesh (${growPairs(Array.from({ length: peers }, (_, i) => String(i))).first.length} links, a tree of diameter 4), then, once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: peers }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU over the whole round, first join to last link open; tabmesh peers with the default \`linkReportMs\` (10 s)`,
+        ...growSizes.map((n) => `growing mesh rows ("grow ${n}:"): ${n} fresh peers per server per round join; each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${introducerFanout(n)}⌋, already in the mesh (${n - 1} links, a tree of diameter 4); once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: n }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU from the first join to the last link open, the joins' share (until the server is idle after them) apart; tabmesh peers with the default \`linkReportMs\` (10 s)`),
         'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
       ],
       notes: [

@@ -5,11 +5,16 @@ import { cpuSampler } from './cpu-sampler.ts';
 
 /**
  * Each peer after the first is introduced by the server to one peer already in the mesh: peer i
- * links to peer ⌊(i − 1) / INTRODUCER_FANOUT⌋ through the server, a tree of depth 2 and diameter 4
- * at 20 peers (routes over peers reach 4 hops), so every other pair can reach each other on the
- * routed tier. This is the join a server that only introduces needs: one brokered link per peer.
+ * links to peer ⌊(i − 1) / f⌋ through the server, with f the smallest fan-out that keeps the tree
+ * at depth 2 (1 + f + f² ≥ n: 4 for 20 peers), so its diameter is 4, what routes over peers
+ * reach, and every other pair can reach each other on the routed tier. This is the join a
+ * server that only introduces needs: one brokered link per peer.
  */
-export const INTRODUCER_FANOUT = 4;
+export function introducerFanout(n: number): number {
+  let f = 2;
+  while (1 + f + f * f < n) f++;
+  return f;
+}
 
 interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
 
@@ -123,13 +128,14 @@ async function settle(pid: number): Promise<void> {
   }
 }
 
-/** The first links (each peer's introduction, through the server: see INTRODUCER_FANOUT) and the later ones (every other pair). */
+/** The first links (each peer's introduction, through the server: see introducerFanout) and the later ones (every other pair). */
 export function growPairs(names: string[]): { first: Array<[string, string]>; later: Array<[string, string]> } {
   const n = names.length;
   const first: Array<[string, string]> = [];
   const linked = new Set<string>();
+  const f = introducerFanout(n);
   for (let i = 1; i < n; i++) {
-    const pair: [string, string] = [names[i]!, names[Math.floor((i - 1) / INTRODUCER_FANOUT)]!];
+    const pair: [string, string] = [names[i]!, names[Math.floor((i - 1) / f)]!];
     linked.add([...pair].sort().join(' '));
     first.push(pair);
   }

@@ -18,7 +18,7 @@ export function growRows(T: GrowRound[], P: GrowRound[], peers: number): BenchRo
   const negotiation = (rs: GrowRound[], f: (r: GrowRound) => Record<string, number>) => Object.values(addUp(rs, f)).reduce((a, b) => a + b, 0);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const row = (metric: string, a: number | string, b: number | string, extra: BenchRow = {}): BenchRow => ({
-    metric: `grow: ${metric}`, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' && b > 0 ? ratio(a, b) : '', ...extra,
+    metric: `grow ${peers}: ${metric}`, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' && b > 0 ? ratio(a, b) : '', ...extra,
   });
   const linksOnly = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS - r.phaseCpuS.join) * 1000) / Math.max(1, links(rs));
   const phase = (rs: GrowRound[], k: keyof GrowRound['phaseCpuS']) => round((sum(rs, (r) => r.phaseCpuS[k]) * 1000) / Math.max(1, rs.length), 1);

@@ -4,7 +4,7 @@ import { growPairs } from '../../bench/link-cpu/grow-round.ts';
 const key = ([a, b]: [string, string]) => [a, b].sort().join(' ');
 
 describe('link-cpu growing mesh pairs', () => {
-  for (const n of [20, 8]) {
+  for (const n of [20, 8, 32]) {
     it(`splits every pair of ${n} peers once between first links and later links, none to itself`, () => {
       const names = Array.from({ length: n }, (_, i) => `p${i}`);
       const { first, later } = growPairs(names);
