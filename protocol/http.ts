@@ -5,8 +5,8 @@ import { KEY_PEER_ID_PATTERN, PublicIdentitySchema, SignatureSchema } from './id
 /** Proof that the caller holds the key its (key-derived) peer id stands for. */
 export const IdentityProofSchema = v.object({
   publicKey: PublicIdentitySchema,
-  /** From `POST /api/token/nonce`; single use, 60 s. */
-  nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce')),
+  /** From `POST /api/token/nonce` (single use, 60 s), or made by the client (`clientNonce`, protocol/token-nonce.ts). */
+  nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce or a client nonce (ct…)')),
   /** base64url signature over `tabmesh-token-proof:<nonce>:<peerId>`. */
   signature: SignatureSchema,
 });

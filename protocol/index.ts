@@ -11,6 +11,7 @@ export * from './mesh-messages.ts';
 export * from './control-plane.ts';
 export * from './base64.ts';
 export * from './identity.ts';
+export * from './token-nonce.ts';
 export * from './link-proof.ts';
 export * from './sealed-relay.ts';
 export * from './mesh-envelope.ts';

@@ -1,10 +1,14 @@
+import { CLIENT_NONCE_WINDOW_MS, clientNonceTime } from '../../protocol/index.ts';
 import { randomSecret } from '../pairing/codes.ts';
 import type { Store } from '../store/store.ts';
 
 export interface NonceService {
   /** A fresh single-use nonce valid for `ttlMs` (60 s). */
   issue(): Promise<{ nonce: string; expiresAt: number }>;
-  /** True exactly once per issued, unexpired nonce. */
+  /**
+   * True exactly once per issued, unexpired nonce, and once per client nonce (protocol/token-nonce.ts)
+   * whose clock is within CLIENT_NONCE_WINDOW_MS of ours.
+   */
   consume(nonce: string): Promise<boolean>;
 }
 
@@ -16,6 +20,12 @@ export function createNonceService(store: Store, now: () => number, ttlMs = 60_0
       await store.put('token-nonce', nonce, true, ttlMs);
       return { nonce, expiresAt: now() + ttlMs };
     },
-    consume: (nonce) => store.swap('token-nonce', nonce, true, undefined),
+    async consume(nonce) {
+      const t = clientNonceTime(nonce);
+      if (t === undefined) return store.swap('token-nonce', nonce, true, undefined);
+      if (Math.abs(now() - t) > CLIENT_NONCE_WINDOW_MS) return false;
+      // Remembered for the whole window on both sides of its time, so it cannot be used twice.
+      return store.create('token-nonce-used', nonce, true, 2 * CLIENT_NONCE_WINDOW_MS);
+    },
   };
 }

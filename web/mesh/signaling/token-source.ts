@@ -1,4 +1,4 @@
-import { tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../../protocol/index.ts';
+import { clientNonce, tokenProof, TokenResponseSchema, validate, type Identity, type TokenResponse } from '../../../protocol/index.ts';
 import { MeshError } from '../errors.ts';
 
 /** JWTs from an exchange, under the one caching rule every token source of the mesh follows. */
@@ -57,6 +57,7 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
   }
   const endpoint = `${o.url.replace(/\/+$/, '')}/api/token`;
   const headers = { 'x-api-key': o.key, 'content-type': 'application/json' };
+  /** `undefined` when the server answered 400 `bad-nonce` (the caller then asks it for a nonce). */
   const post = async (url: string, body?: unknown): Promise<unknown> => {
     let res: Response;
     try {
@@ -64,7 +65,8 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
     } catch (err) {
       throw new MeshError('token-failed', `POST ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const json = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    const json = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    if (res.status === 400 && json?.error?.code === 'bad-nonce' && body !== undefined) return undefined;
     if (!res.ok) {
       const final = res.status === 400 || res.status === 401 || res.status === 403;
       const detail = json?.error?.message ?? res.statusText;
@@ -72,11 +74,16 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
     }
     return json;
   };
+  const proven = async (nonce: string) => post(endpoint, { peerId: o.identity.peerId, identity: await tokenProof(o.identity, nonce) });
   const cache = createTokenCache(async () => {
-    const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
-    if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
-    const identity = await tokenProof(o.identity, nonce);
-    const parsed = validate(TokenResponseSchema, await post(endpoint, { peerId: o.identity.peerId, identity }));
+    let answer = await proven(clientNonce());
+    if (answer === undefined) {
+      const nonce = ((await post(`${endpoint}/nonce`)) as { nonce?: unknown } | undefined)?.nonce;
+      if (typeof nonce !== 'string') throw new MeshError('token-failed', `POST ${endpoint}/nonce: no nonce in the response`);
+      answer = await proven(nonce);
+      if (answer === undefined) throw new MeshError('token-failed', `POST ${endpoint}: 400 identity.nonce: the server refused the nonce it had just issued`);
+    }
+    const parsed = validate(TokenResponseSchema, answer);
     if (!parsed.ok) throw new MeshError('token-failed', `POST ${endpoint}: unexpected response (${parsed.message})`);
     return parsed.value;
   });
