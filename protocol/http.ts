@@ -6,7 +6,7 @@ import { KEY_PEER_ID_PATTERN, PublicIdentitySchema, SignatureSchema } from './id
 export const IdentityProofSchema = v.object({
   publicKey: PublicIdentitySchema,
   /** From `POST /api/token/nonce` (single use, 60 s), or made by the client (`clientNonce`, protocol/token-nonce.ts). */
-  nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce or a client nonce (ct…)')),
+  nonce: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a nonce from /api/token/nonce')),
   /** base64url signature over `tabmesh-token-proof:<nonce>:<peerId>`. */
   signature: SignatureSchema,
 });
