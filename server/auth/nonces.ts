@@ -6,10 +6,11 @@ export interface NonceService {
   /** A fresh single-use nonce valid for `ttlMs` (60 s). */
   issue(): Promise<{ nonce: string; expiresAt: number }>;
   /**
-   * True exactly once per issued, unexpired nonce, and once per client nonce (protocol/token-nonce.ts)
-   * whose clock is within CLIENT_NONCE_WINDOW_MS of ours.
+   * `ok` exactly once per issued, unexpired nonce, and once per client nonce (protocol/token-nonce.ts)
+   * whose clock is within CLIENT_NONCE_WINDOW_MS of ours; `clock` for a client nonce outside that
+   * window (the caller's clock is off: no attack signal); `refused` otherwise.
    */
-  consume(nonce: string): Promise<boolean>;
+  consume(nonce: string): Promise<'ok' | 'clock' | 'refused'>;
 }
 
 /** Single-use nonces in the store (so any instance can check one issued by another). */
@@ -22,10 +23,10 @@ export function createNonceService(store: Store, now: () => number, ttlMs = 60_0
     },
     async consume(nonce) {
       const t = clientNonceTime(nonce);
-      if (t === undefined) return store.swap('token-nonce', nonce, true, undefined);
-      if (Math.abs(now() - t) > CLIENT_NONCE_WINDOW_MS) return false;
+      if (t === undefined) return (await store.swap('token-nonce', nonce, true, undefined)) ? 'ok' : 'refused';
+      if (Math.abs(now() - t) > CLIENT_NONCE_WINDOW_MS) return 'clock';
       // Remembered for the whole window on both sides of its time, so it cannot be used twice.
-      return store.create('token-nonce-used', nonce, true, 2 * CLIENT_NONCE_WINDOW_MS);
+      return (await store.create('token-nonce-used', nonce, true, 2 * CLIENT_NONCE_WINDOW_MS)) ? 'ok' : 'refused';
     },
   };
 }

@@ -36,7 +36,9 @@ export function mountTokenRoutes(
     if (peerIdForKeySync(proof.publicKey) !== body.peerId) {
       throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
     }
-    if (!(await deps.nonces.consume(proof.nonce))) throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
+    const nonce = await deps.nonces.consume(proof.nonce);
+    if (nonce === 'clock') throw new HttpError(400, 'nonce-clock', 'identity.nonce: a client nonce must carry a time within 60 s of the server clock; use one from POST /api/token/nonce');
+    if (nonce !== 'ok') throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
     if (!verifyTextSync(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature)) {
       throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');
     }

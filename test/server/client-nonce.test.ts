@@ -28,8 +28,13 @@ describe('client nonces for POST /api/token', () => {
     for (const skew of [-61_000, 61_000]) {
       const r = await post(await tokenRequestFor('cn-2', clientNonce(t.clock.now + skew)));
       expect(r.status, String(skew)).toBe(400);
-      expect((r.body as { error: { code: string } }).error.code).toBe('bad-nonce');
+      expect((r.body as { error: { code: string; message: string } }).error).toEqual({
+        code: 'nonce-clock', message: 'identity.nonce: a client nonce must carry a time within 60 s of the server clock; use one from POST /api/token/nonce',
+      });
     }
+    // A clock that is off is not an attack: only the replay counted as a key-proof failure.
+    const failures = t.server.metrics.registry.render().split('\n').filter((l) => l.startsWith('tabmesh_identity_failures_total{'));
+    expect(failures).toEqual(['tabmesh_identity_failures_total{reason="bad-nonce"} 1']);
     // The replay is refused on any later attempt too, while the nonce's time is still in the window.
     t.clock.advance(20_000);
     expect((await post(fresh)).status).toBe(400);

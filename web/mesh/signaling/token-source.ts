@@ -57,7 +57,7 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
   }
   const endpoint = `${o.url.replace(/\/+$/, '')}/api/token`;
   const headers = { 'x-api-key': o.key, 'content-type': 'application/json' };
-  /** `undefined` when the server answered 400 `bad-nonce` (the caller then asks it for a nonce). */
+  /** `undefined` when the server refused the nonce (400 `nonce-clock`, or `bad-nonce` from an older server): the caller then asks it for one. */
   const post = async (url: string, body?: unknown): Promise<unknown> => {
     let res: Response;
     try {
@@ -66,7 +66,7 @@ export function apiKeyTokenSource(o: { url: string; key: string; fetch: typeof f
       throw new MeshError('token-failed', `POST ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     const json = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-    if (res.status === 400 && json?.error?.code === 'bad-nonce' && body !== undefined) return undefined;
+    if (res.status === 400 && /^(nonce-clock|bad-nonce)$/.test(json?.error?.code ?? '') && body !== undefined) return undefined;
     if (!res.ok) {
       const final = res.status === 400 || res.status === 401 || res.status === 403;
       const detail = json?.error?.message ?? res.statusText;
