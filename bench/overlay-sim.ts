@@ -105,6 +105,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     rows.push(
       coreRow('after joins (mesh core)', core.joined, {
         'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1),
+        'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
+        'joiners missing a welcome link': core.welcomeLinks.missing,
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
@@ -122,6 +124,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       `load average at start ${loadStart}, at end ${loadavg().map((l) => round(l)).join(' ')} (the figures do not depend on time)`,
       'server frames: every frame the server sent (welcome, peer-joined, peer-left, presence) per join / per leave; presence entries: peers named in them',
+      'welcome links open: from a mesh core\'s `welcome` until a DataChannel to each of the first `maxLinks` peers it lists is open (wall time in one busy process, the other cores joining meanwhile: compare runs, not with a network); joiners missing a welcome link: some never opened (evicted or refused at the other end\'s cap)',
       'diameter: BFS from 32 (over 2,000 peers) or 64 random peers, a lower bound; links made: links the model formed (each costs the server an offer, an answer and the candidate frames: `link-cost`)',
     ],
   };

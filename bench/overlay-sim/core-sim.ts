@@ -4,6 +4,7 @@ import { createLogger } from '../../server/ops/logger.ts';
 import { generateIdentity } from '../../protocol/index.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
+import { percentile } from '../lib/stats.ts';
 import { benchHost } from '../mesh/bench-peer.ts';
 import { createMemoryNet } from './memory-platform.ts';
 
@@ -30,6 +31,11 @@ export interface CoreRun {
   leavers: number;
   /** Mesh `error` events by code. */
   errors: Record<string, number>;
+  /**
+   * From a joiner's `welcome` until a DataChannel to every peer it links to from the welcome list
+   * (the first `maxLinks` listed) is open, ms; `missing`: joiners for which some never opened.
+   */
+  welcomeLinks: { p50: number; p95: number; max: number; missing: number };
 }
 
 const KEY = 'bench-overlay-core-agent-key-0123456789';
@@ -91,6 +97,8 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
   const errors = new Map<string, number>();
   let linkEvents = 0;
   const activity = () => linkEvents + [...net.counts.serverFrames.values()].reduce((a, b) => a + b, 0);
+  const welcomeMs: number[] = [];
+  const waiting: Array<Set<string>> = [];
   const total = () => ({ serverFrames: [...net.counts.serverFrames.values()].reduce((a, b) => a + b, 0), channelMessages: net.counts.channelMessages });
   try {
     const t0 = performance.now();
@@ -101,9 +109,18 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
         getToken: apiKeyTokenSource({ url: 'http://in-process', key: KEY, fetch: viaApp, identity }),
         host: benchHost, maxLinks: maxLinksOf(i), linkReportMs: 600_000,
       });
-      mesh.on('link', () => void linkEvents++);
+      const want = new Set<string>();
+      let welcomedAt = 0;
+      mesh.on('link', (l) => {
+        linkEvents++;
+        if (l.state !== 'open' || l.tier === 'routed' || l.tier === 'fallback' || !want.delete(l.peerId)) return;
+        if (want.size === 0) welcomeMs.push(performance.now() - welcomedAt);
+      });
       mesh.on('error', (e) => void errors.set(e.code, (errors.get(e.code) ?? 0) + 1));
-      await mesh.start();
+      const welcome = await mesh.start();
+      welcomedAt = performance.now();
+      for (const p of welcome.peers.slice(0, maxLinksOf(i))) want.add(p);
+      waiting.push(want);
       meshes.push(mesh);
       if ((i + 1) % 1000 === 0) log(`${i + 1}/${n} mesh cores joined`);
     }
@@ -112,6 +129,8 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     const joinedTotals = total();
     const byType = Object.fromEntries([...net.counts.serverFrames].map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
     const joined = graphStats(meshes, rand, n > 2000 ? 32 : 64);
+    const sortedMs = Float64Array.from(welcomeMs).sort();
+    const welcomeLinks = { p50: percentile(sortedMs, 50), p95: percentile(sortedMs, 95), max: sortedMs[sortedMs.length - 1] ?? NaN, missing: waiting.filter((w) => w.size > 0).length };
     const leavers = meshes.filter((_, i) => leaving(i));
     await Promise.all(leavers.map((m) => m.stop()));
     const staying = meshes.filter((_, i) => !leaving(i));
@@ -121,7 +140,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       joined, churned: graphStats(staying, rand, n > 2000 ? 32 : 64), joinSeconds,
       perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
-      leavers: leavers.length, errors: Object.fromEntries(errors),
+      leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,
     };
   } finally {
     await Promise.all(meshes.map((m) => m.stop()));
