@@ -67,7 +67,8 @@ export function createWelcomeLinks(clock: Clock, waitMs = WELCOME_ROUTED_WAIT_MS
     /** One connect per task, as for the first link (an RTCPeerConnection and its offer each). */
     const pump = () => {
       turn = undefined;
-      queue.shift()?.connect();
+      const route = queue.shift();
+      if (route && !route.error) route.connect();
       if (queue.length) turn = clock.set(pump, 0);
       else settle();
     };
