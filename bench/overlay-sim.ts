@@ -68,7 +68,9 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const sizes = ctx.quick ? [1000] : [1000, 5000, 10_000];
+  // OVERLAY_SIM_SIZES=300,1000: other sizes for a quick comparison (the mesh cores with routing
+  // over peers take minutes per 1,000 on a busy 2-core machine).
+  const sizes = process.env.OVERLAY_SIM_SIZES ? process.env.OVERLAY_SIM_SIZES.split(',').map(Number) : ctx.quick ? [1000] : [1000, 5000, 10_000];
   const loadStart = loadavg().map((l) => round(l)).join(' ');
   const rows: BenchRow[] = [];
   for (const n of sizes) {

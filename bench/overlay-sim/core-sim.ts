@@ -122,7 +122,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       for (const p of welcome.peers.slice(0, maxLinksOf(i))) want.add(p);
       waiting.push(want);
       meshes.push(mesh);
-      if ((i + 1) % 1000 === 0) log(`${i + 1}/${n} mesh cores joined`);
+      if ((i + 1) % 100 === 0) log(`${i + 1}/${n} mesh cores joined (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
     if (!(await quiet(activity, 2000, 120_000))) log('joins: still active after 120 s');
     const joinSeconds = (performance.now() - t0) / 1000 - 2;
