@@ -183,6 +183,20 @@ describe('lazy peer overlay', () => {
     expect(lazy.best('c')).toBeUndefined();
     lazy.stop();
   });
+
+  it('says when its code failed to load (a joiner then links through the server), and loads it on the next use', async () => {
+    const { clock } = fakeClock();
+    let tries = 0;
+    const lazy = createLazyPeerOverlay(() => (++tries === 1
+      ? Promise.reject(new Error('chunk fetch failed (offline)'))
+      : import('../../web/mesh/routing/peer-overlay.ts').then((m) => m.createPeerOverlay({ localId: () => 'a', clock, sendTo: async () => undefined, deliver: () => undefined, changed: () => undefined }))));
+    const failed = await new Promise<boolean>((resolve) => lazy.whenReady(() => resolve(false), () => resolve(true)));
+    expect(failed).toBe(true);
+    const loaded = await new Promise<boolean>((resolve) => lazy.whenReady(() => resolve(true), () => resolve(false)));
+    expect(loaded).toBe(true);
+    expect(tries).toBe(2);
+    lazy.stop();
+  });
 });
 
 describe('seal over peers', () => {

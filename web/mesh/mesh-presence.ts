@@ -70,7 +70,8 @@ export function wireMeshPresence(o: MeshPresenceOptions): void {
     // server, the others over peers once its distance vector shows a way (overlay-welcome.ts).
     const overlay = peers.overlay;
     connectInTurn(overlay ? connects.slice(0, 1) : connects);
-    overlay?.whenReady((w) => w.welcome(connects));
+    // Without the overlay chunk (a failed load) the server introduces the rest, as before.
+    overlay?.whenReady((w) => w.welcome(connects), () => connectInTurn(connects.slice(1)));
     for (const route of routes.values()) route.signalingChanged();
     events.emit('signaling', { state: 'open', resumed });
     o.settled(frame);

@@ -3,8 +3,8 @@ import type { RelayStats } from './relay-budget.ts';
 
 /** A PeerOverlay whose code loads on demand, plus a way to run code once it has. */
 export interface LazyPeerOverlay<T extends PeerOverlay = PeerOverlay> extends PeerOverlay {
-  /** Runs `fn` with the loaded overlay: now if it is loaded, else after it loaded (in call order). */
-  whenReady(fn: (overlay: T) => void): void;
+  /** Runs `fn` with the loaded overlay: now if it is loaded, else after it loaded (in call order); `failed` if it could not load. */
+  whenReady(fn: (overlay: T) => void, failed?: () => void): void;
 }
 
 const NO_STATS: RelayStats = { forwarded: 0, forwardedBytes: 0, refused: {}, inFlight: 0, inFlightBytes: 0, peakInFlightBytes: 0 };
@@ -32,9 +32,9 @@ export function createLazyPeerOverlay<T extends PeerOverlay>(make: () => Promise
         throw err;
       },
     ));
-  const whenReady = (fn: (overlay: T) => void) => {
+  const whenReady = (fn: (overlay: T) => void, failed?: () => void) => {
     if (real) return fn(real);
-    load().then(fn, () => undefined);
+    load().then(fn, () => failed?.());
   };
   return {
     whenReady,
