@@ -91,8 +91,10 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
     if (timer !== undefined || stopped) return;
     timer = o.clock.set(() => {
       timer = undefined;
+      // One snapshot for the round: computing it per neighbour made a round cost neighbours² × entries.
+      const snap = table.snapshot();
       for (const n of table.neighbours()) {
-        const peers = table.announcementFor(n);
+        const peers = table.announcementFor(n, snap);
         const text = JSON.stringify(peers);
         if (told.get(n) === text) continue;
         told.set(n, text);
