@@ -203,6 +203,28 @@ describe('lazy peer overlay', () => {
 });
 
 describe('seal over peers', () => {
+  it('keeps a session made in the last 2 s when the peer is announced as (re)joined, and forgets an older one', async () => {
+    const { clock, advance } = fakeClock();
+    const ends: Record<string, ReturnType<typeof createRelaySeal>> = {};
+    const make = (localId: string, remoteId: string) => createRelaySeal({
+      localId, remoteId, auth: createLinkAuthenticator({ pins: createMemoryPinStore() }), keys: createSealKeys(), clock,
+      sendHello: async (hello) => void (await ends[remoteId]!.open(hello, true)),
+      onProblem: () => undefined,
+    });
+    ends.alice = make('alice', 'bob');
+    ends.bob = make('bob', 'alice');
+    const frame = new TextEncoder().encode('offer');
+    // The joiner's first sealed frame (an offer over peers) arrives, then the presence frame saying it joined.
+    expect(await ends.bob!.open(await ends.alice!.seal(frame), true)).toEqual(frame);
+    ends.bob!.reset();
+    expect(ends.bob!.verified).toBe(true);
+    expect(await ends.bob!.open(await ends.alice!.seal(frame), true)).toEqual(frame);
+    // A session older than that belongs to the peer before it rejoined: forgotten.
+    advance(2000);
+    ends.bob!.reset();
+    expect(ends.bob!.verified).toBe(false);
+  });
+
   it('drops a hello in a peer\'s name that fails its identity check when other peers carried it, instead of refusing that peer', async () => {
     const { identity: alice } = await generateIdentity();
     const { identity: mallory } = await generateIdentity();
