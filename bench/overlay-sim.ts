@@ -60,7 +60,7 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
   const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
-    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3 }, 1_800_000);
+    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, 1_800_000);
   } finally {
     await child.call('exit', undefined, 5000).catch(() => undefined);
     await child.stop();
@@ -69,7 +69,8 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   // OVERLAY_SIM_SIZES=300,1000: other sizes for a quick comparison (the mesh cores with routing
-  // over peers take minutes per 1,000 on a busy 2-core machine).
+  // over peers take minutes per 1,000 on a busy 2-core machine). OVERLAY_SIM_PACED=1: each mesh
+  // core joins once the previous one's welcome links are open (or after 15 s), not at once.
   const sizes = process.env.OVERLAY_SIM_SIZES ? process.env.OVERLAY_SIM_SIZES.split(',').map(Number) : ctx.quick ? [1000] : [1000, 5000, 10_000];
   const loadStart = loadavg().map((l) => round(l)).join(' ');
   const rows: BenchRow[] = [];

@@ -84,7 +84,7 @@ async function quiet(activity: () => number, quietMs: number, maxMs: number): Pr
   return true;
 }
 
-export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void): Promise<CoreRun> {
+export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void, paced = false): Promise<CoreRun> {
   const config = loadConfig({ TABMESH_API_KEYS: `agent:${KEY}`, TABMESH_MAX_PEERS_PER_MESH: String(n + 10), TABMESH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'error' });
   const server = await createTabmeshServer({
     config, secrets: { apiKeys: config.apiKeys, jwtSecret: 'bench-overlay-core-secret-0123456789abcdef' },
@@ -111,10 +111,11 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       });
       const want = new Set<string>();
       let welcomedAt = 0;
+      let linked = () => undefined as void;
       mesh.on('link', (l) => {
         linkEvents++;
         if (l.state !== 'open' || l.tier === 'routed' || l.tier === 'fallback' || !want.delete(l.peerId)) return;
-        if (want.size === 0) welcomeMs.push(performance.now() - welcomedAt);
+        if (want.size === 0) (welcomeMs.push(performance.now() - welcomedAt), linked());
       });
       mesh.on('error', (e) => void errors.set(e.code, (errors.get(e.code) ?? 0) + 1));
       const welcome = await mesh.start();
@@ -122,6 +123,9 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       for (const p of welcome.peers.slice(0, maxLinksOf(i))) want.add(p);
       waiting.push(want);
       meshes.push(mesh);
+      // Paced: the next peer joins once this one's welcome links are open (or after 15 s), so a
+      // join is measured on its own rather than in a storm of joins in one busy process.
+      if (paced && want.size) await new Promise<void>((resolve) => ((linked = resolve), setTimeout(resolve, 15_000)));
       if ((i + 1) % 100 === 0) log(`${i + 1}/${n} mesh cores joined (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
     if (!(await quiet(activity, 2000, 120_000))) log('joins: still active after 120 s');
