@@ -60,7 +60,7 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
   const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
-    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3 }, 1_800_000);
+    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, 1_800_000);
   } finally {
     await child.call('exit', undefined, 5000).catch(() => undefined);
     await child.stop();
@@ -68,7 +68,10 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const sizes = ctx.quick ? [1000] : [1000, 5000, 10_000];
+  // OVERLAY_SIM_SIZES=300,1000: other sizes for a quick comparison (the mesh cores with routing
+  // over peers take minutes per 1,000 on a busy 2-core machine). OVERLAY_SIM_PACED=1: each mesh
+  // core joins once the previous one's welcome links are open (or after 15 s), not at once.
+  const sizes = process.env.OVERLAY_SIM_SIZES ? process.env.OVERLAY_SIM_SIZES.split(',').map(Number) : ctx.quick ? [1000] : [1000, 5000, 10_000];
   const loadStart = loadavg().map((l) => round(l)).join(' ');
   const rows: BenchRow[] = [];
   for (const n of sizes) {
@@ -105,6 +108,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     rows.push(
       coreRow('after joins (mesh core)', core.joined, {
         'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1),
+        'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
+        'joiners missing a welcome link': core.welcomeLinks.missing,
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
@@ -117,11 +122,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     settings: [
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
       'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
+      ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s)'] : []),
       '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],
     notes: [
       `load average at start ${loadStart}, at end ${loadavg().map((l) => round(l)).join(' ')} (the figures do not depend on time)`,
       'server frames: every frame the server sent (welcome, peer-joined, peer-left, presence) per join / per leave; presence entries: peers named in them',
+      'welcome links open: from a mesh core\'s `welcome` until a DataChannel to each of the first `maxLinks` peers it lists is open (wall time in one busy process, the other cores joining meanwhile: compare runs, not with a network); joiners missing a welcome link: some never opened (evicted or refused at the other end\'s cap)',
       'diameter: BFS from 32 (over 2,000 peers) or 64 random peers, a lower bound; links made: links the model formed (each costs the server an offer, an answer and the candidate frames: `link-cost`)',
     ],
   };

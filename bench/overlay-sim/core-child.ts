@@ -8,9 +8,9 @@ import { simulateCore } from './core-sim.ts';
  * meshes need a large heap (`--max-old-space-size`), and a fresh process per size returns it all.
  */
 serveRpc({
-  async run(args: { n: number; caps: number[]; leavers: number[]; seed: number }) {
+  async run(args: { n: number; caps: number[]; leavers: number[]; seed: number; paced?: boolean }) {
     const leaving = new Set(args.leavers);
-    return simulateCore(args.n, (i) => args.caps[i]!, (i) => leaving.has(i), seeded(args.seed), (m) => process.stderr.write(`${m}\n`));
+    return simulateCore(args.n, (i) => args.caps[i]!, (i) => leaving.has(i), seeded(args.seed), (m) => process.stderr.write(`${m}\n`), args.paced);
   },
   exit() {
     nodeDataChannel.cleanup();

@@ -4,6 +4,7 @@ import { createLogger } from '../../server/ops/logger.ts';
 import { generateIdentity } from '../../protocol/index.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
+import { percentile } from '../lib/stats.ts';
 import { benchHost } from '../mesh/bench-peer.ts';
 import { createMemoryNet } from './memory-platform.ts';
 
@@ -30,6 +31,11 @@ export interface CoreRun {
   leavers: number;
   /** Mesh `error` events by code. */
   errors: Record<string, number>;
+  /**
+   * From a joiner's `welcome` until a DataChannel to every peer it links to from the welcome list
+   * (the first `maxLinks` listed) is open, ms; `missing`: joiners for which some never opened.
+   */
+  welcomeLinks: { p50: number; p95: number; max: number; missing: number };
 }
 
 const KEY = 'bench-overlay-core-agent-key-0123456789';
@@ -78,7 +84,7 @@ async function quiet(activity: () => number, quietMs: number, maxMs: number): Pr
   return true;
 }
 
-export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void): Promise<CoreRun> {
+export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void, paced = false): Promise<CoreRun> {
   const config = loadConfig({ TABMESH_API_KEYS: `agent:${KEY}`, TABMESH_MAX_PEERS_PER_MESH: String(n + 10), TABMESH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'error' });
   const server = await createTabmeshServer({
     config, secrets: { apiKeys: config.apiKeys, jwtSecret: 'bench-overlay-core-secret-0123456789abcdef' },
@@ -91,6 +97,8 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
   const errors = new Map<string, number>();
   let linkEvents = 0;
   const activity = () => linkEvents + [...net.counts.serverFrames.values()].reduce((a, b) => a + b, 0);
+  const welcomeMs: number[] = [];
+  const waiting: Array<Set<string>> = [];
   const total = () => ({ serverFrames: [...net.counts.serverFrames.values()].reduce((a, b) => a + b, 0), channelMessages: net.counts.channelMessages });
   try {
     const t0 = performance.now();
@@ -101,17 +109,32 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
         getToken: apiKeyTokenSource({ url: 'http://in-process', key: KEY, fetch: viaApp, identity }),
         host: benchHost, maxLinks: maxLinksOf(i), linkReportMs: 600_000,
       });
-      mesh.on('link', () => void linkEvents++);
+      const want = new Set<string>();
+      let welcomedAt = 0;
+      let linked = () => undefined as void;
+      mesh.on('link', (l) => {
+        linkEvents++;
+        if (l.state !== 'open' || l.tier === 'routed' || l.tier === 'fallback' || !want.delete(l.peerId)) return;
+        if (want.size === 0) (welcomeMs.push(performance.now() - welcomedAt), linked());
+      });
       mesh.on('error', (e) => void errors.set(e.code, (errors.get(e.code) ?? 0) + 1));
-      await mesh.start();
+      const welcome = await mesh.start();
+      welcomedAt = performance.now();
+      for (const p of welcome.peers.slice(0, maxLinksOf(i))) want.add(p);
+      waiting.push(want);
       meshes.push(mesh);
-      if ((i + 1) % 1000 === 0) log(`${i + 1}/${n} mesh cores joined`);
+      // Paced: the next peer joins once this one's welcome links are open (or after 15 s), so a
+      // join is measured on its own rather than in a storm of joins in one busy process.
+      if (paced && want.size) await new Promise<void>((resolve) => ((linked = resolve), setTimeout(resolve, 15_000)));
+      if ((i + 1) % 100 === 0) log(`${i + 1}/${n} mesh cores joined (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
     if (!(await quiet(activity, 2000, 120_000))) log('joins: still active after 120 s');
     const joinSeconds = (performance.now() - t0) / 1000 - 2;
     const joinedTotals = total();
     const byType = Object.fromEntries([...net.counts.serverFrames].map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
     const joined = graphStats(meshes, rand, n > 2000 ? 32 : 64);
+    const sortedMs = Float64Array.from(welcomeMs).sort();
+    const welcomeLinks = { p50: percentile(sortedMs, 50), p95: percentile(sortedMs, 95), max: sortedMs[sortedMs.length - 1] ?? NaN, missing: waiting.filter((w) => w.size > 0).length };
     const leavers = meshes.filter((_, i) => leaving(i));
     await Promise.all(leavers.map((m) => m.stop()));
     const staying = meshes.filter((_, i) => !leaving(i));
@@ -121,7 +144,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       joined, churned: graphStats(staying, rand, n > 2000 ? 32 : 64), joinSeconds,
       perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
-      leavers: leavers.length, errors: Object.fromEntries(errors),
+      leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,
     };
   } finally {
     await Promise.all(meshes.map((m) => m.stop()));

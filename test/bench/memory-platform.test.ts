@@ -10,11 +10,13 @@ describe('mesh cores on the in-memory platform (overlay-sim)', () => {
     expect(run.joined.links.min).toBeGreaterThanOrEqual(8);
     expect(run.leavers).toBe(4);
     expect(run.churned.connected).toBe(true);
-    // One welcome per join; links were negotiated through the server (not all of them: once a
-    // peer is reached over others, either side may send its half over peers instead).
+    // One welcome per join; every joiner but the first negotiated its first link through the
+    // server (it had no neighbour yet); the others go over peers once reached that way, so how
+    // many more the server saw depends on timing (test/mesh/welcome-over-peers.test.ts bounds it).
     expect(run.perJoin.byType.welcome).toBe(1);
-    expect(run.perJoin.byType.offer).toBeGreaterThan(1);
-    expect(run.perJoin.byType.answer).toBeGreaterThan(1);
+    expect(run.perJoin.byType.offer).toBeGreaterThanOrEqual(39 / 40);
+    expect(run.perJoin.byType.answer).toBeGreaterThan(0);
+    expect(run.welcomeLinks.missing).toBe(0);
     // Identity proofs crossed the stand-in DataChannels.
     expect(run.perJoin.channelMessages).toBeGreaterThan(0);
   }, 60_000);

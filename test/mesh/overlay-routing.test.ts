@@ -38,6 +38,9 @@ describe('overlay table', () => {
     expect(t.announcementFor('c')).toEqual([['b', 1], ['d', 2]]);
     // To b: nothing that only goes through b.
     expect(t.announcementFor('b')).toEqual([['c', 1]]);
+    // One snapshot for a round over all neighbours says the same.
+    const snap = t.snapshot();
+    expect([t.announcementFor('c', snap), t.announcementFor('b', snap)]).toEqual([[['b', 1], ['d', 2]], [['c', 1]]]);
     expect(t.announce('stranger', [['x', 1]])).toBe(false);
     expect(t.announce('b', [['d', 1], ['far', MAX_ROUTE_HOPS - 1]])).toBe(false);
     // A neighbour that never announced (no routing: an older peer) is neither used nor announced.
@@ -183,9 +186,45 @@ describe('lazy peer overlay', () => {
     expect(lazy.best('c')).toBeUndefined();
     lazy.stop();
   });
+
+  it('says when its code failed to load (a joiner then links through the server), and loads it on the next use', async () => {
+    const { clock } = fakeClock();
+    let tries = 0;
+    const lazy = createLazyPeerOverlay(() => (++tries === 1
+      ? Promise.reject(new Error('chunk fetch failed (offline)'))
+      : import('../../web/mesh/routing/peer-overlay.ts').then((m) => m.createPeerOverlay({ localId: () => 'a', clock, sendTo: async () => undefined, deliver: () => undefined, changed: () => undefined }))));
+    const failed = await new Promise<boolean>((resolve) => lazy.whenReady(() => resolve(false), () => resolve(true)));
+    expect(failed).toBe(true);
+    const loaded = await new Promise<boolean>((resolve) => lazy.whenReady(() => resolve(true), () => resolve(false)));
+    expect(loaded).toBe(true);
+    expect(tries).toBe(2);
+    lazy.stop();
+  });
 });
 
 describe('seal over peers', () => {
+  it('keeps a session made in the last 2 s when the peer is announced as (re)joined, and forgets an older one', async () => {
+    const { clock, advance } = fakeClock();
+    const ends: Record<string, ReturnType<typeof createRelaySeal>> = {};
+    const make = (localId: string, remoteId: string) => createRelaySeal({
+      localId, remoteId, auth: createLinkAuthenticator({ pins: createMemoryPinStore() }), keys: createSealKeys(), clock,
+      sendHello: async (hello) => void (await ends[remoteId]!.open(hello, true)),
+      onProblem: () => undefined,
+    });
+    ends.alice = make('alice', 'bob');
+    ends.bob = make('bob', 'alice');
+    const frame = new TextEncoder().encode('offer');
+    // The joiner's first sealed frame (an offer over peers) arrives, then the presence frame saying it joined.
+    expect(await ends.bob!.open(await ends.alice!.seal(frame), true)).toEqual(frame);
+    ends.bob!.reset();
+    expect(ends.bob!.verified).toBe(true);
+    expect(await ends.bob!.open(await ends.alice!.seal(frame), true)).toEqual(frame);
+    // A session older than that belongs to the peer before it rejoined: forgotten.
+    advance(2000);
+    ends.bob!.reset();
+    expect(ends.bob!.verified).toBe(false);
+  });
+
   it('drops a hello in a peer\'s name that fails its identity check when other peers carried it, instead of refusing that peer', async () => {
     const { identity: alice } = await generateIdentity();
     const { identity: mallory } = await generateIdentity();

@@ -181,7 +181,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
 
   return {
     roles,
-    relayStats: () => routing?.overlay.stats,
+    overlay: routing?.overlay,
     activeLinks,
     scheduleTopUp,
     /** The mesh stops: no more overlay top-ups, route announcements or relaying. */

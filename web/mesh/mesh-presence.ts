@@ -66,7 +66,12 @@ export function wireMeshPresence(o: MeshPresenceOptions): void {
       const route = peers.join(p);
       if (o.autoConnect && route.link.state === 'idle' && budget > 0) (connects.push(route), budget--);
     }
-    connectInTurn(connects);
+    // A server that only introduces: with routing over peers the first link goes through the
+    // server, the others over peers once its distance vector shows a way (overlay-welcome.ts).
+    const overlay = peers.overlay;
+    connectInTurn(overlay ? connects.slice(0, 1) : connects);
+    // Without the overlay chunk (a failed load) the server introduces the rest, as before.
+    overlay?.whenReady((w) => w.welcome(connects), () => connectInTurn(connects.slice(1)));
     for (const route of routes.values()) route.signalingChanged();
     events.emit('signaling', { state: 'open', resumed });
     o.settled(frame);

@@ -157,7 +157,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     },
     peers: () => [...routes.values()].map((r) => ({ peerId: r.peerId, role: roles.get(r.peerId), present: r.present, link: r.info })),
     links: () => [...routes.values()].map((r) => r.info),
-    relayStats: () => peers.relayStats(),
+    relayStats: () => peers.overlay?.stats,
     connect(peerId, o = {}) {
       const route = peers.reach(peerId);
       if (!route) return Promise.reject(new MeshError('unknown-peer', `peer "${peerId}" is not in the mesh`, { peerId }));

@@ -2,9 +2,9 @@ import type { PeerOverlay } from './peer-overlay.ts';
 import type { RelayStats } from './relay-budget.ts';
 
 /** A PeerOverlay whose code loads on demand, plus a way to run code once it has. */
-export interface LazyPeerOverlay extends PeerOverlay {
-  /** Runs `fn` with the loaded overlay: now if it is loaded, else after it loaded (in call order). */
-  whenReady(fn: (overlay: PeerOverlay) => void): void;
+export interface LazyPeerOverlay<T extends PeerOverlay = PeerOverlay> extends PeerOverlay {
+  /** Runs `fn` with the loaded overlay: now if it is loaded, else after it loaded (in call order); `failed` if it could not load. */
+  whenReady(fn: (overlay: T) => void, failed?: () => void): void;
 }
 
 const NO_STATS: RelayStats = { forwarded: 0, forwardedBytes: 0, refused: {}, inFlight: 0, inFlightBytes: 0, peakInFlightBytes: 0 };
@@ -15,9 +15,9 @@ const NO_STATS: RelayStats = { forwarded: 0, forwardedBytes: 0, refused: {}, inF
  * sealed relay does (lazy-relay-seal.ts). Calls made while it loads run in the order they were
  * made; until then nothing is known to route through (`best` answers undefined).
  */
-export function createLazyPeerOverlay(make: () => Promise<PeerOverlay>): LazyPeerOverlay {
-  let real: PeerOverlay | undefined;
-  let loading: Promise<PeerOverlay> | undefined;
+export function createLazyPeerOverlay<T extends PeerOverlay>(make: () => Promise<T>): LazyPeerOverlay<T> {
+  let real: T | undefined;
+  let loading: Promise<T> | undefined;
   let stopped = false;
   const load = () =>
     (loading ??= make().then(
@@ -32,9 +32,9 @@ export function createLazyPeerOverlay(make: () => Promise<PeerOverlay>): LazyPee
         throw err;
       },
     ));
-  const whenReady = (fn: (overlay: PeerOverlay) => void) => {
+  const whenReady = (fn: (overlay: T) => void, failed?: () => void) => {
     if (real) return fn(real);
-    load().then(fn, () => undefined);
+    load().then(fn, () => failed?.());
   };
   return {
     whenReady,
@@ -44,7 +44,6 @@ export function createLazyPeerOverlay(make: () => Promise<PeerOverlay>): LazyPee
       if (real || loading) whenReady((r) => r.linkDown(id));
     },
     receive: (from, value) => whenReady((r) => r.receive(from, value)),
-    parseSignal: (raw) => real?.parseSignal(raw),
     best: (dst) => real?.best(dst),
     send: (dst, body) => load().then((r) => r.send(dst, body)),
     get stats() {

@@ -2,6 +2,7 @@ import { LINK_ROUTING_TYPES } from '../../../protocol/peer-routing-limits.ts';
 import type { Clock } from '../platform.ts';
 import type { PeerRoute } from './peer-route-types.ts';
 import { createLazyPeerOverlay, type LazyPeerOverlay } from './lazy-peer-overlay.ts';
+import type { WiredOverlay } from './overlay-wiring.ts';
 
 /** `routing` in MeshOptions: the limits of routing over peers (docs/architecture.md "Routing over peers"). */
 export interface RoutingOptions {
@@ -27,7 +28,7 @@ export interface MeshOverlayOptions {
 }
 
 export interface MeshOverlay {
-  overlay: LazyPeerOverlay;
+  overlay: LazyPeerOverlay<WiredOverlay>;
   /** A message a route delivered: true when it was link-level routing (`routes`, `hop`), handled here. */
   intercept(route: PeerRoute, raw: unknown): boolean;
   /** A route changed: its DataChannel is, or is no longer, a neighbour link. */
@@ -42,21 +43,12 @@ export function createMeshOverlay(o: MeshOverlayOptions): MeshOverlay {
   // The wiring (budget, sending, delivering, repair) loads with the overlay itself: overlay-wiring.ts.
   const overlay = createLazyPeerOverlay(() => import('./overlay-wiring.ts').then((m) => m.wireOverlay(o)));
 
-  /** Negotiation for a new DataChannel that came sealed from the peer itself (not through the server). */
-  function signal(route: PeerRoute, raw: unknown): true {
-    overlay.whenReady((real) => {
-      const me = o.localId();
-      const frame = real.parseSignal(raw);
-      if (me && frame && !route.error) route.handleSignal({ ...frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
-    });
-    return true;
-  }
-
   return {
     overlay,
     intercept(route, raw) {
       const type = (raw as { type?: unknown } | null)?.type;
-      if (type === 'signal') return signal(route, raw);
+      // Negotiation for a new DataChannel that came sealed from the peer itself (overlay-wiring.ts).
+      if (type === 'signal') return (overlay.whenReady((w) => w.signal(route, raw)), true);
       if (typeof type !== 'string' || !LINK_ROUTING_TYPES.has(type)) return false;
       // Only a neighbour's own DataChannel carries these; anything else is dropped here.
       if (route.link.state === 'open' && !route.error) {

@@ -23,11 +23,19 @@ export interface OverlayTable {
   announce(from: string, entries: ReadonlyArray<readonly [string, number]>): boolean;
   /** Ways to `dst`, fewest hops first, never through a peer in `avoid`. */
   nextHops(dst: string, avoid?: ReadonlySet<string>): NextHop[];
-  /** What to tell neighbour `to`: `[peer, hops]`, nearest first, without routes that only go through `to`. */
-  announcementFor(to: string): Array<[string, number]>;
+  /** Every peer's best distance and the second best through another neighbour: one per announce round, for all neighbours. */
+  snapshot(): RouteSnapshot;
+  /**
+   * What to tell neighbour `to`: `[peer, hops]`, nearest first, without routes that only go
+   * through `to`. Pass one `snapshot()` for a round over all neighbours (else one is made per call).
+   */
+  announcementFor(to: string, snap?: RouteSnapshot): Array<[string, number]>;
   neighbours(): string[];
   isNeighbour(id: string): boolean;
 }
+
+/** Per peer: the best distance `d1` (through `v1`) and the best through any other neighbour `d2`. */
+export type RouteSnapshot = ReadonlyMap<string, { d1: number; v1: string; d2: number }>;
 
 /** Creates the table for the peer `localId()` (its own id never enters it). */
 export function createOverlayTable(localId: () => string | undefined): OverlayTable {
@@ -96,9 +104,10 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       }
       return out.sort((a, b) => a.hops - b.hops || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
     },
-    announcementFor(to) {
+    snapshot: bestTwo,
+    announcementFor(to, snap = bestTwo()) {
       const list: Array<[string, number]> = [];
-      for (const [dst, b] of bestTwo()) {
+      for (const [dst, b] of snap) {
         if (dst === to) continue;
         const d = b.v1 === to ? b.d2 : b.d1;
         if (d <= MAX_ROUTE_HOPS - 1) list.push([dst, d]);

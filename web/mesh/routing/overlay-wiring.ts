@@ -1,13 +1,24 @@
+import { validate } from '../../../protocol/index.ts';
+import { LinkSignalSchema } from '../../../protocol/peer-routing.ts';
 import { MeshError } from '../errors.ts';
 import type { MeshOverlayOptions } from './mesh-overlay.ts';
+import type { PeerRoute } from './peer-route-types.ts';
+import { createWelcomeLinks, type WelcomeLinks } from './overlay-welcome.ts';
 import { createPeerOverlay, type PeerOverlay } from './peer-overlay.ts';
 import type { RelayBudgetOptions } from './relay-budget.ts';
+
+/** The overlay, plus what a joining peer needs only when routing over peers runs (overlay-welcome.ts). */
+export interface WiredOverlay extends PeerOverlay {
+  welcome: WelcomeLinks;
+  /** A sealed `signal` message from the peer itself: its negotiation frame, as if the server had relayed it. */
+  signal(route: PeerRoute, raw: unknown): void;
+}
 
 /**
  * The overlay wired into the mesh's routes: what it sends on, delivers to and repairs. Loaded with
  * the overlay (lazy-peer-overlay.ts), so a page that never opens a DataChannel never loads it.
  */
-export function wireOverlay(o: MeshOverlayOptions): PeerOverlay {
+export function wireOverlay(o: MeshOverlayOptions): WiredOverlay {
   const r = o.routing ?? {};
   const budget: RelayBudgetOptions = {
     ...(r.relayBytesPerSec === undefined ? {} : { bytesPerSec: r.relayBytesPerSec }),
@@ -15,7 +26,7 @@ export function wireOverlay(o: MeshOverlayOptions): PeerOverlay {
     ...(r.relayInFlightBytes === undefined ? {} : { maxInFlightBytes: r.relayInFlightBytes }),
   };
 
-  return createPeerOverlay({
+  const overlay = createPeerOverlay({
     localId: o.localId,
     clock: o.clock,
     budget,
@@ -35,6 +46,14 @@ export function wireOverlay(o: MeshOverlayOptions): PeerOverlay {
         // DataChannel (then the server's fallback) instead of waiting for their timeout.
         if (route.generation === undefined && !route.error && o.waiting(route.peerId) > 0) route.connect();
       }
+    },
+  });
+  return Object.assign(overlay, {
+    welcome: createWelcomeLinks(o.clock),
+    signal(route: PeerRoute, raw: unknown) {
+      const me = o.localId();
+      const checked = validate(LinkSignalSchema, raw);
+      if (me && checked.ok && !route.error) route.handleSignal({ ...checked.value.frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
     },
   });
 }

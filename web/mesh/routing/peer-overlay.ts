@@ -1,6 +1,6 @@
 import { createTokenBucket } from '../../../protocol/token-bucket.ts';
 import { MAX_ROUTE_HOPS, validate } from '../../../protocol/index.ts';
-import { HopSchema, LinkSignalSchema, RouteAnnounceSchema, type Hop, type LinkSignal } from '../../../protocol/peer-routing.ts';
+import { HopSchema, RouteAnnounceSchema, type Hop } from '../../../protocol/peer-routing.ts';
 import { encodeJson } from '../channel/framing.ts';
 import { MeshError } from '../errors.ts';
 import { randomId, type Clock } from '../platform.ts';
@@ -47,8 +47,6 @@ export interface PeerOverlay {
   linkDown(id: string): void;
   /** A link-level message (`routes` or `hop`) from neighbour `from`. */
   receive(from: string, value: unknown): void;
-  /** A sealed `signal` message's negotiation frame, if valid (`from`/`to` are the receiver's to set). */
-  parseSignal(raw: unknown): LinkSignal['frame'] | undefined;
   /** The best way to `dst` over other peers, if any. */
   best(dst: string): OverlayRoute | undefined;
   /** Sends one sealed payload to `dst` over other peers; rejects with `link-down` when there is no way. */
@@ -93,8 +91,10 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
     if (timer !== undefined || stopped) return;
     timer = o.clock.set(() => {
       timer = undefined;
+      // One snapshot for the round: computing it per neighbour made a round cost neighbours² × entries.
+      const snap = table.snapshot();
       for (const n of table.neighbours()) {
-        const peers = table.announcementFor(n);
+        const peers = table.announcementFor(n, snap);
         const text = JSON.stringify(peers);
         if (told.get(n) === text) continue;
         told.set(n, text);
@@ -156,10 +156,6 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       const a = validate(RouteAnnounceSchema, value);
       if (!a.ok || !bucket.take()) return;
       if (table.announce(from, a.value.peers.map((p) => [p.peer, p.hops] as const))) (scheduleAnnounce(), notify());
-    },
-    parseSignal(raw) {
-      const checked = validate(LinkSignalSchema, raw);
-      return checked.ok ? checked.value.frame : undefined;
     },
     best(dst) {
       const h = table.nextHops(dst)[0];

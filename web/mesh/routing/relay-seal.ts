@@ -24,7 +24,7 @@ export interface RelaySeal {
    * hello that fails the identity check is dropped (`seal-refused`), not held against the peer.
    */
   open(payload: unknown, overPeers?: boolean): Promise<Uint8Array | undefined>;
-  /** Forgets the session (the peer rejoined: it has a new ECDH key). */
+  /** Forgets the session (the peer rejoined: it has a new ECDH key), unless it was made in the last 2 s (from that new key). */
   reset(): void;
   /** True while a key exchange with a verified peer is in place. */
   readonly verified: boolean;
@@ -34,7 +34,16 @@ export interface RelaySeal {
 const MAX_HELLOS = 4;
 const utf8 = new TextEncoder();
 
+/**
+ * A session derived this recently survives `reset()`: it came from the peer's current key. A
+ * joiner's hello over peers can beat the presence frame that tells us it joined (the server
+ * batches presence for up to 500 ms), and forgetting that session would drop the negotiation it
+ * carries (the welcome links a joiner negotiates over peers).
+ */
+const FRESH_SESSION_MS = 2000;
+
 interface Session {
+  at: number;
   remoteEcdh: string;
   key: CryptoKey;
   nextN: number;
@@ -107,7 +116,7 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
     const pubs = [own.raw, remoteEcdh].sort();
     const info = utf8.encode(`${lo}:${hi}:${pubs[0]}:${pubs[1]}`);
     const key = await crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('tabmesh-seal-v1'), info }, hkdf, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    return { remoteEcdh, key, nextN: 0, seen: createReplayWindow() };
+    return { at: o.clock.now(), remoteEcdh, key, nextN: 0, seen: createReplayWindow() };
   }
 
   async function onHello(payload: unknown, overPeers: boolean): Promise<void> {
@@ -174,6 +183,7 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
       return session !== undefined;
     },
     reset() {
+      if (session && o.clock.now() - session.at < FRESH_SESSION_MS) return;
       session = undefined;
       helloSent = false;
       answered = 0;
