@@ -25,7 +25,7 @@ const MIXES: Array<{ label: string; mix: Record<PeerKind, number> }> = [
   { label: 'phones 50 %, tabs 40 %, Node 10 %', mix: { phone: 0.5, desktop: 0.4, node: 0.1 } },
 ];
 
-function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { joined: OverlayStats; churned: OverlayStats; afterJoins: { evictions: number; refused: number; linksMade: number }; model: OverlayModel } {
+function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { joined: OverlayStats; churned: OverlayStats; afterJoins: { evictions: number; refused: number; linksMade: number; repairOffers: number }; model: OverlayModel } {
   const rand = seeded(seed);
   const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
   const maxLinks = new Map(log.ids.map((id) => {
@@ -36,11 +36,11 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
   const model = new OverlayModel((id) => maxLinks.get(id)!, rand);
   const sources = log.ids.length > 2000 ? 32 : 64;
   let joined: OverlayStats | undefined;
-  let afterJoins = { evictions: 0, refused: 0, linksMade: 0 };
+  let afterJoins = { evictions: 0, refused: 0, linksMade: 0, repairOffers: 0 };
   for (const e of log.events) {
     if (e.t === 'phase') {
       joined = model.stats(sources);
-      afterJoins = { evictions: model.evictions, refused: model.refused, linksMade: model.linksMade };
+      afterJoins = { evictions: model.evictions, refused: model.refused, linksMade: model.linksMade, repairOffers: model.repairOffers };
     } else model.apply(e);
   }
   return { joined: joined!, churned: model.stats(sources), afterJoins, model };
@@ -86,13 +86,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       rows.push(
         row('after joins', r.joined, {
           'server frames/join': round(log.frames.joins / n, 1), 'presence entries/join': round(log.entries.joins / n, 1),
-          'links made/join': round(r.afterJoins.linksMade / n, 1), evictions: r.afterJoins.evictions, 'refused (cap)': r.afterJoins.refused,
+          'links made/join': round(r.afterJoins.linksMade / n, 1), evictions: r.afterJoins.evictions, 'refused (cap)': r.afterJoins.refused, 'repair offers': r.afterJoins.repairOffers,
         }),
         row(`after ${leaves} leave at once`, r.churned, {
           'server frames/join': '', 'presence entries/join': '',
           'server frames/leave': round(log.frames.leaves / leaves, 1), 'presence entries/leave': round(log.entries.leaves / leaves, 1),
           'links made/leave': round((r.model.linksMade - r.afterJoins.linksMade) / leaves, 1),
-          evictions: r.model.evictions - r.afterJoins.evictions, 'refused (cap)': r.model.refused - r.afterJoins.refused,
+          evictions: r.model.evictions - r.afterJoins.evictions, 'refused (cap)': r.model.refused - r.afterJoins.refused, 'repair offers': r.model.repairOffers - r.afterJoins.repairOffers,
         }),
       );
     }
