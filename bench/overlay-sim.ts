@@ -25,7 +25,7 @@ const MIXES: Array<{ label: string; mix: Record<PeerKind, number> }> = [
   { label: 'phones 50 %, tabs 40 %, Node 10 %', mix: { phone: 0.5, desktop: 0.4, node: 0.1 } },
 ];
 
-function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { joined: OverlayStats; churned: OverlayStats; afterJoins: { evictions: number; refused: number; linksMade: number }; model: OverlayModel } {
+function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { joined: OverlayStats; churned: OverlayStats; afterJoins: { evictions: number; refused: number; linksMade: number; repairOffers: number }; model: OverlayModel } {
   const rand = seeded(seed);
   const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
   const maxLinks = new Map(log.ids.map((id) => {
@@ -36,11 +36,11 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
   const model = new OverlayModel((id) => maxLinks.get(id)!, rand);
   const sources = log.ids.length > 2000 ? 32 : 64;
   let joined: OverlayStats | undefined;
-  let afterJoins = { evictions: 0, refused: 0, linksMade: 0 };
+  let afterJoins = { evictions: 0, refused: 0, linksMade: 0, repairOffers: 0 };
   for (const e of log.events) {
     if (e.t === 'phase') {
       joined = model.stats(sources);
-      afterJoins = { evictions: model.evictions, refused: model.refused, linksMade: model.linksMade };
+      afterJoins = { evictions: model.evictions, refused: model.refused, linksMade: model.linksMade, repairOffers: model.repairOffers };
     } else model.apply(e);
   }
   return { joined: joined!, churned: model.stats(sources), afterJoins, model };
@@ -89,13 +89,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       rows.push(
         row('after joins', r.joined, {
           'server frames/join': round(log.frames.joins / n, 1), 'presence entries/join': round(log.entries.joins / n, 1),
-          'links made/join': round(r.afterJoins.linksMade / n, 1), evictions: r.afterJoins.evictions, 'refused (cap)': r.afterJoins.refused,
+          'links made/join': round(r.afterJoins.linksMade / n, 1), evictions: r.afterJoins.evictions, 'refused (cap)': r.afterJoins.refused, 'repair offers': r.afterJoins.repairOffers,
         }),
         row(`after ${leaves} leave at once`, r.churned, {
           'server frames/join': '', 'presence entries/join': '',
           'server frames/leave': round(log.frames.leaves / leaves, 1), 'presence entries/leave': round(log.entries.leaves / leaves, 1),
           'links made/leave': round((r.model.linksMade - r.afterJoins.linksMade) / leaves, 1),
-          evictions: r.model.evictions - r.afterJoins.evictions, 'refused (cap)': r.model.refused - r.afterJoins.refused,
+          evictions: r.model.evictions - r.afterJoins.evictions, 'refused (cap)': r.model.refused - r.afterJoins.refused, 'repair offers': r.model.repairOffers - r.afterJoins.repairOffers,
         }),
       );
     }
@@ -121,7 +121,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     rows,
     settings: [
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
-      'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
+      'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts, link-repair.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
       ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s)'] : []),
       '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],

@@ -28,6 +28,8 @@ export const SdpPayloadSchema = v.object({
   sid,
   /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
   iceRestart: v.optional(v.boolean('must be a boolean')),
+  /** On an offer: an overlay repair link, taken only into a free slot (refused with `bye` link-cap, never evicting). */
+  repair: v.optional(v.boolean('must be a boolean')),
 });
 const candidateFields = {
   candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),

@@ -10,6 +10,7 @@ const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null 
 const isPeerId = (x: unknown): x is string => typeof x === 'string' && PEER_ID_PATTERN.test(x);
 const isText = (x: unknown, max: number): x is string => typeof x === 'string' && x.length >= 1 && x.length <= max;
 const isSid = (x: unknown) => x === undefined || (isText(x, L.sid) && SID_PATTERN.test(x));
+const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
 
 /**
  * `ClientFrameSchema` for valid offer, answer and candidate frames, without valibot's generic
@@ -32,11 +33,12 @@ export function acceptNegotiationFrame(json: unknown): NegotiationFrame | undefi
 
 function sdpPayload(p: unknown): Json | undefined {
   if (!isObject(p)) return undefined;
-  const { sdp, sid, iceRestart } = p;
-  if (!isText(sdp, L.sdp) || !isSid(sid) || (iceRestart !== undefined && typeof iceRestart !== 'boolean')) return undefined;
+  const { sdp, sid, iceRestart, repair } = p;
+  if (!isText(sdp, L.sdp) || !isSid(sid) || !isFlag(iceRestart) || !isFlag(repair)) return undefined;
   const out: Json = { sdp };
   if (sid !== undefined) out.sid = sid;
   if (iceRestart !== undefined) out.iceRestart = iceRestart;
+  if (repair !== undefined) out.repair = repair;
   return out;
 }
 

@@ -1,14 +1,17 @@
-import { linkSlot, pickAtRandom, topUpWant } from '../../web/mesh/link/link-policy.ts';
+import { linkSlot } from '../../web/mesh/link/link-policy.ts';
+import { startRepairs, topUpWant } from '../../web/mesh/link/link-repair.ts';
 import type { ServerEvent } from './server-log.ts';
 
 /**
  * The peers' half of the overlay as a graph, driven by the real server's frames (server-log.ts).
  * Real: who each peer is introduced to and told about (the server), and the link cap, eviction
- * and repair decisions (`linkSlot`, `topUpWant`, `pickAtRandom` from web/mesh/link/link-policy.ts,
- * the functions mesh-peers.ts calls). Modelled: a link forms the moment it is asked for (no
- * negotiation, no timing, no failures, no glare); a newcomer links to the peers its welcome lists,
- * in order, up to `maxLinks` (mesh.ts's welcome handler); no calls, so every link is idle and
- * the least recently used one is the oldest.
+ * and repair decisions (`linkSlot` from web/mesh/link/link-policy.ts, `topUpWant` and
+ * `startRepairs` from link-repair.ts, the functions mesh-peers.ts calls). Modelled: a link forms
+ * the moment it is asked for (no negotiation, no timing, no failures, no glare); a newcomer links
+ * to the peers its welcome lists, in order, up to `maxLinks` (mesh.ts's welcome handler); no
+ * calls, so every link is idle and the least recently used one is the oldest; a peer that
+ * refused a repair offer is not asked again within the same repair (p2p-policy.ts caps it for
+ * 60 s); repairs run once the frame that caused them is applied.
  */
 interface SimPeer {
   id: string;
@@ -30,23 +33,31 @@ export class OverlayModel {
   evictions = 0;
   refused = 0;
   linksMade = 0;
+  /** Repair offers made (accepted or refused). */
+  repairOffers = 0;
   private tick = 0;
+  /** Peers evicted by another's cap, and by whom, waiting to repair. */
+  private readonly lost: Array<{ peer: string; by: string }> = [];
 
   constructor(private readonly maxLinksOf: (id: string) => number, private readonly rand: () => number) {}
 
-  /** Asks for a link a → b; b takes a slot under its cap (evicting its least recently used link) or refuses. */
-  private link(a: SimPeer, b: SimPeer): boolean {
+  /**
+   * Asks for a link a → b; b takes a slot under its cap (evicting its least recently used link) or
+   * refuses. A `repair` link only takes free slots.
+   */
+  private link(a: SimPeer, b: SimPeer, repair = false): boolean {
     if (a.links.has(b.id)) return true;
-    for (const self of [a, b]) {
-      const active = [...self.links].map(([id, lastUsed]) => ({ id, lastUsed }));
-      const slot = linkSlot(active, self.maxLinks, () => true);
-      if (slot === undefined) return (this.refused++, false);
-      if (slot !== 'free') {
-        self.links.delete(slot.id);
-        this.peers.get(slot.id)?.links.delete(self.id);
-        this.evictions++;
-      }
-    }
+    // Both ends first: a refusal must not leave an eviction behind.
+    const slots = [a, b].map((self) => linkSlot([...self.links].map(([id, lastUsed]) => ({ id, lastUsed })), self.maxLinks, () => true, repair));
+    if (slots.includes(undefined)) return (this.refused++, false);
+    [a, b].forEach((self, i) => {
+      const slot = slots[i]!;
+      if (slot === 'free') return;
+      self.links.delete(slot.id);
+      this.peers.get(slot.id)?.links.delete(self.id);
+      this.evictions++;
+      this.lost.push({ peer: slot.id, by: self.id });
+    });
     a.links.set(b.id, ++this.tick);
     b.links.set(a.id, this.tick);
     a.known.add(b.id);
@@ -55,7 +66,33 @@ export class OverlayModel {
     return true;
   }
 
+  /**
+   * mesh-peers.ts's repair: repair offers to known present peers without a link, at random, up to
+   * min(maxLinks, 8) links and within REPAIR_TRIES offers; each refusal starts the next round.
+   */
+  private repair(q: SimPeer, capped: Set<string>): void {
+    let tries: number | undefined;
+    for (let refusals = 1; refusals > 0 && tries !== 0;) {
+      refusals = 0;
+      const spare = [...q.known].filter((x) => this.peers.has(x) && !q.links.has(x) && !capped.has(x));
+      tries = startRepairs(spare, topUpWant(q.maxLinks, q.links.size), tries, this.rand, (x) => {
+        this.repairOffers++;
+        if (!this.link(q, this.peers.get(x)!, true)) (capped.add(x), refusals++);
+        return true;
+      });
+    }
+  }
+
   apply(e: ServerEvent): void {
+    this.applyFrame(e);
+    // A peer evicted by another's cap repairs, never to the one that evicted it (capped there).
+    for (let l = this.lost.shift(); l; l = this.lost.shift()) {
+      const q = this.peers.get(l.peer);
+      if (q) this.repair(q, new Set([l.by]));
+    }
+  }
+
+  private applyFrame(e: ServerEvent): void {
     if (e.t === 'welcome') {
       const p: SimPeer = { id: e.peer, maxLinks: this.maxLinksOf(e.peer), links: new Map(), known: new Set(e.listed) };
       this.peers.set(p.id, p);
@@ -77,9 +114,8 @@ export class OverlayModel {
       const q = this.peers.get(e.to);
       if (!q) return;
       for (const id of e.ids) q.known.delete(id);
-      // mesh-peers.ts scheduleTopUp: after the batch, link to known present peers without a link, at random.
-      const spare = [...q.known].filter((x) => this.peers.has(x) && !q.links.has(x));
-      for (const x of pickAtRandom(spare, topUpWant(q.maxLinks, q.links.size), this.rand)) this.link(q, this.peers.get(x)!);
+      // mesh-peers.ts scheduleTopUp: after the batch, repair links to known present peers without a link.
+      this.repair(q, new Set());
     }
   }
 

@@ -75,6 +75,7 @@ describe('acceptNegotiationFrame (the relay hot path)', () => {
       offer({ sdp: 'x'.repeat(L.sdp) }), offer({ sdp: 'x'.repeat(L.sdp + 1) }), offer({ sdp: '' }), offer(null), offer({ sdp: 1 }),
       offer({ sdp: 'v=0', sid: 'a'.repeat(L.sid) }), offer({ sdp: 'v=0', sid: 'a'.repeat(L.sid + 1) }), offer({ sdp: 'v=0', sid: 'a b' }),
       offer({ sdp: 'v=0', sid: '' }), offer({ sdp: 'v=0', sid: null }), offer({ sdp: 'v=0', iceRestart: 'true' }), offer({ sdp: 'v=0', iceRestart: false }),
+      offer({ sdp: 'v=0', repair: true }), offer({ sdp: 'v=0', repair: 'yes' }), offer({ sdp: 'v=0', repair: null }),
       offer({ sdp: 'v=0' }, { from: 'alice' }), offer({ sdp: 'v=0' }, { from: '' }), offer({ sdp: 'v=0' }, { from: null }), offer({ sdp: 'v=0' }, { to: '-x' }),
       offer({ sdp: 'v=0' }, { to: 'a'.repeat(65) }), offer({ sdp: 'v=0' }, { to: 'a'.repeat(64) }), [offer({ sdp: 'v=0' })],
       cand(null), cand({ candidate: '' }), cand({ candidate: 'x'.repeat(L.candidate + 1) }), cand({ candidate: 'x'.repeat(L.candidate) }),

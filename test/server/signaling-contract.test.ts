@@ -37,8 +37,8 @@ describe.each<Runtime>(['node', 'deno'])('signaling contract on %s', (runtime) =
     a.send({ type: 'bye', to, payload: { reason: 'done', why: 'because' }, __proto__x: 1 });
     expect(await b.next('bye')).toEqual({ type: 'bye', to, from, payload: { reason: 'done' } });
     // A frame with nothing unknown still arrives whole (the fast path that forwards the sender's text).
-    a.send({ type: 'offer', to, payload: { sdp: 'v=0', sid: 's2', iceRestart: true } });
-    expect(await b.next('offer')).toEqual({ type: 'offer', to, from, payload: { sdp: 'v=0', sid: 's2', iceRestart: true } });
+    a.send({ type: 'offer', to, payload: { sdp: 'v=0', sid: 's2', iceRestart: true, repair: true } });
+    expect(await b.next('offer')).toEqual({ type: 'offer', to, from, payload: { sdp: 'v=0', sid: 's2', iceRestart: true, repair: true } });
     a.close();
     b.close();
   });

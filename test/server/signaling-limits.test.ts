@@ -107,6 +107,7 @@ describe.each<Runtime>(['node', 'deno'])('signaling limits on %s', (runtime) => 
       [JSON.stringify({ type: 'subscribe', to: 'x' }), { code: 'bad-frame', ref: 'subscribe', message: expect.stringMatching(/^type: must be one of hello, auth, offer/) }],
       [JSON.stringify({ type: 'offer', payload: { sdp: 'v=0' } }), { code: 'bad-frame', ref: 'offer', message: 'to: is required' }],
       [JSON.stringify({ type: 'offer', to: 'e2', payload: { sdp: 42 } }), { code: 'bad-frame', message: 'payload.sdp: must be a string' }],
+      [JSON.stringify({ type: 'offer', to: 'e2', payload: { sdp: 'v=0', repair: 'yes' } }), { code: 'bad-frame', ref: 'offer', message: 'payload.repair: must be a boolean' }],
       [JSON.stringify({ type: 'offer', to: 'bad id!', payload: { sdp: 'x' } }), { code: 'bad-frame', message: expect.stringMatching(/^to: must be 1-64 chars/) }],
       [JSON.stringify({ type: 'candidate', to: 'e2', payload: { candidate: 'c', sdpMLineIndex: -1 } }), { code: 'bad-frame', message: 'payload.sdpMLineIndex: must be >= 0' }],
       ['42', { code: 'bad-frame', message: expect.stringMatching(/^\(root\)/) }],

@@ -3,7 +3,8 @@ import type { Emitter } from './emitter.ts';
 import { MeshError } from './errors.ts';
 import { refusesPeer, type HandshakeResult } from './link/link-handshake.ts';
 import type { LinkAuthenticator } from './link/link-identity.ts';
-import { linkSlot, pickAtRandom, topUpWant } from './link/link-policy.ts';
+import { linkSlot } from './link/link-policy.ts';
+import { lazyModule } from './lazy-module.ts';
 import type { LinkReporter } from './link/link-reporter.ts';
 import type { MessageRouter } from './routing/message-router.ts';
 import { createMeshOverlay, MAX_ROUTES } from './routing/mesh-overlay.ts';
@@ -39,6 +40,8 @@ export type MeshPeersOptions = {
 
 export type MeshPeers = ReturnType<typeof createMeshPeers>;
 
+const loadRepair = lazyModule(() => import('./link/link-repair.ts'));
+
 /**
  * The mesh's table of peers: one PeerRoute each, who is present, the link cap and overlay repair,
  * and cutting a peer off on every tier when it leaves or fails its identity check.
@@ -47,6 +50,8 @@ export function createMeshPeers(m: MeshPeersOptions) {
   const { opts, clock, events, signaling, routes, pending, router, reporter, maxLinks } = m;
   const roles = new Map<string, Role>();
   let topUpTimer: unknown;
+  /** Repair offers left for the current loss (undefined: a new loss, not counted yet). */
+  let repairTries: number | undefined = 0;
   const routing = opts.routing === false ? undefined : createMeshOverlay({
     routes, clock, localId: m.localId, reach: (src) => reach(src), routing: opts.routing,
     waiting: (peerId) => pending.count(peerId) + router.running(peerId),
@@ -58,27 +63,28 @@ export function createMeshPeers(m: MeshPeersOptions) {
     return n;
   };
   /**
-   * Overlay repair: a peer that lost links keeps at least min(maxLinks, OVERLAY_DEGREE) by linking
-   * to present peers it knows but has no link to (chosen at random, so the repaired overlay keeps
-   * its shortcuts). Runs after the whole presence batch is applied, so the server's suggested
-   * replacement is among the candidates.
+   * Overlay repair: a peer that lost links (a neighbour left, or another peer evicted it at its
+   * cap) keeps at least min(maxLinks, OVERLAY_DEGREE) by linking to present peers it knows but has
+   * no link to (chosen at random, so the repaired overlay keeps its shortcuts). Runs after the
+   * whole presence batch is applied, so the server's suggested replacement is among the candidates.
+   * Repair offers carry `repair`: they take only a free slot and are refused rather than evict, so
+   * a repair never costs a third peer a link and never starts another repair. A refusal (`bye`
+   * link-cap) tries the next peer (the refuser is capped here for a while, so not it again), within
+   * REPAIR_TRIES offers per loss: `lost` starts that count, a refusal spends what is left.
    */
-  function scheduleTopUp(): void {
+  function scheduleTopUp(lost = true): void {
+    if (lost) repairTries = undefined;
     if (topUpTimer !== undefined || !(opts.autoConnect ?? true)) return;
     topUpTimer = clock.set(() => {
       topUpTimer = undefined;
-      if (m.stopped()) return;
-      const want = topUpWant(maxLinks, activeLinks());
-      if (want <= 0) return;
-      const spare = [...routes.values()].filter((r) => r.present && r.link.state === 'idle');
-      for (const route of pickAtRandom(spare, want, Math.random)) route.connect();
+      loadRepair().then((r) => void (m.stopped() || (repairTries = r.repairRoutes(routes.values(), maxLinks, activeLinks(), repairTries))), () => undefined);
     }, 0);
   }
 
-  /** Connection cap: take a slot, evicting the least recently used idle link if all are taken. */
-  function acquireSlot(route: PeerRoute): boolean {
+  /** Connection cap: take a slot, evicting the least recently used idle link if all are taken (never for a `repair` link). */
+  function acquireSlot(route: PeerRoute, repair?: boolean): boolean {
     const active = [...routes.values()].filter((r) => r !== route && r.link.state !== 'idle');
-    const victim = linkSlot(active, maxLinks, (r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0);
+    const victim = linkSlot(active, maxLinks, (r) => r.link.state === 'open' && pending.count(r.peerId) === 0 && router.running(r.peerId) === 0, repair);
     if (victim === 'free') return true;
     if (!victim) return false;
     signaling.send({ type: 'bye', to: victim.peerId, payload: { reason: 'link-cap' } });
@@ -107,7 +113,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
   function ensureRoute(peerId: string): PeerRoute {
     const existing = routes.get(peerId);
     if (existing) return existing;
-    const route = createPeerRoute(routeOptions(m, peerId, acquireSlot, routing?.overlay));
+    const route = createPeerRoute(routeOptions(m, peerId, acquireSlot, scheduleTopUp, routing?.overlay));
     route.on('message', (raw) => {
       if (!routing?.intercept(route, raw)) router.receive(peerId, raw);
     });
@@ -195,21 +201,23 @@ export function createMeshPeers(m: MeshPeersOptions) {
 }
 
 /** What each route of the mesh is made with. */
-function routeOptions(m: MeshPeersOptions, peerId: string, acquireSlot: (route: PeerRoute) => boolean, overlay: PeerRouteOptions['overlay']): PeerRouteOptions {
+function routeOptions(m: MeshPeersOptions, peerId: string, acquireSlot: PeerRouteOptions['acquireSlot'], capped: PeerRouteOptions['capped'], overlay: PeerRouteOptions['overlay']): PeerRouteOptions {
   const { opts } = m;
   return {
     peerId, localId: m.localId()!, platform: opts.platform, clock: m.clock, signaling: m.signaling, p2p: m.p2p, maxMessageBytes: m.maxMessageBytes,
     relaySession: m.relaySession,
     acquireSlot,
+    capped,
     iceServers: m.iceServers,
     nextMsgId: m.nextMsgId,
     reassembler: { maxMessageBytes: m.maxMessageBytes },
     auth: m.auth,
     sealKeys: m.sealKeys,
-    ...(overlay ? { overlay } : {}),
-    ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-    ...(opts.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: opts.disconnectGraceMs }),
-    ...(opts.sender ? { sender: opts.sender } : {}),
-    ...(opts.agentChannels ? { adopter: opts.agentChannels } : {}),
+    // Absent options as undefined members: every reader defaults them (`??`, `?.`).
+    overlay,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    disconnectGraceMs: opts.disconnectGraceMs,
+    sender: opts.sender,
+    adopter: opts.agentChannels,
   };
 }

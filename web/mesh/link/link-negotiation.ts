@@ -5,7 +5,7 @@ import type { SignalFrame } from '../signaling/signaling-client.ts';
 
 export type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
 export type LinkGate = CandidateGate<CandidatePayload, RTCIceCandidateInit>;
-type Description = { sdp: string; sid?: string; iceRestart?: boolean };
+type Description = { sdp: string; sid?: string; iceRestart?: boolean; repair?: boolean };
 
 /** What the negotiation reads and asks of the link that owns the connection. */
 export interface NegotiationHost {
@@ -31,7 +31,8 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
   let remoteCanRestart = false;
   const canRestartLocally = () => o.platform.iceRestart !== false && typeof o.platform.RTCPeerConnection.prototype.restartIce === 'function';
 
-  async function makeOffer(me: RTCPeerConnection): Promise<void> {
+  /** `repair`: an overlay repair link, which the remote takes only into a free slot (docs/protocol.md). */
+  async function makeOffer(me: RTCPeerConnection, repair?: boolean): Promise<void> {
     makingOffer = true;
     try {
       const offer = await me.createOffer();
@@ -42,7 +43,7 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
       if (!offer.sdp) throw new Error('no local description');
       const sdp = withoutCandidates(offer.sdp);
       awaitingAnswer = true;
-      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: h.sid()!, iceRestart: canRestartLocally() } });
+      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: h.sid()!, iceRestart: canRestartLocally(), repair } });
       // Behind the offer on the same socket, so they cannot overtake it.
       if (!o.platform.holdCandidatesUntilAnswer) h.gate()?.openLocal();
     } catch (err) {

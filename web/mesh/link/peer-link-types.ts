@@ -61,8 +61,8 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   /** Time from the DataChannel opening to the remote's link proof verified (the identity cost), ms. */
   readonly verifyMs: number | undefined;
   readonly stats: LinkStats;
-  /** Starts an attempt as the offerer unless one is already connecting or open. */
-  connect(): void;
+  /** Starts an attempt as the offerer unless one is already connecting or open; `repair` flags the offer (overlay repair). */
+  connect(repair?: boolean): void;
   /** Feeds an offer, answer or candidate from this remote peer. */
   handleSignal(frame: SignalFrame): void;
   /** Sends one encoded message over the DataChannel (rejects with `link-down` when not open). */

@@ -153,7 +153,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   }
 
   return linkView(c, events, {
-    connect() {
+    connect(repair) {
       if (c.state !== 'idle') return;
       const me = fresh(randomId());
       if (!me) return;
@@ -162,7 +162,7 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       } catch (err) {
         return down(`cannot create the DataChannel: ${describe(err)}`);
       }
-      void neg.makeOffer(me);
+      void neg.makeOffer(me, repair);
     },
     handleSignal: neg.handleSignal,
     send(bytes) {

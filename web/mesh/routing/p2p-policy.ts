@@ -52,11 +52,13 @@ export function createP2pPolicy(p: P2pPolicyOptions) {
     }, backoff.next());
   }
 
-  function connect(): void {
-    if (!canP2p() || link.state !== 'idle' || !relayUp() || capUntil > clock.now()) return;
+  /** True when an offer went out; `repair`: an overlay repair link (only into a free slot, at either end). */
+  function connect(repair?: boolean): boolean {
+    if (!canP2p() || link.state !== 'idle' || !relayUp() || capUntil > clock.now()) return false;
     capUntil = 0;
-    if (!o.acquireSlot(p.route())) return capped();
-    link.connect();
+    if (!o.acquireSlot(p.route(), repair)) return (capped(), false);
+    link.connect(repair);
+    return true;
   }
 
   return {
@@ -78,21 +80,24 @@ export function createP2pPolicy(p: P2pPolicyOptions) {
         scheduleRetry();
       }
     },
-    /** The peer said bye (its link is already closed here). */
-    bye(reason: string | undefined): void {
-      if (reason === 'link-cap') return capped();
+    /** The peer said bye (its link is already closed here); `open`: the link was open until now. */
+    bye(reason: string | undefined, open: boolean): void {
+      if (reason === 'link-cap') return (capped(), o.capped(open));
       mode = 'fallback';
       if (reason === 'p2p-disabled') remoteDisabled = true;
       return p.changed();
     },
-    /** An offer arrived: false when it was refused (and the peer told why). */
-    offer(): boolean {
+    /**
+     * An offer arrived: false when it was refused (and the peer told why). A refused `repair` offer
+     * leaves our own traffic to that peer free to open a link on demand (it was not ours to refuse).
+     */
+    offer(repair: boolean | undefined): boolean {
       if (!o.p2p) return (o.signaling.send({ type: 'bye', to: p.route().peerId, payload: { reason: 'p2p-disabled' } }), false);
       remoteDisabled = false;
-      if (link.state === 'idle' && !o.acquireSlot(p.route())) {
+      if (link.state === 'idle' && !o.acquireSlot(p.route(), repair)) {
         o.signaling.send({ type: 'bye', to: p.route().peerId, payload: { reason: 'link-cap' } });
         p.setError('refused an offer: link cap reached');
-        capped();
+        if (!repair) capped();
         return false;
       }
       return true;

@@ -65,8 +65,10 @@ export interface PeerRouteOptions extends Omit<PeerLinkOptions, 'remoteId' | 'si
   maxMessageBytes: number;
   /** Counter bumped by the mesh on every new signaling session (relay generation). */
   relaySession: () => number;
-  /** Asks the mesh for a connection slot (per-peer connection cap). */
-  acquireSlot: (route: PeerRoute) => boolean;
+  /** Asks the mesh for a connection slot (per-peer connection cap); a `repair` link only takes a free one. */
+  acquireSlot: (route: PeerRoute, repair?: boolean) => boolean;
+  /** The peer said `bye` link-cap: it evicted our open link (`evicted`), or refused our offer (overlay repair). */
+  capped: (evicted: boolean) => void;
   retry?: { baseMs?: number; maxMs?: number };
   /** This mesh's ECDH key for sealing fallback-tier frames. */
   sealKeys: SealKeys;
@@ -89,8 +91,11 @@ export interface PeerRoute extends Pick<Emitter<PeerRouteEvents>, 'on'> {
   present: boolean;
   /** Why the route was closed (`peer-left`, `identity-failed`, `stopped`), undefined while usable. */
   readonly error: MeshError | undefined;
-  /** Starts a DataChannel unless one is up, p2p is off, or no slot is free. */
-  connect(): void;
+  /**
+   * Starts a DataChannel unless one is up, p2p is off, or no slot is free; true when an offer went
+   * out. `repair`: an overlay repair link, which the peer takes only into a free slot.
+   */
+  connect(repair?: boolean): boolean;
   send(msg: MeshMessage): Promise<SendReceipt>;
   handleSignal(frame: SignalFrame): void;
   handleRelay(payload: unknown): void;

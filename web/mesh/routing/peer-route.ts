@@ -47,9 +47,10 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
 
   const agents = createLazyAgentChannels({
     link, peerId, localId: o.localId, clock, nextMsgId: o.nextMsgId,
-    ...(o.reassembler ? { reassembler: o.reassembler } : {}),
-    ...(o.sender ? { sender: o.sender } : {}),
-    ...(o.adopter ? { adopter: o.adopter } : {}),
+    // Absent ones stay undefined members: agent-channels.ts reads them with a guard.
+    reassembler: o.reassembler,
+    sender: o.sender,
+    adopter: o.adopter,
     onMessage: (value) => events.emit('message', value),
     onFrameError: (e) => events.emit('frame-error', e),
     onRefused: (e) => events.emit('channel-refused', e),
@@ -114,9 +115,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
     get error() {
       return closed;
     },
-    connect() {
-      policy.connect();
-    },
+    connect: policy.connect,
     send(msg) {
       return sendOnRoute(msg, {
         peerId, maxMessageBytes: o.maxMessageBytes, policy, waiters,
@@ -130,11 +129,12 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       if (closed) return;
       if (frame.type === 'bye') {
         const reason = frame.payload?.reason;
+        const open = link.state === 'open';
         lastError = `bye: ${reason ?? 'no reason'}`;
         closeLink();
-        return policy.bye(reason);
+        return policy.bye(reason, open);
       }
-      if (frame.type === 'offer' && !policy.offer()) return;
+      if (frame.type === 'offer' && !policy.offer(frame.payload.repair)) return;
       link.handleSignal(frame);
     },
     handleRelay(payload) {
