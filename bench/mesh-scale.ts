@@ -13,7 +13,7 @@ import { MESH_BENCH_KEY } from './mesh/bench-peer.ts';
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const load = () => loadavg().map((l) => round(l)).join(' ');
 
-interface Activity { linkEvents: number; errors: number; openLinks: number[]; known: number[] }
+interface Activity { linkEvents: number; errors: number; errorCodes: Record<string, number>; openLinks: number[]; known: number[] }
 
 /** Polls the hosts until no link changed for `quietMs` (or `maxMs` passed); returns the last reading. */
 async function settle(hosts: NodeChild[], quietMs: number, maxMs: number): Promise<{ activity: Activity; settled: boolean }> {
@@ -24,6 +24,10 @@ async function settle(hosts: NodeChild[], quietMs: number, maxMs: number): Promi
     const all = await Promise.all(hosts.map((h) => h.call<Activity>('activity')));
     const activity: Activity = {
       linkEvents: all.reduce((a, x) => a + x.linkEvents, 0), errors: all.reduce((a, x) => a + x.errors, 0),
+      errorCodes: all.reduce<Record<string, number>>((acc, x) => {
+        for (const [c, n] of Object.entries(x.errorCodes)) acc[c] = (acc[c] ?? 0) + n;
+        return acc;
+      }, {}),
       openLinks: all.flatMap((x) => x.openLinks), known: all.flatMap((x) => x.known),
     };
     if (activity.linkEvents !== last) (last = activity.linkEvents, (since = performance.now()));
@@ -101,7 +105,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       rows: [
         {
           what: `set-up: ${peers} peers (${hostsN} processes) join until the overlay is quiet`, n: peers, max: round(setupS, 1), unit: 's',
-          notes: `all welcomed after ${round(joinedS, 1)} s; ${setup.settled ? 'quiet' : 'STILL CHANGING after 60 s'}; server CPU ${round(setupCpu)} s; ${setup.activity.errors} mesh errors`,
+          notes: `all welcomed after ${round(joinedS, 1)} s; ${setup.settled ? 'quiet' : 'STILL CHANGING after 60 s'}; server CPU ${round(setupCpu)} s; ${setup.activity.errors} mesh errors${setup.activity.errors ? ` (${Object.entries(setup.activity.errorCodes).map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}`,
         },
         { what: '  each join (start → welcome, a host\'s peers one after another)', n: joins.count, p50: round(joins.p50), p99: round(joins.p99), max: round(joins.max), unit: 'ms' },
         linkRow('open DataChannels per peer after set-up', setup.activity),

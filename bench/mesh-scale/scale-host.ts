@@ -14,6 +14,8 @@ import { startBenchMesh } from '../mesh/bench-peer.ts';
 const meshes = new Map<string, Mesh>();
 let linkEvents = 0;
 let errors = 0;
+/** Mesh errors by code, so the run says which. */
+const errorCodes: Record<string, number> = {};
 
 /** Open DataChannels of one peer (a route on the fallback or routed tier is open without one). */
 const openLinks = (m: Mesh) => m.links().filter((l) => l.state === 'open' && (l.tier === 'direct' || l.tier === 'relayed' || l.tier === 'unknown')).length;
@@ -26,7 +28,7 @@ serveRpc({
       const t0 = performance.now();
       const mesh = await startBenchMesh(args.url, name, { maxLinks: args.maxLinks });
       mesh.on('link', () => linkEvents++);
-      mesh.on('error', () => errors++);
+      mesh.on('error', (e) => (errors++, (errorCodes[e.code] = (errorCodes[e.code] ?? 0) + 1)));
       meshes.set(name, mesh);
       ms.push(performance.now() - t0);
     }
@@ -34,7 +36,7 @@ serveRpc({
   },
   /** Link events seen so far (the parent waits for them to stop) and each peer's open DataChannels. */
   activity() {
-    return { linkEvents, errors, openLinks: [...meshes.values()].map(openLinks), known: [...meshes.values()].map((m) => m.peers().length) };
+    return { linkEvents, errors, errorCodes, openLinks: [...meshes.values()].map(openLinks), known: [...meshes.values()].map((m) => m.peers().length) };
   },
   /** One `echo` call from peer `from` to peer `to`, timed here; never throws (a failure is an outcome). */
   async call(args: { from: string; to: string; timeoutMs: number }): Promise<CallOutcome> {
