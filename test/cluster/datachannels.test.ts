@@ -19,7 +19,7 @@ const byPeer = (a: { peerId: string }, b: { peerId: string }) => a.peerId.locale
 const pair = (e: TopologyEdge) => `${e.a}|${e.b}`;
 
 describe('Node mesh peers on different instances', () => {
-  it('open DataChannels through cross-instance signaling, run calls on them, and see one topology', async () => {
+  it('open DataChannels through cross-instance signaling, run calls on them, and see one topology', { timeout: 60_000 }, async () => {
     const [a, b] = cluster.servers as [typeof cluster.servers[0], typeof cluster.servers[0]];
     const opts = { linkReportMs: 500 };
     const n1 = await startPeer(a, 'n1', opts);
@@ -39,12 +39,14 @@ describe('Node mesh peers on different instances', () => {
     expect(await n2.mesh.call(idFor('n1'), 'size', big)).toMatchObject({ output: 300_000, tier: 'direct' });
     expect(n1.host.runs).toEqual(['stream', 'size']);
 
-    // Every instance answers with the same topology: all peers, and the three links with RTTs.
-    const complete = (t: Topology) => t.nodes.length === 3 && t.edges.length === 3 && t.edges.every((e) => e.state === 'open' && e.rttMs !== undefined);
+    // Every instance answers with the same topology: all peers, and the three links with RTTs. A
+    // pair may first be reported on the routed tier (over the third peer) while its own DataChannel
+    // opens; a peer's next report comes at most 5 s later (docs/architecture.md "Link reports").
+    const complete = (t: Topology) => t.nodes.length === 3 && t.edges.length === 3 && t.edges.every((e) => e.state === 'open' && e.tier === 'direct' && e.rttMs !== undefined);
     const fromA = await poll(async () => {
       const t = await getJson<Topology>(a, '/api/topology');
       return complete(t) ? t : undefined;
-    }, 15_000, 'a complete topology on instance A');
+    }, 30_000, 'a complete topology on instance A');
     const fromB = await getJson<Topology>(b, '/api/topology');
     // `credential` and `name` label a peer only on the instance that holds its socket (docs/hub.md).
     const unlabelled = (t: Topology) => t.nodes.map(({ credential: _c, name: _n, ...rest }) => rest).sort(byPeer);

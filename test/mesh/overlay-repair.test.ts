@@ -35,6 +35,12 @@ describe('overlay repair after an eviction', () => {
     const y = await startPeer(ctx.server, `${tag}-y`, cap);
     const n = await startPeer(ctx.server, `${tag}-n`, { maxLinks: 1, autoConnect: false });
     const d = await extra(`${tag}-d`);
+    // A repairs from the peers it knows: under load a presence batch can lag, so wait until A knows
+    // everyone (else its repair may end before D is a candidate, which is the rule, not the test).
+    for (const q of [x, f, y, n, ...(d ? [d] : [])]) {
+      const known = () => a.mesh.peers().some((k) => k.peerId === q.id && k.present);
+      await waitFor(a.mesh, 'peer-joined', known, 10_000, known);
+    }
     await a.mesh.connect(x.id);
     await a.mesh.connect(f.id);
     await y.mesh.connect(x.id);

@@ -42,6 +42,13 @@ export type MeshPeers = ReturnType<typeof createMeshPeers>;
 
 const loadRepair = lazyModule(() => import('./link/link-repair.ts'));
 
+/** Routes whose link is not idle: the slots taken under the link cap. */
+function countActive(routes: Map<string, PeerRoute>): number {
+  let n = 0;
+  for (const r of routes.values()) if (r.link.state !== 'idle') n++;
+  return n;
+}
+
 /**
  * The mesh's table of peers: one PeerRoute each, who is present, the link cap and overlay repair,
  * and cutting a peer off on every tier when it leaves or fails its identity check.
@@ -57,11 +64,7 @@ export function createMeshPeers(m: MeshPeersOptions) {
     waiting: (peerId) => pending.count(peerId) + router.running(peerId),
   });
 
-  const activeLinks = () => {
-    let n = 0;
-    for (const r of routes.values()) if (r.link.state !== 'idle') n++;
-    return n;
-  };
+  const activeLinks = () => countActive(routes);
   /**
    * Overlay repair: a peer that lost links (a neighbour left, or another peer evicted it at its
    * cap) keeps at least min(maxLinks, OVERLAY_DEGREE) by linking to present peers it knows but has
