@@ -21,6 +21,8 @@ interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<strin
 /** One round of the growing mesh, on one server. `frames`: relayed negotiation frames by type (peerjs: sent by its peers, heartbeats apart). */
 export interface GrowRound {
   links: number; failed: number; firstLinks: number; laterLinks: number; cpuS: number; windowS: number;
+  /** The server's CPU rate (s per s) with these peers joined and nothing negotiating, and how long the link phases lasted (s). */
+  idleRate: number; linkWindowS: number;
   phaseCpuS: { join: number; first: number; wait: number; later: number };
   frames: Record<string, number>; laterFrames: Record<string, number>; allFrames: number; heartbeats: number;
   routedEnds: number; routedMissing: number; openMs: number[]; laterOpenMs: number[]; failures: string[];
@@ -60,6 +62,11 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   // The joins' trailing work (deferred store writes, garbage) is join work: let the server settle
   // before the first link, or it lands in the link phases (same rule for both servers).
   await settle(t.pid);
+  // What this server spends anyway with these peers connected (heartbeats, sweeps, pings): 1 s idle.
+  const idle0 = processCpuSecondsPrecise(t.pid);
+  const i0 = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRate = (processCpuSecondsPrecise(t.pid) - idle0) / ((Date.now() - i0) / 1000);
   const joined = Date.now();
   const r1 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: first, timeoutMs: 20_000 }, 60_000)));
   const firstDone = Date.now();
@@ -86,6 +93,7 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   const out: GrowRound = {
     links: 0, failed: 0, firstLinks: 0, laterLinks: 0, cpuS: phaseCpuS.join + phaseCpuS.first + phaseCpuS.wait + phaseCpuS.later,
     windowS: (w1 - w0 - (firstDone - firstEnd)) / 1000, phaseCpuS,
+    idleRate, linkWindowS: ((firstEnd - joined) + (w1 - firstDone)) / 1000,
     frames: {}, laterFrames: {}, allFrames: 0, heartbeats: 0, routedEnds, routedMissing, openMs: [], laterOpenMs: [], failures: [],
     marksUs: { start: monoUs(w0), joined: monoUs(joined), firstEnd: monoUs(firstEnd), waited: monoUs(waited), end: monoUs(w1) },
   };

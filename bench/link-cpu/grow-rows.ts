@@ -21,6 +21,7 @@ export function growRows(T: GrowRound[], P: GrowRound[], peers: number): BenchRo
     metric: `grow ${peers}: ${metric}`, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' && b > 0 ? ratio(a, b) : '', ...extra,
   });
   const linksOnly = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS - r.phaseCpuS.join) * 1000) / Math.max(1, links(rs));
+  const linksNet = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS - r.phaseCpuS.join - r.idleRate * r.linkWindowS) * 1000) / Math.max(1, links(rs));
   const phase = (rs: GrowRound[], k: keyof GrowRound['phaseCpuS']) => round((sum(rs, (r) => r.phaseCpuS[k]) * 1000) / Math.max(1, rs.length), 1);
   const phases = (rs: GrowRound[]) => `${phase(rs, 'join')} / ${phase(rs, 'first')} / ${phase(rs, 'wait')} / ${phase(rs, 'later')}`;
   const laterT = sum(T, (r) => r.laterLinks + r.failed);
@@ -31,6 +32,9 @@ export function growRows(T: GrowRound[], P: GrowRound[], peers: number): BenchRo
     row('server CPU per established link (first links, the routed wait, later links, link reports), ms', round(linksOnly(T), 3), round(linksOnly(P), 3), {
       target: '≤ 0.3x peerjs', result: linksOnly(T) / linksOnly(P) <= 0.3 ? 'pass' : 'FAIL',
       notes: `${peers} peers joined, ${sum(T, (r) => r.firstLinks) / Math.max(1, T.length)} first links through the server, the rest over peers; joins apart (next rows)`,
+    }),
+    row('  the same, idle CPU subtracted, ms', round(linksNet(T), 3), round(linksNet(P), 3), {
+      notes: `what the link work added to what the server spends anyway with the peers connected (idle: tabmesh ${round((sum(T, (r) => r.idleRate) * 1000) / Math.max(1, T.length), 2)}, peerjs ${round((sum(P, (r) => r.idleRate) * 1000) / Math.max(1, P.length), 2)} ms/s, measured 1 s before the first link, times the link phases' length)`,
     }),
     row('  the same, joins included (whole round), ms', round(perLink(T), 3), round(perLink(P), 3)),
     row('server CPU per join, ms', round((sum(T, (r) => r.phaseCpuS.join) * 1000) / Math.max(1, peers * T.length), 3), round((sum(P, (r) => r.phaseCpuS.join) * 1000) / Math.max(1, peers * P.length), 3), {
