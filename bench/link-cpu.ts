@@ -4,8 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
-import { processCpuSecondsPrecise as processCpuSeconds } from './lib/proc-stats.ts';
-import { cpuSampler } from './link-cpu/cpu-sampler.ts';
+import { cpuSampler, idleRate } from './link-cpu/cpu-sampler.ts';
 import { growPairs, growRound, introducerFanout, type GrowRound } from './link-cpu/grow-round.ts';
 import { growRows } from './link-cpu/grow-rows.ts';
 import { relayedByType, relayedSince } from './lib/server-metrics.ts';
@@ -19,7 +18,6 @@ const LISTENING = /listening on https?:\/\/[^:\s]+:(\d+)/;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const load = () => loadavg().map((l) => round(l)).join(' ');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Kind = 'tabmesh' | 'peerjs';
 
 interface ConnectResult { openMs: number[]; failed: string[]; sent: Record<string, number>; lastOpenAt: number }
@@ -82,10 +80,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         await Promise.all(hosts.map((h, k) => h.call('start', { kind, url: target[kind].url, names: names.filter((_, i) => i % hostsN === k), all: names }, 60_000)));
         await Promise.all(hosts.map((h) => h.call('ready', { all: names }, 30_000)));
         // Idle rate of this server with these peers connected and nothing negotiating.
-        const idle0 = processCpuSeconds(target[kind].pid);
-        const i0 = performance.now();
-        await sleep(2000);
-        const idleRate = (processCpuSeconds(target[kind].pid) - idle0) / ((performance.now() - i0) / 1000);
+        const idle = await idleRate(target[kind].pid, 2000);
         const links: Array<[string, string]> = [];
         for (let i = 0; i < peers; i++) for (let j = i + 1; j < peers; j++) links.push([names[i]!, names[j]!]);
         const before = kind === 'tabmesh' ? await relayedByType(target.tabmesh.url, ADMIN_KEY) : undefined;
@@ -114,9 +109,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
           }
         }
         t.cpuS += cpu;
-        t.idleS += idleRate * windowS;
+        t.idleS += idle * windowS;
         t.windowS += windowS;
-        ctx.log(`round ${r + 1}/${rounds} ${kind}: ${results.reduce((a, x) => a + x.openMs.length, 0)}/${links.length} links in ${windowS.toFixed(1)} s, server CPU ${(cpu * 1000).toFixed(0)} ms (idle ${(idleRate * 1000).toFixed(1)} ms/s)`);
+        ctx.log(`round ${r + 1}/${rounds} ${kind}: ${results.reduce((a, x) => a + x.openMs.length, 0)}/${links.length} links in ${windowS.toFixed(1)} s, server CPU ${(cpu * 1000).toFixed(0)} ms (idle ${(idle * 1000).toFixed(1)} ms/s)`);
         await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000)));
       }
     }

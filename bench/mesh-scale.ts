@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { callRows, summarizeCalls, type CallOutcome } from './lib/call-outcomes.ts';
+import { sumCounts } from './lib/counts.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
 import { processCpuSeconds } from './lib/proc-stats.ts';
 import { randomPairs, seeded } from './lib/seeded.ts';
@@ -24,10 +25,7 @@ async function settle(hosts: NodeChild[], quietMs: number, maxMs: number): Promi
     const all = await Promise.all(hosts.map((h) => h.call<Activity>('activity')));
     const activity: Activity = {
       linkEvents: all.reduce((a, x) => a + x.linkEvents, 0), errors: all.reduce((a, x) => a + x.errors, 0),
-      errorCodes: all.reduce<Record<string, number>>((acc, x) => {
-        for (const [c, n] of Object.entries(x.errorCodes)) acc[c] = (acc[c] ?? 0) + n;
-        return acc;
-      }, {}),
+      errorCodes: sumCounts(all.map((x) => x.errorCodes)),
       openLinks: all.flatMap((x) => x.openLinks), known: all.flatMap((x) => x.known),
     };
     if (activity.linkEvents !== last) (last = activity.linkEvents, (since = performance.now()));

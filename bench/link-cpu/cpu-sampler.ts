@@ -1,5 +1,13 @@
 import { processCpuSecondsPrecise as processCpuSeconds } from '../lib/proc-stats.ts';
 
+/** A process's CPU rate (CPU s per wall s) over `ms`: what it spends anyway while nothing is asked of it. */
+export async function idleRate(pid: number, ms: number): Promise<number> {
+  const c0 = processCpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (processCpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
+}
+
 /**
  * Samples a process's CPU time every 20 ms, so a window can end at the last link that opened
  * rather than at the timeout of one that never did (an idle server still ticks).

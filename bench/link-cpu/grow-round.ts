@@ -1,7 +1,8 @@
 import type { NodeChild } from '../lib/child-process.ts';
+import { sumCounts } from '../lib/counts.ts';
 import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
 import { processCpuSecondsPrecise } from '../lib/proc-stats.ts';
-import { cpuSampler } from './cpu-sampler.ts';
+import { cpuSampler, idleRate } from './cpu-sampler.ts';
 
 /**
  * Each peer after the first is introduced by the server to one peer already in the mesh: peer i
@@ -37,10 +38,7 @@ const monoUs = (epochMs: number) => hr0 + (epochMs - epoch0) * 1000;
 
 export interface GrowTarget { kind: 'tabmesh' | 'peerjs'; url: string; pid: number; adminKey: string }
 
-const sumSent = (results: ConnectResult[]) => results.reduce<Record<string, number>>((acc, r) => {
-  for (const [t, n] of Object.entries(r.sent)) acc[t] = (acc[t] ?? 0) + n;
-  return acc;
-}, {});
+const sumSent = (results: ConnectResult[]) => sumCounts(results.map((r) => r.sent));
 
 /**
  * The growing mesh (issue 18): `names` join; each is introduced through the server (one link
@@ -63,10 +61,7 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   // before the first link, or it lands in the link phases (same rule for both servers).
   await settle(t.pid);
   // What this server spends anyway with these peers connected (heartbeats, sweeps, pings): 1 s idle.
-  const idle0 = processCpuSecondsPrecise(t.pid);
-  const i0 = Date.now();
-  await new Promise((r) => setTimeout(r, 1000));
-  const idleRate = (processCpuSecondsPrecise(t.pid) - idle0) / ((Date.now() - i0) / 1000);
+  const idle = await idleRate(t.pid, 1000);
   const joined = Date.now();
   const r1 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: first, timeoutMs: 20_000 }, 60_000)));
   const firstDone = Date.now();
@@ -93,7 +88,7 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   const out: GrowRound = {
     links: 0, failed: 0, firstLinks: 0, laterLinks: 0, cpuS: phaseCpuS.join + phaseCpuS.first + phaseCpuS.wait + phaseCpuS.later,
     windowS: (w1 - w0 - (firstDone - firstEnd)) / 1000, phaseCpuS,
-    idleRate, linkWindowS: ((firstEnd - joined) + (w1 - firstDone)) / 1000,
+    idleRate: idle, linkWindowS: ((firstEnd - joined) + (w1 - firstDone)) / 1000,
     frames: {}, laterFrames: {}, allFrames: 0, heartbeats: 0, routedEnds, routedMissing, openMs: [], laterOpenMs: [], failures: [],
     marksUs: { start: monoUs(w0), joined: monoUs(joined), firstEnd: monoUs(firstEnd), waited: monoUs(waited), end: monoUs(w1) },
   };

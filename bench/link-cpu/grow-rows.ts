@@ -1,13 +1,11 @@
 import type { BenchRow } from '../lib/bench-types.ts';
+import { sumCounts } from '../lib/counts.ts';
 import { summarize } from '../lib/stats.ts';
 import type { GrowRound } from './grow-round.ts';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const sum = (rs: GrowRound[], f: (r: GrowRound) => number) => rs.reduce((a, r) => a + f(r), 0);
-const addUp = (rs: GrowRound[], f: (r: GrowRound) => Record<string, number>) => rs.reduce<Record<string, number>>((acc, r) => {
-  for (const [t, n] of Object.entries(f(r))) acc[t] = (acc[t] ?? 0) + n;
-  return acc;
-}, {});
+const addUp = (rs: GrowRound[], f: (r: GrowRound) => Record<string, number>) => sumCounts(rs.map(f));
 const byType = (frames: Record<string, number>, per: number) => Object.entries(frames).map(([t, n]) => `${t} ${round(n / Math.max(1, per))}`).join(', ') || 'none';
 
 /** The growing-mesh rows of `link-cpu` (grow-round.ts), tabmesh against peerjs over all rounds. */

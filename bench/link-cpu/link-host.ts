@@ -1,6 +1,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { Mesh } from '../../web/mesh/mesh.ts';
 import { serveRpc } from '../lib/ipc-rpc.ts';
+import { sumCounts } from '../lib/counts.ts';
 import { idFor } from '../../test/helpers/test-identity.ts';
 import { allLinksOpen, startBenchMesh } from '../mesh/bench-peer.ts';
 import { startPeerjsPeer, type PeerjsPeer } from './peerjs-peer.ts';
@@ -81,10 +82,7 @@ serveRpc({
       lastOpenAt,
       openMs: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
       failed: results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : [])),
-      sent: [...peerjs.values()].reduce<Record<string, number>>((acc, p) => {
-        for (const [t, n] of Object.entries(p.sent)) acc[t] = (acc[t] ?? 0) + n;
-        return acc;
-      }, {}),
+      sent: sumCounts([...peerjs.values()].map((p) => p.sent)),
     };
   },
   async stop() {
