@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { TokenRequestSchema, tokenProofText, type TokenResponse } from '../../protocol/index.ts';
+import { CLIENT_NONCE_WINDOW_MS, TokenRequestSchema, tokenProofText, type TokenResponse } from '../../protocol/index.ts';
 import { peerIdForKeySync, verifyTextSync } from './key-proof.ts';
 import type { Credential, CredentialVerifier } from './credentials.ts';
 import type { NonceService } from './nonces.ts';
@@ -37,7 +37,7 @@ export function mountTokenRoutes(
       throw new HttpError(400, 'identity-mismatch', 'identity.publicKey: its hash is not this peerId');
     }
     const nonce = await deps.nonces.consume(proof.nonce);
-    if (nonce === 'clock') throw new HttpError(400, 'nonce-clock', 'identity.nonce: a client nonce must carry a time within 60 s of the server clock; use one from POST /api/token/nonce');
+    if (nonce === 'clock') throw new HttpError(400, 'nonce-clock', `identity.nonce: a client nonce must carry a time within ${CLIENT_NONCE_WINDOW_MS / 1000} s of the server clock; use one from POST /api/token/nonce`);
     if (nonce !== 'ok') throw new HttpError(400, 'bad-nonce', 'identity.nonce: unknown, expired or already used');
     if (!verifyTextSync(proof.publicKey, tokenProofText(proof.nonce, body.peerId), proof.signature)) {
       throw new HttpError(401, 'bad-signature', 'identity.signature: does not verify with identity.publicKey');

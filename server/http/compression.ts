@@ -48,7 +48,7 @@ export function varyOnEncoding(headers: Headers): void {
  * encoded, tiny, binary or streamed events pass through untouched, and so do answers to other
  * methods: they are small (a token, a nonce, a task id), and a JSON body carries no length, so
  * deciding means reading it and building a new Response, which cost ~0.3 ms of server CPU per
- * request (measured on /api/token/nonce; a join makes two such requests).
+ * request (measured on /api/token/nonce).
  */
 export function compressResponses(): MiddlewareHandler {
   return async (c, next) => {

@@ -38,10 +38,10 @@ export interface Registry {
 const agentsNs = (mesh: string) => `agents:${mesh}`;
 const presenceNs = (mesh: string) => `presence:${mesh}`;
 
-/** The agent registry with heartbeat-derived health; all state lives in `store`. */
 /** How often the sweep looks for agents to remove (offline for `removeAfterMs`). */
 const REMOVAL_PASS_MS = 60_000;
 
+/** The agent registry with heartbeat-derived health; all state lives in `store`. */
 export function createRegistry(opts: RegistryOptions): Registry {
   const { store, now } = opts;
   let lastRemoval = -Infinity;
