@@ -112,6 +112,14 @@ export const PeerSummarySchema = v.object({
 });
 export type PeerSummary = v.InferOutput<typeof PeerSummarySchema>;
 
+/**
+ * On `welcome` and `presence`: the server stores link changes only while someone reads the mesh's
+ * topology. `watch` ms > 0: send a link report now and after each link change for that long;
+ * 0: not watched, periodic reports only. Absent (servers before on-demand reports): report every
+ * change. It rides on frames every client already reads, so older clients simply ignore it.
+ */
+const watch = v.optional(v.number());
+
 export const WelcomeFrameSchema = v.object({
   type: v.literal('welcome'),
   peerId: PeerIdSchema,
@@ -128,6 +136,7 @@ export const WelcomeFrameSchema = v.object({
   limits: v.object({ maxFrameBytes: v.number(), ratePerSec: v.number(), maxPeersPerMesh: v.number(), relayBytesPerSec: v.optional(v.number()) }),
   tokenExpiresAt: v.number(),
   serverTime: v.number(),
+  watch,
 });
 export const PeerJoinedFrameSchema = v.object({ type: v.literal('peer-joined'), peer: PeerSummarySchema });
 export const PeerLeftFrameSchema = v.object({ type: v.literal('peer-left'), peerId: PeerIdSchema });
@@ -137,6 +146,7 @@ export const PresenceFrameSchema = v.object({
   left: v.array(PeerIdSchema),
   joined: v.array(PeerSummarySchema),
   meshSize: v.number(),
+  watch,
 });
 export const AuthOkFrameSchema = v.object({ type: v.literal('auth-ok'), tokenExpiresAt: v.number() });
 export const ErrorFrameSchema = v.object({

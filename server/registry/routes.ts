@@ -60,6 +60,8 @@ export function mountRegistryRoutes(
   });
   api.get('/topology', auth(), async (c) => {
     const mesh = c.var.auth.mesh;
+    // Reading the topology is what makes peers report their link changes (topology-watch.ts).
+    deps.relay.watchTopology(mesh);
     const view = await topology.view(mesh, deps.relay.peers(mesh));
     const labels = await deps.labelPeers?.(mesh, view.nodes.map((n) => n.peerId));
     const nodes = labels ? view.nodes.map((n) => ({ ...n, ...labels.get(n.peerId) })) : view.nodes;

@@ -30,7 +30,13 @@ export interface RelayHooks {
 export interface RelayLimits { maxFrameBytes: number; ratePerSec: number; maxPeersPerMesh: number; relayBytesPerSec: number }
 
 /** Where a newly authenticated session stands in its mesh: the peers it is told about first. */
-export interface MeshEntry { listed: PeerSummary[]; complete: boolean; meshSize: number }
+export interface MeshEntry {
+  listed: PeerSummary[];
+  complete: boolean;
+  meshSize: number;
+  /** How long the mesh's topology is still watched, ms (0: not watched): the welcome's `watch`. */
+  watch: number;
+}
 
 /**
  * What a session (`S`, a `SignalingSession`) may ask of the relay that owns it; generic so this

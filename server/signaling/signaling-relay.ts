@@ -7,6 +7,7 @@ import { OVERLAY, PeerRing } from './overlay-picks.ts';
 import type { RelayHooks, SessionHost } from './session-host.ts';
 import { createReportedFailures } from './reported-failures.ts';
 import { SignalingSession, summary } from './signaling-session.ts';
+import { createTopologyWatch, TOPOLOGY_WATCH_MS } from './topology-watch.ts';
 import type { Connection, ConnectionInfo, SocketLike } from './socket.ts';
 
 export type { PeerSession, RelayHooks } from './session-host.ts';
@@ -42,6 +43,8 @@ export interface SignalingRelay {
   peers(mesh: string): PeerSummary[];
   /** The credential id a peer connected here authenticated with (never sent to peers); undefined elsewhere. */
   credentialOf(mesh: string, peerId: string): string | undefined;
+  /** Someone read `mesh`'s topology: its peers report link changes for a while (topology-watch.ts). */
+  watchTopology(mesh: string): void;
   /** Whether `peerId` is connected to this mesh here or (in a cluster) on another instance; O(1). */
   isPresent(mesh: string, peerId: string): boolean;
   /** Open sockets (authenticated or not). */
@@ -134,8 +137,11 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
       }
     }
   };
+  const watches = createTopologyWatch(now);
   /** Sends to every local peer of `mesh` but `except`; presence goes through each peer's batching outbox. */
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
+    // A watch another instance started: our later welcomes must say so too.
+    if (frame.type === 'presence' && frame.watch !== undefined) watches.heard(mesh, frame.watch);
     const peers = meshes.get(mesh);
     if (!peers) return;
     if (frame.type === 'peer-joined') {
@@ -178,7 +184,7 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
       peers.set(session.peerId, c);
       r.add(session.peerId);
       metrics.peers.inc();
-      return { listed, complete, meshSize: others + 1 };
+      return { listed, complete, meshSize: others + 1, watch: watches.remaining(session.mesh) };
     },
     joined(c, entry) {
       const s = c.session!;
@@ -235,6 +241,13 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
     revoke(cid) {
       cluster?.revoke(cid);
       return revokeLocal(cid);
+    },
+    watchTopology(mesh) {
+      if (!watches.touch(mesh)) return;
+      // An empty presence batch: clients that predate watching read it as nothing.
+      const frame: ServerFrame = { type: 'presence', left: [], joined: [], meshSize: this.peers(mesh).length, watch: TOPOLOGY_WATCH_MS };
+      broadcast(mesh, '', frame);
+      cluster?.broadcast(mesh, '', frame);
     },
     isPresent: (mesh, peerId) => meshes.get(mesh)?.has(peerId) === true || cluster?.hasRemote(mesh, peerId) === true,
     peers: (mesh) => [...[...(meshes.get(mesh)?.values() ?? [])].map((c) => summary(c.session!)), ...(cluster?.remotePeers(mesh) ?? [])],

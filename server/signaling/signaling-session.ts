@@ -254,7 +254,7 @@ export class SignalingSession implements Connection {
     this.armExpiry(claims.exp * 1000);
     this.core.send(this.socket, {
       type: 'welcome', peerId: session.peerId, mesh: session.mesh, role: session.role, peers: entry.listed, meshSize: entry.meshSize, complete: entry.complete,
-      iceServers, limits: this.core.limits, tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(),
+      iceServers, limits: this.core.limits, tokenExpiresAt: claims.exp * 1000, serverTime: this.core.now(), watch: entry.watch,
     });
     this.core.joined(this, entry);
     this.core.guard('onJoin hook', () => this.core.hooks.onJoin?.(session));

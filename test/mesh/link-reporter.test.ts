@@ -1,23 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import type { Link } from '../../protocol/index.ts';
-import { createLinkReporter, REPORT_GAP_MS } from '../../web/mesh/link/link-reporter.ts';
+import { IDENTITY_FAILURE_REASONS, type Link } from '../../protocol/index.ts';
+import { createLinkReporter, REPORT_GAP_MS, UNWATCHED_REPORT_MS } from '../../web/mesh/link/link-reporter.ts';
 import type { RouteInfo } from '../../web/mesh/routing/peer-route.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 
 const info = (peerId: string): RouteInfo => ({ peerId, state: 'open', tier: 'direct', sessions: 1, bytesSent: 0, bytesReceived: 0 }) as unknown as RouteInfo;
 
-function setup(intervalMs = 600_000) {
+/** `watch`: what the mesh says the server asked for (undefined: an older server, report every change). */
+function setup(intervalMs = 600_000, watch: () => number | undefined = () => undefined) {
   const { clock, advance } = createFakeClock();
   const sent: Link[][] = [];
   let current: RouteInfo[] = [];
   const reporter = createLinkReporter({
-    clock, intervalMs,
+    clock, intervalMs, watch,
     collect: () => current,
     send: (links) => (sent.push(links), true),
     probe: async () => undefined,
   });
-  return { reporter, sent, advance, set: (ids: string[]) => (current = ids.map(info)) };
+  return { reporter, sent, advance, clock, set: (ids: string[]) => (current = ids.map(info)) };
 }
+
+/** Lets a periodic report through: it runs after the RTT probe's promise settles. */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await Promise.resolve();
+};
 
 describe('link reporter', () => {
   it('reports a single change within 250 ms', () => {
@@ -77,13 +83,63 @@ describe('link reporter', () => {
     t.advance(REPORT_GAP_MS);
     expect(t.sent).toHaveLength(1);
     t.advance(10_000);
-    // The periodic report runs after the RTT probe's promise settles.
-    for (let i = 0; i < 3; i++) await Promise.resolve();
+    await settle();
     expect(t.sent).toHaveLength(2);
     t.set(['a', 'b']);
     t.reporter.changed();
     t.advance(REPORT_GAP_MS);
     expect(t.sent).toHaveLength(3);
+    t.reporter.stop();
+  });
+
+  it('while nobody watches the topology, changes wait for a periodic report every 30 s; a watch brings a fresh report at once and every change after it', async () => {
+    let watchUntil: number | undefined = 0;
+    const t = setup(10_000, () => watchUntil);
+    // The first periodic tick reports (nothing was ever sent); later ticks wait for UNWATCHED_REPORT_MS.
+    t.set(['a']);
+    t.reporter.changed();
+    t.advance(250);
+    expect(t.sent).toHaveLength(0);
+    t.advance(10_000 - 250);
+    await settle();
+    expect(t.sent.map((l) => l.map((x) => x.peer))).toEqual([['a']]);
+    t.set(['a', 'b']);
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    t.advance(10_000);
+    await settle();
+    expect(t.sent).toHaveLength(1);
+    // 30 s after the last report, the periodic one carries the change.
+    for (let k = 0; k < UNWATCHED_REPORT_MS / 10_000 - 1; k++) (t.advance(10_000), await settle());
+    expect(t.sent.map((l) => l.map((x) => x.peer))).toEqual([['a'], ['a', 'b']]);
+    // A hub opens the topology: the mesh sets the watch and says so; a report goes out though
+    // nothing changed (within the gap after the last one).
+    watchUntil = t.clock.now() + 60_000;
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    expect(t.sent).toHaveLength(3);
+    // While watched, every change is reported again (at most one per gap).
+    t.set(['a', 'b', 'c']);
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    expect(t.sent.at(-1)!.map((x) => x.peer)).toEqual(['a', 'b', 'c']);
+    // The watch ends: changes wait again.
+    t.advance(60_000);
+    await settle();
+    const n = t.sent.length;
+    t.set(['a']);
+    t.reporter.changed();
+    t.advance(REPORT_GAP_MS);
+    expect(t.sent).toHaveLength(n);
+    t.reporter.stop();
+  });
+
+  it('an identity failure is reported at once even while nobody watches', () => {
+    const t = setup(600_000, () => 0);
+    t.set(['a']);
+    t.reporter.identityFailed({ peer: 'mallory', reason: IDENTITY_FAILURE_REASONS[0] });
+    t.advance(250);
+    expect(t.sent).toHaveLength(1);
     t.reporter.stop();
   });
 

@@ -65,15 +65,7 @@ export function createMesh(opts: MeshOptions): Mesh {
     onRemoteError: (peerId, p) => events.emit('error', { code: p.code, message: p.message, peerId }),
   });
   const tasks = createMeshTasks({ opts, clock, events, signaling, localId: () => localId, stopped: () => stopped });
-  const reporter = createLazyLinkReporter({
-    clock,
-    intervalMs: opts.linkReportMs ?? 10_000,
-    collect: () => [...routes.values()].map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),
-    send: (links, identityFailures) => signaling.send({ type: 'link-report', payload: { links, ...(identityFailures.length ? { identityFailures } : {}) } }),
-    probe: async () => {
-      await Promise.all([...routes.values()].filter((r) => r.info.state === 'open').map((r) => mesh.ping(r.peerId).catch(() => undefined)));
-    },
-  });
+  const reporter = createLazyLinkReporter({ clock, signaling, intervalMs: opts.linkReportMs ?? 10_000, routes, ping: (peerId) => mesh.ping(peerId) });
 
   const auth = createLazyLinkAuthenticator({
     ...(opts.identity ? { identity: opts.identity } : {}),

@@ -1,10 +1,13 @@
-import type { IdentityFailure, Link } from '../../../protocol/index.ts';
+import type { ClientFrame, IdentityFailure, Link } from '../../../protocol/index.ts';
 import type { Clock } from '../platform.ts';
-import type { RouteInfo } from '../routing/peer-route.ts';
+import type { PeerRoute, RouteInfo } from '../routing/peer-route.ts';
 
 /**
  * Sends `link-report` frames for the server's topology view: every `intervalMs` (after refreshing
  * RTTs) and shortly after any change (debounced), so the hub sees real links, not an assumed mesh.
+ * A server that stores link changes only while someone reads the topology (`watch` on welcome and
+ * presence) gets them only then; otherwise a periodic report every UNWATCHED_REPORT_MS keeps the
+ * stored view alive for one-off readers.
  */
 export interface LinkReporter {
   /** A link changed; report soon. */
@@ -23,6 +26,8 @@ const DEBOUNCE_MS = 250;
  */
 export const REPORT_GAP_MS = 5_000;
 const MAX_LINKS = 512;
+/** Periodic reports while nobody watches the topology: within the server's report lifetime (60 s). */
+export const UNWATCHED_REPORT_MS = 30_000;
 /** How long a gone link stays in reports as `closed`: the server's report lifetime, so its topology shows the close until the other end's reports age out too. */
 const CLOSED_KEEP_MS = 60_000;
 
@@ -30,6 +35,8 @@ const CLOSED_KEEP_MS = 60_000;
 export function createLinkReporter(o: {
   clock: Clock;
   intervalMs: number;
+  /** Until when the server wants every change reported (epoch ms); undefined: always (an older server). */
+  watch: () => number | undefined;
   collect: () => RouteInfo[];
   send: (links: Link[], identityFailures: IdentityFailure[]) => boolean;
   probe: () => Promise<void>;
@@ -42,6 +49,12 @@ export function createLinkReporter(o: {
   // What the last report said about each link (peer, state, tier): a change the report would not
   // show (a routed route's hop count, an RTT) waits for the periodic report.
   let lastShape = '';
+  // The watch our last report answered: a new one (a hub opened the topology) gets a fresh report.
+  let answered: number | undefined;
+  const watched = () => {
+    const w = o.watch();
+    return w === undefined || w > clock.now();
+  };
 
   const toLink = (i: RouteInfo, state = i.state): Link => ({
     peer: i.peerId,
@@ -62,10 +75,12 @@ export function createLinkReporter(o: {
     gone = gone.filter((g) => now - g.at < CLOSED_KEEP_MS && !live.has(g.info.peerId));
     const links = [...gone.map((g) => toLink(g.info, 'closed')), ...current.map((i) => toLink(i))].slice(0, MAX_LINKS);
     const shape = links.map((l) => `${l.peer} ${l.state} ${l.tier}`).join();
-    if (!periodic && !failures.length && shape === lastShape) return;
+    const watch = o.watch();
+    if (!periodic && !failures.length && shape === lastShape && watch === answered) return;
     if (o.send(links, failures)) {
       lastSent = now;
       lastShape = shape;
+      answered = watch;
       failures = [];
     }
   }
@@ -74,6 +89,7 @@ export function createLinkReporter(o: {
   let tick: unknown;
   const loop = () => {
     tick = clock.set(() => {
+      if (!watched() && clock.now() - lastSent < UNWATCHED_REPORT_MS) return loop();
       void o.probe().finally(() => {
         if (!stopped) (report(true), loop());
       });
@@ -83,6 +99,8 @@ export function createLinkReporter(o: {
 
   return {
     changed() {
+      // Unwatched, a change waits for the periodic report; a peer's identity failure never does.
+      if (!watched() && !failures.length) return;
       if (soon === undefined && !stopped) soon = clock.set(() => report(), Math.max(DEBOUNCE_MS, lastSent + REPORT_GAP_MS - clock.now()));
     },
     closed(info) {
@@ -100,4 +118,29 @@ export function createLinkReporter(o: {
       clock.clear(tick);
     },
   };
+}
+
+/** What the mesh hands over; the collect/send/probe glue lives here, in the reporter's own chunk, not in a page's first load. */
+export interface MeshReporterOptions {
+  clock: Clock;
+  intervalMs: number;
+  watch: () => number | undefined;
+  routes: ReadonlyMap<string, PeerRoute>;
+  send: (frame: ClientFrame) => boolean;
+  ping: (peerId: string) => Promise<unknown>;
+}
+
+/** The reporter for a mesh: its links with a DataChannel (or on the fallback tier), RTTs refreshed by pings. */
+export function createMeshLinkReporter(o: MeshReporterOptions): LinkReporter {
+  const routes = () => [...o.routes.values()];
+  return createLinkReporter({
+    clock: o.clock,
+    intervalMs: o.intervalMs,
+    watch: o.watch,
+    collect: () => routes().map((r) => r.info).filter((i) => i.sessions > 0 || i.tier === 'fallback'),
+    send: (links, identityFailures) => o.send({ type: 'link-report', payload: { links, ...(identityFailures.length ? { identityFailures } : {}) } }),
+    probe: async () => {
+      await Promise.all(routes().filter((r) => r.info.state === 'open').map((r) => o.ping(r.peerId).catch(() => undefined)));
+    },
+  });
 }

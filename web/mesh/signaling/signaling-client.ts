@@ -86,6 +86,8 @@ export function createSignalingClient(opts: SignalingOptions): SignalingClient {
     const parsed = validate(ServerFrameSchema, parseJson(text));
     if (!parsed.ok) return events.emit('server-error', { code: 'bad-server-frame', message: parsed.message });
     const frame = parsed.value;
+    // `welcome` and `presence` may say how long the server wants link changes reported.
+    if ('watch' in frame && frame.watch !== undefined) events.emit('watch', frame.watch);
     if (frame.type === 'welcome') return welcomed(frame);
     if (frame.type === 'auth-ok') upkeep.schedule(frame.tokenExpiresAt);
     else if (frame.type === 'error' && frame.code === 'bad-token') upkeep.soon();

@@ -24,6 +24,8 @@ export interface SignalingEvents {
   /** Stopped for good (credential revoked or rejected). */
   fatal: MeshError;
   'token-refreshed': { expiresAt: number };
+  /** A `welcome` or `presence` frame's `watch`: the server wants link changes reported for this many ms (0: only periodically). */
+  watch: number;
 }
 
 export interface SignalingOptions {
