@@ -26,7 +26,6 @@ import { createTopology } from './registry/topology.ts';
 import { createCluster, type ClusterLink } from './signaling/cluster.ts';
 import { createSignalingRelay, type SignalingRelay } from './signaling/signaling-relay.ts';
 import { createMemoryStore } from './store/memory-store.ts';
-import { createRedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
 import { mountTaskRoutes } from './tasks/routes.ts';
 import { createTaskPush } from './tasks/task-push.ts';
@@ -84,7 +83,7 @@ export async function createTabmeshServer(deps: ServerDeps): Promise<TabmeshServ
     return clientAddress(peerAddress(c), c.req.raw.headers, config.trustProxy);
   };
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(now));
+  const store = deps.store ?? (config.redisUrl ? (await import('./store/redis-store.ts')).createRedisStore(config.redisUrl) : createMemoryStore(now));
   if (config.store === 'memory') logger.warn('TABMESH_STORE=memory: devices, pairings, tasks and revocations are kept in memory only; nothing survives a restart');
   const metrics = createServerMetrics();
   const taskTransitions = metrics.registry.counter('tabmesh_task_transitions_total', 'Task state transitions, by new state');
