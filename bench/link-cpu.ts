@@ -13,6 +13,8 @@ import { MESH_BENCH_KEY } from './mesh/bench-peer.ts';
 import { PINNED_CPUS } from './signaling/servers.ts';
 
 const ADMIN_KEY = 'bench-link-cpu-admin-key-0123456789';
+// A second mesh whose topology is read (watched rounds): its own agent and reader keys.
+const WATCHED = { key: 'bench-link-cpu-watched-agent-0123456789', readerKey: 'bench-link-cpu-watched-reader-0123456789' };
 const LISTENING = /listening on https?:\/\/[^:\s]+:(\d+)/;
 // As in the signaling benchmark: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both servers.
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -47,7 +49,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const tm = await startNodeChild({
       script: 'dist/server/main.node.js', readyPattern: LISTENING, nodeArgs: SERVER_NODE_ARGS, ...(PINNED_CPUS ? { cpu: PINNED_CPUS.server } : {}),
       env: {
-        PORT: '0', HOST: '127.0.0.1', TABMESH_API_KEYS: `agent:${MESH_BENCH_KEY},admin:${ADMIN_KEY}`,
+        PORT: '0', HOST: '127.0.0.1', TABMESH_API_KEYS: `agent:${MESH_BENCH_KEY},admin:${ADMIN_KEY},agent:${WATCHED.key}:watched,admin:${WATCHED.readerKey}:watched`,
         TABMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tm-bench-link-cpu-')), LOG_LEVEL: 'warn',
       },
     });
@@ -115,6 +117,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000)));
       }
     }
+    // The growing mesh again, tabmesh only, in a mesh whose topology someone reads (every link change
+    // reported): after all other rounds, so no watch (60 s) is still on when an unwatched round runs.
+    const watchedRounds = ctx.quick ? 1 : 3;
+    const watched = new Map(growSizes.map((n) => [n, [] as GrowRound[]]));
+    for (let r = 0; r < watchedRounds; r++) {
+      for (const size of growSizes) {
+        const names = Array.from({ length: size }, (_, i) => `lw-${size}-${r}-${String(i).padStart(2, '0')}`);
+        const g = await growRound(hosts, { kind: 'tabmesh', url: target.tabmesh.url, pid: target.tabmesh.pid, adminKey: ADMIN_KEY, watch: WATCHED }, names);
+        watched.get(size)!.push(g);
+        ctx.log(`watched round ${r + 1}/${watchedRounds} growing ${size}: ${g.links}/${g.links + g.failed} links in ${g.windowS.toFixed(1)} s, server CPU ${(g.cpuS * 1000).toFixed(0)} ms`);
+      }
+    }
     const perLink = (t: Tally, net: boolean) => (((net ? t.cpuS - t.idleS : t.cpuS) * 1000) / Math.max(1, t.links));
     const framesPerLink = (t: Tally) => Object.values(t.frames).reduce((a, b) => a + b, 0) / Math.max(1, t.links + t.failed);
     const byType = (t: Tally) => Object.entries(t.frames).map(([type, n]) => `${type} ${round(n / Math.max(1, t.links + t.failed))}`).join(', ');
@@ -137,11 +151,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('DataChannel open p50 ms', round(openT.p50), round(openP.p50)),
         row('DataChannel open p99 ms', round(openT.p99), round(openP.p99)),
         ...growSizes.flatMap((n) => growRows(grow.get(n)!.tabmesh, grow.get(n)!.peerjs, n)),
+        ...growSizes.flatMap((n) => growRows(watched.get(n)!, grow.get(n)!.peerjs, n, 'topology watched')),
       ],
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
-        'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports; the report each link change triggers within 250 ms still goes to the server, which stores the topology: part of what is measured, as in a default install)',
-        ...growSizes.map((n) => `growing mesh rows ("grow ${n}:"): ${n} fresh peers per server per round join; each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${introducerFanout(n)}⌋, already in the mesh (${n - 1} links, a tree of diameter 4); once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: n }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU from the first join to the last link open, the joins' share (until the server is idle after them) apart; tabmesh peers with the default \`linkReportMs\` (10 s)`),
+        'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports); nobody reads these meshes\' topology, so peers report link changes only periodically (every 30 s), as in a default install with no hub open on the topology',
+        ...growSizes.map((n) => `growing mesh rows ("grow ${n}:"): ${n} fresh peers per server per round join; each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${introducerFanout(n)}⌋, already in the mesh (${n - 1} links, a tree of diameter 4); once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: n }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU from the first join to the last link open, the joins' share (until the server is idle after them) apart; tabmesh peers with the default \`linkReportMs\` (10 s), nobody reading the topology`),
+        ...growSizes.map((n) => `"grow ${n} topology watched:" rows: the same ${watchedRounds} times more, tabmesh only, after all other rounds, in another mesh whose topology is read once (\`GET /api/topology\`) before the first join, so its peers report every link change (at most one report per peer per 5 s), as with a hub open on the topology view; the window runs on 5.5 s past the last link open, for the reports those links trigger (that tail counted above the server's idle rate, in the later-links phase); compared with the same peerjs rounds as the rows above`),
         'peerjs: `PeerServer()` from the library (bench/signaling/peerjs-entry.ts); PeerJS-protocol peers (the browser client cannot run in Node)',
       ],
       notes: [

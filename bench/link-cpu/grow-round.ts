@@ -1,8 +1,11 @@
+import { generateIdentity } from '../../protocol/index.ts';
+import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import type { NodeChild } from '../lib/child-process.ts';
 import { sumCounts } from '../lib/counts.ts';
 import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
 import { processCpuSecondsPrecise } from '../lib/proc-stats.ts';
 import { cpuSampler, idleRate } from './cpu-sampler.ts';
+import { REPORT_GAP_MS } from '../../web/mesh/link/link-reporter.ts';
 
 /**
  * Each peer after the first is introduced by the server to one peer already in the mesh: peer i
@@ -36,7 +39,12 @@ const hr0 = Number(process.hrtime.bigint() / 1000n);
 const epoch0 = Date.now();
 const monoUs = (epochMs: number) => hr0 + (epochMs - epoch0) * 1000;
 
-export interface GrowTarget { kind: 'tabmesh' | 'peerjs'; url: string; pid: number; adminKey: string }
+/**
+ * `watch`: the round runs in another mesh (agent key `key`) whose topology someone reads: one
+ * `GET /api/topology` with `readerKey` before the first join, so every peer reports each link
+ * change (a hub open on the topology view), against the default where nobody reads it.
+ */
+export interface GrowTarget { kind: 'tabmesh' | 'peerjs'; url: string; pid: number; adminKey: string; watch?: { key: string; readerKey: string } }
 
 const sumSent = (results: ConnectResult[]) => sumCounts(results.map((r) => r.sent));
 
@@ -52,10 +60,14 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   const { first, later } = growPairs(names);
   const tabmesh = t.kind === 'tabmesh';
   const before = tabmesh ? { relayed: await relayedByType(t.url, t.adminKey), all: await framesHandled(t.url, t.adminKey) } : undefined;
+  // Outside the measured window: the watch it starts outlasts the round (60 s).
+  if (t.watch) await readTopology(t.url, t.watch.readerKey);
   const sampler = cpuSampler(t.pid);
   const w0 = Date.now();
   // The default link-report interval (10 s), as a default install runs.
-  await Promise.all(hosts.map((h, k) => h.call('start', { kind: t.kind, url: t.url, names: names.filter((_, i) => i % hosts.length === k), all: names, linkReportMs: 10_000 }, 60_000)));
+  await Promise.all(hosts.map((h, k) => h.call('start', {
+    kind: t.kind, url: t.url, names: names.filter((_, i) => i % hosts.length === k), all: names, linkReportMs: 10_000, ...(t.watch ? { key: t.watch.key } : {}),
+  }, 60_000)));
   await Promise.all(hosts.map((h) => h.call('ready', { all: names }, 30_000)));
   // The joins' trailing work (deferred store writes, garbage) is join work: let the server settle
   // before the first link, or it lands in the link phases (same rule for both servers).
@@ -79,12 +91,19 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   const readCpuS = processCpuSecondsPrecise(t.pid) - readCpu0;
   const waited = Date.now();
   const r2 = await Promise.all(hosts.map((h) => h.call<ConnectResult>('connect', { links: later, timeoutMs: 20_000, direct: true }, 60_000)));
-  sampler.stop();
   const w1 = Math.max(waited, ...r2.map((x) => x.lastOpenAt));
+  // Watched, the last links' reports come up to REPORT_GAP_MS after them: that tail is link work too.
+  if (t.watch) await new Promise((r) => setTimeout(r, Math.max(0, w1 + REPORT_GAP_MS + 500 - Date.now())));
+  const tailEnd = t.watch ? Date.now() : w1;
+  sampler.stop();
   // As in the from-nothing rounds, a failed link's timeout is not work: the first phase ends when its last link opened.
   const firstEnd = Math.max(joined, ...r1.map((x) => x.lastOpenAt));
   const cpu = (a: number, b: number) => sampler.at(b) - sampler.at(a);
-  const phaseCpuS = { join: cpu(w0, joined), first: cpu(joined, firstEnd), wait: Math.max(0, cpu(firstDone, waited) - readCpuS), later: cpu(waited, w1) };
+  const phaseCpuS = {
+    join: cpu(w0, joined), first: cpu(joined, firstEnd), wait: Math.max(0, cpu(firstDone, waited) - readCpuS),
+    // The tail counts only what it adds to the server's idle rate.
+    later: cpu(waited, w1) + Math.max(0, cpu(w1, tailEnd) - idle * ((tailEnd - w1) / 1000)),
+  };
   const out: GrowRound = {
     links: 0, failed: 0, firstLinks: 0, laterLinks: 0, cpuS: phaseCpuS.join + phaseCpuS.first + phaseCpuS.wait + phaseCpuS.later,
     windowS: (w1 - w0 - (firstDone - firstEnd)) / 1000, phaseCpuS,
@@ -119,6 +138,14 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
   }
   await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000)));
   return out;
+}
+
+async function readTopology(url: string, key: string): Promise<void> {
+  const { identity } = await generateIdentity();
+  const token = await apiKeyTokenSource({ url, key, peerId: identity.peerId, identity, fetch })();
+  const res = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /api/topology: ${res.status}`);
+  await res.arrayBuffer();
 }
 
 /** Waits until the server spends under 1 % of a core over 200 ms (at most 3 s). */

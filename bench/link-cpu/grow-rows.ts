@@ -9,14 +9,14 @@ const addUp = (rs: GrowRound[], f: (r: GrowRound) => Record<string, number>) => 
 const byType = (frames: Record<string, number>, per: number) => Object.entries(frames).map(([t, n]) => `${t} ${round(n / Math.max(1, per))}`).join(', ') || 'none';
 
 /** The growing-mesh rows of `link-cpu` (grow-round.ts), tabmesh against peerjs over all rounds. */
-export function growRows(T: GrowRound[], P: GrowRound[], peers: number): BenchRow[] {
+export function growRows(T: GrowRound[], P: GrowRound[], peers: number, label?: string): BenchRow[] {
   const links = (rs: GrowRound[]) => sum(rs, (r) => r.links);
   const attempted = (rs: GrowRound[]) => sum(rs, (r) => r.links + r.failed);
   const perLink = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS) * 1000) / Math.max(1, links(rs));
   const negotiation = (rs: GrowRound[], f: (r: GrowRound) => Record<string, number>) => Object.values(addUp(rs, f)).reduce((a, b) => a + b, 0);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const row = (metric: string, a: number | string, b: number | string, extra: BenchRow = {}): BenchRow => ({
-    metric: `grow ${peers}: ${metric}`, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' && b > 0 ? ratio(a, b) : '', ...extra,
+    metric: `grow ${peers}${label ? ` ${label}` : ''}: ${metric}`, tabmesh: a, peerjs: b, 'tabmesh/peerjs': typeof a === 'number' && typeof b === 'number' && b > 0 ? ratio(a, b) : '', ...extra,
   });
   const linksOnly = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS - r.phaseCpuS.join) * 1000) / Math.max(1, links(rs));
   const linksNet = (rs: GrowRound[]) => (sum(rs, (r) => r.cpuS - r.phaseCpuS.join - r.idleRate * r.linkWindowS) * 1000) / Math.max(1, links(rs));

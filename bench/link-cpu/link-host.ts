@@ -28,12 +28,12 @@ async function allPresent(names: string[], timeoutMs: number): Promise<void> {
 }
 
 serveRpc({
-  /** `linkReportMs` unset: the bench's 600 s; the grow scenario passes the default (10 s). */
-  async start(args: { kind: Kind; url: string; names: string[]; all: string[]; linkReportMs?: number }) {
+  /** `linkReportMs` unset: the bench's 600 s; the grow scenario passes the default (10 s). `key`: another mesh's agent key. */
+  async start(args: { kind: Kind; url: string; names: string[]; all: string[]; linkReportMs?: number; key?: string }) {
     kind = args.kind;
     if (kind === 'tabmesh') {
       const opts = { autoConnect: false, ...(args.linkReportMs ? { linkReportMs: args.linkReportMs } : {}) };
-      const started = await Promise.all(args.names.map((n) => startBenchMesh(args.url, n, opts)));
+      const started = await Promise.all(args.names.map((n) => startBenchMesh(args.url, n, opts, args.key)));
       started.forEach((m, i) => meshes.set(args.names[i]!, m));
     } else {
       for (const p of await Promise.all(args.names.map((n) => startPeerjsPeer(args.url, n)))) peerjs.set(p.id, p);

@@ -20,13 +20,13 @@ export const benchHost: AgentHost = {
 };
 
 /** Starts a mesh peer on 127.0.0.1 as the key identity derived from `name` (its id: `idFor(name)`) and waits for its first welcome. */
-export async function startBenchMesh(url: string, name: string, opts: Partial<MeshOptions> = {}): Promise<Mesh> {
+export async function startBenchMesh(url: string, name: string, opts: Partial<MeshOptions> = {}, key = MESH_BENCH_KEY): Promise<Mesh> {
   const identity = await identityFor(name);
   const mesh = createMesh({
     url,
     platform: createNodePlatform({ bindAddress: '127.0.0.1' }),
     identity,
-    getToken: apiKeyTokenSource({ url, key: MESH_BENCH_KEY, fetch, identity }),
+    getToken: apiKeyTokenSource({ url, key, fetch, identity }),
     host: benchHost,
     // Link reports are not what is measured here; keep them out of the way.
     linkReportMs: 600_000,
