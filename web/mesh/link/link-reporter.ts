@@ -86,10 +86,12 @@ export function createLinkReporter(o: {
   }
 
   const { clock } = o;
+  const started = clock.now();
   let tick: unknown;
   const loop = () => {
     tick = clock.set(() => {
-      if (!watched() && clock.now() - lastSent < UNWATCHED_REPORT_MS) return loop();
+      // Unwatched, the first report too waits its 30 s: a join storm nobody watches costs no burst of reports.
+      if (!watched() && clock.now() - Math.max(lastSent, started) < UNWATCHED_REPORT_MS) return loop();
       void o.probe().finally(() => {
         if (!stopped) (report(true), loop());
       });
