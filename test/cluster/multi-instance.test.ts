@@ -107,4 +107,18 @@ describe('several server instances on one Redis', () => {
     late.close();
     watcher.close();
   }, 60_000);
+
+  it('a topology read on one instance starts the watch for the peers of every instance, and later welcomes anywhere carry it', async () => {
+    const p = await joinWith(s[1]!.wsUrl, await getToken(s[1]!.url, KEY, 'watch-p'));
+    expect(p.welcome.watch).toBe(0);
+    const reader = await getToken(s[0]!.url, KEY, 'watch-reader');
+    expect((await fetch(`${s[0]!.url}/api/topology`, { headers: { authorization: `Bearer ${reader}` } })).status).toBe(200);
+    // Through Redis to the peer on instance 1.
+    expect(await p.next('presence')).toMatchObject({ left: [], joined: [], watch: 60_000 });
+    // Instance 2 heard it too: its welcome says how long is left.
+    const q = await joinWith(s[2]!.wsUrl, await getToken(s[2]!.url, KEY, 'watch-q'));
+    expect(q.welcome.watch).toBeGreaterThan(50_000);
+    p.close();
+    q.close();
+  });
 });
