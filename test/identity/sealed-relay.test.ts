@@ -11,6 +11,12 @@ import type { Frame } from './helpers/malicious-relay.ts';
 
 const ctx = useCompromisedServer();
 
+/** Resolves once `ok()` holds, checking after each macrotask (bounded: 200 turns). */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setImmediate(r));
+  if (!ok()) throw new Error('condition not reached within 200 turns');
+}
+
 /** Two keyed peers that never open a DataChannel: everything goes through the (malicious) server. */
 async function fallbackPair() {
   const a = await startKeyedPeer(ctx.relay.url, { p2p: false });
@@ -104,6 +110,30 @@ describe('sealed relay: the fallback tier over a compromised signaling server', 
 });
 
 describe('seal-hello checks', () => {
+  it('opens a sealed frame that arrives right behind the hello it needs (its key is still being derived), in that order', async () => {
+    const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()]);
+    const sent: { a: SealHello[]; b: SealHello[] } = { a: [], b: [] };
+    const problems: string[] = [];
+    const make = (me: 'a' | 'b', identity: typeof alice.identity, localId: string, remoteId: string) => createRelaySeal({
+      localId, remoteId, auth: createLinkAuthenticator({ identity }), keys: createSealKeys(), clock: clockOf(loopback()),
+      sendHello: async (h) => void sent[me].push(h),
+      onProblem: (code, message) => void problems.push(`${code}: ${message}`),
+    });
+    const a = make('a', alice.identity, alice.identity.peerId, bob.identity.peerId);
+    const b = make('b', bob.identity, bob.identity.peerId, alice.identity.peerId);
+    // Alice wants to send: her hello goes out; Bob takes it, answers, and seals at once.
+    const first = a.seal(new TextEncoder().encode('to bob'));
+    await waitUntil(() => sent.a.length === 1);
+    await b.open(sent.a[0]);
+    await waitUntil(() => sent.b.length === 1);
+    const fromBob = await b.seal(new TextEncoder().encode('from bob'));
+    // Bob's answer and his sealed frame reach Alice back to back, as over one path.
+    const [, opened] = await Promise.all([a.open(sent.b[0]), a.open(fromBob)]);
+    expect(problems).toEqual([]);
+    expect(new TextDecoder().decode(opened)).toBe('from bob');
+    expect(new TextDecoder().decode(await b.open(await first))).toBe('to bob');
+  });
+
   it('pins a plain-name peer\'s key only from a hello that key signed', async () => {
     const alice = (await generateIdentity()).identity;
     const mallory = (await generateIdentity()).identity;

@@ -32,6 +32,9 @@ export interface RelaySeal {
 
 /** Answers to hellos per remote key, and our own unanswered re-sends: bounded both ways. */
 const MAX_HELLOS = 4;
+/** Sealed frames that came before their key exchange, held at most this long and this many at once. */
+const HOLD_MS = 2000;
+const MAX_HELD = 16;
 const utf8 = new TextEncoder();
 
 /**
@@ -77,6 +80,8 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
   let helloSent = false;
   let answered = 0;
   let waiters: Array<(s: Session) => void> = [];
+  let afterHellos: Promise<unknown> = Promise.resolve();
+  let held = 0;
 
   async function hello(reply: boolean): Promise<void> {
     helloSent = true;
@@ -157,27 +162,16 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
       const c = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(outDir, n), additionalData: aadOut }, s.key, frame as Uint8Array<ArrayBuffer>);
       return { v: 1, type: 'sealed', n, c: toBase64(new Uint8Array(c)) };
     },
-    async open(payload, overPeers = false) {
-      if ((payload as { type?: unknown } | null)?.type === 'seal-hello') return void (await onHello(payload, overPeers));
-      const checked = validate(SealedFrameSchema, payload);
-      if (!checked.ok) return void o.onProblem('seal-refused', `relayed payload is not a sealed frame (${checked.message}); dropped`);
-      const s = session;
-      if (!s) {
-        // The sender holds a session we do not (we restarted): our hello lets it derive a new one.
-        if (answered++ < MAX_HELLOS) sayHello(false);
-        return void o.onProblem('seal-refused', 'sealed frame without a key exchange; dropped');
+    open(payload, overPeers = false) {
+      // A hello is checked and its key derived over several awaits; a sealed frame right behind it
+      // (its sender had the session at once) waits for that key instead of being dropped as
+      // "without a key exchange". Sealed frames alone still open side by side.
+      if ((payload as { type?: unknown } | null)?.type === 'seal-hello') {
+        const run = afterHellos.then(() => onHello(payload, overPeers));
+        afterHellos = run.catch(() => undefined);
+        return run.then(() => undefined);
       }
-      const { n, c } = checked.value;
-      if (!s.seen.fresh(n)) return void o.onProblem('seal-refused', `sealed frame ${n} replayed or too old; dropped`);
-      const bytes = fromBase64(c);
-      try {
-        if (!bytes) throw new Error('not base64');
-        const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(1 - outDir, n), additionalData: aadIn }, s.key, bytes));
-        s.seen.mark(n);
-        return plain;
-      } catch {
-        return void o.onProblem('seal-refused', `sealed frame ${n} does not decrypt (altered, or sealed for another session); dropped`);
-      }
+      return afterHellos.then(() => openSealed(payload));
     },
     get verified() {
       return session !== undefined;
@@ -189,4 +183,45 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
       answered = 0;
     },
   };
+
+  /**
+   * A sealed frame with no session yet: its hello may still be on its way by another path (over
+   * the server while this came over peers), or the sender holds a session we lost (we restarted;
+   * our hello lets it derive a new one). Held for a session up to HOLD_MS, a few at a time.
+   */
+  async function heldForHello(): Promise<Session | undefined> {
+    if (answered++ < MAX_HELLOS) sayHello(false);
+    if (held >= MAX_HELD) return undefined;
+    held++;
+    try {
+      return await new Promise<Session | undefined>((resolve) => {
+        const wake = (s: Session) => (o.clock.clear(timer), resolve(s));
+        // After a stall (a busy tab or process) timers run before the input that queued meanwhile:
+        // give that input one more turn, or the hello already waiting there would come too late.
+        const giveUp = () => ((waiters = waiters.filter((w) => w !== wake)), resolve(undefined));
+        const timer = o.clock.set(() => o.clock.set(giveUp, 0), HOLD_MS);
+        waiters.push(wake);
+      });
+    } finally {
+      held--;
+    }
+  }
+
+  async function openSealed(payload: unknown): Promise<Uint8Array | undefined> {
+    const checked = validate(SealedFrameSchema, payload);
+    if (!checked.ok) return void o.onProblem('seal-refused', `relayed payload is not a sealed frame (${checked.message}); dropped`);
+    const s = session ?? (await heldForHello());
+    if (!s) return void o.onProblem('seal-refused', 'sealed frame without a key exchange; dropped');
+    const { n, c } = checked.value;
+    if (!s.seen.fresh(n)) return void o.onProblem('seal-refused', `sealed frame ${n} replayed or too old; dropped`);
+    const bytes = fromBase64(c);
+    try {
+      if (!bytes) throw new Error('not base64');
+      const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(1 - outDir, n), additionalData: aadIn }, s.key, bytes));
+      s.seen.mark(n);
+      return plain;
+    } catch {
+      return void o.onProblem('seal-refused', `sealed frame ${n} does not decrypt (altered, or sealed for another session); dropped`);
+    }
+  }
 }
