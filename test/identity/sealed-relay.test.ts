@@ -6,16 +6,11 @@ import { createRelaySeal, createSealKeys } from '../../web/mesh/routing/relay-se
 import { loopback } from './helpers/identity-peers.ts';
 import { makeMessage } from '../../web/mesh/calls/message-factory.ts';
 import { seesPeers, waitFor } from '../mesh/harness.ts';
+import { waitFor as poll } from '../helpers/wait-for.ts';
 import { startKeyedPeer, useCompromisedServer } from './helpers/identity-peers.ts';
 import type { Frame } from './helpers/malicious-relay.ts';
 
 const ctx = useCompromisedServer();
-
-/** Resolves once `ok()` holds, checking after each macrotask (bounded: 200 turns). */
-async function waitUntil(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setImmediate(r));
-  if (!ok()) throw new Error('condition not reached within 200 turns');
-}
 
 /** Two keyed peers that never open a DataChannel: everything goes through the (malicious) server. */
 async function fallbackPair() {
@@ -123,9 +118,9 @@ describe('seal-hello checks', () => {
     const b = make('b', bob.identity, bob.identity.peerId, alice.identity.peerId);
     // Alice wants to send: her hello goes out; Bob takes it, answers, and seals at once.
     const first = a.seal(new TextEncoder().encode('to bob'));
-    await waitUntil(() => sent.a.length === 1);
+    await poll(async () => sent.a.length === 1 || undefined, 5000, 'alice\'s hello');
     await b.open(sent.a[0]);
-    await waitUntil(() => sent.b.length === 1);
+    await poll(async () => sent.b.length === 1 || undefined, 5000, 'bob\'s answer');
     const fromBob = await b.seal(new TextEncoder().encode('from bob'));
     // Bob's answer and his sealed frame reach Alice back to back, as over one path.
     const [, opened] = await Promise.all([a.open(sent.b[0]), a.open(fromBob)]);

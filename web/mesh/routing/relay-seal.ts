@@ -45,6 +45,16 @@ const utf8 = new TextEncoder();
  */
 const FRESH_SESSION_MS = 2000;
 
+/** The AES-GCM nonce of frame `n` in direction `dir` (its first byte keeps the directions apart). */
+function nonce(dir: number, n: number): Uint8Array<ArrayBuffer> {
+  const iv = new Uint8Array(12);
+  const view = new DataView(iv.buffer);
+  view.setUint8(0, dir);
+  view.setUint32(4, Math.floor(n / 2 ** 32));
+  view.setUint32(8, n >>> 0);
+  return iv;
+}
+
 interface Session {
   at: number;
   remoteEcdh: string;
@@ -145,15 +155,6 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
     // Answer unless this already answers ours; bounded, so two ends never ping-pong.
     if ((!h.payload.reply || !helloSent) && answered++ < MAX_HELLOS) sayHello(true);
   }
-
-  const nonce = (dir: number, n: number) => {
-    const iv = new Uint8Array(12);
-    const view = new DataView(iv.buffer);
-    view.setUint8(0, dir);
-    view.setUint32(4, Math.floor(n / 2 ** 32));
-    view.setUint32(8, n >>> 0);
-    return iv;
-  };
 
   return {
     async seal(frame) {
