@@ -40,8 +40,7 @@ export function wireOverlay(o: MeshOverlayOptions): WiredOverlay {
     // the mesh even if the server never named it to us: the same on-demand route as a call.
     deliver: (src, body) => o.reach(src)?.handleHop(body),
     changed(peers) {
-      const routes = peers ? [...peers].flatMap((id) => o.routes.get(id) ?? []) : [...o.routes.values()];
-      for (const route of routes) {
+      for (const route of [...peers].flatMap((id) => o.routes.get(id) ?? [])) {
         route.overlayChanged();
         // Its way over peers is gone and nothing replaced it: requests waiting on it try a
         // DataChannel (then the server's fallback) instead of waiting for their timeout.

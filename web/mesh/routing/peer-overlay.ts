@@ -22,8 +22,8 @@ export interface PeerOverlayOptions {
   sendTo(id: string, bytes: Uint8Array): Promise<void>;
   /** A routed payload for us from `src` (a seal-hello or sealed frame; its route checks it). */
   deliver(src: string, body: unknown): void;
-  /** The table changed: routes to `peers` (undefined: to anyone) may now pick another way (or none). */
-  changed(peers?: ReadonlySet<string>): void;
+  /** The table changed: routes to `peers` may now pick another way (or none). */
+  changed(peers: ReadonlySet<string>): void;
   budget?: RelayBudgetOptions;
   /**
    * Bytes per second this peer originates through one neighbour (default half the relay default):
@@ -79,19 +79,19 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
   /**
    * Routes re-pick once per burst of table changes (an announcement can touch many), not per
    * change, and only those whose best way changed: re-picking every route on every
-   * announcement was most of a join's CPU in a 100-peer mesh (bench/overlay-sim).
+   * announcement was most of a join's CPU in a 100-peer mesh (bench/overlay-sim). A link
+   * coming up changes no way until the neighbour announces; one going down reroutes exactly
+   * the peers reached through it.
    */
   let notifying = false;
-  let all = false;
   const rerouted = new Set<string>();
-  function notify(everyone = false): void {
-    all ||= everyone;
+  function notify(): void {
     for (const id of table.takeRerouted()) rerouted.add(id);
-    if (notifying || (!all && rerouted.size === 0)) return;
+    if (notifying || rerouted.size === 0) return;
     notifying = true;
     void Promise.resolve().then(() => {
-      const peers = all ? undefined : new Set(rerouted);
-      notifying = all = false;
+      const peers = new Set(rerouted);
+      notifying = false;
       rerouted.clear();
       if (!stopped) o.changed(peers);
     });
@@ -143,7 +143,6 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!table.linkUp(id)) return;
       epochs.set(id, ++epoch);
       scheduleAnnounce();
-      notify(true);
     },
     linkDown(id) {
       if (!table.linkDown(id)) return;
@@ -151,7 +150,7 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       sendBuckets.delete(id);
       budget.forget(id);
       scheduleAnnounce();
-      notify(true);
+      notify();
     },
     receive(from, value) {
       if (stopped || !table.isNeighbour(from)) return;
