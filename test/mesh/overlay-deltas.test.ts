@@ -3,6 +3,9 @@ import { decodeJson } from '../../web/mesh/channel/framing.ts';
 import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
 import { createRouteAnnouncer } from '../../web/mesh/routing/route-announcer.ts';
+import { nextAnnouncement } from '../../web/mesh/routing/route-delta.ts';
+import { MAX_ROUTE_ENTRIES } from '../../protocol/index.ts';
+import { seeded } from '../../bench/lib/seeded.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 
 type Wire = { from: string; to: string; value: Record<string, unknown> };
@@ -186,16 +189,40 @@ describe('route announcements by delta', () => {
     fromA.round();
     ta.announce('y', Array.from({ length: 150 }, (_, i) => [`y${i}`, 1] as const));
     fromA.round();
-    expect(ta.fitsUncut()).toBe(false);
     expect(view()).toEqual(whole());
     // x's peers at 2 push y's out of the cut; then x withdraws many and y's come back in.
     ta.announce('x', Array.from({ length: 50 }, (_, i) => [`x${i}`, 1] as const));
     fromA.round();
     expect(view()).toEqual(whole());
-    expect(ta.fitsUncut()).toBe(true);
     ta.announce('y', Array.from({ length: 10 }, (_, i) => [`y${i}`, 1] as const));
     fromA.round();
     expect(view()).toEqual(whole());
     expect(view()).toHaveLength(2 + 50 + 10);
+  });
+
+  it('works out the next announcement from the changed peers alone, also when the entry cap cuts it', () => {
+    const rand = seeded(7);
+    const t = createOverlayTable(() => 'me');
+    const ns = ['n0', 'n1', 'n2', 'to'];
+    for (const n of ns) t.linkUp(n);
+    const pool = Array.from({ length: 500 }, (_, i) => `p${i}`);
+    const entries = () => pool.filter(() => rand() < 0.5).slice(0, MAX_ROUTE_ENTRIES).map((p) => [p, 1 + Math.floor(rand() * 3)] as const);
+    for (const n of ns) t.announce(n, entries());
+    t.takeChanged();
+    let told = new Map(t.announcementFor('to'));
+    let incremental = 0;
+    for (let step = 0; step < 300; step++) {
+      const n = ns[Math.floor(rand() * ns.length)]!;
+      if (rand() < 0.2) t.announce(n, entries());
+      else t.applyDelta(n, Array.from({ length: 1 + Math.floor(rand() * 6) }, () => [pool[Math.floor(rand() * pool.length)]!, 1 + Math.floor(rand() * 3)] as const), [pool[Math.floor(rand() * pool.length)]!]);
+      const next = nextAnnouncement(told, t.takeChanged(), (dst) => t.entryFor('to', dst));
+      if (next) incremental++;
+      const whole = t.announcementFor('to');
+      if (next) expect([...next].sort((a, b) => (a[0] < b[0] ? -1 : 1)), `step ${step}`).toEqual([...whole].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+      told = new Map(whole);
+    }
+    // The list is cut at the cap throughout, and most rounds needed only the changed peers.
+    expect(told.size).toBe(MAX_ROUTE_ENTRIES);
+    expect(incremental).toBeGreaterThan(150);
   });
 });

@@ -42,10 +42,8 @@ export interface OverlayTable {
    * through `to`, at most MAX_ROUTE_ENTRIES.
    */
   announcementFor(to: string, snap?: RouteSnapshot): Array<[string, number]>;
-  /** What we tell `to` about `dst` now (undefined: nothing), ignoring the entry cap. */
+  /** What we tell `to` about `dst` now (undefined: nothing), before the entry cap. */
   entryFor(to: string, dst: string): number | undefined;
-  /** Whether every neighbour's announcement fits MAX_ROUTE_ENTRIES uncut (then `entryFor` is exact). */
-  fitsUncut(): boolean;
   /** Peers whose best or second-best way changed since the last call (what announcements may need to say). */
   takeChanged(): Set<string>;
   /** Peers whose best way changed since the last call (routes to them re-pick). */
@@ -80,8 +78,6 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
   const dirty = new Set<string>();
   let changed = new Set<string>();
   let rerouted = new Set<string>();
-  /** Peers with a best way of at most MAX_ROUTE_HOPS - 1 hops: an upper bound of any announcement's length. */
-  let near = 0;
 
   function setWay(dst: string, via: string, d: number | undefined): void {
     const w = ways.get(dst);
@@ -109,8 +105,6 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
         else if (d < b.d2) b.d2 = d;
       }
       const old = best.get(dst);
-      if (old && old.d1 <= MAX_ROUTE_HOPS - 1) near--;
-      if (b && b.d1 <= MAX_ROUTE_HOPS - 1) near++;
       if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
       if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
       if (b) best.set(dst, b);
@@ -214,7 +208,6 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       return list.slice(0, MAX_ROUTE_ENTRIES);
     },
     entryFor,
-    fitsUncut: () => near <= MAX_ROUTE_ENTRIES,
     takeChanged() {
       const c = changed;
       changed = new Set();

@@ -2,6 +2,7 @@ import { createTokenBucket } from '../../../protocol/token-bucket.ts';
 import { validate } from '../../../protocol/index.ts';
 import { ROUTE_SEQ_MAX, RouteAnnounceSchema, RouteDeltaSchema } from '../../../protocol/peer-routing.ts';
 import type { OverlayTable } from './overlay-table.ts';
+import { nextAnnouncement } from './route-delta.ts';
 
 /** Inbound announcements a neighbour may send per second (burst twice that); more are dropped. */
 const ANNOUNCES_PER_SEC = 20;
@@ -40,8 +41,6 @@ export interface RouteAnnouncer {
 interface Outbound {
   /** What the neighbour holds from us (undefined: nothing yet, send a whole announcement). */
   told: Map<string, number> | undefined;
-  /** `told` is all we would announce, none cut by the entry cap: a round may then look only at what changed. */
-  uncut: boolean;
   seq: number;
   /** It said `deltas: true` in its last whole announcement. */
   deltas: boolean;
@@ -68,7 +67,7 @@ export function createRouteAnnouncer(o: RouteAnnouncerOptions): RouteAnnouncer {
 
   const outbound = (id: string) => {
     let s = out.get(id);
-    if (!s) out.set(id, (s = { told: undefined, uncut: false, seq: 0, deltas: false, whole: false, ask: false }));
+    if (!s) out.set(id, (s = { told: undefined, seq: 0, deltas: false, whole: false, ask: false }));
     return s;
   };
   const inbound = (id: string) => {
@@ -86,12 +85,11 @@ export function createRouteAnnouncer(o: RouteAnnouncerOptions): RouteAnnouncer {
     });
   }
 
-  function sendWhole(to: string, s: Outbound, fits: boolean): void {
+  function sendWhole(to: string, s: Outbound): void {
     const list = table.announcementFor(to);
     const next = new Map(list);
     if (s.told && !s.whole && !s.ask && sameEntries(s.told, next)) return;
     s.told = next;
-    s.uncut = fits;
     s.whole = false;
     s.seq = nextSeq(s.seq);
     const extra = o.deltas ? { deltas: true, seq: s.seq, ...(s.ask ? { resync: true } : {}) } : {};
@@ -99,26 +97,15 @@ export function createRouteAnnouncer(o: RouteAnnouncerOptions): RouteAnnouncer {
     send(to, s, { v: 1, type: 'routes', peers: toEntries(list), ...extra });
   }
 
-  function sendDelta(to: string, s: Outbound, told: Map<string, number>, changed: ReadonlySet<string>, fits: boolean): void {
+  function sendDelta(to: string, s: Outbound, told: Map<string, number>, changed: ReadonlySet<string>): void {
+    // Only the peers whose best ways changed can change what `to` is told (route-delta.ts), unless the cap cut the list.
+    const next = nextAnnouncement(told, changed, (dst) => table.entryFor(to, dst)) ?? new Map(table.announcementFor(to));
     const add: Array<[string, number]> = [];
     const drop: string[] = [];
-    if (s.uncut && fits) {
-      for (const dst of changed) {
-        const d = table.entryFor(to, dst);
-        if (d === told.get(dst)) continue;
-        if (d === undefined) drop.push(dst);
-        else add.push([dst, d]);
-      }
-    } else {
-      // Over the entry cap a change can push other peers in or out: compare with the whole list.
-      const next = new Map(table.announcementFor(to));
-      for (const [dst, d] of next) if (told.get(dst) !== d) add.push([dst, d]);
-      for (const dst of told.keys()) if (!next.has(dst)) drop.push(dst);
-    }
+    for (const [dst, d] of next) if (told.get(dst) !== d) add.push([dst, d]);
+    for (const dst of told.keys()) if (!next.has(dst)) drop.push(dst);
     if (!add.length && !drop.length && !s.ask) return;
-    for (const dst of drop) told.delete(dst);
-    for (const [dst, d] of add) told.set(dst, d);
-    s.uncut = fits;
+    s.told = next;
     s.seq = nextSeq(s.seq);
     send(to, s, { v: 1, type: 'routes', seq: s.seq, add: toEntries(add), drop, ...(s.ask ? { resync: true } : {}) });
     s.ask = false;
@@ -136,11 +123,10 @@ export function createRouteAnnouncer(o: RouteAnnouncerOptions): RouteAnnouncer {
   return {
     round() {
       const changed = table.takeChanged();
-      const fits = table.fitsUncut();
       for (const n of table.neighbours()) {
         const s = outbound(n);
-        if (!s.told || !s.deltas || s.whole || !o.deltas) sendWhole(n, s, fits);
-        else sendDelta(n, s, s.told, changed, fits);
+        if (!s.told || !s.deltas || s.whole || !o.deltas) sendWhole(n, s);
+        else sendDelta(n, s, s.told, changed);
       }
     },
     receive(from, value) {
