@@ -41,7 +41,7 @@ export interface OverlayTable {
    * What to tell neighbour `to`: `[peer, hops]`, nearest first, without routes that only go
    * through `to`, at most MAX_ROUTE_ENTRIES.
    */
-  announcementFor(to: string, snap?: RouteSnapshot): Array<[string, number]>;
+  announcementFor(to: string): Array<[string, number]>;
   /** What we tell `to` about `dst` now (undefined: nothing), before the entry cap. */
   entryFor(to: string, dst: string): number | undefined;
   /** Peers whose best or second-best way changed since the last call (what announcements may need to say). */
