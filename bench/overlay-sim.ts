@@ -46,6 +46,9 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
   return { joined: joined!, churned: model.stats(sources), afterJoins, model };
 }
 
+/** Heap allowed per mesh core, MB (`--max-old-space-size` of the child: 2,048 + this × cores). */
+const HEAP_MB_PER_CORE = 10;
+
 /** The mesh core itself (core-sim.ts) for `n` peers of `mix`, in a child process with a heap to match. */
 async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchContext): Promise<CoreRun> {
   const rand = seeded(n + 2);
@@ -56,8 +59,9 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
     return DEFAULT_MAX_LINKS[kinds[0]![0]];
   });
   const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
-  // About 0.6 MB of heap per mesh core (5,000 took 3.1 GB).
-  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`] });
+  // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it a
+  // core holds several MB at 1,000 (a 1,000-core run passed 2.2 GB of RSS before half had joined).
+  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
     // Paced, a join takes about a second of wall time (its welcome links wait for the distance vector): 1,000 take ~20 min.
@@ -124,6 +128,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
       'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts, link-repair.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
       ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s); the run may take 6 s per mesh core (at least 30 min) before it is called failed'] : []),
+      `mesh cores run in a child process with --max-old-space-size = 2,048 + ${HEAP_MB_PER_CORE} × cores MB`,
       '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],
     notes: [
