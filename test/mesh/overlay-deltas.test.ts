@@ -3,7 +3,7 @@ import { decodeJson } from '../../web/mesh/channel/framing.ts';
 import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
 import { createRouteAnnouncer } from '../../web/mesh/routing/route-announcer.ts';
-import { nextAnnouncement } from '../../web/mesh/routing/route-delta.ts';
+import { updateList } from '../../web/mesh/routing/route-delta.ts';
 import { MAX_ROUTE_ENTRIES } from '../../protocol/index.ts';
 import { seeded } from '../../bench/lib/seeded.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
@@ -215,10 +215,18 @@ describe('route announcements by delta', () => {
       const n = ns[Math.floor(rand() * ns.length)]!;
       if (rand() < 0.2) t.announce(n, entries());
       else t.applyDelta(n, Array.from({ length: 1 + Math.floor(rand() * 6) }, () => [pool[Math.floor(rand() * pool.length)]!, 1 + Math.floor(rand() * 3)] as const), [pool[Math.floor(rand() * pool.length)]!]);
-      const next = nextAnnouncement(told, t.takeChanged(), (dst) => t.entryFor('to', dst));
-      if (next) incremental++;
+      const before = new Map(told);
+      const delta = updateList(told, t.takeChanged(), (dst) => t.entryFor('to', dst));
       const whole = t.announcementFor('to');
-      if (next) expect([...next].sort((a, b) => (a[0] < b[0] ? -1 : 1)), `step ${step}`).toEqual([...whole].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+      const byId = (a: readonly [string, number], b: readonly [string, number]) => (a[0] < b[0] ? -1 : 1);
+      if (delta) {
+        incremental++;
+        expect([...told].sort(byId), `step ${step}`).toEqual([...whole].sort(byId));
+        // The delta is exactly the difference, and applied to the old list gives the new one.
+        for (const d of delta.drop) before.delete(d);
+        for (const [d, h] of delta.add) before.set(d, h);
+        expect([...before].sort(byId)).toEqual([...whole].sort(byId));
+      } else expect(told).toEqual(before);
       told = new Map(whole);
     }
     // The list is cut at the cap throughout, and most rounds needed only the changed peers.

@@ -2,7 +2,7 @@ import { createTokenBucket } from '../../../protocol/token-bucket.ts';
 import { validate } from '../../../protocol/index.ts';
 import { ROUTE_SEQ_MAX, RouteAnnounceSchema, RouteDeltaSchema } from '../../../protocol/peer-routing.ts';
 import type { OverlayTable } from './overlay-table.ts';
-import { nextAnnouncement } from './route-delta.ts';
+import { updateList } from './route-delta.ts';
 
 /** Inbound announcements a neighbour may send per second (burst twice that); more are dropped. */
 const ANNOUNCES_PER_SEC = 20;
@@ -99,15 +99,15 @@ export function createRouteAnnouncer(o: RouteAnnouncerOptions): RouteAnnouncer {
 
   function sendDelta(to: string, s: Outbound, told: Map<string, number>, changed: ReadonlySet<string>): void {
     // Only the peers whose best ways changed can change what `to` is told (route-delta.ts), unless the cap cut the list.
-    const next = nextAnnouncement(told, changed, (dst) => table.entryFor(to, dst)) ?? new Map(table.announcementFor(to));
-    const add: Array<[string, number]> = [];
-    const drop: string[] = [];
-    for (const [dst, d] of next) if (told.get(dst) !== d) add.push([dst, d]);
-    for (const dst of told.keys()) if (!next.has(dst)) drop.push(dst);
-    if (!add.length && !drop.length && !s.ask) return;
-    s.told = next;
+    let delta = updateList(told, changed, (dst) => table.entryFor(to, dst));
+    if (!delta) {
+      const next = new Map(table.announcementFor(to));
+      delta = { add: [...next].filter(([dst, d]) => told.get(dst) !== d), drop: [...told.keys()].filter((dst) => !next.has(dst)) };
+      s.told = next;
+    }
+    if (!delta.add.length && !delta.drop.length && !s.ask) return;
     s.seq = nextSeq(s.seq);
-    send(to, s, { v: 1, type: 'routes', seq: s.seq, add: toEntries(add), drop, ...(s.ask ? { resync: true } : {}) });
+    send(to, s, { v: 1, type: 'routes', seq: s.seq, add: toEntries(delta.add), drop: delta.drop, ...(s.ask ? { resync: true } : {}) });
     s.ask = false;
   }
 
