@@ -64,7 +64,8 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
   const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
-    // Paced, a join takes about a second of wall time (its welcome links wait for the distance vector): 1,000 take ~20 min.
+    // Paced, a join takes at least a second (its welcome links wait for the distance vector), and
+    // more once the process is CPU-bound: 1,000 took over 45 min on this 2-core machine.
     return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, Math.max(1_800_000, n * 6000));
   } finally {
     await child.call('exit', undefined, 5000).catch(() => undefined);
