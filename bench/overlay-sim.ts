@@ -46,6 +46,9 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
   return { joined: joined!, churned: model.stats(sources), afterJoins, model };
 }
 
+/** Heap allowed per mesh core, MB (`--max-old-space-size` of the child: 2,048 + this × cores). */
+const HEAP_MB_PER_CORE = 10;
+
 /** The mesh core itself (core-sim.ts) for `n` peers of `mix`, in a child process with a heap to match. */
 async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchContext): Promise<CoreRun> {
   const rand = seeded(n + 2);
@@ -56,11 +59,14 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
     return DEFAULT_MAX_LINKS[kinds[0]![0]];
   });
   const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
-  // About 0.6 MB of heap per mesh core (5,000 took 3.1 GB).
-  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`] });
+  // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it a
+  // core holds several MB at 1,000 (a 1,000-core run passed 2.2 GB of RSS before half had joined).
+  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
-    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, 1_800_000);
+    // Paced, a join takes at least a second (its welcome links wait for the distance vector), and
+    // more once the process is CPU-bound: 1,000 took over 45 min on this 2-core machine.
+    return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, Math.max(1_800_000, n * 6000));
   } finally {
     await child.call('exit', undefined, 5000).catch(() => undefined);
     await child.stop();
@@ -107,10 +113,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     });
     rows.push(
       coreRow('after joins (mesh core)', core.joined, {
-        'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1),
+        'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1), 'DataChannel kB/join': round(core.perJoin.channelBytes / 1000, 1),
         'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
         'joiners missing a welcome link': core.welcomeLinks.missing,
-        notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
+        notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; DataChannel messages per join by type: ${Object.entries(core.perJoin.channelByType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
         'server frames/leave': round(core.perLeave.serverFrames, 1), 'DataChannel messages/leave': round(core.perLeave.channelMessages, 1),
@@ -122,7 +128,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     settings: [
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
       'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts, link-repair.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
-      ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s)'] : []),
+      ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s); the run may take 6 s per mesh core (at least 30 min) before it is called failed'] : []),
+      `mesh cores run in a child process with --max-old-space-size = 2,048 + ${HEAP_MB_PER_CORE} × cores MB`,
       '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],
     notes: [

@@ -19,12 +19,43 @@ const RouteEntrySchema = v.object({
   hops: v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(MAX_ROUTE_HOPS - 1, `must be <= ${MAX_ROUTE_HOPS - 1}`)),
 });
 
+/** Largest `seq` of a `routes` message; the next one is 0 (here, not in peer-routing-limits.ts: the first load never needs it). */
+export const ROUTE_SEQ_MAX = 2 ** 31 - 1;
+
+/** Numbers a sender's announcements to one neighbour; the one after ROUTE_SEQ_MAX is 0. */
+const RouteSeqSchema = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'), v.maxValue(ROUTE_SEQ_MAX, `must be <= ${ROUTE_SEQ_MAX}`));
+const ResyncSchema = v.optional(v.literal(true, 'must be true'));
+
+/** A whole announcement: replaces everything the sender announced before. */
 export const RouteAnnounceSchema = v.object({
   v: v.literal(1, 'must be 1'),
   type: v.literal('routes', 'must be "routes"'),
   peers: v.pipe(v.array(RouteEntrySchema, 'must be an array'), v.maxLength(MAX_ROUTE_ENTRIES, `must have at most ${MAX_ROUTE_ENTRIES} entries`)),
+  /** The sender takes deltas (a `routes` without `peers`) after a whole announcement (older peers send neither field). */
+  deltas: v.optional(v.literal(true, 'must be true')),
+  /** This announcement's number: the delta that follows it has `seq + 1`. */
+  seq: v.optional(RouteSeqSchema),
+  /** The sender lost track of what we announced: we send it a whole announcement. */
+  resync: ResyncSchema,
 });
 export type RouteAnnounce = v.InferOutput<typeof RouteAnnounceSchema>;
+
+/**
+ * A `routes` message without `peers`: what changed since the sender's previous announcement
+ * (whole or delta, number `seq - 1`). Sent only to a neighbour whose whole announcement said
+ * `deltas: true`; an older peer that got one anyway finds no `peers` and drops it.
+ */
+export const RouteDeltaSchema = v.object({
+  v: v.literal(1, 'must be 1'),
+  type: v.literal('routes', 'must be "routes"'),
+  seq: RouteSeqSchema,
+  /** Peers newly reached, or reached in another number of hops. */
+  add: v.pipe(v.array(RouteEntrySchema, 'must be an array'), v.maxLength(MAX_ROUTE_ENTRIES, `must have at most ${MAX_ROUTE_ENTRIES} entries`)),
+  /** Peers no longer reached (or no longer announced: beyond the entry cap). */
+  drop: v.pipe(v.array(PeerIdSchema, 'must be an array'), v.maxLength(MAX_ROUTE_ENTRIES, `must have at most ${MAX_ROUTE_ENTRIES} entries`)),
+  resync: ResyncSchema,
+});
+export type RouteDelta = v.InferOutput<typeof RouteDeltaSchema>;
 
 export const HopSchema = v.object({
   v: v.literal(1, 'must be 1'),

@@ -26,7 +26,7 @@ export interface CoreRun {
   churned: CoreStats;
   joinSeconds: number;
   /** Server frames sent per join (welcome, presence, relayed negotiation), DataChannel messages per join. */
-  perJoin: { serverFrames: number; channelMessages: number; byType: Record<string, number> };
+  perJoin: { serverFrames: number; channelMessages: number; byType: Record<string, number>; channelByType: Record<string, number>; channelBytes: number };
   perLeave: { serverFrames: number; channelMessages: number };
   leavers: number;
   /** Mesh `error` events by code. */
@@ -131,7 +131,10 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     if (!(await quiet(activity, 2000, 120_000))) log('joins: still active after 120 s');
     const joinSeconds = (performance.now() - t0) / 1000 - 2;
     const joinedTotals = total();
-    const byType = Object.fromEntries([...net.counts.serverFrames].map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
+    const perPeer = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
+    const byType = perPeer(net.counts.serverFrames);
+    const channelByType = perPeer(net.counts.channelByType);
+    const channelBytes = net.counts.channelBytes / n;
     const joined = graphStats(meshes, rand, n > 2000 ? 32 : 64);
     const sortedMs = Float64Array.from(welcomeMs).sort();
     const welcomeLinks = { p50: percentile(sortedMs, 50), p95: percentile(sortedMs, 95), max: sortedMs[sortedMs.length - 1] ?? NaN, missing: waiting.filter((w) => w.size > 0).length };
@@ -142,7 +145,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     const after = total();
     return {
       joined, churned: graphStats(staying, rand, n > 2000 ? 32 : 64), joinSeconds,
-      perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType },
+      perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType, channelByType, channelBytes },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
       leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,
     };

@@ -12,8 +12,8 @@ import type { MeshPlatform } from '../../web/mesh/platform.ts';
  */
 export interface MemoryNet {
   platform: MeshPlatform;
-  /** Frames the server sent to peers, by type; DataChannel messages sent. */
-  counts: { serverFrames: Map<string, number>; channelMessages: number };
+  /** Frames the server sent to peers, by type; DataChannel messages sent, and by the type their JSON names (`?`: not JSON, or a frame after a message's first). */
+  counts: { serverFrames: Map<string, number>; channelMessages: number; channelByType: Map<string, number>; channelBytes: number };
 }
 
 type Handler = ((ev: never) => void) | null;
@@ -49,7 +49,7 @@ class MemoryChannel extends Emitting {
   onerror: Handler = null;
   onbufferedamountlow: Handler = null;
   peer: MemoryChannel | undefined;
-  constructor(readonly label: string, private readonly count: () => void) {
+  constructor(readonly label: string, private readonly count: (data: string | ArrayBufferView | ArrayBuffer) => void) {
     super();
   }
   open(): void {
@@ -59,7 +59,7 @@ class MemoryChannel extends Emitting {
   }
   send(data: string | ArrayBufferView | ArrayBuffer): void {
     if (this.readyState !== 'open') throw new Error('InvalidStateError: channel not open');
-    this.count();
+    this.count(data);
     // A copy, as a real channel delivers: the sender may reuse its buffer.
     const copy = typeof data === 'string' ? data : ArrayBuffer.isView(data)
       ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
@@ -77,9 +77,18 @@ class MemoryChannel extends Emitting {
 }
 
 export function createMemoryNet(server: TabmeshServer, fetchImpl: typeof fetch): MemoryNet {
-  const counts = { serverFrames: new Map<string, number>(), channelMessages: 0 };
+  const counts = { serverFrames: new Map<string, number>(), channelMessages: 0, channelByType: new Map<string, number>(), channelBytes: 0 };
   const byUfrag = new Map<string, MemoryPeerConnection>();
-  const countMessage = () => void counts.channelMessages++;
+  const decoder = new TextDecoder();
+  const countMessage = (data: string | ArrayBufferView | ArrayBuffer) => {
+    counts.channelMessages++;
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    counts.channelBytes += bytes.length;
+    // A framed message (web/mesh/channel/framing.ts): 10 header bytes, then JSON naming its type early.
+    const head = decoder.decode(bytes.subarray(typeof data === 'string' ? 0 : 10, 210));
+    const type = /"type":"([a-z-]+)"/.exec(head)?.[1] ?? '?';
+    counts.channelByType.set(type, (counts.channelByType.get(type) ?? 0) + 1);
+  };
 
   class MemoryPeerConnection extends Emitting {
     readonly ufrag = `u${(nextId++).toString(36)}`;

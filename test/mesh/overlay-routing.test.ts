@@ -38,9 +38,8 @@ describe('overlay table', () => {
     expect(t.announcementFor('c')).toEqual([['b', 1], ['d', 2]]);
     // To b: nothing that only goes through b.
     expect(t.announcementFor('b')).toEqual([['c', 1]]);
-    // One snapshot for a round over all neighbours says the same.
-    const snap = t.snapshot();
-    expect([t.announcementFor('c', snap), t.announcementFor('b', snap)]).toEqual([[['b', 1], ['d', 2]], [['c', 1]]]);
+    // The live snapshot: b's best is itself, d's is through b with no second way.
+    expect(t.snapshot().get('d')).toEqual({ d1: 2, v1: 'b', d2: Infinity });
     expect(t.announce('stranger', [['x', 1]])).toBe(false);
     expect(t.announce('b', [['d', 1], ['far', MAX_ROUTE_HOPS - 1]])).toBe(false);
     // A neighbour that never announced (no routing: an older peer) is neither used nor announced.

@@ -13,6 +13,9 @@ export interface NextHop {
  * reach only through a neighbour is not announced back to it) and capped at MAX_ROUTE_ENTRIES,
  * nearest first, so their size never grows with the mesh. Loops that stale entries could still
  * form are cut by the payload's path (no peer visited twice) and TTL, not by this table.
+ *
+ * Kept incrementally: an announcement costs the entries it changed, not neighbours × table
+ * size (the best and second-best way per peer are updated for the peers it touched only).
  */
 export interface OverlayTable {
   /** A DataChannel to `id` opened (verified): `id` is a neighbour at one hop. */
@@ -21,21 +24,43 @@ export interface OverlayTable {
   linkDown(id: string): boolean;
   /** `from`'s announcement replaces its previous one (the first makes it a relay); false when nothing changed (or `from` is no neighbour). */
   announce(from: string, entries: ReadonlyArray<readonly [string, number]>): boolean;
+  /**
+   * Changes `from`'s previous announcement: `add` entries are new or have other hops, `drop`
+   * peers are no longer reached. False when nothing changed; undefined when `from` never
+   * announced (nothing to change) or the result would exceed MAX_ROUTE_ENTRIES: the caller asks
+   * for its whole table again.
+   */
+  applyDelta(from: string, add: ReadonlyArray<readonly [string, number]>, drop: readonly string[]): boolean | undefined;
   /** Ways to `dst`, fewest hops first, never through a peer in `avoid`. */
   nextHops(dst: string, avoid?: ReadonlySet<string>): NextHop[];
-  /** Every peer's best distance and the second best through another neighbour: one per announce round, for all neighbours. */
+  /** The best way to `dst` (fewest hops, then lowest neighbour id), if any: `nextHops(dst)[0]`. */
+  best(dst: string): NextHop | undefined;
+  /** Every peer's best distance and the second best through another neighbour (live: kept up to date). */
   snapshot(): RouteSnapshot;
   /**
    * What to tell neighbour `to`: `[peer, hops]`, nearest first, without routes that only go
-   * through `to`. Pass one `snapshot()` for a round over all neighbours (else one is made per call).
+   * through `to`, at most MAX_ROUTE_ENTRIES.
    */
-  announcementFor(to: string, snap?: RouteSnapshot): Array<[string, number]>;
+  announcementFor(to: string): Array<[string, number]>;
+  /** What we tell `to` about `dst` now (undefined: nothing), before the entry cap. */
+  entryFor(to: string, dst: string): number | undefined;
+  /** Peers whose best or second-best way changed since the last call (what announcements may need to say). */
+  takeChanged(): Set<string>;
+  /** Peers whose best way changed since the last call (routes to them re-pick). */
+  takeRerouted(): Set<string>;
   neighbours(): string[];
   isNeighbour(id: string): boolean;
 }
 
 /** Per peer: the best distance `d1` (through `v1`) and the best through any other neighbour `d2`. */
-export type RouteSnapshot = ReadonlyMap<string, { d1: number; v1: string; d2: number }>;
+export interface RouteBest {
+  d1: number;
+  v1: string;
+  d2: number;
+}
+export type RouteSnapshot = ReadonlyMap<string, RouteBest>;
+
+const byHopsThenVia = (a: NextHop, b: NextHop) => a.hops - b.hops || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0);
 
 /** Creates the table for the peer `localId()` (its own id never enters it). */
 export function createOverlayTable(localId: () => string | undefined): OverlayTable {
@@ -46,32 +71,62 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
    * used or announced: a peer without routing (an older version) never gets payloads to relay.
    */
   const heard = new Map<string, Map<string, number>>();
+  /** Peer → neighbour → our hops to the peer through it: `heard` turned around, for per-peer updates. */
+  const ways = new Map<string, Map<string, number>>();
+  const best = new Map<string, RouteBest>();
+  /** Peers whose `ways` changed since `best` was last brought up to date. */
+  const dirty = new Set<string>();
+  let changed = new Set<string>();
+  let rerouted = new Set<string>();
 
-  const sameEntries = (a: Map<string, number>, b: Map<string, number>) => {
-    if (a.size !== b.size) return false;
-    for (const [k, h] of a) if (b.get(k) !== h) return false;
-    return true;
-  };
-
-  /** Per peer, the best distance and the second best through another neighbour (for split horizon). */
-  function bestTwo(): Map<string, { d1: number; v1: string; d2: number }> {
-    const best = new Map<string, { d1: number; v1: string; d2: number }>();
-    const offer = (dst: string, d: number, via: string) => {
-      const b = best.get(dst);
-      if (!b) return void best.set(dst, { d1: d, v1: via, d2: Infinity });
-      if (d < b.d1 || (d === b.d1 && via < b.v1)) {
-        if (b.v1 !== via) b.d2 = b.d1;
-        b.d1 = d;
-        b.v1 = via;
-      } else if (via !== b.v1 && d < b.d2) b.d2 = d;
-    };
-    const me = localId();
-    for (const [n, entries] of heard) {
-      offer(n, 1, n);
-      for (const [dst, h] of entries) if (dst !== me && dst !== n && h + 1 <= MAX_ROUTE_HOPS) offer(dst, h + 1, n);
+  function setWay(dst: string, via: string, d: number | undefined): void {
+    const w = ways.get(dst);
+    if (d === undefined) {
+      if (!w?.delete(via)) return;
+      if (w.size === 0) ways.delete(dst);
+    } else {
+      if (w?.get(via) === d) return;
+      if (w) w.set(via, d);
+      else ways.set(dst, new Map([[via, d]]));
     }
-    return best;
+    dirty.add(dst);
   }
+
+  /** A neighbour's entry `[dst, h]` as a way through it, or undefined when it is no way at all. */
+  const wayOf = (from: string, dst: string, h: number) => (dst !== localId() && dst !== from && h + 1 <= MAX_ROUTE_HOPS ? h + 1 : undefined);
+
+  /** Brings `best` up to date for the peers whose ways changed; costs their ways only. */
+  function settle(): void {
+    for (const dst of dirty) {
+      let b: RouteBest | undefined;
+      for (const [via, d] of ways.get(dst) ?? []) {
+        if (!b) b = { d1: d, v1: via, d2: Infinity };
+        else if (d < b.d1 || (d === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = d), (b.v1 = via));
+        else if (d < b.d2) b.d2 = d;
+      }
+      const old = best.get(dst);
+      if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
+      if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
+      if (b) best.set(dst, b);
+      else best.delete(dst);
+    }
+    dirty.clear();
+  }
+
+  function forget(from: string): void {
+    const old = heard.get(from);
+    if (!old) return;
+    heard.delete(from);
+    setWay(from, from, undefined);
+    for (const [dst, h] of old) if (wayOf(from, dst, h) !== undefined) setWay(dst, from, undefined);
+  }
+
+  const entryFor = (to: string, dst: string) => {
+    const b = best.get(dst);
+    if (!b || dst === to) return undefined;
+    const d = b.v1 === to ? b.d2 : b.d1;
+    return d <= MAX_ROUTE_HOPS - 1 ? d : undefined;
+  };
 
   return {
     linkUp(id) {
@@ -79,7 +134,11 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       linked.add(id);
       return true;
     },
-    linkDown: (id) => (heard.delete(id), linked.delete(id)),
+    linkDown(id) {
+      forget(id);
+      settle();
+      return linked.delete(id);
+    },
     announce(from, entries) {
       if (!linked.has(from)) return false;
       const old = heard.get(from);
@@ -88,32 +147,76 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       for (const [id, h] of entries.slice(0, MAX_ROUTE_ENTRIES)) {
         if (id !== me && id !== from && Number.isInteger(h) && h >= 1 && h < MAX_ROUTE_HOPS && !(next.get(id)! <= h)) next.set(id, h);
       }
-      if (old && sameEntries(old, next)) return false;
+      if (old) {
+        let same = old.size === next.size;
+        for (const [dst, h] of old) {
+          if (next.get(dst) !== h) same = false;
+          if (!next.has(dst)) setWay(dst, from, undefined);
+        }
+        if (same) return false;
+      }
       heard.set(from, next);
+      setWay(from, from, 1);
+      for (const [dst, h] of next) setWay(dst, from, wayOf(from, dst, h));
+      settle();
       return true;
+    },
+    applyDelta(from, add, drop) {
+      const entries = heard.get(from);
+      if (!linked.has(from) || !entries) return undefined;
+      const me = localId();
+      let any = false;
+      for (const id of drop) {
+        if (!entries.delete(id)) continue;
+        any = true;
+        setWay(id, from, undefined);
+      }
+      for (const [id, h] of add) {
+        if (id === me || id === from || !Number.isInteger(h) || h < 1 || h >= MAX_ROUTE_HOPS || entries.get(id) === h) continue;
+        any = true;
+        entries.set(id, h);
+        setWay(id, from, wayOf(from, id, h));
+      }
+      settle();
+      if (entries.size > MAX_ROUTE_ENTRIES) {
+        // More than one whole announcement may hold: this state is not what `from` has; forget it until a full one comes.
+        forget(from);
+        heard.set(from, new Map());
+        setWay(from, from, 1);
+        settle();
+        return undefined;
+      }
+      return any;
     },
     nextHops(dst, avoid) {
       const out: NextHop[] = [];
-      for (const [n, entries] of heard) {
-        if (avoid?.has(n)) continue;
-        if (n === dst) out.push({ via: n, hops: 1 });
-        else {
-          const h = entries.get(dst);
-          if (h !== undefined && h + 1 <= MAX_ROUTE_HOPS) out.push({ via: n, hops: h + 1 });
-        }
-      }
-      return out.sort((a, b) => a.hops - b.hops || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
+      for (const [via, hops] of ways.get(dst) ?? []) if (!avoid?.has(via)) out.push({ via, hops });
+      return out.sort(byHopsThenVia);
     },
-    snapshot: bestTwo,
-    announcementFor(to, snap = bestTwo()) {
+    best(dst) {
+      const b = best.get(dst);
+      return b && { via: b.v1, hops: b.d1 };
+    },
+    snapshot: () => best,
+    announcementFor(to) {
       const list: Array<[string, number]> = [];
-      for (const [dst, b] of snap) {
-        if (dst === to) continue;
-        const d = b.v1 === to ? b.d2 : b.d1;
-        if (d <= MAX_ROUTE_HOPS - 1) list.push([dst, d]);
+      for (const dst of best.keys()) {
+        const d = entryFor(to, dst);
+        if (d !== undefined) list.push([dst, d]);
       }
       list.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
       return list.slice(0, MAX_ROUTE_ENTRIES);
+    },
+    entryFor,
+    takeChanged() {
+      const c = changed;
+      changed = new Set();
+      return c;
+    },
+    takeRerouted() {
+      const r = rerouted;
+      rerouted = new Set();
+      return r;
     },
     neighbours: () => [...linked],
     isNeighbour: (id) => linked.has(id),

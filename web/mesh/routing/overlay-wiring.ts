@@ -39,8 +39,8 @@ export function wireOverlay(o: MeshOverlayOptions): WiredOverlay {
     // A payload proves nothing yet (its seal will); it reached us over peers, so its source is in
     // the mesh even if the server never named it to us: the same on-demand route as a call.
     deliver: (src, body) => o.reach(src)?.handleHop(body),
-    changed() {
-      for (const route of [...o.routes.values()]) {
+    changed(peers) {
+      for (const route of [...peers].flatMap((id) => o.routes.get(id) ?? [])) {
         route.overlayChanged();
         // Its way over peers is gone and nothing replaced it: requests waiting on it try a
         // DataChannel (then the server's fallback) instead of waiting for their timeout.

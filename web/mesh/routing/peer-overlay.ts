@@ -1,10 +1,11 @@
 import { createTokenBucket } from '../../../protocol/token-bucket.ts';
 import { MAX_ROUTE_HOPS, validate } from '../../../protocol/index.ts';
-import { HopSchema, RouteAnnounceSchema, type Hop } from '../../../protocol/peer-routing.ts';
+import { HopSchema, type Hop } from '../../../protocol/peer-routing.ts';
 import { encodeJson } from '../channel/framing.ts';
 import { MeshError } from '../errors.ts';
 import { randomId, type Clock } from '../platform.ts';
 import { createOverlayTable, type NextHop } from './overlay-table.ts';
+import { createRouteAnnouncer } from './route-announcer.ts';
 import { createRelayBudget, DEFAULT_RELAY_BYTES_PER_SEC, type RelayBudgetOptions, type RelayStats } from './relay-budget.ts';
 
 export type { RelayStats } from './relay-budget.ts';
@@ -21,8 +22,8 @@ export interface PeerOverlayOptions {
   sendTo(id: string, bytes: Uint8Array): Promise<void>;
   /** A routed payload for us from `src` (a seal-hello or sealed frame; its route checks it). */
   deliver(src: string, body: unknown): void;
-  /** The table changed: routes may now pick another way (or none). */
-  changed(): void;
+  /** The table changed: routes to `peers` may now pick another way (or none). */
+  changed(peers: ReadonlySet<string>): void;
   budget?: RelayBudgetOptions;
   /**
    * Bytes per second this peer originates through one neighbour (default half the relay default):
@@ -31,6 +32,11 @@ export interface PeerOverlayOptions {
   sendBytesPerSec?: number;
   /** At most one `routes` announcement per neighbour per this many ms (default 250). */
   announceMs?: number;
+  /**
+   * Announce by delta to neighbours that take them (default true); false: whole announcements
+   * only, exactly as peers before deltas (for compatibility tests).
+   */
+  deltas?: boolean;
 }
 
 /**
@@ -55,19 +61,13 @@ export interface PeerOverlay {
   stop(): void;
 }
 
-/** Inbound announcements a neighbour may send per second (burst twice that); more are dropped. */
-const ANNOUNCES_PER_SEC = 20;
-
 /** Creates the overlay; nothing is sent until a neighbour's link comes up. */
 export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
   const table = createOverlayTable(o.localId);
   const budget = createRelayBudget(o.clock.now, o.budget);
   const announceMs = o.announceMs ?? 250;
-  /** Neighbour → what we last told it (JSON), so an unchanged announcement is not sent again. */
-  const told = new Map<string, string>();
   /** Neighbour → link epoch: a neighbour that came back is another way, even if named the same. */
   const epochs = new Map<string, number>();
-  const heardBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
   const sendRate = o.sendBytesPerSec ?? DEFAULT_RELAY_BYTES_PER_SEC / 2;
   const sendBuckets = new Map<string, ReturnType<typeof createTokenBucket>>();
   const idPrefix = randomId(10);
@@ -76,30 +76,40 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
   let timer: unknown;
   let stopped = false;
 
-  /** Routes re-pick once per burst of table changes (an announcement can touch many), not per change. */
+  /**
+   * Routes re-pick once per burst of table changes (an announcement can touch many), not per
+   * change, and only those whose best way changed: re-picking every route on every
+   * announcement was most of a join's CPU in a 100-peer mesh (bench/overlay-sim). A link
+   * coming up changes no way until the neighbour announces; one going down reroutes exactly
+   * the peers reached through it.
+   */
   let notifying = false;
+  const rerouted = new Set<string>();
   function notify(): void {
-    if (notifying) return;
+    for (const id of table.takeRerouted()) rerouted.add(id);
+    if (notifying || rerouted.size === 0) return;
     notifying = true;
     void Promise.resolve().then(() => {
+      const peers = new Set(rerouted);
       notifying = false;
-      if (!stopped) o.changed();
+      rerouted.clear();
+      if (!stopped) o.changed(peers);
     });
   }
+
+  const announcer = createRouteAnnouncer({
+    table,
+    deltas: o.deltas ?? true,
+    now: o.clock.now,
+    send: (to, message) => o.sendTo(to, encodeJson(message)),
+    schedule: () => scheduleAnnounce(),
+  });
 
   function scheduleAnnounce(): void {
     if (timer !== undefined || stopped) return;
     timer = o.clock.set(() => {
       timer = undefined;
-      // One snapshot for the round: computing it per neighbour made a round cost neighbours² × entries.
-      const snap = table.snapshot();
-      for (const n of table.neighbours()) {
-        const peers = table.announcementFor(n, snap);
-        const text = JSON.stringify(peers);
-        if (told.get(n) === text) continue;
-        told.set(n, text);
-        o.sendTo(n, encodeJson({ v: 1, type: 'routes', peers: peers.map(([peer, hops]) => ({ peer, hops })) })).catch(() => (told.delete(n), scheduleAnnounce()));
-      }
+      announcer.round();
     }, announceMs);
   }
 
@@ -133,12 +143,10 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
       if (!table.linkUp(id)) return;
       epochs.set(id, ++epoch);
       scheduleAnnounce();
-      notify();
     },
     linkDown(id) {
       if (!table.linkDown(id)) return;
-      told.delete(id);
-      heardBuckets.delete(id);
+      announcer.forget(id);
       sendBuckets.delete(id);
       budget.forget(id);
       scheduleAnnounce();
@@ -151,19 +159,15 @@ export function createPeerOverlay(o: PeerOverlayOptions): PeerOverlay {
         const hop = validate(HopSchema, value);
         return hop.ok ? forward(from, hop.value) : budget.refuse('bad-hop');
       }
-      let bucket = heardBuckets.get(from);
-      if (!bucket) heardBuckets.set(from, (bucket = createTokenBucket(ANNOUNCES_PER_SEC, 2 * ANNOUNCES_PER_SEC, o.clock.now)));
-      const a = validate(RouteAnnounceSchema, value);
-      if (!a.ok || !bucket.take()) return;
-      if (table.announce(from, a.value.peers.map((p) => [p.peer, p.hops] as const))) (scheduleAnnounce(), notify());
+      if (type === 'routes' && announcer.receive(from, value)) (scheduleAnnounce(), notify());
     },
     best(dst) {
-      const h = table.nextHops(dst)[0];
+      const h = table.best(dst);
       return h && routeOf(h);
     },
     async send(dst, body) {
       const me = o.localId();
-      const h = me && table.nextHops(dst)[0];
+      const h = me && table.best(dst);
       if (!me || !h) throw new MeshError('link-down', `no route to "${dst}" over other peers`, { peerId: dst });
       const hop: Hop = { v: 1, type: 'hop', id: `${idPrefix}.${(++counter).toString(36)}`, src: me, dst, ttl: MAX_ROUTE_HOPS, path: [me], body };
       const bytes = encodeJson(hop);

@@ -132,7 +132,9 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
         const open = link.state === 'open';
         lastError = `bye: ${reason ?? 'no reason'}`;
         closeLink();
-        return policy.bye(reason, open);
+        policy.bye(reason, open);
+        // closeLink fires no state event: say so here (nothing else may touch this route for a while).
+        return changed();
       }
       if (frame.type === 'offer' && !policy.offer(frame.payload.repair)) return;
       link.handleSignal(frame);
@@ -156,6 +158,7 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       lastError = 'evicted by the link cap';
       closeLink();
       policy.capped();
+      changed();
     },
     close(err) {
       if (closed) return;
