@@ -32,8 +32,7 @@ export interface RelaySeal {
 
 /** Answers to hellos per remote key, and our own unanswered re-sends: bounded both ways. */
 const MAX_HELLOS = 4;
-/** Sealed frames that came before their key exchange, held at most this long and this many at once. */
-const HOLD_MS = 2000;
+/** Sealed frames that came before their key exchange, held at most this many at once (each as long as a key exchange may take). */
 const MAX_HELD = 16;
 const utf8 = new TextEncoder();
 
@@ -188,7 +187,8 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
   /**
    * A sealed frame with no session yet: its hello may still be on its way by another path (over
    * the server while this came over peers), or the sender holds a session we lost (we restarted;
-   * our hello lets it derive a new one). Held for a session up to HOLD_MS, a few at a time.
+   * our hello lets it derive a new one). Held for a session as long as our own side waits for a
+   * key exchange (`timeoutMs`), a few at a time.
    */
   async function heldForHello(): Promise<Session | undefined> {
     if (answered++ < MAX_HELLOS) sayHello(false);
@@ -200,7 +200,7 @@ export function createRelaySeal(o: RelaySealOptions): RelaySeal {
         // After a stall (a busy tab or process) timers run before the input that queued meanwhile:
         // give that input one more turn, or the hello already waiting there would come too late.
         const giveUp = () => ((waiters = waiters.filter((w) => w !== wake)), resolve(undefined));
-        const timer = o.clock.set(() => o.clock.set(giveUp, 0), HOLD_MS);
+        const timer = o.clock.set(() => o.clock.set(giveUp, 0), timeoutMs);
         waiters.push(wake);
       });
     } finally {
