@@ -71,47 +71,10 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
    * used or announced: a peer without routing (an older version) never gets payloads to relay.
    */
   const heard = new Map<string, Map<string, number>>();
-  /** Peer → neighbour → our hops to the peer through it: `heard` turned around, for per-peer updates. */
-  const ways = new Map<string, Map<string, number>>();
-  const best = new Map<string, RouteBest>();
-  /** Peers whose `ways` changed since `best` was last brought up to date. */
-  const dirty = new Set<string>();
-  let changed = new Set<string>();
-  let rerouted = new Set<string>();
-
-  function setWay(dst: string, via: string, d: number | undefined): void {
-    const w = ways.get(dst);
-    if (d === undefined) {
-      if (!w?.delete(via)) return;
-      if (w.size === 0) ways.delete(dst);
-    } else {
-      if (w?.get(via) === d) return;
-      if (w) w.set(via, d);
-      else ways.set(dst, new Map([[via, d]]));
-    }
-    dirty.add(dst);
-  }
+  const { ways, best, setWay, settle, takeChanged, takeRerouted } = createBestWays();
 
   /** A neighbour's entry `[dst, h]` as a way through it, or undefined when it is no way at all. */
   const wayOf = (from: string, dst: string, h: number) => (dst !== localId() && dst !== from && h + 1 <= MAX_ROUTE_HOPS ? h + 1 : undefined);
-
-  /** Brings `best` up to date for the peers whose ways changed; costs their ways only. */
-  function settle(): void {
-    for (const dst of dirty) {
-      let b: RouteBest | undefined;
-      for (const [via, d] of ways.get(dst) ?? []) {
-        if (!b) b = { d1: d, v1: via, d2: Infinity };
-        else if (d < b.d1 || (d === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = d), (b.v1 = via));
-        else if (d < b.d2) b.d2 = d;
-      }
-      const old = best.get(dst);
-      if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
-      if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
-      if (b) best.set(dst, b);
-      else best.delete(dst);
-    }
-    dirty.clear();
-  }
 
   function forget(from: string): void {
     const old = heard.get(from);
@@ -208,17 +171,67 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       return list.slice(0, MAX_ROUTE_ENTRIES);
     },
     entryFor,
-    takeChanged() {
-      const c = changed;
-      changed = new Set();
-      return c;
-    },
-    takeRerouted() {
-      const r = rerouted;
-      rerouted = new Set();
-      return r;
-    },
+    takeChanged,
+    takeRerouted,
     neighbours: () => [...linked],
     isNeighbour: (id) => linked.has(id),
   };
+}
+
+/**
+ * The ways to each peer (through which neighbour, in how many hops) and the best two of them,
+ * brought up to date for the peers whose ways changed only: an announcement costs what it touches.
+ */
+function createBestWays() {
+  /** Peer → neighbour → our hops to the peer through it: `heard` turned around, for per-peer updates. */
+  const ways = new Map<string, Map<string, number>>();
+  const best = new Map<string, RouteBest>();
+  /** Peers whose `ways` changed since `best` was last brought up to date. */
+  const dirty = new Set<string>();
+  let changed = new Set<string>();
+  let rerouted = new Set<string>();
+
+  function setWay(dst: string, via: string, d: number | undefined): void {
+    const w = ways.get(dst);
+    if (d === undefined) {
+      if (!w?.delete(via)) return;
+      if (w.size === 0) ways.delete(dst);
+    } else {
+      if (w?.get(via) === d) return;
+      if (w) w.set(via, d);
+      else ways.set(dst, new Map([[via, d]]));
+    }
+    dirty.add(dst);
+  }
+
+  /** Brings `best` up to date for the peers whose ways changed; costs their ways only. */
+  function settle(): void {
+    for (const dst of dirty) {
+      let b: RouteBest | undefined;
+      for (const [via, d] of ways.get(dst) ?? []) {
+        if (!b) b = { d1: d, v1: via, d2: Infinity };
+        else if (d < b.d1 || (d === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = d), (b.v1 = via));
+        else if (d < b.d2) b.d2 = d;
+      }
+      const old = best.get(dst);
+      if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
+      if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
+      if (b) best.set(dst, b);
+      else best.delete(dst);
+    }
+    dirty.clear();
+  }
+
+  /** Hands over what changed since the last call and starts a new set. */
+  const takeChanged = () => {
+    const c = changed;
+    changed = new Set<string>();
+    return c;
+  };
+  const takeRerouted = () => {
+    const r = rerouted;
+    rerouted = new Set<string>();
+    return r;
+  };
+  return { ways, best, setWay, settle, takeChanged, takeRerouted };
 }
