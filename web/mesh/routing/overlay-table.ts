@@ -75,6 +75,8 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
 
   /** A neighbour's entry `[dst, h]` as a way through it, or undefined when it is no way at all. */
   const wayOf = (from: string, dst: string, h: number) => (dst !== localId() && dst !== from && h + 1 <= MAX_ROUTE_HOPS ? h + 1 : undefined);
+  /** An entry a neighbour may announce (whole or by delta): not us, not itself, 1 to MAX_ROUTE_HOPS - 1 hops. */
+  const acceptable = (me: string | undefined, from: string, id: string, h: number) => id !== me && id !== from && Number.isInteger(h) && h >= 1 && h < MAX_ROUTE_HOPS;
 
   function forget(from: string): void {
     const old = heard.get(from);
@@ -108,7 +110,7 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       const next = new Map<string, number>();
       const me = localId();
       for (const [id, h] of entries.slice(0, MAX_ROUTE_ENTRIES)) {
-        if (id !== me && id !== from && Number.isInteger(h) && h >= 1 && h < MAX_ROUTE_HOPS && !(next.get(id)! <= h)) next.set(id, h);
+        if (acceptable(me, from, id, h) && !(next.get(id)! <= h)) next.set(id, h);
       }
       if (old) {
         let same = old.size === next.size;
@@ -135,7 +137,7 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
         setWay(id, from, undefined);
       }
       for (const [id, h] of add) {
-        if (id === me || id === from || !Number.isInteger(h) || h < 1 || h >= MAX_ROUTE_HOPS || entries.get(id) === h) continue;
+        if (!acceptable(me, from, id, h) || entries.get(id) === h) continue;
         any = true;
         entries.set(id, h);
         setWay(id, from, wayOf(from, id, h));
