@@ -65,6 +65,8 @@ export interface SessionHost<S> {
   local(mesh: string, peerId: string): S | undefined;
   /** Open sessions of `mesh` on this instance. */
   localCount(mesh: string): number;
+  /** Peers of `mesh` here and (in a cluster) on other instances. */
+  meshSize(mesh: string): number;
   /** A socket was accepted (counted until `closed`). */
   opened(s: S): void;
   /** Enters an authenticated session (its `session` set) into its mesh; says whom it is told about. */

@@ -138,6 +138,7 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
     }
   };
   const watches = createTopologyWatch(now);
+  const meshSize = (mesh: string) => (meshes.get(mesh)?.size ?? 0) + (cluster?.remotePeers(mesh).length ?? 0);
   /** Sends to every local peer of `mesh` but `except`; presence goes through each peer's batching outbox. */
   const broadcast = (mesh: string, except: string, frame: ServerFrame) => {
     // A watch another instance started: our later welcomes must say so too.
@@ -164,6 +165,7 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
     get cluster() { return cluster; },
     local: (mesh, peerId) => meshes.get(mesh)?.get(peerId),
     localCount: (mesh) => meshes.get(mesh)?.size ?? 0,
+    meshSize,
     opened(c) {
       all.add(c);
       metrics.connections.set(all.size);
@@ -245,7 +247,7 @@ export function createSignalingRelay(opts: RelayOptions): SignalingRelay {
     watchTopology(mesh) {
       if (!watches.touch(mesh)) return;
       // An empty presence batch: clients that predate watching read it as nothing.
-      const frame: ServerFrame = { type: 'presence', left: [], joined: [], meshSize: this.peers(mesh).length, watch: TOPOLOGY_WATCH_MS };
+      const frame: ServerFrame = { type: 'presence', left: [], joined: [], meshSize: meshSize(mesh), watch: TOPOLOGY_WATCH_MS };
       broadcast(mesh, '', frame);
       cluster?.broadcast(mesh, '', frame);
     },

@@ -245,7 +245,7 @@ export class SignalingSession implements Connection {
       send: (frame) => this.core.send(this.socket, frame),
       intervalMs: this.core.presenceIntervalMs,
       now: this.core.now,
-      meshSize: () => this.core.localCount(session.mesh) + (this.core.cluster?.remotePeers(session.mesh).length ?? 0),
+      meshSize: () => this.core.meshSize(session.mesh),
     });
     const entry = this.core.enter(this);
     // The peers listed in the welcome are known already: the outbox must not introduce them again.
