@@ -18,10 +18,15 @@ export async function framesHandled(url: string, adminKey: string): Promise<numb
   return m ? Number(m[1]) : 0;
 }
 
-async function scrapeMetrics(url: string, adminKey: string): Promise<string> {
+/** `GET <url><path>` with a token for a fresh identity under API key `key`. */
+export async function getWithKey(url: string, key: string, path: string): Promise<Response> {
   const { identity } = await generateIdentity();
-  const token = await apiKeyTokenSource({ url, key: adminKey, peerId: identity.peerId, identity, fetch })();
-  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const token = await apiKeyTokenSource({ url, key, peerId: identity.peerId, identity, fetch })();
+  return fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+async function scrapeMetrics(url: string, adminKey: string): Promise<string> {
+  const res = await getWithKey(url, adminKey, '/metrics');
   const text = await res.text();
   // A refused scrape would read as zero frames per link: fail instead.
   if (!res.ok || !text.includes('tabmesh_frames_relayed_total')) throw new Error(`/metrics: ${res.status}, no tabmesh_frames_relayed_total`);

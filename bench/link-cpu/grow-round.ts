@@ -1,8 +1,6 @@
-import { generateIdentity } from '../../protocol/index.ts';
-import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
 import type { NodeChild } from '../lib/child-process.ts';
 import { sumCounts } from '../lib/counts.ts';
-import { framesHandled, relayedByType, relayedSince } from '../lib/server-metrics.ts';
+import { framesHandled, getWithKey, relayedByType, relayedSince } from '../lib/server-metrics.ts';
 import { processCpuSecondsPrecise } from '../lib/proc-stats.ts';
 import { cpuSampler, idleRate } from './cpu-sampler.ts';
 import { REPORT_GAP_MS } from '../../web/mesh/link/link-reporter.ts';
@@ -141,9 +139,7 @@ export async function growRound(hosts: NodeChild[], t: GrowTarget, names: string
 }
 
 async function readTopology(url: string, key: string): Promise<void> {
-  const { identity } = await generateIdentity();
-  const token = await apiKeyTokenSource({ url, key, peerId: identity.peerId, identity, fetch })();
-  const res = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await getWithKey(url, key, '/api/topology');
   if (!res.ok) throw new Error(`GET /api/topology: ${res.status}`);
   await res.arrayBuffer();
 }
