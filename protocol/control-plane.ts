@@ -45,31 +45,7 @@ export const TaskSubmitSchema = v.object({
 });
 export type TaskSubmit = v.InferOutput<typeof TaskSubmitSchema>;
 
-export const TaskErrorSchema = v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) });
-export const TaskUpdateSchema = v.object({
-  state: v.picklist(['completed', 'failed'], 'must be "completed" or "failed"'),
-  output: v.optional(v.unknown()),
-  error: v.optional(TaskErrorSchema),
-});
-export type TaskUpdate = v.InferOutput<typeof TaskUpdateSchema>;
-
-export const TaskSchema = v.object({
-  id: v.string(),
-  mesh: v.string(),
-  requestId: v.string(),
-  skill: v.string(),
-  input: v.unknown(),
-  submitter: PeerIdSchema,
-  agentId: v.optional(v.string()),
-  targetPeer: v.optional(PeerIdSchema),
-  state: v.picklist(TASK_STATES),
-  createdAt: v.number(),
-  updatedAt: v.number(),
-  expiresAt: v.number(),
-  output: v.optional(v.unknown()),
-  error: v.optional(TaskErrorSchema),
-});
-export type Task = v.InferOutput<typeof TaskSchema>;
+// TaskErrorSchema, TaskUpdateSchema and TaskSchema: protocol/task-record.ts (outside the barrel).
 
 /** 6 digits = admin pairing code; 12 base32 chars = invite code. */
 export const PAIRING_CODE_PATTERN = /^\d{6}$/;

@@ -23,14 +23,6 @@ export const AuthFrameSchema = v.object({ type: v.literal('auth'), token: text(4
  * and every candidate so a peer can drop negotiation frames of a connection it already replaced.
  */
 const sid = v.optional(v.pipe(text(L.sid), v.regex(SID_PATTERN, 'must be A-Z a-z 0-9 _ -')));
-export const SdpPayloadSchema = v.object({
-  sdp: text(L.sdp),
-  sid,
-  /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
-  iceRestart: v.optional(v.boolean('must be a boolean')),
-  /** On an offer: an overlay repair link, taken only into a free slot (refused with `bye` link-cap, never evicting). */
-  repair: v.optional(v.boolean('must be a boolean')),
-});
 const candidateFields = {
   candidate: v.pipe(v.string('must be a string'), v.maxLength(L.candidate, `must be at most ${L.candidate} characters`)),
   sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(L.sdpMid)))),
@@ -38,12 +30,25 @@ const candidateFields = {
 };
 /** Candidates one `candidate` frame may carry in `more`, besides its own. */
 export const MAX_MORE_CANDIDATES = 16;
+const candidateList = v.pipe(v.array(v.object(candidateFields), 'must be an array'), v.maxLength(MAX_MORE_CANDIDATES, `must have at most ${MAX_MORE_CANDIDATES} entries`));
+export const SdpPayloadSchema = v.object({
+  sdp: text(L.sdp),
+  sid,
+  /** The sender's stack can restart ICE on a live connection (browsers; not node-datachannel). */
+  iceRestart: v.optional(v.boolean('must be a boolean')),
+  /** On an offer: an overlay repair link, taken only into a free slot (refused with `bye` link-cap, never evicting). */
+  repair: v.optional(v.boolean('must be a boolean')),
+  /** On an offer: the answer may carry the answerer's first candidates (`candidates`), saving a frame per link. */
+  candidatesInAnswer: v.optional(v.boolean('must be a boolean')),
+  /** On an answer to an offer with `candidatesInAnswer`: the answerer's candidates gathered by then; later ones trickle. */
+  candidates: v.optional(candidateList),
+});
 export const CandidatePayloadSchema = v.nullable(
   v.object({
     ...candidateFields,
     sid,
     /** Further candidates of the same connection, gathered at the same moment (a batch held until the answer). */
-    more: v.optional(v.pipe(v.array(v.object(candidateFields), 'must be an array'), v.maxLength(MAX_MORE_CANDIDATES, `must have at most ${MAX_MORE_CANDIDATES} entries`))),
+    more: v.optional(candidateList),
   }),
 );
 

@@ -1,5 +1,5 @@
 import { PEER_ID_PATTERN } from './common.ts';
-import { NEGOTIATION_LIMITS as L, SID_PATTERN, type ClientFrame } from './frames.ts';
+import { MAX_MORE_CANDIDATES, NEGOTIATION_LIMITS as L, SID_PATTERN, type ClientFrame } from './frames.ts';
 
 /** The frames most of the relay traffic is made of: one SDP and a burst of ICE candidates per link. */
 export type NegotiationFrame = Extract<ClientFrame, { type: 'offer' | 'answer' | 'candidate' }>;
@@ -33,27 +33,47 @@ export function acceptNegotiationFrame(json: unknown): NegotiationFrame | undefi
 
 function sdpPayload(p: unknown): Json | undefined {
   if (!isObject(p)) return undefined;
-  const { sdp, sid, iceRestart, repair } = p;
-  if (!isText(sdp, L.sdp) || !isSid(sid) || !isFlag(iceRestart) || !isFlag(repair)) return undefined;
+  const { sdp, sid, iceRestart, repair, candidatesInAnswer, candidates } = p;
+  if (!isText(sdp, L.sdp) || !isSid(sid) || !isFlag(iceRestart) || !isFlag(repair) || !isFlag(candidatesInAnswer)) return undefined;
   const out: Json = { sdp };
   if (sid !== undefined) out.sid = sid;
   if (iceRestart !== undefined) out.iceRestart = iceRestart;
   if (repair !== undefined) out.repair = repair;
+  if (candidatesInAnswer !== undefined) out.candidatesInAnswer = candidatesInAnswer;
+  if (candidates !== undefined) {
+    // An answer's first candidates (one per interface): checked here, as it rides on most answers.
+    if (!Array.isArray(candidates) || candidates.length > MAX_MORE_CANDIDATES) return undefined;
+    const list: Json[] = [];
+    for (const c of candidates) {
+      const one = candidateFields(c);
+      if (!one) return undefined;
+      list.push(one);
+    }
+    out.candidates = list;
+  }
   return out;
 }
 
-function candidatePayload(p: unknown): Json | null | undefined {
-  if (p === null) return null;
+/** One candidate's own fields (`candidate`, `sdpMid`, `sdpMLineIndex`), in the schema's key order. */
+function candidateFields(p: unknown): Json | undefined {
   if (!isObject(p)) return undefined;
-  const { candidate, sdpMid, sdpMLineIndex, sid, more } = p;
-  // A batch (`more`) is rare, one per link at most: the schema checks it.
-  if (more !== undefined || typeof candidate !== 'string' || candidate.length > L.candidate || !isSid(sid)) return undefined;
+  const { candidate, sdpMid, sdpMLineIndex } = p;
+  if (typeof candidate !== 'string' || candidate.length > L.candidate) return undefined;
   if (sdpMid !== undefined && sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > L.sdpMid)) return undefined;
   if (sdpMLineIndex !== undefined && sdpMLineIndex !== null &&
     (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex) || sdpMLineIndex < 0 || sdpMLineIndex > L.sdpMLineIndex)) return undefined;
   const out: Json = { candidate };
   if (sdpMid !== undefined) out.sdpMid = sdpMid;
   if (sdpMLineIndex !== undefined) out.sdpMLineIndex = sdpMLineIndex;
-  if (sid !== undefined) out.sid = sid;
+  return out;
+}
+
+function candidatePayload(p: unknown): Json | null | undefined {
+  if (p === null) return null;
+  if (!isObject(p)) return undefined;
+  // A batch (`more`) is rare, one per link at most: the schema checks it.
+  if (p.more !== undefined || !isSid(p.sid)) return undefined;
+  const out = candidateFields(p);
+  if (out && p.sid !== undefined) out.sid = p.sid;
   return out;
 }

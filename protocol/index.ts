@@ -9,6 +9,7 @@ export * from './frames.ts';
 export * from './hot-frames.ts';
 export * from './mesh-messages.ts';
 export * from './control-plane.ts';
+export type { Task, TaskUpdate } from './task-record.ts';
 export * from './base64.ts';
 export * from './identity.ts';
 export * from './token-nonce.ts';

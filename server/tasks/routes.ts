@@ -2,7 +2,8 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth-middleware.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJson } from '../http/read-json.ts';
-import { TASK_STATES, TaskSubmitSchema, TaskUpdateSchema, type TaskState } from '../../protocol/index.ts';
+import { TASK_STATES, TaskSubmitSchema, type TaskState } from '../../protocol/index.ts';
+import { TaskUpdateSchema } from '../../protocol/task-record.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 type Auth = (roles?: Array<'admin' | 'agent'>) => MiddlewareHandler<AuthEnv>;

@@ -1,4 +1,5 @@
-import { TaskSchema, validate, type Task } from '../../../protocol/index.ts';
+import { validate } from '../../../protocol/index.ts';
+import { TaskSchema, type Task } from '../../../protocol/task-record.ts';
 
 /** A `task-assigned` / `task-updated` payload checked against the protocol's TaskSchema. */
 export function parseTask(payload: unknown): { ok: true; value: Task } | { ok: false; message: string } {

@@ -6,7 +6,8 @@
  * (measured ~2 in 80 naive loopback connections): libjuice reports ICE connected on a check the
  * remote started before this side applied the answer, DTLS then checks the peer's certificate
  * against a fingerprint not yet set, and the connection dies with "certificate verify failed".
- * The answerer keeps its candidates until its answer is sent, so they never overtake it.
+ * The answerer keeps its candidates until its answer is sent, so they never overtake it; when the
+ * offer allows it, its answer carries the ones gathered by then (`take`), one frame fewer per link.
  *
  * Inbound: remote candidates wait for the remote description (stacks reject them before it).
  */
@@ -17,6 +18,11 @@ export interface CandidateGate<L, R> {
   openLocal(): void;
   /** The remote description is set; flushes the queued remote candidates. */
   openRemote(): void;
+  /**
+   * Up to `max` held local candidates, removed from the gate, once one is held or after `ms`:
+   * for the answer to carry them. The direction stays closed (`openLocal` sends the rest).
+   */
+  take(max: number, ms: number): Promise<L[]>;
   /** Closes both directions again (a new negotiation round, e.g. an ICE restart). */
   close(): void;
   readonly remoteOpen: boolean;
@@ -34,10 +40,11 @@ export function createCandidateGate<L, R>(send: (c: L) => void, apply: (c: R) =>
   let remoteOpen = false;
   const held: L[] = [];
   const queued: R[] = [];
+  let wake: (() => void) | undefined;
   return {
     local(c) {
       if (localOpen) send(c);
-      else if (held.length < MAX_HELD) held.push(c);
+      else if (held.length < MAX_HELD) held.push(c), wake?.();
     },
     remote(c) {
       if (remoteOpen) apply(c);
@@ -52,6 +59,11 @@ export function createCandidateGate<L, R>(send: (c: L) => void, apply: (c: R) =>
     openRemote() {
       remoteOpen = true;
       for (const c of queued.splice(0)) apply(c);
+    },
+    async take(max, ms) {
+      if (!held.length) await new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+      wake = undefined;
+      return held.splice(0, max);
     },
     close() {
       localOpen = remoteOpen = false;

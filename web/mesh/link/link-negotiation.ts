@@ -5,7 +5,13 @@ import type { SignalFrame } from '../signaling/signaling-client.ts';
 
 export type CandidatePayload = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; sid: string };
 export type LinkGate = CandidateGate<CandidatePayload, RTCIceCandidateInit>;
-type Description = { sdp: string; sid?: string; iceRestart?: boolean; repair?: boolean };
+type Description = Extract<SignalFrame, { type: 'offer' }>['payload'];
+/**
+ * How long an answer waits for the answerer's first local candidate, to carry it. Host candidates
+ * come within milliseconds. Waiting longer costs the link nothing: until the answerer has a
+ * candidate, neither side has a pair to check (only relay-only or no-network answerers wait).
+ */
+const ANSWER_CANDIDATE_WAIT_MS = 1000;
 
 /** What the negotiation reads and asks of the link that owns the connection. */
 export interface NegotiationHost {
@@ -43,7 +49,7 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
       if (!offer.sdp) throw new Error('no local description');
       const sdp = withoutCandidates(offer.sdp);
       awaitingAnswer = true;
-      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: h.sid()!, iceRestart: canRestartLocally(), repair } });
+      o.signal({ type: 'offer', to: o.remoteId, payload: { sdp, sid: h.sid()!, iceRestart: canRestartLocally(), repair, candidatesInAnswer: true } });
       // Behind the offer on the same socket, so they cannot overtake it.
       if (!o.platform.holdCandidatesUntilAnswer) h.gate()?.openLocal();
     } catch (err) {
@@ -53,8 +59,8 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
     }
   }
 
-  async function answer(me: RTCPeerConnection, sdp: string): Promise<void> {
-    await me.setRemoteDescription({ type: 'offer', sdp });
+  async function answer(me: RTCPeerConnection, p: Description): Promise<void> {
+    await me.setRemoteDescription({ type: 'offer', sdp: p.sdp });
     if (h.pc() !== me) return;
     h.described();
     awaitingAnswer = false;
@@ -64,7 +70,10 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
     await me.setLocalDescription(local);
     if (h.pc() !== me) return;
     if (!local.sdp) throw new Error('no local description');
-    o.signal({ type: 'answer', to: o.remoteId, payload: { sdp: withoutCandidates(local.sdp), sid: h.sid()!, iceRestart: canRestartLocally() } });
+    // An offerer that reads `candidates` (a server or peer older than that strips the flag) gets our first ones here.
+    const candidates = p.candidatesInAnswer ? (await h.gate()?.take(MAX_MORE_CANDIDATES, ANSWER_CANDIDATE_WAIT_MS))?.map(({ sid: _, ...c }) => c) : undefined;
+    if (h.pc() !== me) return;
+    o.signal({ type: 'answer', to: o.remoteId, payload: { sdp: withoutCandidates(local.sdp), sid: h.sid()!, iceRestart: canRestartLocally(), ...(candidates?.length ? { candidates } : {}) } });
     h.gate()?.openLocal();
   }
 
@@ -76,14 +85,14 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
       // Renegotiation of this very connection: an ICE restart from a browser peer.
       if ((makingOffer || live.signalingState !== 'stable') && !polite) return;
       h.gate()?.close();
-      return answer(live, p.sdp).catch((err) => {
+      return answer(live, p).catch((err) => {
         if (h.pc() === live) h.down(`ICE restart answer failed: ${describe(err)}`);
       });
     }
     if ((makingOffer || awaitingAnswer) && !polite) return;
     const me = h.fresh(p.sid);
     if (!me) return;
-    return answer(me, p.sdp).catch((err) => {
+    return answer(me, p).catch((err) => {
       if (h.pc() === me) h.down(`answer failed: ${describe(err)}`);
     });
   }
@@ -102,12 +111,16 @@ export function createLinkNegotiation(o: PeerLinkOptions, h: NegotiationHost) {
     if (h.pc() !== me) return;
     h.described();
     h.gate()?.openRemote();
+    remoteCandidates(p.candidates);
     h.gate()?.openLocal();
   }
 
   function onRemoteCandidate(p: Extract<SignalFrame, { type: 'candidate' }>['payload']): void {
-    if (!p || !h.pc() || p.sid !== h.sid()) return;
-    for (const c of [p, ...(p.more ?? [])]) {
+    if (p && h.pc() && p.sid === h.sid()) remoteCandidates([p, ...(p.more ?? [])]);
+  }
+
+  function remoteCandidates(list: Description['candidates']): void {
+    for (const c of list ?? []) {
       if (c.candidate) h.gate()?.remote({ candidate: c.candidate, sdpMid: c.sdpMid ?? (c.sdpMLineIndex == null ? '0' : null), sdpMLineIndex: c.sdpMLineIndex ?? null });
     }
   }
