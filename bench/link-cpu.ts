@@ -18,6 +18,8 @@ const WATCHED = { key: 'bench-link-cpu-watched-agent-0123456789', readerKey: 'be
 const LISTENING = /listening on https?:\/\/[^:\s]+:(\d+)/;
 // As in the signaling benchmark: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both servers.
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// Longer than V8's memory-reducer delay (8 s) plus its follow-up GCs.
+const WARM_UP_REST_MS = 10_000;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const load = () => loadavg().map((l) => round(l)).join(' ');
 type Kind = 'tabmesh' | 'peerjs';
@@ -69,6 +71,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     // The growing mesh at two sizes: one introduction per peer is shared by more links in a larger mesh.
     const growSizes = ctx.quick ? [peers] : [peers, 32];
     const grow = new Map(growSizes.map((n) => [n, { tabmesh: [] as GrowRound[], peerjs: [] as GrowRound[] }]));
+    // Steady state, the same for both servers: one uncounted growing round each, at each size, so
+    // the JIT has compiled what a link takes; then V8's memory reducer, which runs about 8 s after
+    // a young process's first full GC (docs/development.md), is let run before the counted rounds.
+    for (const size of ctx.quick ? [] : growSizes) {
+      for (const kind of ['tabmesh', 'peerjs'] as Kind[]) {
+        const names = Array.from({ length: size }, (_, i) => `lu-${kind}-${size}-${String(i).padStart(2, '0')}`);
+        await growRound(hosts, { kind, url: target[kind].url, pid: target[kind].pid, adminKey: ADMIN_KEY }, names);
+      }
+    }
+    if (!ctx.quick) await new Promise((r) => setTimeout(r, WARM_UP_REST_MS));
     for (let r = 0; r < rounds; r++) {
       // The growing mesh first (fresh peers each round), then the full mesh from nothing.
       for (const [size, kind] of growSizes.flatMap((n) => ((r % 2 ? ['peerjs', 'tabmesh'] : ['tabmesh', 'peerjs']) as Kind[]).map((k) => [n, k] as const))) {
@@ -156,6 +168,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       ],
       settings: [
         `${peers} peers per server per round in ${hostsN} processes, a full mesh (${(peers * (peers - 1)) / 2} links) opened at once, ${rounds} rounds alternating; both servers pinned to CPU 0, the peers to CPU 1 (\`taskset\`)`,
+        ...(ctx.quick ? [] : [`warm-up, not counted: one growing-mesh round per server at each size, then ${WARM_UP_REST_MS / 1000} s idle (V8's memory reducer runs about 8 s after a young process's first full GC), so the counted rounds measure servers in steady state, as a long-running one is`]),
         'tabmesh: the server process with its default configuration; mesh peers with `autoConnect: false` (links opened by `mesh.connect` in the window) and `linkReportMs: 600_000` (no periodic link reports); nobody reads these meshes\' topology, so peers report link changes only periodically (every 30 s), as in a default install with no hub open on the topology',
         ...growSizes.map((n) => `growing mesh rows ("grow ${n}:"): ${n} fresh peers per server per round join; each peer i > 0 is introduced through the server: one link to peer ⌊(i − 1)/${introducerFanout(n)}⌋, already in the mesh (${n - 1} links, a tree of diameter 4); once every remaining pair reaches each other on the \`routed\` tier (20 s timeout), the other ${growPairs(Array.from({ length: n }, (_, i) => String(i))).later.length} pairs open links at once (tabmesh: negotiated over peers; peerjs: through its server, as it always does); server CPU from the first join to the last link open, the joins' share (until the server is idle after them) apart; tabmesh peers with the default \`linkReportMs\` (10 s), nobody reading the topology`),
         ...growSizes.map((n) => `"grow ${n} topology watched:" rows: the same ${watchedRounds} times more, tabmesh only, after all other rounds, in another mesh whose topology is read once (\`GET /api/topology\`) before the first join, so its peers report every link change (at most one report per peer per 5 s), as with a hub open on the topology view; the window runs on 5.5 s past the last link open, for the reports those links trigger (that tail counted above the server's idle rate, in the later-links phase); compared with the same peerjs rounds as the rows above`),
@@ -167,7 +180,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'on 127.0.0.1 each side gathers one host candidate, so a browser\'s extra candidates (srflx, relay, tcp) are not in these frames; tabmesh batches candidates held until the SDP exchange, PeerJS trickles each',
         ...[...T.failures, ...P.failures].slice(0, 4).map((f) => `failure: ${f}`),
       ],
-      details: { tally, windows, grow },
+      details: { tally, windows, grow: Object.fromEntries(grow), watched: Object.fromEntries(watched) },
     };
   } finally {
     await Promise.all(hosts.map((h) => h.call('stop', undefined, 20_000).catch(() => undefined)));
