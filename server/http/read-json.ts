@@ -16,8 +16,11 @@ function capText(text: string, maxBytes: number): string {
 export async function readCapped(c: Context, maxBytes: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  // Hono caches a body something already read; the stream itself is then spent.
-  if (c.req.raw.bodyUsed) return capText(await c.req.text(), maxBytes);
+  // Hono caches a body something already read; the stream itself is then spent. A declared length
+  // bounds the body (the HTTP framing ends it there), so it is read whole: on Node that is
+  // @hono/node-server's direct read, without the web-stream adapter the reader below makes it
+  // build (about 0.15 ms of server CPU per request).
+  if (c.req.raw.bodyUsed || c.req.header('content-length') !== undefined) return capText(await c.req.text(), maxBytes);
   const body = c.req.raw.body;
   if (!body) return '';
   const reader = body.getReader();

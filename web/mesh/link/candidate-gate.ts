@@ -61,7 +61,13 @@ export function createCandidateGate<L, R>(send: (c: L) => void, apply: (c: R) =>
       for (const c of queued.splice(0)) apply(c);
     },
     async take(max, ms) {
-      if (!held.length) await new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+      if (!held.length) {
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, ms);
+          // A pending timer would keep a Node process that is done alive for up to `ms`.
+          wake = () => (clearTimeout(timer), r());
+        });
+      }
       wake = undefined;
       return held.splice(0, max);
     },
