@@ -79,8 +79,9 @@ function lastEntries(list: ReadonlyMap<string, number>): Entry[] {
       if (!before(out[TAIL - 1]!, e)) continue;
       out.pop();
     }
-    let i = out.length;
-    while (i > 0 && before(out[i - 1]!, e)) i--;
+    // From the largest: a list is mostly kept nearest first, so each entry is the largest yet.
+    let i = 0;
+    while (i < out.length && before(e, out[i]!)) i++;
     out.splice(i, 0, e);
   }
   return out;
