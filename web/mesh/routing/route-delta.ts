@@ -28,17 +28,12 @@ export function updateList(told: Map<string, number>, changed: Iterable<string>,
     if (h === undefined) told.delete(dst);
     else told.set(dst, h);
   };
-  /**
-   * The list's last entries, last first: the `tail.length` largest (asked for only when the list
-   * is full). Each new entry that pushes the last one out takes the next from here, so a burst of
-   * new peers costs one pass over the list per TAIL of them, not one each.
-   */
-  let tail: Entry[] = [];
-  const last = (): Entry => (tail.length ? tail : (tail = lastEntries(told)))[0]!;
-  /** `dst` goes from `t` to `e`: the tail still holds if both come before all of it (else it is found again). */
-  const keepTail = (dst: string, t: number | undefined, e: number | undefined) => {
-    const low = tail[tail.length - 1];
-    if (low && ((t !== undefined && !before([dst, t], low)) || (e !== undefined && !before([dst, e], low)))) tail = [];
+  let edge: Entry | undefined;
+  /** The list's last entry (asked for only when the list is full). */
+  const last = (): Entry => {
+    if (edge) return edge;
+    for (const e of told) if (!edge || before(edge, e)) edge = e;
+    return edge!;
   };
   for (const dst of changed) {
     const e = entryFor(dst);
@@ -50,12 +45,13 @@ export function updateList(told: Map<string, number>, changed: Iterable<string>,
         for (const [d, h] of was) if (h === undefined) told.delete(d); else told.set(d, h);
         return undefined;
       }
-      keepTail(dst, t, e);
+      // The last entry moved, or this one now comes after it (the list had room).
+      if (edge && (edge[0] === dst || (e !== undefined && before(edge, [dst, e])))) edge = undefined;
       set(dst, e);
     } else if (e !== undefined && (!full || before([dst, e], last()))) {
-      if (full) set(tail.shift()![0], undefined);
-      keepTail(dst, undefined, e);
+      if (full) set(last()[0], undefined);
       set(dst, e);
+      edge = undefined;
     }
   }
   const delta: ListDelta = { add: [], drop: [] };
@@ -66,23 +62,4 @@ export function updateList(told: Map<string, number>, changed: Iterable<string>,
     else delta.add.push([dst, now]);
   }
   return delta;
-}
-
-/** How many of a full list's last entries one pass over it keeps (`updateList`). */
-const TAIL = 16;
-
-/** The TAIL largest entries of `list` in announcement order, largest first. */
-function lastEntries(list: ReadonlyMap<string, number>): Entry[] {
-  const out: Entry[] = [];
-  for (const e of list) {
-    if (out.length === TAIL) {
-      if (!before(out[TAIL - 1]!, e)) continue;
-      out.pop();
-    }
-    // From the largest: a list is mostly kept nearest first, so each entry is the largest yet.
-    let i = 0;
-    while (i < out.length && before(e, out[i]!)) i++;
-    out.splice(i, 0, e);
-  }
-  return out;
 }
