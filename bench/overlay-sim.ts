@@ -116,6 +116,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1), 'DataChannel kB/join': round(core.perJoin.channelBytes / 1000, 1),
         'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
         'joiners missing a welcome link': core.welcomeLinks.missing,
+        'mesh cores CPU s/join': round(core.joinCpuSeconds / n, 3), 'mesh cores RSS MB peak': round(core.peakRssMB, 0),
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; DataChannel messages per join by type: ${Object.entries(core.perJoin.channelByType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
