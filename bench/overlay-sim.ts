@@ -59,13 +59,14 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
     return DEFAULT_MAX_LINKS[kinds[0]![0]];
   });
   const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
-  // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it a
-  // core holds several MB at 1,000 (a 1,000-core run passed 2.2 GB of RSS before half had joined).
+  // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it
+  // 1,000 unpaced cores peaked at 4.5 GB of RSS (about 4.5 MB per core, garbage included).
   const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
     // Paced, a join takes at least a second (its welcome links wait for the distance vector), and
-    // more once the process is CPU-bound: 1,000 took over 45 min on this 2-core machine.
+    // more once the process is CPU-bound: 1,000 took over 60 min on this 2-core machine, against
+    // about 5 min unpaced.
     return await child.call<CoreRun>('run', { n, caps, leavers, seed: n + 3, paced: process.env.OVERLAY_SIM_PACED === '1' }, Math.max(1_800_000, n * 6000));
   } finally {
     await child.call('exit', undefined, 5000).catch(() => undefined);
@@ -75,7 +76,7 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   // OVERLAY_SIM_SIZES=300,1000: other sizes for a quick comparison (the mesh cores with routing
-  // over peers take minutes per 1,000 on a busy 2-core machine). OVERLAY_SIM_PACED=1: each mesh
+  // over peers take about 5 minutes for 1,000 unpaced on a 2-core machine). OVERLAY_SIM_PACED=1: each mesh
   // core joins once the previous one's welcome links are open (or after 15 s), not at once.
   const sizes = process.env.OVERLAY_SIM_SIZES ? process.env.OVERLAY_SIM_SIZES.split(',').map(Number) : ctx.quick ? [1000] : [1000, 5000, 10_000];
   const loadStart = loadavg().map((l) => round(l)).join(' ');
@@ -116,6 +117,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1), 'DataChannel kB/join': round(core.perJoin.channelBytes / 1000, 1),
         'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
         'joiners missing a welcome link': core.welcomeLinks.missing,
+        'mesh cores CPU s/join': round(core.joinCpuSeconds / n, 3), 'mesh cores RSS MB peak': round(core.peakRssMB, 0),
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; DataChannel messages per join by type: ${Object.entries(core.perJoin.channelByType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {

@@ -29,6 +29,9 @@ export interface CoreRun {
   perJoin: { serverFrames: number; channelMessages: number; byType: Record<string, number>; channelByType: Record<string, number>; channelBytes: number };
   perLeave: { serverFrames: number; channelMessages: number };
   leavers: number;
+  /** This process (all mesh cores and the server): CPU seconds until the joins were quiet; its largest RSS, sampled each second until the leaves were quiet, MB. */
+  joinCpuSeconds: number;
+  peakRssMB: number;
   /** Mesh `error` events by code. */
   errors: Record<string, number>;
   /**
@@ -100,6 +103,9 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
   const welcomeMs: number[] = [];
   const waiting: Array<Set<string>> = [];
   const total = () => ({ serverFrames: [...net.counts.serverFrames.values()].reduce((a, b) => a + b, 0), channelMessages: net.counts.channelMessages });
+  const cpu0 = process.cpuUsage();
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => void (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
   try {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
@@ -131,6 +137,8 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     if (!(await quiet(activity, 2000, 120_000))) log('joins: still active after 120 s');
     const joinSeconds = (performance.now() - t0) / 1000 - 2;
     const joinedTotals = total();
+    const { user, system } = process.cpuUsage(cpu0);
+    const joinCpuSeconds = (user + system) / 1e6;
     const perPeer = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
     const byType = perPeer(net.counts.serverFrames);
     const channelByType = perPeer(net.counts.channelByType);
@@ -148,8 +156,10 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType, channelByType, channelBytes },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
       leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,
+      joinCpuSeconds, peakRssMB: Math.max(peakRss, process.memoryUsage().rss) / 1e6,
     };
   } finally {
+    clearInterval(rssTimer);
     await Promise.all(meshes.map((m) => m.stop()));
     await server.shutdown();
   }

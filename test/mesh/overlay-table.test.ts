@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_ROUTE_ENTRIES, MAX_ROUTE_HOPS } from '../../protocol/index.ts';
 import { createOverlayTable, type NextHop } from '../../web/mesh/routing/overlay-table.ts';
 import { seeded } from '../../bench/lib/seeded.ts';
@@ -126,5 +126,53 @@ describe('incremental overlay table', () => {
     expect(t.entryFor('b', 'x0')).toBe(3);
     expect(t.entryFor('b', 'x1')).toBeUndefined();
     expect(t.entryFor('b', 'b')).toBeUndefined();
+  });
+  /** `n` neighbours announcing `perNeighbour` random entries each (1 to MAX_ROUTE_HOPS - 1 hops) out of `peers` ids. */
+  function crowded(n: number, perNeighbour: number, peers: number, seed: number) {
+    const rand = seeded(seed);
+    const t = createOverlayTable(() => 'me');
+    const heard = new Map<string, Map<string, number>>();
+    const entries = () => {
+      const m = new Map<string, number>();
+      while (m.size < perNeighbour) m.set(`q${Math.floor(rand() * peers)}`, 1 + Math.floor(rand() * (MAX_ROUTE_HOPS - 1)));
+      return m;
+    };
+    for (let i = 0; i < n; i++) {
+      const m = entries();
+      t.linkUp(`n${i}`);
+      t.announce(`n${i}`, [...m]);
+      heard.set(`n${i}`, m);
+    }
+    return { t, heard, rand, entries };
+  }
+
+  it('announces the nearest MAX_ROUTE_ENTRIES when it knows more peers than that, as a table recomputed from scratch', () => {
+    const { t, heard, rand, entries } = crowded(6, MAX_ROUTE_ENTRIES, 900, 7);
+    for (let step = 0; step < 40; step++) {
+      const from = `n${Math.floor(rand() * 6)}`;
+      const m = heard.get(from)!;
+      const drop = [...m.keys()].filter(() => rand() < 0.2);
+      for (const d of drop) m.delete(d);
+      const add = [...entries()].filter(([d]) => !m.has(d)).slice(0, MAX_ROUTE_ENTRIES - m.size);
+      for (const [d, h] of add) m.set(d, h);
+      expect(t.applyDelta(from, add, drop)).not.toBeUndefined();
+      const ref = reference('me', heard);
+      for (const to of heard.keys()) expect(t.announcementFor(to), `to ${to} after step ${step}`).toEqual(ref.announcementFor(to));
+    }
+  });
+
+  it('sorts its table once for the announcements to all neighbours, not once per neighbour', () => {
+    const { t } = crowded(16, MAX_ROUTE_ENTRIES, 6000, 8);
+    const known = new Set([...Array(6000).keys()].map((i) => `q${i}`).filter((d) => t.best(d))).size;
+    expect(known).toBeGreaterThan(2000);
+    const sort = vi.spyOn(Array.prototype, 'sort');
+    try {
+      for (let i = 0; i < 16; i++) expect(t.announcementFor(`n${i}`)).toHaveLength(MAX_ROUTE_ENTRIES);
+      // Elements sorted: the table once, then each list of about MAX_ROUTE_ENTRIES (was 16 × the table).
+      const sorted = sort.mock.contexts.reduce<number>((n, a) => n + (a as unknown[]).length, 0);
+      expect(sorted).toBeLessThan(known + 16 * 2 * MAX_ROUTE_ENTRIES);
+    } finally {
+      sort.mockRestore();
+    }
   });
 });

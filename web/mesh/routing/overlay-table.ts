@@ -71,7 +71,7 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
    * used or announced: a peer without routing (an older version) never gets payloads to relay.
    */
   const heard = new Map<string, Map<string, number>>();
-  const { ways, best, setWay, settle, takeChanged, takeRerouted } = createBestWays();
+  const { ways, best, setWay, settle, takeChanged, takeRerouted, ordered } = createBestWays();
 
   /** A neighbour's entry `[dst, h]` as a way through it, or undefined when it is no way at all. */
   const wayOf = (from: string, dst: string, h: number) => (dst !== localId() && dst !== from && h + 1 <= MAX_ROUTE_HOPS ? h + 1 : undefined);
@@ -164,13 +164,24 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
     },
     snapshot: () => best,
     announcementFor(to) {
+      // Walks the peers by best distance (sorted once for all neighbours) and stops at the cap:
+      // sorting the whole table for every neighbour cost O(N log N) each time a full list
+      // changed at its edge, most of a round's CPU once a peer knew more peers than the cap.
+      // Peers best reached through `to` are told their second-best distance, never nearer than
+      // their place in the walk, so once the cap is filled by others nothing later can enter.
       const list: Array<[string, number]> = [];
-      for (const dst of best.keys()) {
-        const d = entryFor(to, dst);
-        if (d !== undefined) list.push([dst, d]);
+      let others = 0;
+      for (const dst of ordered()) {
+        const b = best.get(dst)!;
+        if (b.d1 > MAX_ROUTE_HOPS - 1) break;
+        if (dst === to) continue;
+        if (b.v1 !== to) (list.push([dst, b.d1]), others++);
+        else if (b.d2 <= MAX_ROUTE_HOPS - 1) list.push([dst, b.d2]);
+        if (others >= MAX_ROUTE_ENTRIES) break;
       }
+      // Nearly sorted already (only the second-best entries are out of place): cheap to sort.
       list.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-      return list.slice(0, MAX_ROUTE_ENTRIES);
+      return list.length > MAX_ROUTE_ENTRIES ? list.slice(0, MAX_ROUTE_ENTRIES) : list;
     },
     entryFor,
     takeChanged,
@@ -192,6 +203,8 @@ function createBestWays() {
   const dirty = new Set<string>();
   let changed = new Set<string>();
   let rerouted = new Set<string>();
+  /** The peers in `best` by (d1, id); undefined once a best distance changed (rebuilt when asked). */
+  let order: string[] | undefined;
 
   function setWay(dst: string, via: string, d: number | undefined): void {
     const w = ways.get(dst);
@@ -216,6 +229,7 @@ function createBestWays() {
         else if (d < b.d2) b.d2 = d;
       }
       const old = best.get(dst);
+      if (old?.d1 !== b?.d1) order = undefined;
       if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
       if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
       if (b) best.set(dst, b);
@@ -235,5 +249,10 @@ function createBestWays() {
     rerouted = new Set<string>();
     return r;
   };
-  return { ways, best, setWay, settle, takeChanged, takeRerouted };
+  const ordered = (): readonly string[] => {
+    if (order) return order;
+    const byDistance = [...best].map(([dst, b]) => [dst, b.d1] as const).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    return (order = byDistance.map(([dst]) => dst));
+  };
+  return { ways, best, setWay, settle, takeChanged, takeRerouted, ordered };
 }
