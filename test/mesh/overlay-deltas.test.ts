@@ -1,57 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJson } from '../../web/mesh/channel/framing.ts';
-import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
 import { createRouteAnnouncer } from '../../web/mesh/routing/route-announcer.ts';
 import { updateList } from '../../web/mesh/routing/route-delta.ts';
 import { MAX_ROUTE_ENTRIES } from '../../protocol/index.ts';
 import { seeded } from '../../bench/lib/seeded.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
-
-type Wire = { from: string; to: string; value: Record<string, unknown> };
-
-/**
- * Overlays wired into a graph in memory, as in overlay-routing.test.ts, plus: peers in `old`
- * announce whole tables only (as peers before deltas), and `tamper` may drop or hold a message.
- */
-function network(edges: Array<[string, string]>, opts: { old?: string[]; tamper?: (w: Wire) => 'drop' | 'hold' | undefined } = {}) {
-  const { clock, advance } = createFakeClock();
-  const wire: Wire[] = [];
-  const held: Wire[] = [];
-  const nodes = new Map<string, PeerOverlay>();
-  const up = new Set(edges.flatMap(([a, b]) => [`${a}>${b}`, `${b}>${a}`]));
-  const make = (id: string) => createPeerOverlay({
-    localId: () => id,
-    clock,
-    announceMs: 100,
-    deltas: !opts.old?.includes(id),
-    sendTo: async (to, bytes) => {
-      if (!up.has(`${id}>${to}`)) throw new Error('link-down');
-      const w = { from: id, to, value: decodeJson(bytes) as Record<string, unknown> };
-      wire.push(w);
-      const fate = opts.tamper?.(w);
-      if (fate === 'hold') held.push(w);
-      else if (fate !== 'drop') queueMicrotask(() => nodes.get(to)!.receive(id, w.value));
-    },
-    deliver: () => undefined,
-    changed: () => undefined,
-  });
-  const link = (a: string, b: string) => (up.add(`${a}>${b}`), up.add(`${b}>${a}`), nodes.get(a)!.linkUp(b), nodes.get(b)!.linkUp(a));
-  for (const id of new Set(edges.flat())) nodes.set(id, make(id));
-  for (const [a, b] of edges) link(a, b);
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) (advance(100), await Promise.resolve(), await new Promise((r) => setImmediate(r)));
-  };
-  const cut = (a: string, b: string) => (up.delete(`${a}>${b}`), up.delete(`${b}>${a}`), nodes.get(a)!.linkDown(b), nodes.get(b)!.linkDown(a));
-  const release = () => held.splice(0).forEach((w) => nodes.get(w.to)!.receive(w.from, w.value));
-  /** Every node's best way to every other, for comparing two networks. */
-  const ways = () => Object.fromEntries([...nodes].map(([id, n]) => [id, Object.fromEntries([...nodes.keys()].filter((d) => d !== id).map((d) => [d, n.best(d) && { via: n.best(d)!.via, hops: n.best(d)!.hops }]))]));
-  return { nodes, wire, settle, cut, link, release, ways };
-}
+import { overlayNetwork as network, type Wire } from './overlay-network.ts';
 
 const isDelta = (w: Wire) => w.value.type === 'routes' && !('peers' in w.value);
 // A ring of six with two chords: several ways to most peers.
 const EDGES: Array<[string, string]> = [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'a'], ['a', 'd'], ['b', 'e']];
+
+/**
+ * A settled network where b-c is then cut and b's delta telling a about it gets `fate` (lost, or
+ * held back until `release()`), everything else delivered.
+ */
+async function cutWithDeltaBToA(fate: 'drop' | 'hold') {
+  let armed = false;
+  const n = network(EDGES, { tamper: (w) => (armed && isDelta(w) && w.from === 'b' && w.to === 'a' ? ((armed = false), fate) : undefined) });
+  await n.settle();
+  armed = true;
+  n.cut('b', 'c');
+  await n.settle();
+  expect(armed).toBe(false);
+  return n;
+}
 
 /** The same changes on a network of whole announcements only: what every table must end up as. */
 async function expected(changes: (n: ReturnType<typeof network>) => void) {
@@ -105,13 +78,7 @@ describe('route announcements by delta', () => {
   });
 
   it('repairs a table after a lost delta: the next one shows the gap, and a whole announcement is asked for and sent', async () => {
-    let dropNext = false;
-    const n = network(EDGES, { tamper: (w) => (dropNext && isDelta(w) && w.from === 'b' && w.to === 'a' ? ((dropNext = false), 'drop') : undefined) });
-    await n.settle();
-    dropNext = true;
-    n.cut('b', 'c');
-    await n.settle();
-    expect(dropNext).toBe(false);
+    const n = await cutWithDeltaBToA('drop');
     n.wire.length = 0;
     // Another change makes b send a again: a sees the gap and asks for a whole announcement.
     n.cut('b', 'e');
@@ -123,13 +90,7 @@ describe('route announcements by delta', () => {
   });
 
   it('repairs a table after deltas arrive out of order', async () => {
-    let holdNext = false;
-    const n = network(EDGES, { tamper: (w) => (holdNext && isDelta(w) && w.from === 'b' && w.to === 'a' ? ((holdNext = false), 'hold') : undefined) });
-    await n.settle();
-    holdNext = true;
-    n.cut('b', 'c');
-    await n.settle();
-    expect(holdNext).toBe(false);
+    const n = await cutWithDeltaBToA('hold');
     // The link comes back: b's next delta to a says c is at one hop again, and overtakes the held one.
     n.link('b', 'c');
     await n.settle();

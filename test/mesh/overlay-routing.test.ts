@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { generateIdentity, MAX_ROUTE_HOPS, sealHelloText, signText } from '../../protocol/index.ts';
 import { createLinkAuthenticator, createMemoryPinStore } from '../../web/mesh/link/link-identity.ts';
 import { createRelaySeal, createSealKeys } from '../../web/mesh/routing/relay-seal.ts';
-import { decodeJson } from '../../web/mesh/channel/framing.ts';
 import { createOverlayTable } from '../../web/mesh/routing/overlay-table.ts';
 import { createLazyPeerOverlay } from '../../web/mesh/routing/lazy-peer-overlay.ts';
-import { createPeerOverlay, type PeerOverlay } from '../../web/mesh/routing/peer-overlay.ts';
-import { createRelayBudget } from '../../web/mesh/routing/relay-budget.ts';
+import { createRelayBudget, type RelayBudgetOptions } from '../../web/mesh/routing/relay-budget.ts';
 import { createFakeClock as fakeClock } from '../helpers/fake-clock.ts';
+import { overlayNetwork } from './overlay-network.ts';
 
 
 describe('overlay table', () => {
@@ -78,35 +77,8 @@ describe('relay budget', () => {
   });
 });
 
-/** Overlays wired into a graph in memory: `sendTo` hands the bytes to the neighbour's `receive`. */
-function network(edges: Array<[string, string]>, budget = {}) {
-  const { clock, advance } = fakeClock();
-  const delivered: Array<{ at: string; src: string; body: unknown }> = [];
-  const wire: Array<{ from: string; to: string; value: Record<string, unknown> }> = [];
-  const nodes = new Map<string, PeerOverlay>();
-  const up = new Set(edges.flatMap(([a, b]) => [`${a}>${b}`, `${b}>${a}`]));
-  const make = (id: string) => createPeerOverlay({
-    localId: () => id,
-    clock,
-    announceMs: 100,
-    budget,
-    sendTo: async (to, bytes) => {
-      if (!up.has(`${id}>${to}`)) throw new Error('link-down');
-      const value = decodeJson(bytes) as Record<string, unknown>;
-      wire.push({ from: id, to, value });
-      queueMicrotask(() => nodes.get(to)!.receive(id, value));
-    },
-    deliver: (src, body) => delivered.push({ at: id, src, body }),
-    changed: () => undefined,
-  });
-  for (const id of new Set(edges.flat())) nodes.set(id, make(id));
-  for (const [a, b] of edges) (nodes.get(a)!.linkUp(b), nodes.get(b)!.linkUp(a));
-  const settle = async () => {
-    for (let i = 0; i < 10; i++) (advance(100), await Promise.resolve(), await new Promise((r) => setImmediate(r)));
-  };
-  const cut = (a: string, b: string) => (up.delete(`${a}>${b}`), up.delete(`${b}>${a}`), nodes.get(a)!.linkDown(b), nodes.get(b)!.linkDown(a));
-  return { nodes, delivered, wire, settle, cut };
-}
+/** Overlays wired into a graph in memory (overlay-network.ts), settled over 10 announce intervals. */
+const network = (edges: Array<[string, string]>, budget: RelayBudgetOptions = {}) => overlayNetwork(edges, { budget, rounds: 10 });
 
 describe('peer overlay', () => {
   it('learns a four-hop chain from announcements and carries a payload along it, unread', async () => {
