@@ -80,9 +80,10 @@ export function createMemoryNet(server: TabmeshServer, fetchImpl: typeof fetch):
   const counts = { serverFrames: new Map<string, number>(), channelMessages: 0, channelByType: new Map<string, number>(), channelBytes: 0 };
   const byUfrag = new Map<string, MemoryPeerConnection>();
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   const countMessage = (data: string | ArrayBufferView | ArrayBuffer) => {
     counts.channelMessages++;
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    const bytes = typeof data === 'string' ? encoder.encode(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
     counts.channelBytes += bytes.length;
     // A framed message (web/mesh/channel/framing.ts): 10 header bytes, then JSON naming its type early.
     const head = decoder.decode(bytes.subarray(typeof data === 'string' ? 0 : 10, 210));
