@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     return c.json({ status: 'ready' });
   });
   const keyThrottle: MiddlewareHandler = deps.keyThrottle ?? ((_c, next) => next());
-  app.get('/metrics', keyThrottle, async (c, next) => {
+  app.get('/metrics', keyThrottle, async (c) => {
     // Scrapers cannot refresh short-lived JWTs, so an admin API key is accepted here as well.
     const key = c.req.header('x-api-key');
     if (key) {
@@ -107,10 +107,9 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       if (cred.role !== 'admin' || (await deps.isRevoked(cred.cid))) throw new HttpError(403, 'forbidden', 'requires an admin key');
       return c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
     }
-    return auth(['admin'])(c, async () => {
-      c.res = c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
-      await next();
-    });
+    // Throws on a refused token. No `next`: the hub's fallback would stat and read index.html for it.
+    await auth(['admin'])(c, async () => {});
+    return c.text(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
 
   deps.mountRoot?.(app);

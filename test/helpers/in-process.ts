@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { loadConfig } from '../../server/config.ts';
 import { createTabmeshServer, type TabmeshServer } from '../../server/create-server.ts';
 import { createLogger } from '../../server/ops/logger.ts';
@@ -16,12 +17,12 @@ export interface TestApp {
 }
 
 /** An in-process server on a movable clock; no listener, no background sweeps. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, extra: { serveHub?: MiddlewareHandler } = {}): Promise<TestApp> {
   const clock = { now: 1_800_000_000_000, advance(ms: number) { this.now += ms; } };
   const config = loadConfig({ TABMESH_API_KEYS: `admin:${ADMIN_KEY},agent:${AGENT_KEY}`, LOG_LEVEL: 'error', ...env });
   const server = await createTabmeshServer({
     config, secrets: { apiKeys: config.apiKeys, jwtSecret: 'test-secret-0123456789abcdef-0123456789' },
-    logger: createLogger('error'), now: () => clock.now, sweepIntervalMs: 0,
+    logger: createLogger('error'), now: () => clock.now, sweepIntervalMs: 0, ...extra,
   });
   server.setReadiness('ready');
   const call: TestApp['call'] = async (method, path, opts = {}) => {

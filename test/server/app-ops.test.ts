@@ -96,6 +96,16 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('answers an admin JWT itself: the hub fallback behind it never runs (it would read index.html per scrape)', async () => {
+    const fallbackPaths: string[] = [];
+    const t = await createTestApp({}, { serveHub: async (c, next) => { fallbackPaths.push(c.req.path); await next(); } });
+    const res = await t.server.app.request('/metrics', { headers: { authorization: `Bearer ${await t.token('admin-1', ADMIN_KEY)}` } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('tabmesh_frames_relayed_total');
+    await t.server.app.request('/no-such-page');
+    expect(fallbackPaths).toEqual(['/no-such-page']);
+  });
+
   it('counts requests by route pattern and status, and refusals by reason', async () => {
     const t = await createTestApp();
     await t.call('GET', '/health');
