@@ -88,6 +88,16 @@ describe.each<Runtime>(['node', 'deno'])('compression on the %s entry', (runtime
     expect((await res.text()).length).toBeGreaterThan(1024);
   });
 
+  it('health probes are sent as they are: not read to decide, so no Vary either', async () => {
+    for (const path of ['/health', '/ready']) {
+      const r = await rawGet(`${server.url}${path}`, { 'accept-encoding': 'gzip, deflate, br' });
+      expect(r.status, path).toBe(200);
+      expect(r.headers['content-encoding'], path).toBeUndefined();
+      expect(r.headers.vary, path).toBeUndefined();
+      expect(JSON.parse(r.body.toString()).status, path).toMatch(/^(ok|ready)$/);
+    }
+  });
+
   it('no Accept-Encoding, or only unknown codings, gets the plain bytes', async () => {
     for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'zstd' }] as Array<Record<string, string>>) {
       const r = await rawGet(`${server.url}/assets/app.js`, headers);
