@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { nonNegativeInt, PeerIdSchema, RoleSchema, text, TierSchema } from './common.ts';
-import { AgentInfoSchema, SkillSchema } from './mesh-messages.ts';
+import { AgentPlatformSchema, SkillSchema } from './mesh-messages.ts';
 
 /** Control-plane HTTP bodies and records: registry, tasks, pairing, invites, topology. */
 
@@ -11,7 +11,8 @@ export const AgentRegistrationSchema = v.object({
   name: AgentNameSchema,
   skills: v.pipe(v.array(SkillSchema, 'must be an array'), v.maxLength(128, 'must have at most 128 skills')),
   capabilities: v.optional(v.pipe(v.array(text(64), 'must be an array'), v.maxLength(32, 'must have at most 32 entries')), []),
-  platform: AgentInfoSchema.entries.platform,
+  // The schema itself, not `AgentInfoSchema.entries.platform`: a property read survives tree-shaking in the browser library.
+  platform: AgentPlatformSchema,
 });
 export type AgentRegistration = v.InferOutput<typeof AgentRegistrationSchema>;
 

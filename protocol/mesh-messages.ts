@@ -14,10 +14,11 @@ export const SkillSchema = v.object({
 });
 export type Skill = v.InferOutput<typeof SkillSchema>;
 
+export const AgentPlatformSchema = v.picklist(['browser', 'node'], 'must be "browser" or "node"');
 export const AgentInfoSchema = v.object({
   name: text(64),
   skills: v.pipe(v.array(SkillSchema), v.maxLength(128, 'must have at most 128 skills')),
-  platform: v.picklist(['browser', 'node'], 'must be "browser" or "node"'),
+  platform: AgentPlatformSchema,
 });
 export type AgentInfo = v.InferOutput<typeof AgentInfoSchema>;
 
@@ -32,9 +33,7 @@ const base = {
 const msg = <T extends string, P extends v.GenericSchema>(type: T, payload: P) =>
   v.object({ ...base, type: v.literal(type), payload });
 
-export const MeshMessageSchema = v.variant(
-  'type',
-  [
+const MESSAGES = [
     msg('ping', v.object({ sentAt: v.number() })),
     msg('pong', v.object({ sentAt: v.number() })),
     msg('skill-query', v.object({})),
@@ -56,9 +55,9 @@ export const MeshMessageSchema = v.variant(
     msg('status', v.object({ state: v.optional(text(32)), load: v.optional(nonNegativeInt()) })),
     msg('cancel', v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(200))) })),
     msg('error', v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) })),
-  ],
-  'must be one of ping, pong, skill-query, skill-list, task-request, task-chunk, task-result, task-error, chat, chat-chunk, status, cancel, error',
-);
+] as const;
+// The list in the message is built from the schemas: in the browser library's first load, that is shorter than spelling it out.
+export const MeshMessageSchema = v.variant('type', MESSAGES, `must be one of ${MESSAGES.map((m) => m.entries.type.literal).join(', ')}`);
 export type MeshMessage = v.InferOutput<typeof MeshMessageSchema>;
 export type MeshMessageType = MeshMessage['type'];
 export type MeshPayload<T extends MeshMessageType> = Extract<MeshMessage, { type: T }>['payload'];

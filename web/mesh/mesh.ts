@@ -133,7 +133,9 @@ export function createMesh(opts: MeshOptions): Mesh {
       reporter.stop();
       peers.stopBackground();
       for (const route of routes.values()) {
-        if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
+        // An open DataChannel carries it (overlay-wiring.ts); a link still being set up hears it from the server.
+        if (route.link.state === 'open' && peers.overlay) peers.overlay.whenReady((w) => w.bye(route));
+        else if (route.link.state !== 'idle') signaling.send({ type: 'bye', to: route.peerId, payload: { reason: 'stop' } });
       }
       pending.failAll(err);
       router.stop();

@@ -60,8 +60,12 @@ export interface OldConnection {
   dc: RTCDataChannel | undefined;
 }
 
-/** Closes a released connection now, or after `lingerMs`. */
-export function closeConnection(clock: Clock, old: OldConnection, lingerMs: number): void {
+/**
+ * Closes a released connection now, or after `lingerMs`; `drain`: its DataChannel closes now
+ * (after what is queued on it is sent, then the stream is reset) and the connection as soon as
+ * the channel has closed.
+ */
+export function closeConnection(clock: Clock, old: OldConnection, lingerMs: number, drain?: boolean): void {
   const close = () => {
     try {
       old.dc?.close();
@@ -70,8 +74,12 @@ export function closeConnection(clock: Clock, old: OldConnection, lingerMs: numb
       // Closing a dead connection can throw on some stacks; it is gone either way.
     }
   };
-  if (lingerMs > 0 && old.pc) clock.set(close, lingerMs);
-  else close();
+  if (!(lingerMs > 0 && old.pc)) return close();
+  const timer = clock.set(close, lingerMs);
+  if (drain && old.dc) {
+    old.dc.onclose = () => (clock.clear(timer), close());
+    old.dc.close();
+  }
 }
 
 type LinkActions = Omit<PeerLink, 'on' | 'state' | 'sessionId' | 'tier' | 'sessions' | 'openMs' | 'verifyMs' | 'stats'>;

@@ -67,8 +67,12 @@ export interface PeerLink extends Pick<Emitter<PeerLinkEvents>, 'on'> {
   handleSignal(frame: SignalFrame): void;
   /** Sends one encoded message over the DataChannel (rejects with `link-down` when not open). */
   send(bytes: MessageBytes): Promise<void>;
-  /** Closes the connection quietly (no `state` event); the link can connect again later. */
-  close(): void;
+  /**
+   * Closes the connection quietly (no `state` event); the link can connect again later.
+   * `drainMs`: the DataChannel closes first, after what is queued on it (a bye) has gone out, and
+   * the connection once it has closed, or after `drainMs` (closing the connection at once drops it).
+   */
+  close(drainMs?: number): void;
   /** Opens an extra DataChannel on this connection; only while `open` (the remote is verified). */
   openChannel(label: string): RTCDataChannel | undefined;
 }

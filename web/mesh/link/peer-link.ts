@@ -57,12 +57,12 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
   }
 
   /** Forgets the current connection; its transport closes now, or after `lingerMs`. */
-  function teardown(lingerMs = 0): void {
+  function teardown(lingerMs = 0, drain?: boolean): void {
     const old = releaseConnection(c, clock, o.remoteId);
     neg.reset();
     c.gate = undefined;
     c.state = 'idle';
-    closeConnection(clock, old, lingerMs);
+    closeConnection(clock, old, lingerMs, drain);
   }
 
   function down(reason: string): void {
@@ -169,8 +169,8 @@ export function createPeerLink(o: PeerLinkOptions): PeerLink {
       if (c.state !== 'open' || !c.ch) return Promise.reject(new MeshError('link-down', `no open DataChannel to ${o.remoteId}`, { peerId: o.remoteId }));
       return c.ch.send(bytes);
     },
-    close() {
-      teardown();
+    close(drainMs) {
+      teardown(drainMs, true);
     },
     openChannel(label) {
       return c.state === 'open' && c.pc ? c.pc.createDataChannel(label, { ordered: true }) : undefined;

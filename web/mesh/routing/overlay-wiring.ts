@@ -1,5 +1,6 @@
 import { validate } from '../../../protocol/index.ts';
 import { LinkSignalSchema } from '../../../protocol/peer-routing.ts';
+import { encodeJson } from '../channel/framing.ts';
 import { MeshError } from '../errors.ts';
 import type { MeshOverlayOptions } from './mesh-overlay.ts';
 import type { PeerRoute } from './peer-route-types.ts';
@@ -12,7 +13,16 @@ export interface WiredOverlay extends PeerOverlay {
   welcome: WelcomeLinks;
   /** A sealed `signal` message from the peer itself: its negotiation frame, as if the server had relayed it. */
   signal(route: PeerRoute, raw: unknown): void;
+  /**
+   * The mesh stops: `bye` over this open DataChannel itself (a server frame per link was most of
+   * the frames a link cost the server), then the link closes, letting it drain. Should it still be
+   * lost, the peer sees the DataChannel close instead: the same outcome, a moment later.
+   */
+  bye(route: PeerRoute): void;
 }
+
+/** How long a stopping peer's connection may stay up for its bye to leave (it goes as soon as the channel has closed), ms. */
+const BYE_DRAIN_MS = 1000;
 
 /**
  * The overlay wired into the mesh's routes: what it sends on, delivers to and repairs. Loaded with
@@ -54,6 +64,10 @@ export function wireOverlay(o: MeshOverlayOptions): WiredOverlay {
       const me = o.localId();
       const checked = validate(LinkSignalSchema, raw);
       if (me && checked.ok && !route.error) route.handleSignal({ ...checked.value.frame, from: route.peerId, to: me } as Parameters<PeerRoute['handleSignal']>[0]);
+    },
+    bye(route: PeerRoute) {
+      route.link.send(encodeJson({ v: 1, type: 'signal', frame: { type: 'bye', to: route.peerId, payload: { reason: 'stop' } } })).catch(() => undefined);
+      route.link.close(BYE_DRAIN_MS);
     },
   });
 }
