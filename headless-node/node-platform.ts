@@ -2,6 +2,7 @@ import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import type { MeshPlatform } from '../web/mesh/index.ts';
 import { encodeIceServersForLibdatachannel } from './libdatachannel-ice-servers.ts';
+import { OffererCandidateHold } from './offerer-candidate-hold.ts';
 
 /**
  * The Node platform for the mesh core: node-datachannel's W3C polyfill and the `ws` WebSocket.
@@ -24,9 +25,30 @@ export function createNodePlatform(opts: NodePlatformOptions = {}): MeshPlatform
     ...(opts.iceTransportPolicy ? { iceTransportPolicy: opts.iceTransportPolicy } : {}),
   };
   class NodeRTCPeerConnection extends RTCPeerConnection {
+    readonly #hold = new OffererCandidateHold({ emit: (e) => super.dispatchEvent(e), iceState: () => this.iceConnectionState });
+
     constructor(config: RTCConfiguration = {}) {
       // TURN REST usernames contain ':'; libdatachannel needs them percent-encoded.
       super({ ...config, ...extra, iceServers: encodeIceServersForLibdatachannel(config.iceServers ?? []) as RTCIceServer[] });
+    }
+
+    override dispatchEvent(e: Event): boolean {
+      return (e.type === 'icecandidate' && this.#hold.take(e)) || super.dispatchEvent(e);
+    }
+
+    override async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+      await super.setRemoteDescription(d);
+      this.#hold.described(d.type);
+    }
+
+    override async addIceCandidate(c?: RTCIceCandidateInit): Promise<void> {
+      this.#hold.remote(c?.candidate);
+      return super.addIceCandidate(c);
+    }
+
+    override close(): void {
+      this.#hold.close();
+      super.close();
     }
   }
   return {
@@ -38,6 +60,7 @@ export function createNodePlatform(opts: NodePlatformOptions = {}): MeshPlatform
     // The polyfill defines restartIce() but throws "Not implemented": use fresh connections instead.
     iceRestart: false,
     // libjuice can report ICE connected before our answer is applied; DTLS then fails ("certificate verify failed").
+    // Past the answer, NodeRTCPeerConnection holds them while they gain nothing (offerer-candidate-hold.ts).
     holdCandidatesUntilAnswer: true,
   };
 }

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../headless-node/node-platform.ts';
 import { getToken } from '../helpers/server-process.ts';
+import { idFor } from '../helpers/test-identity.ts';
 import { joinWith, type TestSocket } from '../helpers/ws-client.ts';
 import { AGENT_KEY, linksOpen, startPeer, stopPeers, useMeshServer } from './harness.ts';
 
 const ADMIN_KEY = 'admin-key-for-answer-candidates-01';
-type Frame = { type: string; payload: { sid?: string; candidates?: Array<{ candidate: string }>; candidate?: string } };
+type Frame = { type: string; from?: string; payload: { sdp?: string; sid?: string; candidates?: Array<{ candidate: string }>; candidate?: string } };
 
 describe('the answer carries the answerer\'s first candidates', () => {
   const ctx = useMeshServer({ TABMESH_API_KEYS: `agent:${AGENT_KEY},admin:${ADMIN_KEY}` });
@@ -23,7 +24,7 @@ describe('the answer carries the answerer\'s first candidates', () => {
     return out;
   }
 
-  it('a DataChannel brokered by the server costs it three frames: offer, answer with candidates, the offerer\'s candidates', async () => {
+  it('a DataChannel brokered by the server costs it two frames: the offer, the answer with candidates (a Node offerer keeps its own: they gain nothing here)', async () => {
     const b = await startPeer(ctx.server, 'ac-b', { autoConnect: false });
     const a = await startPeer(ctx.server, 'ac-a', { autoConnect: false });
     const before = await relayed();
@@ -33,7 +34,7 @@ describe('the answer carries the answerer\'s first candidates', () => {
     expect((await a.mesh.call(b.id, 'echo', 'hi')).tier).toBe('direct');
     const after = await relayed();
     const added = Object.fromEntries(['offer', 'answer', 'candidate'].map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
-    expect(added).toEqual({ offer: 1, answer: 1, candidate: 1 });
+    expect(added).toEqual({ offer: 1, answer: 1, candidate: 0 });
   });
 
   /** A raw signaling client with a real offer (node-datachannel on 127.0.0.1) for peer `to`. */
@@ -62,5 +63,40 @@ describe('the answer carries the answerer\'s first candidates', () => {
     expect(carrying.payload.sid).toBe('newer-1');
     expect(carrying.payload.candidates?.length).toBeGreaterThan(0);
     for (const c of carrying.payload.candidates ?? []) expect(c.candidate).toMatch(/^candidate:.* 127\.0\.0\.1 /);
+  });
+
+  /**
+   * A raw answerer: answers a real Node offerer's offer with a real SDP (never connected) and the
+   * candidates given, then waits for the offerer's own candidates.
+   */
+  async function offerersCandidatesFor(name: string, candidates: string[]): Promise<Frame> {
+    const answerer = await joinWith(ctx.server.wsUrl, await getToken(ctx.server.url, AGENT_KEY, name));
+    const pc = new (createNodePlatform({ bindAddress: '127.0.0.1' }).RTCPeerConnection)({ iceServers: [] });
+    cleanups.push(() => (answerer.close(), pc.close()));
+    const a = await startPeer(ctx.server, `${name}-offerer`, { autoConnect: false });
+    void a.mesh.connect(idFor(name)).catch(() => undefined);
+    const offer = await answerer.next<Frame>('offer', 10_000);
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.payload.sdp! });
+    const answer = await pc.createAnswer();
+    answerer.send({
+      type: 'answer', to: offer.from, payload: {
+        sdp: answer.sdp!.replace(/^a=(candidate:|end-of-candidates).*\r?\n/gm, ''), sid: offer.payload.sid,
+        candidates: candidates.map((candidate) => ({ candidate, sdpMid: '0', sdpMLineIndex: 0 })),
+      },
+    });
+    const sent = await answerer.next<Frame>('candidate', 10_000);
+    expect(sent.payload.sid).toBe(offer.payload.sid);
+    return sent;
+  }
+
+  it('the offerer sends its candidates when the answerer names a non-host one (behind a NAT it must send first)', async () => {
+    const sent = await offerersCandidatesFor('ac-srflx', ['candidate:2 1 UDP 1686052607 127.0.0.1 9 typ srflx raddr 127.0.0.1 rport 9']);
+    expect(sent.payload.candidate).toMatch(/^candidate:.* 127\.0\.0\.1 .* typ host/);
+  });
+
+  it('the offerer sends its candidates when the answerer\'s host addresses do not connect (a firewall that admits only its own traffic)', async () => {
+    // UDP port 9 (discard) on loopback: nobody answers the checks.
+    const sent = await offerersCandidatesFor('ac-silent', ['candidate:1 1 UDP 2122317823 127.0.0.1 9 typ host']);
+    expect(sent.payload.candidate).toMatch(/^candidate:.* 127\.0\.0\.1 .* typ host/);
   });
 });

@@ -35,9 +35,10 @@ describe('welcome links over peers', () => {
       joined.push(peer);
       perJoin.push((await negotiationFrames()) - before);
     }
-    // The second peer's join is one link through the server: what a first link costs.
+    // The second peer's join is one link through the server: what a first link costs (an offer and
+    // an answer at least; a Node offerer keeps its candidates where they gain nothing).
     const oneLink = perJoin[1]!;
-    expect(oneLink).toBeGreaterThanOrEqual(3);
+    expect(oneLink).toBeGreaterThanOrEqual(2);
     expect(oneLink).toBeLessThanOrEqual(6);
     // Every later joiner opened links to all before it, yet cost the server no more than that one link.
     for (let i = 2; i < perJoin.length; i++) expect(perJoin[i], `join ${i} (${i} welcome links): ${perJoin.join(', ')}`).toBeLessThanOrEqual(oneLink);
@@ -60,8 +61,8 @@ describe('welcome links over peers', () => {
     await waitFor(joiner.mesh, 'link', (l) => l.peerId === refuses.id && l.tier === 'fallback', 15_000,
       () => joiner.mesh.links().some((l) => l.peerId === refuses.id && l.tier === 'fallback'));
     await linkedTo(joiner, [a, b]);
-    // No neighbour to route through: both links were negotiated through the server.
-    expect((await negotiationFrames()) - before).toBeGreaterThanOrEqual(6);
+    // No neighbour to route through: both links were negotiated through the server (an offer and an answer each at least).
+    expect((await negotiationFrames()) - before).toBeGreaterThanOrEqual(4);
   });
 
   it('links to a welcome peer the overlay cannot reach through the server after the bounded wait', async () => {
@@ -71,7 +72,7 @@ describe('welcome links over peers', () => {
     const before = await negotiationFrames();
     const joiner = await startPeer(ctx.server, 'wu-joiner');
     await linkedTo(joiner, [introducer, loner]);
-    expect((await negotiationFrames()) - before).toBeGreaterThanOrEqual(6);
+    expect((await negotiationFrames()) - before).toBeGreaterThanOrEqual(4);
     expect(joiner.mesh.links().find((l) => l.peerId === loner.id)).toMatchObject({ state: 'open', tier: 'direct', sessions: 1 });
   });
 

@@ -8,6 +8,8 @@
  * against a fingerprint not yet set, and the connection dies with "certificate verify failed".
  * The answerer keeps its candidates until its answer is sent, so they never overtake it; when the
  * offer allows it, its answer carries the ones gathered by then (`take`), one frame fewer per link.
+ * Node's RTCPeerConnection keeps an offerer's candidates past the answer while they gain nothing
+ * (headless-node/offerer-candidate-hold.ts): this gate then simply has none to send.
  *
  * Inbound: remote candidates wait for the remote description (stacks reject them before it).
  */
