@@ -80,7 +80,7 @@ export function createP2pPolicy(p: P2pPolicyOptions) {
         scheduleRetry();
       }
     },
-    /** The peer said bye (its link is already closed here); `open`: the link was open until now. */
+    /** The peer said bye (its link is already closed here); `open`: a link ended (open until now, or its DataChannel closed just before), not our offer refused. */
     bye(reason: string | undefined, open: boolean): void {
       if (reason === 'link-cap') return (capped(), o.capped(open));
       mode = 'fallback';

@@ -129,7 +129,8 @@ export function createPeerRoute(o: PeerRouteOptions): PeerRoute {
       if (closed) return;
       if (frame.type === 'bye') {
         const reason = frame.payload?.reason;
-        const open = link.state === 'open';
+        // Not a refused offer of ours: a link ended (an eviction's DataChannel may close before its bye arrives).
+        const open = link.state !== 'connecting';
         lastError = `bye: ${reason ?? 'no reason'}`;
         closeLink();
         policy.bye(reason, open);
