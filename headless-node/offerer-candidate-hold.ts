@@ -29,8 +29,8 @@ export interface CandidateHoldOptions {
  * after the answer; once connected they are dropped. An answerer's candidates are never held.
  */
 export class OffererCandidateHold {
-  private held: Event[] | undefined = [];
-  private dropping = false;
+  /** Held events; `pass`: they go straight on (released, an answerer, closed); `drop`: connected, none ever goes. */
+  private held: Event[] | 'pass' | 'drop' = [];
   private remotes = 0;
   private cancel: (() => void) | undefined;
 
@@ -38,9 +38,8 @@ export class OffererCandidateHold {
 
   /** A local candidate event: true when it is held (or dropped) here instead of dispatched. */
   take(event: Event): boolean {
-    if (this.dropping) return true;
-    if (!this.held) return false;
-    this.held.push(event);
+    if (this.held === 'pass') return false;
+    if (this.held !== 'drop') this.held.push(event);
     return true;
   }
 
@@ -56,26 +55,25 @@ export class OffererCandidateHold {
 
   /** A remote candidate is about to be added. */
   remote(candidate: string | undefined): void {
-    if (!candidate || !this.held) return;
+    if (!candidate || !Array.isArray(this.held)) return;
     this.remotes++;
     if (!isDirectHost(candidate)) this.release();
   }
 
   close(): void {
     this.cancel?.();
-    this.held = undefined;
+    if (this.held !== 'drop') this.held = 'pass';
   }
 
   private release(): void {
     this.cancel?.();
     const held = this.held;
-    this.held = undefined;
-    for (const e of held ?? []) this.o.emit(e);
+    this.held = 'pass';
+    if (Array.isArray(held)) for (const e of held) this.o.emit(e);
   }
 
   private drop(): void {
-    this.held = undefined;
-    this.dropping = true;
+    this.held = 'drop';
   }
 
   private timer(fn: () => void, ms: number): () => void {

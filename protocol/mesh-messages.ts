@@ -34,27 +34,27 @@ const msg = <T extends string, P extends v.GenericSchema>(type: T, payload: P) =
   v.object({ ...base, type: v.literal(type), payload });
 
 const MESSAGES = [
-    msg('ping', v.object({ sentAt: v.number() })),
-    msg('pong', v.object({ sentAt: v.number() })),
-    msg('skill-query', v.object({})),
-    msg('skill-list', v.object({ agents: v.pipe(v.array(AgentInfoSchema), v.maxLength(64)) })),
-    msg(
-      'task-request',
-      v.object({
-        skill: text(64),
-        input: v.unknown(),
-        stream: v.optional(v.boolean()),
-        timeoutMs: v.optional(nonNegativeInt(3_600_000)),
-      }),
-    ),
-    msg('task-chunk', v.object({ seq: nonNegativeInt(), data: v.unknown() })),
-    msg('task-result', v.object({ output: v.unknown(), durationMs: v.optional(v.number()) })),
-    msg('task-error', v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) })),
-    msg('chat', v.object({ text: v.pipe(v.string(), v.maxLength(100_000)), agent: v.optional(text(64)) })),
-    msg('chat-chunk', v.object({ seq: nonNegativeInt(), text: v.string(), done: v.optional(v.boolean()) })),
-    msg('status', v.object({ state: v.optional(text(32)), load: v.optional(nonNegativeInt()) })),
-    msg('cancel', v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(200))) })),
-    msg('error', v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) })),
+  msg('ping', v.object({ sentAt: v.number() })),
+  msg('pong', v.object({ sentAt: v.number() })),
+  msg('skill-query', v.object({})),
+  msg('skill-list', v.object({ agents: v.pipe(v.array(AgentInfoSchema), v.maxLength(64)) })),
+  msg(
+    'task-request',
+    v.object({
+      skill: text(64),
+      input: v.unknown(),
+      stream: v.optional(v.boolean()),
+      timeoutMs: v.optional(nonNegativeInt(3_600_000)),
+    }),
+  ),
+  msg('task-chunk', v.object({ seq: nonNegativeInt(), data: v.unknown() })),
+  msg('task-result', v.object({ output: v.unknown(), durationMs: v.optional(v.number()) })),
+  msg('task-error', v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) })),
+  msg('chat', v.object({ text: v.pipe(v.string(), v.maxLength(100_000)), agent: v.optional(text(64)) })),
+  msg('chat-chunk', v.object({ seq: nonNegativeInt(), text: v.string(), done: v.optional(v.boolean()) })),
+  msg('status', v.object({ state: v.optional(text(32)), load: v.optional(nonNegativeInt()) })),
+  msg('cancel', v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(200))) })),
+  msg('error', v.object({ code: text(64), message: v.pipe(v.string(), v.maxLength(4000)) })),
 ] as const;
 // The list in the message is built from the schemas: in the browser library's first load, that is shorter than spelling it out.
 export const MeshMessageSchema = v.variant('type', MESSAGES, `must be one of ${MESSAGES.map((m) => m.entries.type.literal).join(', ')}`);

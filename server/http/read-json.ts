@@ -14,13 +14,13 @@ function capText(text: string, maxBytes: number): string {
 
 /** Reads the body as UTF-8, refusing it (413) as soon as more than `maxBytes` arrived, declared or not. */
 export async function readCapped(c: Context, maxBytes: number): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const length = c.req.header('content-length');
+  if (Number(length ?? '0') > maxBytes) throw tooLarge(maxBytes);
   // Hono caches a body something already read; the stream itself is then spent. A declared length
   // bounds the body (the HTTP framing ends it there), so it is read whole: on Node that is
   // @hono/node-server's direct read, without the web-stream adapter the reader below makes it
   // build (about 0.15 ms of server CPU per request).
-  if (c.req.raw.bodyUsed || c.req.header('content-length') !== undefined) return capText(await c.req.text(), maxBytes);
+  if (c.req.raw.bodyUsed || length !== undefined) return capText(await c.req.text(), maxBytes);
   const body = c.req.raw.body;
   if (!body) return '';
   const reader = body.getReader();
