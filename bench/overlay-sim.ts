@@ -61,7 +61,7 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
   const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
   // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it
   // 1,000 unpaced cores peaked at 4.5 GB of RSS (about 4.5 MB per core, garbage included).
-  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`] });
+  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/core-child.js', nodeArgs: [`--max-old-space-size=${2048 + HEAP_MB_PER_CORE * n}`, '--expose-gc'] });
   try {
     ctx.log(`${n} mesh cores (${Object.entries(mix).filter(([, v]) => v).map(([k, v]) => `${k} ${v * 100} %`).join(', ')}) joining in memory`);
     // Paced, a join takes at least a second (its welcome links wait for the distance vector), and
@@ -118,6 +118,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
         'joiners missing a welcome link': core.welcomeLinks.missing,
         'mesh cores CPU s/join': round(core.joinCpuSeconds / n, 3), 'mesh cores RSS MB peak': round(core.peakRssMB, 0),
+        'mesh cores live kB/core': core.liveKBPerCore === undefined ? '' : round(core.liveKBPerCore, 0),
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; DataChannel messages per join by type: ${Object.entries(core.perJoin.channelByType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {

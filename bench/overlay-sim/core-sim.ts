@@ -32,6 +32,8 @@ export interface CoreRun {
   /** This process (all mesh cores and the server): CPU seconds until the joins were quiet; its largest RSS, sampled each second until the leaves were quiet, MB. */
   joinCpuSeconds: number;
   peakRssMB: number;
+  /** Heap and external memory still held once the joins were quiet, after a full GC (needs `--expose-gc`), kB per mesh core (the server's share included). */
+  liveKBPerCore?: number;
   /** Mesh `error` events by code. */
   errors: Record<string, number>;
   /**
@@ -87,6 +89,15 @@ async function quiet(activity: () => number, quietMs: number, maxMs: number): Pr
   return true;
 }
 
+/** What the process holds after a full GC, kB per mesh core; undefined without `--expose-gc` (RSS alone counts garbage V8 has not collected yet). */
+function liveKB(n: number): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return (heapUsed + external) / n / 1000;
+}
+
 export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void, paced = false): Promise<CoreRun> {
   const config = loadConfig({ TABMESH_API_KEYS: `agent:${KEY}`, TABMESH_MAX_PEERS_PER_MESH: String(n + 10), TABMESH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'error' });
   const server = await createTabmeshServer({
@@ -139,6 +150,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     const joinedTotals = total();
     const { user, system } = process.cpuUsage(cpu0);
     const joinCpuSeconds = (user + system) / 1e6;
+    const liveKBPerCore = liveKB(n);
     const perPeer = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
     const byType = perPeer(net.counts.serverFrames);
     const channelByType = perPeer(net.counts.channelByType);
@@ -156,7 +168,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
       perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType, channelByType, channelBytes },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
       leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,
-      joinCpuSeconds, peakRssMB: Math.max(peakRss, process.memoryUsage().rss) / 1e6,
+      joinCpuSeconds, liveKBPerCore, peakRssMB: Math.max(peakRss, process.memoryUsage().rss) / 1e6,
     };
   } finally {
     clearInterval(rssTimer);

@@ -38,7 +38,7 @@ describe('overlay table', () => {
     // To b: nothing that only goes through b.
     expect(t.announcementFor('b')).toEqual([['c', 1]]);
     // The live snapshot: b's best is itself, d's is through b with no second way.
-    expect(t.snapshot().get('d')).toEqual({ d1: 2, v1: 'b', d2: Infinity });
+    expect(t.snapshot().get('d')).toEqual({ id: 'd', d1: 2, v1: 'b', d2: Infinity });
     expect(t.announce('stranger', [['x', 1]])).toBe(false);
     expect(t.announce('b', [['d', 1], ['far', MAX_ROUTE_HOPS - 1]])).toBe(false);
     // A neighbour that never announced (no routing: an older peer) is neither used nor announced.

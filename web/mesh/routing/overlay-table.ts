@@ -54,6 +54,8 @@ export interface OverlayTable {
 
 /** Per peer: the best distance `d1` (through `v1`) and the best through any other neighbour `d2`. */
 export interface RouteBest {
+  /** The peer's id: the one string the table keeps for it (each neighbour's announcement parses its own copy). */
+  id: string;
   d1: number;
   v1: string;
   d2: number;
@@ -71,19 +73,21 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
    * used or announced: a peer without routing (an older version) never gets payloads to relay.
    */
   const heard = new Map<string, Map<string, number>>();
-  const { ways, best, setWay, settle, takeChanged, takeRerouted, ordered } = createBestWays();
+  const { best, way, settle, takeChanged, takeRerouted, ordered, waysTo } = createBestWays(heard);
+  /** A neighbour's entry `h` as our hops through it (undefined: no entry). */
+  const plus1 = (h: number | undefined) => (h === undefined ? undefined : h + 1);
 
-  /** A neighbour's entry `[dst, h]` as a way through it, or undefined when it is no way at all. */
-  const wayOf = (from: string, dst: string, h: number) => (dst !== localId() && dst !== from && h + 1 <= MAX_ROUTE_HOPS ? h + 1 : undefined);
   /** An entry a neighbour may announce (whole or by delta): not us, not itself, 1 to MAX_ROUTE_HOPS - 1 hops. */
   const acceptable = (me: string | undefined, from: string, id: string, h: number) => id !== me && id !== from && Number.isInteger(h) && h >= 1 && h < MAX_ROUTE_HOPS;
+  /** The table's own string for a peer it knows: a mesh of thousands holds each id once, not once per neighbour that announced it. */
+  const canonical = (id: string) => best.get(id)?.id ?? id;
 
   function forget(from: string): void {
     const old = heard.get(from);
     if (!old) return;
     heard.delete(from);
-    setWay(from, from, undefined);
-    for (const [dst, h] of old) if (wayOf(from, dst, h) !== undefined) setWay(dst, from, undefined);
+    way(from, from, 1, undefined);
+    for (const [dst, h] of old) way(dst, from, h + 1, undefined);
   }
 
   const entryFor = (to: string, dst: string) => {
@@ -110,19 +114,20 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       const next = new Map<string, number>();
       const me = localId();
       for (const [id, h] of entries.slice(0, MAX_ROUTE_ENTRIES)) {
-        if (acceptable(me, from, id, h) && !(next.get(id)! <= h)) next.set(id, h);
+        if (acceptable(me, from, id, h) && !(next.get(id)! <= h)) next.set(canonical(id), h);
       }
       if (old) {
         let same = old.size === next.size;
         for (const [dst, h] of old) {
-          if (next.get(dst) !== h) same = false;
-          if (!next.has(dst)) setWay(dst, from, undefined);
+          if (next.get(dst) === h) continue;
+          same = false;
+          way(dst, from, h + 1, plus1(next.get(dst)));
         }
         if (same) return false;
       }
       heard.set(from, next);
-      setWay(from, from, 1);
-      for (const [dst, h] of next) setWay(dst, from, wayOf(from, dst, h));
+      if (!old) way(from, from, undefined, 1);
+      for (const [dst, h] of next) if (!old?.has(dst)) way(dst, from, undefined, h + 1);
       settle();
       return true;
     },
@@ -132,22 +137,26 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
       const me = localId();
       let any = false;
       for (const id of drop) {
-        if (!entries.delete(id)) continue;
+        const dst = canonical(id);
+        const h = entries.get(dst);
+        if (h === undefined) continue;
         any = true;
-        setWay(id, from, undefined);
+        entries.delete(dst);
+        way(dst, from, h + 1, undefined);
       }
       for (const [id, h] of add) {
         if (!acceptable(me, from, id, h) || entries.get(id) === h) continue;
         any = true;
-        entries.set(id, h);
-        setWay(id, from, wayOf(from, id, h));
+        const dst = canonical(id);
+        way(dst, from, plus1(entries.get(dst)), h + 1);
+        entries.set(dst, h);
       }
       settle();
       if (entries.size > MAX_ROUTE_ENTRIES) {
         // More than one whole announcement may hold: this state is not what `from` has; forget it until a full one comes.
         forget(from);
         heard.set(from, new Map());
-        setWay(from, from, 1);
+        way(from, from, undefined, 1);
         settle();
         return undefined;
       }
@@ -155,7 +164,7 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
     },
     nextHops(dst, avoid) {
       const out: NextHop[] = [];
-      for (const [via, hops] of ways.get(dst) ?? []) if (!avoid?.has(via)) out.push({ via, hops });
+      waysTo(dst, (via, hops) => void (avoid?.has(via) || out.push({ via, hops })));
       return out.sort(byHopsThenVia);
     },
     best(dst) {
@@ -192,50 +201,81 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
 }
 
 /**
- * The ways to each peer (through which neighbour, in how many hops) and the best two of them,
- * brought up to date for the peers whose ways changed only: an announcement costs what it touches.
+ * The best two ways to each peer, kept up to date as ways change: a new or shorter way updates
+ * them at once; only a way that got longer or went, and was the best or the second best, makes
+ * the peer's ways be read again. The ways themselves are not stored: they are read from what the
+ * neighbours announced (`heard`), one lookup per neighbour, which is what a table per peer of
+ * thousands cost in memory that they were not.
  */
-function createBestWays() {
-  /** Peer → neighbour → our hops to the peer through it: `heard` turned around, for per-peer updates. */
-  const ways = new Map<string, Map<string, number>>();
+function createBestWays(heard: ReadonlyMap<string, ReadonlyMap<string, number>>) {
   const best = new Map<string, RouteBest>();
-  /** Peers whose `ways` changed since `best` was last brought up to date. */
-  const dirty = new Set<string>();
+  /** Peers whose ways changed since the last `settle`, with their best ways before (undefined: none). */
+  const touched = new Map<string, Omit<RouteBest, 'id'> | undefined>();
+  /** Touched peers whose best ways must be read again from every neighbour. */
+  const rescan = new Set<string>();
   let changed = new Set<string>();
   let rerouted = new Set<string>();
   /** The peers in `best` by (d1, id); undefined once a best distance changed (rebuilt when asked). */
   let order: string[] | undefined;
 
-  function setWay(dst: string, via: string, d: number | undefined): void {
-    const w = ways.get(dst);
-    if (d === undefined) {
-      if (!w?.delete(via)) return;
-      if (w.size === 0) ways.delete(dst);
-    } else {
-      if (w?.get(via) === d) return;
-      if (w) w.set(via, d);
-      else ways.set(dst, new Map([[via, d]]));
+  /**
+   * Calls `way` for each neighbour `dst` is reached through, with our hops that way: a neighbour
+   * that announced is one hop away itself, and every entry it announced (all acceptable, so
+   * within MAX_ROUTE_HOPS - 1) is one more than it said.
+   */
+  function waysTo(dst: string, way: (via: string, hops: number) => void): void {
+    for (const [via, entries] of heard) {
+      if (via === dst) way(via, 1);
+      else {
+        const h = entries.get(dst);
+        if (h !== undefined) way(via, h + 1);
+      }
     }
-    dirty.add(dst);
   }
 
-  /** Brings `best` up to date for the peers whose ways changed; costs their ways only. */
+  /** The way to `dst` through `via` went from `was` hops to `now` (undefined: no way). */
+  function way(dst: string, via: string, was: number | undefined, now: number | undefined): void {
+    if (was === now) return;
+    const b = best.get(dst);
+    if (!touched.has(dst)) touched.set(dst, b && { d1: b.d1, v1: b.v1, d2: b.d2 });
+    if (rescan.has(dst)) return;
+    if (now !== undefined && (was === undefined || now < was)) {
+      if (!b) best.set(dst, { id: dst, d1: now, v1: via, d2: Infinity });
+      else if (via === b.v1) b.d1 = now;
+      else if (now < b.d1 || (now === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = now), (b.v1 = via));
+      else if (now < b.d2) b.d2 = now;
+      return;
+    }
+    // Longer or gone: it matters only if it was the best way or (through another neighbour) the second best.
+    if (b && (via === b.v1 || was! <= b.d2)) rescan.add(dst);
+  }
+
+  /** `dst`'s best two ways, read from every neighbour. */
+  function scan(dst: string): RouteBest | undefined {
+    let b: RouteBest | undefined;
+    waysTo(dst, (via, d) => {
+      if (!b) b = { id: dst, d1: d, v1: via, d2: Infinity };
+      else if (d < b.d1 || (d === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = d), (b.v1 = via));
+      else if (d < b.d2) b.d2 = d;
+    });
+    return b;
+  }
+
+  /** Reads again the peers that need it, and notes what changed for announcements and routes. */
   function settle(): void {
-    for (const dst of dirty) {
-      let b: RouteBest | undefined;
-      for (const [via, d] of ways.get(dst) ?? []) {
-        if (!b) b = { d1: d, v1: via, d2: Infinity };
-        else if (d < b.d1 || (d === b.d1 && via < b.v1)) (b.d2 = b.d1, (b.d1 = d), (b.v1 = via));
-        else if (d < b.d2) b.d2 = d;
+    for (const [dst, old] of touched) {
+      let b = best.get(dst);
+      if (rescan.has(dst)) {
+        b = scan(b?.id ?? dst);
+        if (b) best.set(dst, b);
+        else best.delete(dst);
       }
-      const old = best.get(dst);
       if (old?.d1 !== b?.d1) order = undefined;
       if (old?.d1 !== b?.d1 || old?.v1 !== b?.v1) rerouted.add(dst);
       if (rerouted.has(dst) || old?.d2 !== b?.d2) changed.add(dst);
-      if (b) best.set(dst, b);
-      else best.delete(dst);
     }
-    dirty.clear();
+    touched.clear();
+    rescan.clear();
   }
 
   /** Hands over what changed since the last call and starts a new set. */
@@ -254,5 +294,5 @@ function createBestWays() {
     const byDistance = [...best].map(([dst, b]) => [dst, b.d1] as const).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
     return (order = byDistance.map(([dst]) => dst));
   };
-  return { ways, best, setWay, settle, takeChanged, takeRerouted, ordered };
+  return { best, way, settle, takeChanged, takeRerouted, ordered, waysTo };
 }
