@@ -2,9 +2,10 @@ import { loadavg } from 'node:os';
 import { DEFAULT_MAX_LINKS, type PeerKind } from '../web/mesh/link/link-budget.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { seeded } from './lib/seeded.ts';
-import { OverlayModel, type OverlayStats } from './overlay-sim/overlay-model.ts';
+import { maxLinksByPeer, OverlayModel, type OverlayStats } from './overlay-sim/overlay-model.ts';
 import { recordServer, type ServerLog } from './overlay-sim/server-log.ts';
 import type { CoreRun } from './overlay-sim/core-sim.ts';
+import type { RoutingRun } from './overlay-sim/routing-replay.ts';
 import { startNodeChild } from './lib/child-process.ts';
 
 /**
@@ -27,12 +28,7 @@ const MIXES: Array<{ label: string; mix: Record<PeerKind, number> }> = [
 
 function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { joined: OverlayStats; churned: OverlayStats; afterJoins: { evictions: number; refused: number; linksMade: number; repairOffers: number }; model: OverlayModel } {
   const rand = seeded(seed);
-  const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
-  const maxLinks = new Map(log.ids.map((id) => {
-    let r = rand();
-    for (const [k, share] of kinds) if ((r -= share) < 0) return [id, DEFAULT_MAX_LINKS[k]];
-    return [id, DEFAULT_MAX_LINKS[kinds[0]![0]]];
-  }));
+  const maxLinks = maxLinksByPeer(log.ids, mix, rand);
   const model = new OverlayModel((id) => maxLinks.get(id)!, rand);
   const sources = log.ids.length > 2000 ? 32 : 64;
   let joined: OverlayStats | undefined;
@@ -74,16 +70,31 @@ async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchConte
   }
 }
 
+/** Routing over peers on the graph model (routing-replay.ts), in a child process with a heap to match. */
+async function runRouting(log: ServerLog, mix: Record<PeerKind, number>, seed: number, ctx: BenchContext): Promise<RoutingRun> {
+  const n = log.ids.length;
+  const { child } = await startNodeChild({ script: 'dist/bench/overlay-sim/routing-child.js', nodeArgs: [`--max-old-space-size=${2048 + n}`, '--expose-gc'] });
+  try {
+    ctx.log(`${n} peers: routing over peers on the graph`);
+    return await child.call<RoutingRun>('run', { log, mix, seed }, Math.max(1_800_000, n * 3000));
+  } finally {
+    await child.call('exit', undefined, 5000).catch(() => undefined);
+    await child.stop();
+  }
+}
+
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   // OVERLAY_SIM_SIZES=300,1000: other sizes for a quick comparison (the mesh cores with routing
   // over peers take about 5 minutes for 1,000 unpaced on a 2-core machine). OVERLAY_SIM_PACED=1: each mesh
   // core joins once the previous one's welcome links are open (or after 15 s), not at once.
-  // The mesh cores stop at 2,000 by default (OVERLAY_SIM_CORE_SIZES for others): their cost grows
-  // with the mesh per join, so the whole run grows as its square (2,000 took about 25 min here);
-  // the graph model goes on to 10,000.
+  // The mesh cores stop at 1,000 by default (OVERLAY_SIM_CORE_SIZES for others): their cost per
+  // join grows with the mesh, so a run grows faster than its square (2,000 unpaced had not
+  // finished after 40 min here, against 4 min for 1,000); the graph model goes on to 10,000.
   const list = (v: string | undefined) => v?.split(',').map(Number);
   const sizes = list(process.env.OVERLAY_SIM_SIZES) ?? (ctx.quick ? [1000] : [1000, 2000, 5000, 10_000]);
-  const coreSizes = new Set(list(process.env.OVERLAY_SIM_CORE_SIZES) ?? sizes.filter((n) => n <= 2000));
+  // The routing model (routing-replay.ts) costs about what the mesh cores do per join: up to 2,000 by default.
+  const routingSizes = new Set(list(process.env.OVERLAY_SIM_ROUTING_SIZES) ?? sizes.filter((n) => n <= 2000));
+  const coreSizes = new Set(list(process.env.OVERLAY_SIM_CORE_SIZES) ?? sizes.filter((n) => n <= 1000));
   const loadStart = loadavg().map((l) => round(l)).join(' ');
   const rows: BenchRow[] = [];
   for (const n of sizes) {
@@ -94,6 +105,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       const t0 = performance.now();
       const r = replay(log, mix, n);
       ctx.log(`${label} ${n}: replayed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // The same seed: the routing replay builds this very graph, and adds the mesh's routing on it.
+      const routed = label === CORE_MIX.label && routingSizes.has(n) ? await runRouting(log, mix, n, ctx) : undefined;
       const row = (phase: string, s: OverlayStats, extra: BenchRow): BenchRow => ({
         peers: n, mix: label, phase, connected: s.connected, 'diameter ≥': s.diameterAtLeast, 'mean hops': round(s.meanHops),
         'links/peer min': s.links.min, 'links/peer p50': s.links.p50, 'links/peer max': s.links.max, ...extra,
@@ -102,12 +115,19 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         row('after joins', r.joined, {
           'server frames/join': round(log.frames.joins / n, 1), 'presence entries/join': round(log.entries.joins / n, 1),
           'links made/join': round(r.afterJoins.linksMade / n, 1), evictions: r.afterJoins.evictions, 'refused (cap)': r.afterJoins.refused, 'repair offers': r.afterJoins.repairOffers,
+          ...(routed && {
+            'routes messages/join': round(routed.perJoin.messages, 0), 'routes messages/join, last tenth': round(routed.perJoinLastTenth.messages, 0),
+            'routes kB/join': round(routed.perJoin.bytes / 1000, 0), 'routes entries/join': round(routed.perJoin.entries, 0),
+            'live kB/peer': routed.liveKBPerPeer === undefined ? '' : round(routed.liveKBPerPeer, 0),
+            notes: `routing model: a join's announcements quiet after ${routed.joinQuietMs.p50.toLocaleString('en')} ms p50, ${routed.joinQuietMs.p95.toLocaleString('en')} ms p95 (250 ms rounds, virtual time); ${round(routed.cpuSeconds / n, 3)} CPU s per join to compute${routed.quiet ? '' : '; some joins did not go quiet within 1,000 rounds'}`,
+          }),
         }),
         row(`after ${leaves} leave at once`, r.churned, {
           'server frames/join': '', 'presence entries/join': '',
           'server frames/leave': round(log.frames.leaves / leaves, 1), 'presence entries/leave': round(log.entries.leaves / leaves, 1),
           'links made/leave': round((r.model.linksMade - r.afterJoins.linksMade) / leaves, 1),
           evictions: r.model.evictions - r.afterJoins.evictions, 'refused (cap)': r.model.refused - r.afterJoins.refused, 'repair offers': r.model.repairOffers - r.afterJoins.repairOffers,
+          ...(routed && { 'routes messages/leave': round(routed.perLeave.messages, 0) }),
         }),
       );
     }
@@ -123,8 +143,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         'server frames/join': round(core.perJoin.serverFrames, 1), 'DataChannel messages/join': round(core.perJoin.channelMessages, 1), 'DataChannel kB/join': round(core.perJoin.channelBytes / 1000, 1),
         'welcome links open p50 ms': round(core.welcomeLinks.p50, 0), 'welcome links open p95 ms': round(core.welcomeLinks.p95, 0),
         'joiners missing a welcome link': core.welcomeLinks.missing,
+        'routes messages/join': round(core.perJoin.channelByType.routes ?? 0, 0),
         'mesh cores CPU s/join': round(core.joinCpuSeconds / n, 3), 'mesh cores RSS MB peak': round(core.peakRssMB, 0),
-        'mesh cores live kB/core': core.liveKBPerCore === undefined ? '' : round(core.liveKBPerCore, 0),
+        'live kB/peer': core.liveKBPerCore === undefined ? '' : round(core.liveKBPerCore, 0),
         notes: `server frames per join by type: ${Object.entries(core.perJoin.byType).map(([t, c]) => `${t} ${c}`).join(', ')}; DataChannel messages per join by type: ${Object.entries(core.perJoin.channelByType).map(([t, c]) => `${t} ${c}`).join(', ')}; all joined and quiet after ${round(core.joinSeconds, 1)} s; mesh errors: ${Object.entries(core.errors).map(([c, k]) => `${c} ×${k}`).join(', ') || 'none'}`,
       }),
       coreRow(`after ${core.leavers} leave at once (mesh core)`, core.churned, {
@@ -138,7 +159,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       'the server runs in the benchmark process (createTabmeshServer, memory store, default presence interval 500 ms), peers attach through in-process sockets (real tokens, hello → welcome) one after another; `TABMESH_MAX_PEERS_PER_MESH` = peers + 10 (default 256); a seeded tenth of the peers then leave at once',
       'peers: a graph driven by the logged frames with the mesh\'s link-cap and repair functions (web/mesh/link/link-policy.ts, link-repair.ts); `maxLinks` per kind from `DEFAULT_MAX_LINKS`; links form instantly (no negotiation, timing or failures)',
       ...(process.env.OVERLAY_SIM_PACED === '1' ? ['mesh cores paced (OVERLAY_SIM_PACED=1): each joins once the previous one\'s welcome links are open (or after 15 s); the run may take 6 s per mesh core (at least 30 min) before it is called failed'] : []),
-      `mesh cores run in a child process with --max-old-space-size = 2,048 + ${HEAP_MB_PER_CORE} × cores MB and --expose-gc ("live kB/core": heap and external memory once the joins were quiet, after a full GC, divided by the cores; the in-process server's share included)`,
+      `mesh cores run in a child process with --max-old-space-size = 2,048 + ${HEAP_MB_PER_CORE} × cores MB and --expose-gc ("live kB/peer" of the mesh core rows: heap and external memory once the joins were quiet, after a full GC, divided by the cores; the in-process server's share included)`,
+      'routing model (the columns "routes …" and "live kB/peer" of the graph rows of the phone-heavy mix, up to 2,000 peers; OVERLAY_SIM_ROUTING_SIZES for others): every peer of that graph runs the mesh\'s own routing over peers (`createPeerOverlay`: overlay table, route announcer, deltas, the 256-entry cap), its links up and down as the graph makes and loses them, `routes` messages JSON-encoded and decoded in memory; each join (and each leave) is followed by announce rounds until none is due before the next, in virtual time (bench/overlay-sim/routing-model.ts), in a child process with --max-old-space-size = 2,048 + 1 MB × peers and --expose-gc; "last tenth": per join over the last 10 % of the joins, what one more join costs at that size',
       '"mesh core" rows: real `createMesh` peers (`linkReportMs: 600_000`, link reports effectively off) and a real in-process server (`TABMESH_TOKEN_TTL_SECONDS=3600`) in one child process, joined one after another over an in-memory platform (bench/overlay-sim/memory-platform.ts: WebSockets into the server\'s relay, stand-in RTCPeerConnections that connect once descriptions and a candidate crossed; no ICE, DTLS or timing)',
     ],
     notes: [

@@ -1,5 +1,6 @@
 import { linkSlot } from '../../web/mesh/link/link-policy.ts';
 import { startRepairs, topUpWant } from '../../web/mesh/link/link-repair.ts';
+import { DEFAULT_MAX_LINKS, type PeerKind } from '../../web/mesh/link/link-budget.ts';
 import type { ServerEvent } from './server-log.ts';
 
 /**
@@ -21,6 +22,16 @@ interface SimPeer {
   known: Set<string>;
 }
 
+/** Each peer's `maxLinks`, its kind drawn from `mix` (shares of 1) in the order of `ids`. */
+export function maxLinksByPeer(ids: readonly string[], mix: Record<PeerKind, number>, rand: () => number): Map<string, number> {
+  const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
+  return new Map(ids.map((id) => {
+    let r = rand();
+    for (const [k, share] of kinds) if ((r -= share) < 0) return [id, DEFAULT_MAX_LINKS[k]];
+    return [id, DEFAULT_MAX_LINKS[kinds[0]![0]]];
+  }));
+}
+
 export interface OverlayStats {
   connected: boolean;
   diameterAtLeast: number;
@@ -39,7 +50,8 @@ export class OverlayModel {
   /** Peers evicted by another's cap, and by whom, waiting to repair. */
   private readonly lost: Array<{ peer: string; by: string }> = [];
 
-  constructor(private readonly maxLinksOf: (id: string) => number, private readonly rand: () => number) {}
+  /** `links`: told of every link made (`up`) and lost, e.g. a RoutingModel (routing-model.ts). */
+  constructor(private readonly maxLinksOf: (id: string) => number, private readonly rand: () => number, private readonly links?: { linkUp(a: string, b: string): void; linkDown(a: string, b: string): void; remove(id: string): void }) {}
 
   /**
    * Asks for a link a → b; b takes a slot under its cap (evicting its least recently used link) or
@@ -55,11 +67,13 @@ export class OverlayModel {
       if (slot === 'free') return;
       self.links.delete(slot.id);
       this.peers.get(slot.id)?.links.delete(self.id);
+      this.links?.linkDown(self.id, slot.id);
       this.evictions++;
       this.lost.push({ peer: slot.id, by: self.id });
     });
     a.links.set(b.id, ++this.tick);
     b.links.set(a.id, this.tick);
+    this.links?.linkUp(a.id, b.id);
     a.known.add(b.id);
     b.known.add(a.id);
     this.linksMade++;
@@ -109,7 +123,8 @@ export class OverlayModel {
     } else if (e.t === 'gone') {
       const gone = this.peers.get(e.peer);
       this.peers.delete(e.peer);
-      for (const x of gone?.links.keys() ?? []) this.peers.get(x)?.links.delete(e.peer);
+      for (const x of gone?.links.keys() ?? []) (this.peers.get(x)?.links.delete(e.peer), this.links?.linkDown(x, e.peer));
+      this.links?.remove(e.peer);
     } else if (e.t === 'left') {
       const q = this.peers.get(e.to);
       if (!q) return;
