@@ -9,7 +9,7 @@ const outDir = join(root, 'web/dist/lib');
 
 /**
  * The library's size budget: what a page loads for `import 'tabmesh/browser'`, gzip. Issue 16 asks
- * for < 25 KB: 25,592 B (2026-12-07, with routing over peers, answers carrying candidates and bye over DataChannels) with link proofs, agent channels, the server relay, tier
+ * for < 25 KB: 25,593 B (2026-12-08, with routing over peers, answers carrying candidates, bye over DataChannels and one frame buffer for all senders) with link proofs, agent channels, the server relay, tier
  * reading, link reports, the request server, the task frames and runner, pairing, page skills,
  * call progress, option-error words, the binary envelope, session upkeep, ICE recovery and routing over peers loaded
  * on first use (docs/browser-library.md "Size"). Code that a page needs only later
