@@ -203,9 +203,9 @@ export function createOverlayTable(localId: () => string | undefined): OverlayTa
 /**
  * The best two ways to each peer, kept up to date as ways change: a new or shorter way updates
  * them at once; only a way that got longer or went, and was the best or the second best, makes
- * the peer's ways be read again. The ways themselves are not stored: they are read from what the
- * neighbours announced (`heard`), one lookup per neighbour, which is what a table per peer of
- * thousands cost in memory that they were not.
+ * the peer's ways be read again. The ways themselves are not stored but read from what the
+ * neighbours announced (`heard`), one lookup per neighbour: a map of ways per known peer held
+ * the same facts a second time, a map per peer in a table of thousands.
  */
 function createBestWays(heard: ReadonlyMap<string, ReadonlyMap<string, number>>) {
   const best = new Map<string, RouteBest>();
