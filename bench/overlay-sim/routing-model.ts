@@ -78,6 +78,12 @@ export class RoutingModel {
     this.overlays.delete(id);
   }
 
+  /** `from`'s best way to `dst` over peers now: neighbour and hops. */
+  route(from: string, dst: string): { via: string; hops: number } | undefined {
+    const r = this.overlays.get(from)?.best(dst);
+    return r && { via: r.via, hops: r.hops };
+  }
+
   /** Delivers every message and runs announce rounds until none is due; false if `maxRounds` was not enough. */
   async drain(maxRounds = 1000): Promise<boolean> {
     for (let rounds = 0; ; ) {
