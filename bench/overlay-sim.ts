@@ -1,8 +1,8 @@
 import { loadavg } from 'node:os';
-import { DEFAULT_MAX_LINKS, type PeerKind } from '../web/mesh/link/link-budget.ts';
+import type { PeerKind } from '../web/mesh/link/link-budget.ts';
 import type { BenchContext, BenchResult, BenchRow } from './lib/bench-types.ts';
 import { seeded } from './lib/seeded.ts';
-import { maxLinksByPeer, OverlayModel, type OverlayStats } from './overlay-sim/overlay-model.ts';
+import { bfsSources, drawMaxLinks, maxLinksByPeer, OverlayModel, type OverlayStats } from './overlay-sim/overlay-model.ts';
 import { recordServer, type ServerLog } from './overlay-sim/server-log.ts';
 import type { CoreRun } from './overlay-sim/core-sim.ts';
 import type { RoutingRun } from './overlay-sim/routing-replay.ts';
@@ -30,7 +30,7 @@ function replay(log: ServerLog, mix: Record<PeerKind, number>, seed: number): { 
   const rand = seeded(seed);
   const maxLinks = maxLinksByPeer(log.ids, mix, rand);
   const model = new OverlayModel((id) => maxLinks.get(id)!, rand);
-  const sources = log.ids.length > 2000 ? 32 : 64;
+  const sources = bfsSources(log.ids.length);
   let joined: OverlayStats | undefined;
   let afterJoins = { evictions: 0, refused: 0, linksMade: 0, repairOffers: 0 };
   for (const e of log.events) {
@@ -48,12 +48,7 @@ const HEAP_MB_PER_CORE = 10;
 /** The mesh core itself (core-sim.ts) for `n` peers of `mix`, in a child process with a heap to match. */
 async function runCore(n: number, mix: Record<PeerKind, number>, ctx: BenchContext): Promise<CoreRun> {
   const rand = seeded(n + 2);
-  const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
-  const caps = Array.from({ length: n }, () => {
-    let r = rand();
-    for (const [k, share] of kinds) if ((r -= share) < 0) return DEFAULT_MAX_LINKS[k];
-    return DEFAULT_MAX_LINKS[kinds[0]![0]];
-  });
+  const caps = Array.from({ length: n }, () => drawMaxLinks(mix, rand));
   const leavers = caps.flatMap((_, i) => (rand() < 0.1 ? [i] : []));
   // About 0.6 MB of heap per mesh core before routing over peers (5,000 took 3.1 GB); with it
   // 1,000 unpaced cores peaked at 4.5 GB of RSS (about 4.5 MB per core, garbage included).

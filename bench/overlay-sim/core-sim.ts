@@ -4,9 +4,11 @@ import { createLogger } from '../../server/ops/logger.ts';
 import { generateIdentity } from '../../protocol/index.ts';
 import { createMesh, type Mesh } from '../../web/mesh/mesh.ts';
 import { apiKeyTokenSource } from '../../web/mesh/signaling/token-source.ts';
+import { liveKBPer } from '../lib/live-memory.ts';
 import { percentile } from '../lib/stats.ts';
 import { benchHost } from '../mesh/bench-peer.ts';
 import { createMemoryNet } from './memory-platform.ts';
+import { bfsSources } from './overlay-model.ts';
 
 /**
  * The mesh core itself at scale: `n` real `createMesh` peers and a real in-process server, joined
@@ -89,15 +91,6 @@ async function quiet(activity: () => number, quietMs: number, maxMs: number): Pr
   return true;
 }
 
-/** What the process holds after a full GC, kB per mesh core; undefined without `--expose-gc` (RSS alone counts garbage V8 has not collected yet). */
-function liveKB(n: number): number | undefined {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return undefined;
-  gc();
-  const { heapUsed, external } = process.memoryUsage();
-  return (heapUsed + external) / n / 1000;
-}
-
 export async function simulateCore(n: number, maxLinksOf: (i: number) => number, leaving: (i: number) => boolean, rand: () => number, log: (m: string) => void, paced = false): Promise<CoreRun> {
   const config = loadConfig({ TABMESH_API_KEYS: `agent:${KEY}`, TABMESH_MAX_PEERS_PER_MESH: String(n + 10), TABMESH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'error' });
   const server = await createTabmeshServer({
@@ -150,12 +143,12 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     const joinedTotals = total();
     const { user, system } = process.cpuUsage(cpu0);
     const joinCpuSeconds = (user + system) / 1e6;
-    const liveKBPerCore = liveKB(n);
+    const liveKBPerCore = liveKBPer(n);
     const perPeer = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([t, c]) => [t, Math.round((c / n) * 100) / 100]));
     const byType = perPeer(net.counts.serverFrames);
     const channelByType = perPeer(net.counts.channelByType);
     const channelBytes = net.counts.channelBytes / n;
-    const joined = graphStats(meshes, rand, n > 2000 ? 32 : 64);
+    const joined = graphStats(meshes, rand, bfsSources(n));
     const sortedMs = Float64Array.from(welcomeMs).sort();
     const welcomeLinks = { p50: percentile(sortedMs, 50), p95: percentile(sortedMs, 95), max: sortedMs[sortedMs.length - 1] ?? NaN, missing: waiting.filter((w) => w.size > 0).length };
     const leavers = meshes.filter((_, i) => leaving(i));
@@ -164,7 +157,7 @@ export async function simulateCore(n: number, maxLinksOf: (i: number) => number,
     if (!(await quiet(activity, 2000, 120_000))) log('leaves: still active after 120 s');
     const after = total();
     return {
-      joined, churned: graphStats(staying, rand, n > 2000 ? 32 : 64), joinSeconds,
+      joined, churned: graphStats(staying, rand, bfsSources(n)), joinSeconds,
       perJoin: { serverFrames: joinedTotals.serverFrames / n, channelMessages: joinedTotals.channelMessages / n, byType, channelByType, channelBytes },
       perLeave: { serverFrames: (after.serverFrames - joinedTotals.serverFrames) / leavers.length, channelMessages: (after.channelMessages - joinedTotals.channelMessages) / leavers.length },
       leavers: leavers.length, errors: Object.fromEntries(errors), welcomeLinks,

@@ -22,15 +22,21 @@ interface SimPeer {
   known: Set<string>;
 }
 
-/** Each peer's `maxLinks`, its kind drawn from `mix` (shares of 1) in the order of `ids`. */
-export function maxLinksByPeer(ids: readonly string[], mix: Record<PeerKind, number>, rand: () => number): Map<string, number> {
+/** One peer's `maxLinks`: its kind drawn from `mix` (shares of 1) with one `rand()`. */
+export function drawMaxLinks(mix: Record<PeerKind, number>, rand: () => number): number {
   const kinds = Object.entries(mix) as Array<[PeerKind, number]>;
-  return new Map(ids.map((id) => {
-    let r = rand();
-    for (const [k, share] of kinds) if ((r -= share) < 0) return [id, DEFAULT_MAX_LINKS[k]];
-    return [id, DEFAULT_MAX_LINKS[kinds[0]![0]]];
-  }));
+  let r = rand();
+  for (const [k, share] of kinds) if ((r -= share) < 0) return DEFAULT_MAX_LINKS[k];
+  return DEFAULT_MAX_LINKS[kinds[0]![0]];
 }
+
+/** Each peer's `maxLinks`, drawn in the order of `ids`. */
+export function maxLinksByPeer(ids: readonly string[], mix: Record<PeerKind, number>, rand: () => number): Map<string, number> {
+  return new Map(ids.map((id) => [id, drawMaxLinks(mix, rand)]));
+}
+
+/** Random peers a diameter and mean-hops BFS starts from: fewer over 2,000 peers, where each BFS costs more. */
+export const bfsSources = (peers: number) => (peers > 2000 ? 32 : 64);
 
 export interface OverlayStats {
   connected: boolean;

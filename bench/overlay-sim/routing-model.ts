@@ -26,12 +26,13 @@ export class RoutingModel {
   private readonly queue: Array<{ from: string; to: string; bytes: Uint8Array }> = [];
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
   private now = 0;
-  /** Virtual ms: announce rounds run so far × their interval. */
+  private nextTimer = 0;
+  readonly counts: RoutingCounts = { messages: 0, bytes: 0, entries: 0 };
+
+  /** Virtual ms: when the last timer (an announce round) ran. */
   get time(): number {
     return this.now;
   }
-  private nextTimer = 0;
-  readonly counts: RoutingCounts = { messages: 0, bytes: 0, entries: 0 };
 
   private readonly clock: Clock = {
     now: () => this.now,

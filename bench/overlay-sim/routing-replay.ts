@@ -1,7 +1,8 @@
 import type { PeerKind } from '../../web/mesh/link/link-budget.ts';
+import { liveKBPer } from '../lib/live-memory.ts';
 import { seeded } from '../lib/seeded.ts';
 import { percentile } from '../lib/stats.ts';
-import { maxLinksByPeer, OverlayModel } from './overlay-model.ts';
+import { bfsSources, maxLinksByPeer, OverlayModel } from './overlay-model.ts';
 import { RoutingModel, type RoutingCounts } from './routing-model.ts';
 import type { ServerLog } from './server-log.ts';
 
@@ -49,9 +50,8 @@ export async function replayRouting(log: ServerLog, mix: Record<PeerKind, number
       start = undefined;
       afterJoins = mark();
       // As the graph replay does here (overlay-sim.ts): the same draws, so the leaves repair the same graph.
-      model.stats(log.ids.length > 2000 ? 32 : 64);
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (gc) (gc(), (liveKBPerPeer = (process.memoryUsage().heapUsed + process.memoryUsage().external) / log.ids.length / 1000));
+      model.stats(bfsSources(log.ids.length));
+      liveKBPerPeer = liveKBPer(log.ids.length);
       continue;
     }
     if (e.t === 'welcome') (endJoin(), (start = mark()));
